@@ -1,0 +1,83 @@
+/**
+ * Typed access to cni-ts's native addon (native/cni_ts_native.c): setns,
+ * a synchronous netlink socket and flock. Loaded once, lazily, so verbs
+ * that never touch the kernel (VERSION, the about text) do not pay for it.
+ *
+ * In a single-executable build the addon is an embedded asset written to a
+ * private cache directory first (see ./sea-cache.ts); in development and
+ * tests it is loaded from native/build/Release.
+ *
+ * @module
+ */
+import { createRequire } from "node:module";
+import { SyscallError } from "../errors.ts";
+import { loadEmbeddedAddon } from "./sea-cache.ts";
+
+/** The raw functions exported by the addon. */
+export interface NativeAddon {
+  setns(fd: number, nstype: number): void;
+  netlinkOpen(protocol: number): number;
+  netlinkSend(fd: number, bytes: Uint8Array): void;
+  netlinkRecv(fd: number, buffer: Uint8Array): number;
+  flock(fd: number, operation: number): boolean;
+}
+
+/** Set by the single-executable build (esbuild `define`). */
+declare const __CNI_TS_SEA__: boolean | undefined;
+
+let wrapped: NativeAddon | undefined;
+
+function loadAddon(): NativeAddon {
+  if (typeof __CNI_TS_SEA__ !== "undefined" && __CNI_TS_SEA__) {
+    return loadEmbeddedAddon() as NativeAddon;
+  }
+  const require = createRequire(import.meta.url);
+  return require("../../native/build/Release/cni_ts_native.node") as NativeAddon;
+}
+
+let errnoNames: Map<number, string> | undefined;
+
+/** Symbolic name of an errno value (`2` → `ENOENT`), looked up only on error paths. */
+export function errnoName(errno: number): string {
+  if (!errnoNames) {
+    errnoNames = new Map();
+    // Imported lazily: os constants are only needed when something failed.
+    const { constants } = createRequire(import.meta.url)("node:os") as typeof import("node:os");
+    for (const [name, value] of Object.entries(constants.errno)) errnoNames.set(value, name);
+  }
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
+
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const { errno, syscall } = err as { errno?: unknown; syscall?: unknown };
+    if (typeof errno === "number" && typeof syscall === "string") {
+      throw new SyscallError(syscall, errno, errnoName(errno), (err as Error).message);
+    }
+    throw err;
+  }
+}
+
+/** The loaded addon, with failures turned into {@link SyscallError}. */
+export function native(): NativeAddon {
+  if (wrapped) return wrapped;
+  const raw = loadAddon();
+  wrapped = {
+    setns: (fd, nstype) => call(() => raw.setns(fd, nstype)),
+    netlinkOpen: (protocol) => call(() => raw.netlinkOpen(protocol)),
+    netlinkSend: (fd, bytes) => call(() => raw.netlinkSend(fd, bytes)),
+    netlinkRecv: (fd, buffer) => call(() => raw.netlinkRecv(fd, buffer)),
+    flock: (fd, operation) => call(() => raw.flock(fd, operation)),
+  };
+  return wrapped;
+}
+
+/** `setns(2)` nstype for network namespaces. */
+export const CLONE_NEWNET = 0x40000000;
+/** `flock(2)` operations. */
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
