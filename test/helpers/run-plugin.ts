@@ -33,15 +33,22 @@ export interface PluginRun {
   json: any;
 }
 
+/** Where and how to run. */
+export interface RunOptions {
+  /** Run inside this named namespace (the test's "node"), via `ip netns exec`. */
+  hostNetns?: string;
+}
+
 /**
  * Run the executable at `path` with `env` and `stdin` (an object is JSON-encoded).
  * PATH is kept so delegated plugins can find iptables/nft.
  */
-export function runPlugin(path: string, env: PluginEnv, stdin: unknown = ""): PluginRun {
+export function runPlugin(path: string, env: PluginEnv, stdin: unknown = "", options: RunOptions = {}): PluginRun {
   const input = typeof stdin === "string" || Buffer.isBuffer(stdin) ? stdin : JSON.stringify(stdin);
   const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
-  const out = spawnSync(path, [], { input, env: cleanEnv, encoding: "utf8", maxBuffer: 64 << 20 });
+  const [cmd, args] = options.hostNetns ? ["ip", ["netns", "exec", options.hostNetns, path]] : [path, []];
+  const out = spawnSync(cmd, args as string[], { input, env: cleanEnv, encoding: "utf8", maxBuffer: 64 << 20 });
   let json: any;
   try {
     json = out.stdout.trim() ? JSON.parse(out.stdout) : undefined;
