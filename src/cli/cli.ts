@@ -1,0 +1,79 @@
+/**
+ * The human-facing `cni-ts` command (what the executable does when it is not
+ * called by a plugin's name). Loaded only on that path, so commander never
+ * costs a plugin anything.
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { CNI_TS_VERSION, SUPPORTED_VERSIONS } from "../version.ts";
+import { DEFAULT_CNI_BIN_DIR, installExecutables } from "./install.ts";
+import { PLUGIN_NAMES } from "./pick-plugin.ts";
+
+/** The text of `cni-ts version`. */
+export function versionText(): string {
+  return [
+    `cni-ts ${CNI_TS_VERSION} (node ${process.version})`,
+    `plugins: ${PLUGIN_NAMES.join(", ")}`,
+    `CNI spec versions: ${SUPPORTED_VERSIONS.join(", ")}`,
+    "",
+  ].join("\n");
+}
+
+function runningAsSingleExecutable(): boolean {
+  try {
+    const sea = createRequire(__filename)("node:sea") as typeof import("node:sea");
+    return sea.isSea();
+  } catch {
+    return false;
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command("cni-ts")
+    .description("CNI plugins bridge, loopback and host-local in one executable")
+    .version(CNI_TS_VERSION, "-V, --version")
+    .exitOverride();
+
+  program
+    .command("version")
+    .description("print the version, the plugins and the CNI spec versions they support")
+    .action(() => {
+      process.stdout.write(versionText());
+    });
+
+  program
+    .command("install")
+    .description("install the plugins into a CNI bin directory (one file, hard-linked per plugin)")
+    .option("-d, --dir <dir>", "CNI bin directory", DEFAULT_CNI_BIN_DIR)
+    .option("--from <executable>", "the cni-ts executable to install (default: this one)")
+    .action((options: { dir: string; from?: string }) => {
+      const source = options.from ?? (runningAsSingleExecutable() ? process.execPath : undefined);
+      if (source === undefined) {
+        throw new Error("not running as the built executable: run dist/bin/cni-ts install, or pass --from");
+      }
+      const installed = installExecutables({ source, dir: options.dir, names: PLUGIN_NAMES });
+      for (const file of installed) process.stdout.write(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})\n`);
+    });
+
+  return program;
+}
+
+/**
+ * Run the CLI.
+ *
+ * @param argv the full `process.argv` (executable and script first)
+ * @returns the exit code
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    // A single executable repeats its path as argv[1], like a script's path.
+    await buildProgram().parseAsync(argv.slice(2), { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`cni-ts: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `cni-ts install`: put the plugins into a CNI bin directory as one file
+ * with one hard link per plugin name, so three plugins cost one runtime on
+ * disk.
+ *
+ * Replacement is atomic per name: the new executable is written to a temp
+ * file inside the target directory (same filesystem), fsync'd, then each
+ * name is hard-linked to a temp name and renamed over the old one. A runtime
+ * exec'ing a plugin at that moment gets either the complete old file or the
+ * complete new one; the old inode is never written to (no ETXTBSY) and a
+ * name never points at a half-written file (no ENOEXEC).
+ *
+ * @module
+ */
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  linkSync,
+} from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
+
+/** Where container runtimes look for CNI plugins by default. */
+export const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
+
+/** What to install where. */
+export interface InstallOptions {
+  /** The multi-call executable to copy. */
+  source: string;
+  /** The CNI bin directory; created (0755) when missing. */
+  dir: string;
+  /** The names to install it under. */
+  names: readonly string[];
+}
+
+/** One installed name. */
+export interface InstalledFile {
+  name: string;
+  path: string;
+  /** Inode shared by every name installed in this run. */
+  inode: number;
+}
+
+/**
+ * Install `source` into `dir` under each of `names`, replacing existing files atomically.
+ *
+ * @param options source, target directory and names
+ * @returns the installed paths, in the order of `names`
+ * @throws {Error} a Node system error when the directory cannot be written
+ * @example
+ * installExecutables({ source: process.execPath, dir: "/opt/cni/bin", names: ["bridge", "loopback"] });
+ */
+export function installExecutables(options: InstallOptions): InstalledFile[] {
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const staged = join(dir, `.cni-ts-install-${tag}`);
+  const leftovers = [staged];
+  try {
+    copyFileSync(options.source, staged, constants.COPYFILE_EXCL);
+    chmodSync(staged, 0o755);
+    syncPath(staged);
+    const inode = statSync(staged).ino;
+    const installed: InstalledFile[] = [];
+    for (const name of options.names) {
+      const temp = join(dir, `.${name}.cni-ts-install-${tag}`);
+      const path = join(dir, name);
+      leftovers.push(temp);
+      linkSync(staged, temp);
+      renameSync(temp, path);
+      installed.push({ name, path, inode });
+    }
+    syncPath(dir);
+    return installed;
+  } finally {
+    for (const file of leftovers) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // renamed into place, or never created
+      }
+    }
+  }
+}
+
+function syncPath(path: string): void {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
