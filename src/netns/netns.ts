@@ -1,0 +1,169 @@
+/**
+ * Network namespace handles and the synchronous "run this inside the pod"
+ * primitive. See ./README.md for why everything here is synchronous.
+ *
+ * @module
+ */
+import { closeSync, openSync, statfsSync, statSync, writeSync } from "node:fs";
+import { CODE_INVALID_ENV, CniError, SyscallError } from "../errors.ts";
+import { CLONE_NEWNET, errnoName, native } from "../native/addon.ts";
+
+/** statfs magic of nsfs, where namespace files live. */
+const NSFS_MAGIC = 0x6e736673;
+/** statfs magic of procfs (namespace files on old kernels). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+/** The calling thread's own network namespace. */
+const SELF_NETNS = "/proc/thread-self/ns/net";
+
+/** An open network namespace file. */
+export interface NetnsHandle {
+  /** The open file descriptor (close-on-exec). */
+  readonly fd: number;
+  /** The path it was opened from. */
+  readonly path: string;
+  /** Close the descriptor (idempotent). */
+  close(): void;
+}
+
+/** The namespace path does not exist: the pod is gone (DEL treats this as done). */
+export class NetnsNotFoundError extends SyscallError {
+  override name = "NetnsNotFoundError";
+  /** The path that was looked up. */
+  readonly path: string;
+  constructor(path: string, errno: number, code: string) {
+    super("open", errno, code, `failed to Statfs "${path}": ${code === "ENOENT" ? "no such file or directory" : code}`);
+    this.path = path;
+  }
+}
+
+/** The path exists but is not a namespace file (wrong filesystem). */
+export class NotANetnsError extends CniError {
+  override name = "NotANetnsError";
+  /** The path that was checked. */
+  readonly path: string;
+  constructor(path: string, magic: number) {
+    super(CODE_INVALID_ENV, `unknown FS magic on "${path}": ${magic.toString(16)}`);
+    this.path = path;
+  }
+}
+
+function toSyscallError(err: unknown, syscall: string, path: string): unknown {
+  const { errno, code } = err as { errno?: unknown; code?: unknown };
+  if (typeof errno !== "number" || typeof code !== "string") return err;
+  if (code === "ENOENT" || code === "ENOTDIR") return new NetnsNotFoundError(path, -errno, code);
+  return new SyscallError(syscall, Math.abs(errno), errnoName(Math.abs(errno)), `${syscall} "${path}": ${(err as Error).message}`);
+}
+
+function makeHandle(fd: number, path: string): NetnsHandle {
+  let open = true;
+  return {
+    fd,
+    path,
+    close() {
+      if (open) {
+        open = false;
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/**
+ * Open a network namespace file such as `/var/run/netns/x` or
+ * `/proc/<pid>/ns/net`, checking that it lives on nsfs (or procfs).
+ *
+ * @param path the namespace path (CNI_NETNS)
+ * @returns a handle to close when done
+ * @throws {NetnsNotFoundError} when the path does not exist
+ * @throws {NotANetnsError} when the path is not a namespace file
+ * @throws {SyscallError} on any other failure to open it
+ * @example
+ * const ns = openNetns("/var/run/netns/pod1");
+ * try { ... } finally { ns.close(); }
+ */
+export function openNetns(path: string): NetnsHandle {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw toSyscallError(err, "open", path);
+  }
+  try {
+    // statfs through the descriptor so the check and the fd see the same file.
+    const { type } = statfsSync(`/proc/self/fd/${fd}`);
+    if (type !== NSFS_MAGIC && type !== PROC_SUPER_MAGIC) throw new NotANetnsError(path, type);
+  } catch (err) {
+    closeSync(fd);
+    throw toSyscallError(err, "statfs", path);
+  }
+  return makeHandle(fd, path);
+}
+
+/** Refuses Promise-returning callbacks at compile time (see {@link withNetns}). */
+export type NotAsync<T> = T extends PromiseLike<unknown> ? [never] : [];
+
+function switchBackOrDie(hostFd: number): void {
+  try {
+    native().setns(hostFd, CLONE_NEWNET);
+  } catch (err) {
+    // Continuing would run host work inside the pod's namespace.
+    writeSync(2, `cni-ts: fatal: cannot return to the host network namespace: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * Run `fn` synchronously inside the network namespace `target`, always
+ * switching back, even when `fn` throws. `fn` must not return a Promise
+ * (typed away, and refused at run time): asynchronous continuations would
+ * run in whichever namespace the thread is in by then.
+ *
+ * @param target a namespace path or an open handle (left open)
+ * @param fn the synchronous work
+ * @returns what `fn` returned
+ * @throws {NetnsNotFoundError} / {NotANetnsError} when `target` is a bad path
+ * @throws whatever `fn` throws
+ * @example
+ * withNetns(args.netns, () => writeSysctl("net/ipv6/conf/eth0/accept_dad", "0"));
+ */
+export function withNetns<T>(target: string | NetnsHandle, fn: () => T, ..._sync: NotAsync<T>): T {
+  const host = openSync(SELF_NETNS, "r");
+  let opened: NetnsHandle | undefined;
+  try {
+    const ns = typeof target === "string" ? (opened = openNetns(target)) : target;
+    native().setns(ns.fd, CLONE_NEWNET);
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      switchBackOrDie(host);
+    }
+    if (typeof (result as { then?: unknown } | null)?.then === "function") {
+      throw new TypeError("withNetns: the callback must be synchronous (it returned a Promise)");
+    }
+    return result;
+  } finally {
+    opened?.close();
+    closeSync(host);
+  }
+}
+
+/**
+ * Whether `path` is the network namespace the calling thread is in now
+ * (same device and inode), e.g. to refuse CNI_NETNS naming the plugin's own.
+ *
+ * @param path a namespace path
+ * @returns true when it is the current namespace
+ * @throws {NetnsNotFoundError} when the path does not exist
+ * @example if (isCurrentNetns(args.netns)) throw new InvalidNetnsError("...");
+ */
+export function isCurrentNetns(path: string): boolean {
+  let theirs;
+  try {
+    theirs = statSync(path);
+  } catch (err) {
+    throw toSyscallError(err, "stat", path);
+  }
+  const ours = statSync(SELF_NETNS);
+  return theirs.dev === ours.dev && theirs.ino === ours.ino;
+}
