@@ -109,8 +109,8 @@ export function routes4(ns: TestNetns): string[] {
 
 /** iptables-save + nft ruleset of a namespace, for "no rule left" checks. */
 export function netfilterText(ns: TestNetns): string {
-  const ipt = execFileSync("ip", ["netns", "exec", ns.name, "iptables-save"], { encoding: "utf8" });
-  const nft = execFileSync("ip", ["netns", "exec", ns.name, "nft", "list", "ruleset"], { encoding: "utf8" });
+  const ipt = execFileSync("ip", ["netns", "exec", ns.name, "iptables-save"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const nft = execFileSync("ip", ["netns", "exec", ns.name, "nft", "list", "ruleset"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   return `${ipt}\n${nft}`;
 }
 
