@@ -1,0 +1,75 @@
+// The built single executable: one file under four names, self-contained,
+// dispatching on its name.
+import { execFileSync, spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { ALL_SPEC_VERSIONS } from "../helpers/versions.ts";
+
+const NAMES = ["cni-ts", "bridge", "loopback", "host-local"] as const;
+const PLUGINS = ["bridge", "loopback", "host-local"] as const;
+
+/** Run with an empty environment: no PATH entry holds node, nothing inherited. */
+function runBare(path: string, env: Record<string, string> = {}, args: string[] = []) {
+  return spawnSync("/usr/bin/env", ["-i", "PATH=/nonexistent", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), path, ...args], {
+    encoding: "utf8",
+    input: "",
+  });
+}
+
+describe("dist/bin", () => {
+  it("holds cni-ts, bridge, loopback and host-local as hard links of one file", () => {
+    const stats = NAMES.map((name) => statSync(join(DIST_BIN, name)));
+    const inode = stats[0]!.ino;
+    for (const stat of stats) {
+      expect(stat.ino).toBe(inode);
+      expect(stat.mode & 0o111).toBe(0o111);
+    }
+    expect(stats[0]!.nlink).toBeGreaterThanOrEqual(4);
+    // one stripped runtime for all of them
+    expect(stats[0]!.size).toBeLessThanOrEqual(130_000_000);
+  });
+
+  it("links only system libraries", () => {
+    const out = execFileSync("ldd", [join(DIST_BIN, "cni-ts")], { encoding: "utf8" });
+    const libs = out.split("\n").filter((l) => l.trim());
+    expect(libs.length).toBeGreaterThan(0);
+    for (const line of libs) {
+      expect(line, line).toMatch(/^\s*(linux-vdso\.so\.1 |\/lib64\/ld-linux|\S+ => \/(usr\/)?lib\/x86_64-linux-gnu\/)/);
+      expect(line).not.toMatch(/not found|node_modules|libnode/);
+    }
+  });
+
+  it("cni-ts version runs with no Node in PATH and an empty environment", () => {
+    const out = runBare(join(DIST_BIN, "cni-ts"), {}, ["version"]);
+    expect(out.stderr).toBe("");
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^cni-ts \d+\.\d+\.\d+\S* \(node v24\./);
+    expect(out.stdout).toContain("plugins: bridge, loopback, host-local");
+  });
+
+  it("cni-ts rejects an unknown command", () => {
+    const out = runBare(join(DIST_BIN, "cni-ts"), {}, ["no-such-command"]);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toContain("unknown command");
+  });
+
+  describe.each(PLUGINS)("%s", (plugin) => {
+    it("CNI_COMMAND=VERSION prints all seven spec versions, with no Node in PATH", () => {
+      const out = runBare(join(DIST_BIN, plugin), { CNI_COMMAND: "VERSION" });
+      expect(out.status, out.stderr).toBe(0);
+      const json = JSON.parse(out.stdout);
+      expect(json.cniVersion).toBe("1.1.0");
+      expect(json.supportedVersions).toEqual([...ALL_SPEC_VERSIONS]);
+    });
+
+    it("prints its about text on stderr and exits 0 when CNI_COMMAND is unset", () => {
+      const out = runBare(join(DIST_BIN, plugin));
+      expect(out.status, out.stderr).toBe(0);
+      expect(out.stdout).toBe("");
+      expect(out.stderr).toContain(plugin);
+      expect(out.stderr).toContain("1.1.0");
+    });
+  });
+});

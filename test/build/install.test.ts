@@ -1,0 +1,101 @@
+// `cni-ts install`: one file plus hard links in the target directory,
+// replaced atomically under a runtime that keeps exec'ing the plugins.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DIST_BIN } from "../helpers/run-plugin.ts";
+
+const CNI_TS = join(DIST_BIN, "cni-ts");
+const PLUGINS = ["bridge", "loopback", "host-local"];
+
+function install(dir: string): string {
+  return execFileSync(CNI_TS, ["install", "--dir", dir], { encoding: "utf8" });
+}
+
+describe("cni-ts install", () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), "cnits-install-"));
+  });
+  afterEach(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("installs the three plugins as one file with hard links, and says so", () => {
+    const dir = join(work, "opt/cni/bin");
+    const out = install(dir);
+    const version = execFileSync(CNI_TS, ["--version"], { encoding: "utf8" }).trim();
+    for (const name of PLUGINS) expect(out).toContain(`installed ${join(dir, name)} (cni-ts ${version})`);
+    expect(readdirSync(dir).sort()).toEqual([...PLUGINS].sort());
+    const stats = PLUGINS.map((name) => statSync(join(dir, name)));
+    expect(new Set(stats.map((s) => s.ino)).size).toBe(1);
+    expect(stats[0]!.nlink).toBe(3);
+    expect(stats[0]!.mode & 0o777).toBe(0o755);
+    expect(stats[0]!.size).toBe(statSync(CNI_TS).size);
+    // the installed copy is a working cni-ts executable of its own
+    expect(statSync(join(dir, "bridge")).ino).not.toBe(statSync(CNI_TS).ino);
+  });
+
+  it("replaces files atomically while another process keeps exec'ing them", async () => {
+    const dir = join(work, "bin");
+    install(dir);
+    const firstInode = statSync(join(dir, "loopback")).ino;
+    // A pre-existing unrelated file stays; an old plugin file is replaced.
+    writeFileSync(join(dir, "portmap"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+
+    // 126 = found but not executable (ETXTBSY, ENOEXEC), 127 = not found:
+    // what a runtime would see if it caught a name mid-replacement.
+    const stop = join(work, "stop");
+    const loop = spawn(
+      "bash",
+      [
+        "-c",
+        `n=0; while [ ! -e "$1" ]; do for p in loopback bridge host-local; do
+           CNI_COMMAND=VERSION "$2/$p" >/dev/null 2>"$3"; rc=$?
+           if [ $rc -ge 126 ]; then echo "exec of $p failed with $rc: $(cat "$3")"; exit 1; fi
+           n=$((n+1)); done; done; echo "runs=$n"`,
+        "loop",
+        stop,
+        dir,
+        join(work, "stderr"),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    loop.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => loop.on("exit", resolve));
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    install(dir);
+    const secondInode = statSync(join(dir, "loopback")).ino;
+    install(dir);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(stop, "");
+    const status = await exited;
+
+    expect(output).toMatch(/^runs=\d+/);
+    expect(status, output).toBe(0);
+    expect(Number(/runs=(\d+)/.exec(output)![1])).toBeGreaterThan(3);
+    const inodes = PLUGINS.map((name) => statSync(join(dir, name)).ino);
+    expect(new Set(inodes).size).toBe(1);
+    expect(inodes[0]).not.toBe(firstInode);
+    expect(inodes[0]).not.toBe(secondInode);
+    // no temp files left behind, the unrelated plugin untouched
+    expect(readdirSync(dir).sort()).toEqual([...PLUGINS, "portmap"].sort());
+    expect(existsSync(join(dir, "portmap"))).toBe(true);
+  });
+
+  it("fails clearly when the directory cannot be created", () => {
+    const file = join(work, "a-file");
+    writeFileSync(file, "");
+    let stderr = "";
+    try {
+      execFileSync(CNI_TS, ["install", "--dir", join(file, "bin")], { encoding: "utf8", stdio: "pipe" });
+    } catch (err) {
+      stderr = (err as { stderr: string }).stderr;
+    }
+    expect(stderr).toMatch(/^cni-ts: .*(ENOTDIR|EEXIST)/);
+  });
+});
