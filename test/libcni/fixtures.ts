@@ -113,14 +113,3 @@ export function netfilterText(ns: TestNetns): string {
   const nft = execFileSync("ip", ["netns", "exec", ns.name, "nft", "list", "ruleset"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   return `${ipt}\n${nft}`;
 }
-
-/** One ping from a namespace; true when answered. */
-export function ping(ns: TestNetns | string, address: string): boolean {
-  const name = typeof ns === "string" ? ns : ns.name;
-  try {
-    execFileSync("ip", ["netns", "exec", name, "ping", "-c", "1", "-W", "2", address], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
