@@ -1,0 +1,58 @@
+/**
+ * Binds {@link runPlugin} to the real process: environment, stdin (fd 0),
+ * one synchronous write on stdout, exit status.
+ *
+ * @module
+ */
+import { readFileSync, writeSync } from "node:fs";
+import { runPlugin } from "./run-plugin.ts";
+import { isOwnNetnsPath } from "./own-netns.ts";
+import type { PluginDefinition, PluginIo } from "./types.ts";
+
+/** Write all of `text` to `fd`, retrying partial writes and EAGAIN on non-blocking pipes. */
+function writeAll(fd: number, text: string): void {
+  let buf = Buffer.from(text, "utf8");
+  while (buf.length > 0) {
+    try {
+      const n = writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    }
+  }
+}
+
+/**
+ * Run `def` as this process's plugin and exit with its status.
+ *
+ * @example await runPluginMain(loopbackPlugin);
+ */
+export async function runPluginMain(def: PluginDefinition): Promise<never> {
+  const io: PluginIo = {
+    env: process.env,
+    readStdin: () => readFileSync(0),
+    writeStdout: (t) => writeAll(1, t),
+    writeStderr: (t) => {
+      try {
+        writeAll(2, t);
+      } catch {
+        // stderr closed: nothing useful left to do
+      }
+    },
+    argv: process.argv.slice(2),
+    isOwnNetns: isOwnNetnsPath,
+  };
+  let status: number;
+  try {
+    status = await runPlugin(def, io);
+  } catch (err) {
+    // runPlugin reports every failure itself; reaching here means stdout is unwritable
+    try {
+      writeAll(2, `${(err as Error)?.stack ?? String(err)}\n`);
+    } catch {
+      // nothing left
+    }
+    status = 1;
+  }
+  process.exit(status);
+}
