@@ -51,7 +51,7 @@ for (const key of stubbed) console.warn(`build: warning: ${key} does not exist y
 const blob = makeSeaBlob({ dir: SEA_DIR, main: bundlePath, useCodeCache: process.env.CNI_TS_CODE_CACHE === "1" });
 // Build beside the target and rename, so a running dist/bin/cni-ts is never overwritten in place.
 const temp = join(BIN_DIR, `.${MAIN_NAME}.build-${process.pid}`);
-await injectSeaBlob({ blob, output: temp });
+injectSeaBlob({ blob, output: temp });
 renameSync(temp, join(BIN_DIR, MAIN_NAME));
 for (const name of PLUGIN_NAMES) {
   const link = join(BIN_DIR, `.${name}.build-${process.pid}`);

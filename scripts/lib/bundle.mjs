@@ -63,8 +63,9 @@ export async function bundle({ outfile, defines }) {
     charset: "utf8",
     // Sources are ESM (import.meta.url for createRequire); the bundle is CJS,
     // where __filename is the executable, which is what createRequire needs.
-    define: { ...defines, "import.meta.url": "__cniTsMetaUrl" },
-    banner: { js: 'var __cniTsMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+    // A getter, so node:url is loaded only by the code paths that ask.
+    define: { ...defines, "import.meta.url": "__cniTsMeta.url" },
+    banner: { js: 'var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
     plugins: [optionalModules(stubbed)],
     logLevel: "warning",
   });

@@ -1,7 +1,7 @@
 // Node single-executable application: blob from the bundle, injected into a
 // stripped copy of the pinned Node 24 runtime.
-import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { NATIVE_ADDON, NATIVE_ASSET_KEY, PINNED_NODE, SEA_SENTINEL_FUSE } from "./paths.mjs";
@@ -34,11 +34,18 @@ export function makeSeaBlob({ dir, main, useCodeCache }) {
  *
  * @param {{ blob: string, output: string }} options
  */
-export async function injectSeaBlob({ blob, output }) {
+export function injectSeaBlob({ blob, output }) {
   copyFileSync(PINNED_NODE, output);
   chmodSync(output, 0o755);
   execFileSync("strip", [output], { stdio: "inherit" });
-  const { inject } = createRequire(import.meta.url)("postject");
-  await inject(output, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_SENTINEL_FUSE });
+  // postject (LIEF) warns once per stripped note section; keep its real errors only.
+  const cli = createRequire(import.meta.url).resolve("postject/dist/cli.js");
+  const result = spawnSync(process.execPath, [cli, output, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_SENTINEL_FUSE], {
+    encoding: "utf8",
+  });
+  const noise = /^warning: Can't find string offset for section name/;
+  const stderr = result.stderr.split("\n").filter((line) => line && !noise.test(line));
+  if (stderr.length) console.error(stderr.join("\n"));
+  if (result.status !== 0) throw new Error(`postject failed with status ${result.status}: ${result.stdout}`);
   chmodSync(output, 0o755);
 }
