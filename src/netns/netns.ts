@@ -100,7 +100,7 @@ export function openNetns(path: string): NetnsHandle {
 }
 
 /** Refuses Promise-returning callbacks at compile time (see {@link withNetns}). */
-export type NotAsync<T> = T extends PromiseLike<unknown> ? [never] : [];
+export type NotAsync<T> = [T] extends [never] ? [] : [T] extends [PromiseLike<unknown>] ? [never] : [];
 
 function switchBackOrDie(hostFd: number): void {
   try {
