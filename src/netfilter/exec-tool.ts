@@ -1,0 +1,68 @@
+/**
+ * Running iptables / nft. `node:child_process` is loaded on first use only
+ * (startup rule: nothing is exec'd unless a verb needs it), processes get an
+ * argv array (never a shell) and scripts go through stdin.
+ *
+ * @module
+ */
+import { KernelError } from "../errors.ts";
+
+/** The outcome of one tool run. */
+export interface ToolRun {
+  /** Exit status 0. */
+  ok: boolean;
+  /** The executable could not be started (not installed, not in PATH). */
+  missing: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+// Runtimes sometimes exec plugins with a minimal PATH; the tools live in sbin.
+const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+let spawnSyncFn: typeof import("node:child_process").spawnSync | undefined;
+
+/**
+ * Run `cmd args...`, feeding `input` on stdin.
+ *
+ * @example runTool("nft", ["-j", "list", "table", "bridge", "nat"])
+ */
+export function runTool(cmd: string, args: string[], input?: string): ToolRun {
+  spawnSyncFn ??= (process.getBuiltinModule("node:child_process") as typeof import("node:child_process")).spawnSync;
+  const path = process.env.PATH ? `${process.env.PATH}:${FALLBACK_PATH}` : FALLBACK_PATH;
+  const out = spawnSyncFn(cmd, args, {
+    input: input ?? "",
+    encoding: "utf8",
+    env: { ...process.env, PATH: path, LC_ALL: "C" },
+    maxBuffer: 256 << 20,
+  });
+  if (out.error) {
+    const missing = (out.error as NodeJS.ErrnoException).code === "ENOENT";
+    return { ok: false, missing, stdout: "", stderr: out.error.message };
+  }
+  return { ok: out.status === 0, missing: false, stdout: out.stdout ?? "", stderr: out.stderr ?? "" };
+}
+
+/**
+ * Run a tool that must succeed.
+ *
+ * @param what what was attempted, for the message (e.g. `failed to set up masquerade`)
+ * @returns stdout
+ * @throws {KernelError} with the tool's stderr when it fails or cannot start
+ */
+export function runToolOrThrow(what: string, cmd: string, args: string[], input?: string): string {
+  const run = runTool(cmd, args, input);
+  if (!run.ok) throw toolError(what, cmd, run, input);
+  return run.stdout;
+}
+
+/** The {@link KernelError} for a failed run; the script goes into `details`. */
+export function toolError(what: string, cmd: string, run: ToolRun, input?: string): KernelError {
+  const stderr = run.stderr.trim().replace(/\s*\n\s*/g, "; ");
+  return new KernelError(`${what}: ${cmd}: ${stderr || "failed"}`, input || undefined);
+}
+
+/** Whether nft's stderr says the listed table or chain does not exist. */
+export function isNftNotFound(run: ToolRun): boolean {
+  return !run.ok && !run.missing && /No such file or directory/.test(run.stderr);
+}

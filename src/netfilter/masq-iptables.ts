@@ -1,0 +1,80 @@
+/**
+ * The iptables masquerade backend: one `iptables-restore --noflush`
+ * transaction per family, after one listing of POSTROUTING to find jumps
+ * already there (replaced, never duplicated) — the reference needs a dozen
+ * execs per address for the same rules.
+ *
+ * @module
+ */
+import { runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts";
+import { findJumps, parseIptablesListing, renderIptablesSetup, renderIptablesTeardown } from "./iptables-script.ts";
+import type { MasqAddress } from "./masq-address.ts";
+import { iptablesChainName, iptablesComment } from "./names.ts";
+
+/** `iptables` or `ip6tables`. */
+export function iptablesBin(family: 4 | 6): string {
+  return family === 4 ? "iptables" : "ip6tables";
+}
+
+/** List the nat table's POSTROUTING chain (or the whole table without `chain`). */
+export function listNat(family: 4 | 6, chain?: string): ToolRun {
+  return runTool(iptablesBin(family), ["-w", "-t", "nat", "-S", ...(chain ? [chain] : [])]);
+}
+
+/** Apply a restore script to the nat table. */
+export function restoreNat(what: string, family: 4 | 6, script: string): void {
+  runToolOrThrow(what, `${iptablesBin(family)}-restore`, ["--noflush", "-w"], script);
+}
+
+/**
+ * Install the reference's rules for every address, one transaction per family.
+ *
+ * @param probe when true, an unusable `iptables` for the first family makes
+ *   this return false before anything changed (so the caller may fall back to nftables)
+ * @returns true when the rules are installed
+ * @throws {KernelError} when a tool fails (and `probe` does not apply)
+ */
+export function setupIptablesMasq(network: string, containerId: string, addresses: MasqAddress[], probe: boolean): boolean {
+  const chain = iptablesChainName(network, containerId);
+  const comment = iptablesComment(network, containerId);
+  const families = ([4, 6] as const).filter((f) => addresses.some((a) => a.family === f));
+  for (const [i, family] of families.entries()) {
+    const listing = listNat(family, "POSTROUTING");
+    if (!listing.ok) {
+      if (probe && i === 0) return false;
+      throw toolError("failed to set up IP masquerade", iptablesBin(family), listing);
+    }
+    const script = renderIptablesSetup({
+      chain,
+      comment,
+      family,
+      addresses: addresses.filter((a) => a.family === family),
+      existingJumps: findJumps(parseIptablesListing(listing.stdout), chain),
+    });
+    restoreNat("failed to set up IP masquerade", family, script);
+  }
+  return true;
+}
+
+/**
+ * Remove the container's chain and every POSTROUTING jump to it, in both
+ * families, without needing its addresses. A family whose iptables cannot
+ * even list the nat table is skipped (nothing of ours can be there).
+ *
+ * @throws {KernelError} when a removal transaction fails
+ */
+export function teardownIptablesMasq(network: string, containerId: string): void {
+  const chain = iptablesChainName(network, containerId);
+  let failure: unknown;
+  for (const family of [4, 6] as const) {
+    const listing = listNat(family, "POSTROUTING");
+    if (!listing.ok) continue;
+    const jumps = findJumps(parseIptablesListing(listing.stdout), chain);
+    try {
+      restoreNat("failed to tear down IP masquerade", family, renderIptablesTeardown([chain], jumps));
+    } catch (err) {
+      failure ??= err; // still clean the other family
+    }
+  }
+  if (failure) throw failure;
+}

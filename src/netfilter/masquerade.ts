@@ -1,0 +1,77 @@
+/**
+ * IP masquerade for the bridge plugin's `ipMasq`, compatible with the
+ * reference's rules in both backends (reference-plugins.md §2.10).
+ *
+ * @module
+ */
+import { InvalidConfigError, KernelError } from "../errors.ts";
+import { parseMasqAddress } from "./masq-address.ts";
+import { iptablesBin, setupIptablesMasq, teardownIptablesMasq } from "./masq-iptables.ts";
+import { listMasqChecks, nftUsable, setupNftMasq, teardownNftMasq } from "./masq-nftables.ts";
+
+/** The `ipMasqBackend` values. */
+export type MasqBackend = "iptables" | "nftables";
+
+/** Which attachment the rules belong to. */
+export interface MasqTarget {
+  /** The network name (config `name`). */
+  network: string;
+  containerId: string;
+  /** The container-side interface name (`CNI_IFNAME`). */
+  ifName: string;
+}
+
+/**
+ * Masquerade traffic from the container's addresses to anything outside
+ * their subnets (multicast excepted). Idempotent: a retried ADD replaces the
+ * attachment's rules instead of duplicating them.
+ *
+ * @param backend `ipMasqBackend`; unset means iptables, or nftables when
+ *   iptables is unusable and nftables usable (as the reference decides)
+ * @param addresses the container's CIDRs, e.g. `["10.4.0.2/24", "fd00::2/64"]`
+ * @throws {InvalidConfigError} for an unknown backend or a malformed address
+ * @throws {KernelError} when iptables/nft fail
+ * @example setupMasquerade({ network: "mynet", containerId: "c1", ifName: "eth0" }, undefined, ["10.4.0.2/24"])
+ */
+export function setupMasquerade(target: MasqTarget, backend: MasqBackend | undefined, addresses: string[]): void {
+  if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
+    throw new InvalidConfigError(`unknown ipmasq backend "${String(backend)}"`);
+  }
+  const parsed = addresses.map(parseMasqAddress);
+  if (parsed.length === 0) return;
+  const { network, containerId, ifName } = target;
+  if (backend === "nftables") {
+    setupNftMasq(network, ifName, containerId, parsed);
+    return;
+  }
+  if (setupIptablesMasq(network, containerId, parsed, backend === undefined)) return;
+  // Unset backend and iptables cannot list its nat table: nftables if it works.
+  const probe = listMasqChecks();
+  if (nftUsable(probe)) {
+    setupNftMasq(network, ifName, containerId, parsed, probe);
+    return;
+  }
+  setupIptablesMasq(network, containerId, parsed, false); // throws iptables' own error
+  throw new KernelError(`failed to set up IP masquerade: neither ${iptablesBin(parsed[0]!.family)} nor nft is usable`);
+}
+
+/**
+ * Remove the attachment's masquerade rules from BOTH backends, without
+ * needing its addresses (so DEL with an empty or vanished netns cleans up,
+ * unlike the reference, #810). Missing tables, chains or rules are success.
+ *
+ * @throws {KernelError} when a removal fails (after trying every backend)
+ */
+export function teardownMasquerade(target: MasqTarget): void {
+  const errors: string[] = [];
+  const attempt = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      errors.push(err instanceof Error ? err.message : String(err));
+    }
+  };
+  attempt(() => teardownIptablesMasq(target.network, target.containerId));
+  attempt(() => teardownNftMasq(target.network, target.ifName, target.containerId));
+  if (errors.length > 0) throw new KernelError(errors.join("; "));
+}

@@ -1,0 +1,71 @@
+/**
+ * Parsing of `nft -j list ...` output into the few facts cni-ts needs:
+ * which chains exist and each rule's chain, handle, comment and expressions.
+ *
+ * @module
+ */
+
+/** One rule as listed by `nft -j`. */
+export interface NftRule {
+  family: string;
+  table: string;
+  chain: string;
+  handle: number;
+  comment: string | undefined;
+  /** The raw JSON expressions. */
+  expr: unknown[];
+}
+
+/** Chains and rules of a listing. */
+export interface NftListing {
+  /** Chain names (of every table in the listing). */
+  chains: Set<string>;
+  rules: NftRule[];
+}
+
+/** An empty listing: what a missing table or chain amounts to. */
+export const EMPTY_NFT_LISTING: NftListing = { chains: new Set(), rules: [] };
+
+/**
+ * Parse the JSON printed by `nft -j list table|chain|ruleset`.
+ *
+ * @throws {SyntaxError} when `text` is not JSON
+ */
+export function parseNftListing(text: string): NftListing {
+  const doc = JSON.parse(text) as { nftables?: Record<string, any>[] };
+  const chains = new Set<string>();
+  const rules: NftRule[] = [];
+  for (const item of doc.nftables ?? []) {
+    if (item.chain && typeof item.chain.name === "string") chains.add(item.chain.name);
+    const r = item.rule;
+    if (r && typeof r.handle === "number") {
+      rules.push({
+        family: String(r.family),
+        table: String(r.table),
+        chain: String(r.chain),
+        handle: r.handle,
+        comment: typeof r.comment === "string" ? r.comment : undefined,
+        expr: Array.isArray(r.expr) ? r.expr : [],
+      });
+    }
+  }
+  return { chains, rules };
+}
+
+/** The interface name a rule matches with `iifname "<name>"`, if any. */
+export function ruleIifname(rule: NftRule): string | undefined {
+  for (const e of rule.expr as Record<string, any>[]) {
+    const m = e?.match;
+    if (m && m.left?.meta?.key === "iifname" && typeof m.right === "string") return m.right;
+  }
+  return undefined;
+}
+
+/** The chain a rule jumps or goes to, if any. */
+export function ruleJumpTarget(rule: NftRule): string | undefined {
+  for (const e of rule.expr as Record<string, any>[]) {
+    const t = e?.jump?.target ?? e?.goto?.target;
+    if (typeof t === "string") return t;
+  }
+  return undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * The bridge plugin's `macspoofchk`: frames entering the bridge from the
+ * container's host veth must carry the container's MAC (reference-plugins.md
+ * §2.11). Same table, chains and comments as the reference; one transaction
+ * for setup (the reference uses two and duplicates the PREROUTING jump on a
+ * retried ADD); teardown by comment, so it needs no netns.
+ *
+ * @module
+ */
+import { InvalidConfigError } from "../errors.ts";
+import { isNftNotFound, runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts";
+import { retryOnVanished } from "./masq-nftables.ts";
+import { spoofNames, SPOOF_BASE_CHAIN, SPOOF_TABLE, type SpoofNames } from "./names.ts";
+import { EMPTY_NFT_LISTING, parseNftListing, type NftListing } from "./nft-listing.ts";
+import { renderSpoofSetup, renderSpoofTeardown, type SpoofRemoval } from "./spoof-script.ts";
+
+/** List table `bridge nat` as JSON. */
+export function listBridgeNat(): ToolRun {
+  return runTool("nft", ["-j", "list", "table", "bridge", SPOOF_TABLE]);
+}
+
+/** The `bridge nat` listing; empty when the table does not exist, undefined when nft is unusable. */
+export function readBridgeNat(run: ToolRun = listBridgeNat()): NftListing | undefined {
+  if (run.ok) return parseNftListing(run.stdout);
+  return isNftNotFound(run) ? EMPTY_NFT_LISTING : undefined;
+}
+
+/** What to delete so that no trace of the attachment named by `names` remains. */
+export function spoofRemoval(listing: NftListing, names: SpoofNames[]): SpoofRemoval {
+  const comments = new Set(names.map((n) => n.comment));
+  const baseHandles = listing.rules
+    .filter((r) => r.chain === SPOOF_BASE_CHAIN && r.comment !== undefined && comments.has(r.comment))
+    .map((r) => r.handle);
+  const chains = names.flatMap((n) => [n.ifaceChain, n.macChain]).filter((c) => listing.chains.has(c));
+  return { baseHandles, chains };
+}
+
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/**
+ * Allow only frames with source `mac` from `hostVeth` into the bridge.
+ * Idempotent: a retried ADD replaces the attachment's rules.
+ *
+ * @throws {InvalidConfigError} when `mac` is not a MAC address
+ * @throws {KernelError} when nft fails
+ * @example setupMacSpoofCheck({ containerId: "c1", ifName: "eth0", hostVeth: "veth1a2b3c4d", mac: "0a:58:0a:04:00:02" })
+ */
+export function setupMacSpoofCheck(target: { containerId: string; ifName: string; hostVeth: string; mac: string }): void {
+  const mac = target.mac.toLowerCase();
+  if (!MAC_RE.test(mac)) throw new InvalidConfigError(`invalid MAC address for spoof check: ${target.mac}`);
+  const names = spoofNames(target.containerId, target.ifName);
+  retryOnVanished(() => {
+    const run = listBridgeNat();
+    const listing = readBridgeNat(run);
+    if (!listing) throw toolError("failed to setup spoof-check", "nft", run);
+    const staleHandles = spoofRemoval(listing, [names]).baseHandles;
+    const script = renderSpoofSetup({ names, hostVeth: target.hostVeth, mac, staleHandles });
+    runToolOrThrow("failed to setup spoof-check", "nft", ["-j", "-f", "-"], script);
+  });
+}
+
+/**
+ * Remove the attachment's PREROUTING jump and both chains. Missing table,
+ * chains or rules are success; an unusable nft means nothing to remove.
+ *
+ * @throws {KernelError} when the deletion transaction fails
+ */
+export function teardownMacSpoofCheck(target: { containerId: string; ifName: string }): void {
+  removeSpoofChecks([spoofNames(target.containerId, target.ifName)], "failed to teardown spoof-check");
+}
+
+/** Remove the spoof checks of several attachments in one transaction. */
+export function removeSpoofChecks(names: SpoofNames[], what: string, listing?: NftListing): void {
+  let given = listing;
+  retryOnVanished(() => {
+    const current = given ?? readBridgeNat();
+    given = undefined;
+    if (!current) return;
+    const script = renderSpoofTeardown(spoofRemoval(current, names));
+    if (script) runToolOrThrow(what, "nft", ["-j", "-f", "-"], script);
+  });
+}
