@@ -1,0 +1,69 @@
+/**
+ * Kernel work on a pod's `lo`, through a netlink socket opened inside the
+ * pod's namespace. Kernel failures become typed CNI errors here.
+ *
+ * @module
+ */
+import { InvalidEnvError, KernelError } from "../../src/errors.ts";
+import { listAddresses } from "../../src/netlink/address.ts";
+import { getLinkByName, setLinkDown, setLinkUp, type Link } from "../../src/netlink/link.ts";
+import { RtnlSocket } from "../../src/netlink/socket.ts";
+import { NetnsNotFoundError } from "../../src/netns/netns.ts";
+import type { LoAddress } from "./loopback-address.ts";
+
+/** The state of a pod's `lo`. */
+export interface LoState {
+  up: boolean;
+  addresses: LoAddress[];
+}
+
+/** Which change to make to `lo` before reading it back. */
+export type LoChange = "up" | "down" | "none";
+
+/**
+ * Optionally set `lo` up or down in `netns`, then read its state.
+ *
+ * @throws {NetnsNotFoundError} when the namespace path does not exist (callers decide: DEL accepts it)
+ * @throws {NotANetnsError} (4) when the path is not a namespace
+ * @throws {KernelError} (100) when the kernel refuses
+ */
+export function updateLo(netns: string, change: LoChange): LoState {
+  const sock = RtnlSocket.openInNetns(netns);
+  try {
+    const lo = findLo(sock);
+    try {
+      if (change === "up") setLinkUp(sock, lo.index);
+      if (change === "down") setLinkDown(sock, lo.index);
+    } catch (err) {
+      throw new KernelError(`failed to set "lo" ${change}: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    return { up: change === "none" ? lo.up : change === "up", addresses: listLo(sock, lo.index) };
+  } finally {
+    sock.close();
+  }
+}
+
+/** `NetnsNotFoundError` as a typed CNI error for verbs that need the namespace (ADD, CHECK). */
+export function requireNetns(err: unknown): never {
+  if (err instanceof NetnsNotFoundError) throw new InvalidEnvError(err.message);
+  throw err;
+}
+
+function findLo(sock: RtnlSocket): Link {
+  let lo: Link | undefined;
+  try {
+    lo = getLinkByName(sock, "lo");
+  } catch (err) {
+    throw new KernelError(`failed to look up "lo": ${(err as Error).message}`, undefined, { cause: err });
+  }
+  if (!lo) throw new KernelError('failed to look up "lo": Link not found');
+  return lo;
+}
+
+function listLo(sock: RtnlSocket, index: number): LoAddress[] {
+  try {
+    return listAddresses(sock, { index }).map((a) => ({ family: a.family, address: a.address, prefixLength: a.prefixLength }));
+  } catch (err) {
+    throw new KernelError(`failed to list addresses of "lo": ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
