@@ -208,7 +208,7 @@ export interface NlError {
  * (just its header when NLM_F_CAPPED), then extended-ack TLVs.
  */
 export function parseNlError(payload: Buffer, flags: number): NlError {
-  const errno = payload.length >= 4 ? -payload.readInt32LE(0) : 0;
+  const errno = payload.length >= 4 ? -payload.readInt32LE(0) || 0 : 0;
   let extack: string | undefined;
   if (flags & NLM_F_ACK_TLVS && payload.length >= 4 + NLMSG_HDRLEN) {
     const echoed = flags & NLM_F_CAPPED ? NLMSG_HDRLEN : payload.readUInt32LE(4);
