@@ -1,0 +1,153 @@
+/**
+ * Bridge ADD. Pure decisions first (config, VLAN plan), then effects in the
+ * reference's order; every effect pushes its undo, and unless ADD completes
+ * ALL of them run: veth, `<bridge>.<vlan>`, bridge addresses, masquerade and
+ * spoof-check rules, the IPAM allocation (the reference keeps most, gap 3).
+ * The bridge itself, forwarding and promiscuous mode are shared node state
+ * and stay.
+ *
+ * @module
+ */
+import { IpamError } from "../../src/errors.ts";
+import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
+import { setupMacSpoofCheck, teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
+import { deleteLink, getLinkByIndex, getLinkByName, setLinkUp, type Link } from "../../src/netlink/link.ts";
+import { RtnlSocket } from "../../src/netlink/socket.ts";
+import type { NetnsHandle } from "../../src/netns/netns.ts";
+import { loadCniArgs } from "../../src/skel/cni-args.ts";
+import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
+import type { IpConfig, Result, Route } from "../../src/types/result.ts";
+import { calcGateways } from "./calc-gateways.ts";
+import { parseBridgeConf, type BridgeSettings } from "./config.ts";
+import { configureIface } from "./configure-iface.ts";
+import { ensureBridge, kernel } from "./ensure-bridge.ts";
+import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayIface } from "./gateway-addr.ts";
+import { configureHostPort, planPortVlans } from "./host-port.ts";
+import { openPodNetns } from "./pod-netns.ts";
+import { buildResult } from "./result.ts";
+import { setupVeth } from "./setup-veth.ts";
+import { UndoList } from "./undo.ts";
+import { waitForPortUp } from "./wait-port.ts";
+
+/**
+ * Parse the config with the MAC from `CNI_ARGS` (lowest precedence).
+ *
+ * @throws {InvalidConfigError} / {InvalidEnvError}
+ */
+export function loadSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
+  const cniArgs = loadCniArgs(args.args, ["MAC"]);
+  return parseBridgeConf(raw, cniArgs.MAC);
+}
+
+/**
+ * ADD: attach the pod to the bridge.
+ *
+ * @returns the 1.1.0 result (the skeleton prints it in the config's version)
+ * @throws {CniError} from any step, after rolling back what was done
+ */
+export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
+  const s = loadSettings(args, raw);
+  const portVlans = planPortVlans(s.vlan, s.trunkVids, s.preserveDefaultVlan);
+
+  const undo = new UndoList();
+  let completed = false;
+  const host = RtnlSocket.open();
+  let podNs: NetnsHandle | undefined;
+  let pod: RtnlSocket | undefined;
+  try {
+    const bridge = ensureBridge(host, s).link;
+    podNs = openPodNetns(args.netns);
+    pod = RtnlSocket.openInNetns(podNs);
+
+    const veth = setupVeth(host, pod, {
+      ifName: args.ifName,
+      podNetns: podNs,
+      bridgeIndex: bridge.index,
+      mtu: s.mtu,
+      mac: s.mac,
+      onCreated: (hostName) =>
+        undo.push(`delete veth ${hostName}`, () => {
+          const l = getLinkByName(host, hostName);
+          if (l) deleteLink(host, l.index);
+        }),
+    });
+    configureHostPort(host, {
+      index: veth.host.index,
+      name: veth.host.name,
+      hairpin: s.hairpinMode,
+      isolated: s.portIsolation,
+      vlans: portVlans,
+    });
+
+    if (s.macspoofchk) {
+      const target = { containerId: args.containerId, ifName: args.ifName };
+      setupMacSpoofCheck({ ...target, hostVeth: veth.host.name, mac: veth.container.mac });
+      undo.push("remove mac spoof check rules", () => teardownMacSpoofCheck(target));
+    }
+
+    let ips: IpConfig[] = [];
+    let routes: Route[] = [];
+    let ipamDns: Result["dns"];
+    let vlanIface: Link | undefined;
+    if (s.ipamType) {
+      const ipamResult = await delegateIpam("ADD", s.ipamType, args, raw);
+      undo.push("release the IPAM allocation", async () => {
+        await delegateIpam("DEL", s.ipamType, args, raw);
+      });
+      if (!ipamResult?.ips?.length) throw new IpamError("IPAM plugin returned missing IP config");
+      const plan = calcGateways(ipamResult.ips, ipamResult.routes ?? [], s);
+      ips = plan.ips;
+      routes = plan.routes;
+      ipamDns = ipamResult.dns;
+
+      configureIface(pod, {
+        podNetns: podNs,
+        ifName: args.ifName,
+        index: veth.container.index,
+        ips,
+        routes,
+        enableDad: s.enableDad,
+      });
+
+      if (plan.gateways.length > 0) {
+        const target = s.vlan !== 0 ? ensureVlanGatewayIface(host, bridge, s.vlan, s.preserveDefaultVlan, undo) : bridge;
+        if (s.vlan !== 0) vlanIface = target;
+        ensureGatewayAddrs(host, target, plan.gateways, s.forceAddress, undo);
+        enableForwarding(new Set(plan.gateways.map((g) => g.family)));
+      }
+
+      if (s.ipMasq) {
+        const target = { network: s.name, containerId: args.containerId, ifName: args.ifName };
+        undo.push("remove masquerade rules", () => teardownMasquerade(target));
+        setupMasquerade(target, s.ipMasqBackend, ips.map((ip) => ip.address));
+      }
+    } else if (!s.disableContainerInterface) {
+      try {
+        setLinkUp(pod, veth.container.index);
+      } catch (err) {
+        throw kernel(`failed to set "${args.ifName}" up`, err);
+      }
+    }
+
+    if (!s.disableContainerInterface) waitForPortUp(host, veth.host.index);
+
+    const result = buildResult({
+      bridge: { name: bridge.name, mac: (getLinkByIndex(host, bridge.index) ?? bridge).mac },
+      hostVeth: { name: veth.host.name, mac: (getLinkByIndex(host, veth.host.index) ?? veth.host).mac },
+      container: { name: args.ifName, mac: veth.container.mac, sandbox: args.netns },
+      vlanIface: vlanIface ? { name: vlanIface.name, mac: vlanIface.mac } : undefined,
+      ips,
+      routes,
+      ipamDns,
+      confDns: s.dns,
+    });
+    completed = true;
+    return result;
+  } finally {
+    if (!completed) await undo.run();
+    pod?.close();
+    podNs?.close();
+    host.close();
+  }
+}

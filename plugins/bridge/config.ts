@@ -1,0 +1,182 @@
+/**
+ * The bridge plugin's configuration: zod schema (the single source of the
+ * config type) and the derived settings every verb works from. Pure.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { netConfSchema, parseNetConf } from "../../src/config/net-conf.ts";
+import { InvalidConfigError } from "../../src/errors.ts";
+import type { Dns } from "../../src/types/result.ts";
+import { collectVlanTrunk } from "./vlan-trunk.ts";
+import { canonicalizeKeys } from "./config-keys.ts";
+
+/** A Go-style boolean: absent or null means false. */
+const flag = () => z.boolean().nullish().transform((v) => v ?? false);
+const int = () => z.number().int();
+
+const vlanTrunkEntrySchema = z
+  .object({ id: int().nullish(), minID: int().nullish(), maxID: int().nullish() })
+  .nullable();
+
+const macHolderSchema = z.object({ mac: z.string().nullish() }).loose();
+
+/** The bridge plugin's network configuration. */
+export const bridgeConfSchema = netConfSchema.extend({
+  bridge: z.string().nullish(),
+  isGateway: flag(),
+  isDefaultGateway: flag(),
+  forceAddress: flag(),
+  ipMasq: flag(),
+  ipMasqBackend: z.string().nullish(),
+  mtu: int().nullish(),
+  hairpinMode: flag(),
+  promiscMode: flag(),
+  vlan: int().nullish(),
+  vlanTrunk: z.array(vlanTrunkEntrySchema).nullish(),
+  preserveDefaultVlan: flag(),
+  enabledad: flag(),
+  macspoofchk: flag(),
+  disableContainerInterface: flag(),
+  portIsolation: flag(),
+  ipam: z.object({ type: z.string().nullish() }).loose().nullish(),
+  dns: z
+    .object({
+      nameservers: z.array(z.string()).nullish(),
+      domain: z.string().nullish(),
+      search: z.array(z.string()).nullish(),
+      options: z.array(z.string()).nullish(),
+    })
+    .loose()
+    .nullish(),
+  args: z.object({ cni: macHolderSchema.nullish() }).loose().nullish(),
+  runtimeConfig: macHolderSchema.nullish(),
+});
+
+/** The config as zod parsed it. */
+export type BridgeConf = z.infer<typeof bridgeConfSchema>;
+
+/** Everything a verb needs, defaults applied and rules checked. */
+export interface BridgeSettings {
+  /** Network name (chain names, comments). */
+  name: string;
+  cniVersion: string | undefined;
+  /** Bridge to create or reuse (`cni0`). */
+  bridgeName: string;
+  isGateway: boolean;
+  isDefaultGateway: boolean;
+  forceAddress: boolean;
+  ipMasq: boolean;
+  /** `iptables`, `nftables`, or undefined = let netfilter pick. */
+  ipMasqBackend: "iptables" | "nftables" | undefined;
+  /** 0 = kernel default. */
+  mtu: number;
+  hairpinMode: boolean;
+  promiscMode: boolean;
+  /** 0 = no VLAN. */
+  vlan: number;
+  /** Sorted trunk VIDs; undefined when `vlanTrunk` is absent/null. */
+  trunkVids: number[] | undefined;
+  /** Whether the bridge needs `vlan_filtering`. */
+  vlanFiltering: boolean;
+  preserveDefaultVlan: boolean;
+  enableDad: boolean;
+  macspoofchk: boolean;
+  disableContainerInterface: boolean;
+  portIsolation: boolean;
+  /** `ipam.type`; "" means L2 mode. */
+  ipamType: string;
+  /** Container MAC, lower-case colon form, from the highest-precedence source. */
+  mac: string | undefined;
+  /** The top-level `dns`, only when it carries something (it then replaces IPAM's). */
+  dns: Dns | undefined;
+}
+
+/** Keys matched case-insensitively, as Go's encoding/json does. */
+const KNOWN_KEYS = Object.keys(bridgeConfSchema.shape);
+
+/**
+ * Normalise a MAC address to lower-case colon form.
+ *
+ * @returns the normalised MAC, or undefined when not a 6-byte MAC
+ * @example normalizeMac("AA-BB-CC-DD-EE-FF") // "aa:bb:cc:dd:ee:ff"
+ */
+export function normalizeMac(text: string): string | undefined {
+  const m = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/.exec(text);
+  if (!m) return undefined;
+  return [m[1], m[3], m[4], m[5], m[6], m[7]].join(":").toLowerCase();
+}
+
+/**
+ * Parse and validate a bridge config.
+ *
+ * @param raw the parsed stdin object
+ * @param cniArgsMac the `MAC=` value from CNI_ARGS, if any (lowest precedence)
+ * @returns the derived settings
+ * @throws {InvalidConfigError} on a wrong type or a rule the reference enforces
+ */
+export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettings {
+  const c = parseNetConf(bridgeConfSchema, canonicalizeKeys(raw, KNOWN_KEYS));
+
+  const vlan = c.vlan ?? 0;
+  if (vlan < 0 || vlan > 4094) throw new InvalidConfigError(`invalid VLAN ID ${vlan} (must be between 0 and 4094)`);
+  const trunkVids = collectVlanTrunk(c.vlanTrunk);
+
+  const backend = c.ipMasqBackend ?? undefined;
+  if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
+    throw new InvalidConfigError(`unknown ipmasq backend "${backend}"`);
+  }
+  const mtu = c.mtu ?? 0;
+  if (mtu < 0) throw new InvalidConfigError(`invalid MTU ${mtu}`);
+
+  const ipamType = c.ipam?.type ?? "";
+  if (ipamType && c.disableContainerInterface) {
+    throw new InvalidConfigError("cannot use IPAM when DisableContainerInterface flag is set");
+  }
+  if (c.hairpinMode && c.promiscMode) {
+    throw new InvalidConfigError("cannot set hairpin mode and promiscuous mode at the same time");
+  }
+
+  const macText = c.runtimeConfig?.mac || c.args?.cni?.mac || cniArgsMac || undefined;
+  let mac: string | undefined;
+  if (macText) {
+    mac = normalizeMac(macText);
+    if (!mac) throw new InvalidConfigError(`address ${macText}: invalid MAC address`);
+  }
+
+  const dns = pickDns(c.dns);
+  return {
+    name: c.name,
+    cniVersion: c.cniVersion,
+    bridgeName: c.bridge || "cni0",
+    isGateway: c.isGateway || c.isDefaultGateway,
+    isDefaultGateway: c.isDefaultGateway,
+    forceAddress: c.forceAddress,
+    ipMasq: c.ipMasq,
+    ipMasqBackend: backend,
+    mtu,
+    hairpinMode: c.hairpinMode,
+    promiscMode: c.promiscMode,
+    vlan,
+    trunkVids,
+    vlanFiltering: vlan !== 0 || trunkVids !== undefined,
+    preserveDefaultVlan: c.preserveDefaultVlan,
+    enableDad: c.enabledad,
+    macspoofchk: c.macspoofchk,
+    disableContainerInterface: c.disableContainerInterface,
+    portIsolation: c.portIsolation,
+    ipamType,
+    mac,
+    dns,
+  };
+}
+
+function pickDns(d: BridgeConf["dns"]): Dns | undefined {
+  if (!d) return undefined;
+  const dns: Dns = {};
+  if (d.nameservers?.length) dns.nameservers = [...d.nameservers];
+  if (d.domain) dns.domain = d.domain;
+  if (d.search?.length) dns.search = [...d.search];
+  if (d.options?.length) dns.options = [...d.options];
+  return Object.keys(dns).length ? dns : undefined;
+}

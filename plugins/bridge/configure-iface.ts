@@ -1,0 +1,130 @@
+/**
+ * configureIface: the container end of the veth, inside the pod: DAD and
+ * ARP sysctls, addresses, link up, DAD settle, routes. Like the reference's
+ * `ConfigureIface`, but IPv4-only configs never touch IPv6 sysctls that may
+ * not exist on hosts with IPv6 disabled.
+ *
+ * @module
+ */
+import { KernelError } from "../../src/errors.ts";
+import { addAddress, waitForAddressesSettled } from "../../src/netlink/address.ts";
+import { setLinkUp } from "../../src/netlink/link.ts";
+import { addRoute } from "../../src/netlink/route.ts";
+import type { RtnlSocket } from "../../src/netlink/socket.ts";
+import { withNetns, type NetnsHandle } from "../../src/netns/netns.ts";
+import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
+import type { IpConfig, Route } from "../../src/types/result.ts";
+import { parseCidr } from "./cidr.ts";
+import { ignoreErrors, kernel } from "./ensure-bridge.ts";
+
+/** How long IPv6 duplicate address detection may take. */
+const DAD_TIMEOUT_MS = 5000;
+
+/** Options of {@link configureIface}. */
+export interface IfaceOptions {
+  podNetns: NetnsHandle;
+  ifName: string;
+  index: number;
+  ips: readonly IpConfig[];
+  routes: readonly Route[];
+  enableDad: boolean;
+}
+
+/**
+ * The sysctls to write inside the pod, in order. Pure.
+ * `fatal` ones fail the ADD; the others are best effort.
+ */
+export function podSysctls(ifName: string, hasV6: boolean, enableDad: boolean): { key: string; value: string; fatal: boolean; onlyIfReadable?: boolean }[] {
+  const out: { key: string; value: string; fatal: boolean; onlyIfReadable?: boolean }[] = [];
+  // Best effort: on a host with IPv6 disabled these files do not exist.
+  if (enableDad) {
+    out.push({ key: `net/ipv6/conf/${ifName}/enhanced_dad`, value: "1", fatal: false });
+    out.push({ key: `net/ipv6/conf/${ifName}/accept_dad`, value: "1", fatal: false });
+  } else {
+    out.push({ key: `net/ipv6/conf/${ifName}/accept_dad`, value: "0", fatal: false });
+  }
+  out.push({ key: `net/ipv4/conf/${ifName}/arp_notify`, value: "1", fatal: false });
+  if (hasV6) {
+    out.push({ key: "net/ipv6/conf/lo/disable_ipv6", value: "0", fatal: true, onlyIfReadable: true });
+    out.push({ key: `net/ipv6/conf/${ifName}/disable_ipv6`, value: "0", fatal: true, onlyIfReadable: true });
+    out.push({ key: `net/ipv6/conf/${ifName}/keep_addr_on_down`, value: "1", fatal: true });
+  }
+  return out;
+}
+
+/**
+ * Route next hop: the route's own `gw`, else the first gateway of its family. Pure.
+ */
+export function routeGateway(route: Route, ips: readonly IpConfig[]): string | undefined {
+  if (route.gw) return route.gw;
+  const family = parseCidr(route.dst)?.family;
+  return ips.find((ip) => ip.gateway && parseCidr(ip.address)?.family === family)?.gateway;
+}
+
+/**
+ * Configure the container interface.
+ *
+ * @param pod a socket in the pod namespace
+ * @throws {KernelError} `failed to add IP addr x to "eth0": …`, `failed to add route '…': …`,
+ *   a fatal IPv6 sysctl, DAD failure
+ */
+export function configureIface(pod: RtnlSocket, o: IfaceOptions): void {
+  const cidrs = o.ips.map((ip) => ({ text: ip.address, cidr: parseCidr(ip.address) }));
+  const hasV6 = cidrs.some((c) => c.cidr?.family === 6);
+
+  withNetns(o.podNetns, () => {
+    for (const s of podSysctls(o.ifName, hasV6, o.enableDad)) {
+      if (!s.fatal) {
+        ignoreErrors(() => writeSysctl(s.key, s.value));
+        continue;
+      }
+      if (s.onlyIfReadable) {
+        let current: string | undefined;
+        try {
+          current = readSysctl(s.key);
+        } catch {
+          current = undefined;
+        }
+        if (current === undefined || current === s.value) continue;
+      }
+      try {
+        writeSysctl(s.key, s.value);
+      } catch (err) {
+        throw kernel(`failed to set ${s.key.replaceAll("/", ".")}=${s.value}`, err);
+      }
+    }
+  });
+
+  for (const { text, cidr } of cidrs) {
+    if (!cidr) throw new KernelError(`failed to add IP addr ${text} to "${o.ifName}": invalid address`);
+    try {
+      addAddress(pod, o.index, text.slice(0, text.indexOf("/")), cidr.prefixLength);
+    } catch (err) {
+      throw kernel(`failed to add IP addr ${text} to "${o.ifName}"`, err);
+    }
+  }
+  try {
+    setLinkUp(pod, o.index);
+  } catch (err) {
+    throw kernel(`failed to set "${o.ifName}" UP`, err);
+  }
+  if (hasV6) waitForAddressesSettled(pod, o.index, DAD_TIMEOUT_MS);
+
+  for (const route of o.routes) {
+    const gw = routeGateway(route, o.ips);
+    try {
+      addRoute(pod, {
+        dst: route.dst,
+        ...(gw ? { gw } : {}),
+        index: o.index,
+        ...(route.priority !== undefined ? { priority: route.priority } : {}),
+        ...(route.table !== undefined ? { table: route.table } : {}),
+        ...(route.scope !== undefined ? { scope: route.scope } : {}),
+        ...(route.mtu !== undefined ? { mtu: route.mtu } : {}),
+        ...(route.advmss !== undefined ? { advmss: route.advmss } : {}),
+      });
+    } catch (err) {
+      throw kernel(`failed to add route '${route.dst}${gw ? ` via ${gw}` : ""} dev ${o.ifName}${route.priority !== undefined ? ` metric ${route.priority}` : ""}'`, err);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Bridge DEL, idempotent. Removes the pod interface, releases IPAM, and removes the attachment's masquerade
+ * and spoof-check rules, which need no addresses: so unlike the reference
+ * (gap 2) an empty or vanished netns still cleans the rules. A path that
+ * exists but is not a namespace is an error (IPAM is then kept).
+ *
+ * @module
+ */
+import { hasErrno } from "../../src/errors.ts";
+import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { teardownMasquerade } from "../../src/netfilter/masquerade.ts";
+import { teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
+import { deleteLink, getLinkByName } from "../../src/netlink/link.ts";
+import { RtnlSocket } from "../../src/netlink/socket.ts";
+import { NetnsNotFoundError, openNetns, type NetnsHandle } from "../../src/netns/netns.ts";
+import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
+import { loadSettings } from "./add.ts";
+import { kernel } from "./ensure-bridge.ts";
+
+/**
+ * Delete the container interface if present.
+ *
+ * @throws {KernelError} when deleting fails for another reason than "gone"
+ */
+export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
+  const pod = RtnlSocket.openInNetns(podNs);
+  try {
+    const link = getLinkByName(pod, ifName);
+    if (!link) return;
+    try {
+      deleteLink(pod, link.index);
+    } catch (err) {
+      if (!hasErrno(err, "ENODEV", "ENOENT")) throw kernel(`failed to delete "${ifName}"`, err);
+    }
+  } finally {
+    pod.close();
+  }
+}
+
+/**
+ * DEL: detach the pod.
+ *
+ * @throws {CniError} a bad config, a non-namespace CNI_NETNS, IPAM or netfilter failures
+ */
+export async function cmdDel(args: CmdArgs, raw: RawConf): Promise<void> {
+  const s = loadSettings(args, raw);
+
+  if (args.netns) {
+    let podNs: NetnsHandle | undefined;
+    try {
+      podNs = openNetns(args.netns);
+    } catch (err) {
+      if (!(err instanceof NetnsNotFoundError)) throw err;
+    }
+    if (podNs) {
+      try {
+        removePodInterface(podNs, args.ifName);
+      } finally {
+        podNs.close();
+      }
+    }
+  }
+
+  if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
+
+  if (s.macspoofchk) teardownMacSpoofCheck({ containerId: args.containerId, ifName: args.ifName });
+  if (s.ipMasq && s.ipamType) {
+    teardownMasquerade({ network: s.name, containerId: args.containerId, ifName: args.ifName });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The gateway side of an ADD with `isGateway`: the gateway addresses on the
+ * bridge (or on `<bridge>.<vlan>`), the reference's `forceAddress` rules,
+ * and IP forwarding per family. Every change pushes its undo.
+ *
+ * Unlike the reference (gap 10) several gateways of one family from the same
+ * config do not conflict with one another.
+ *
+ * @module
+ */
+import { hasErrno, KernelError } from "../../src/errors.ts";
+import { addAddress, deleteAddress, listAddresses, type Addr } from "../../src/netlink/address.ts";
+import { createVeth, deleteLink, getLinkByName, setLinkMac, setLinkUp, type Link } from "../../src/netlink/link.ts";
+import type { RtnlSocket } from "../../src/netlink/socket.ts";
+import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
+import type { GatewayAddr } from "./calc-gateways.ts";
+import { parseCidr, subnetsOverlap, type Cidr } from "./cidr.ts";
+import { ignoreErrors, kernel } from "./ensure-bridge.ts";
+import { applyPortVlans, planPortVlans } from "./host-port.ts";
+import { randomVethName } from "./setup-veth.ts";
+import type { UndoList } from "./undo.ts";
+
+/** The decision for one gateway address on a link. Pure. */
+export interface AddrDecision {
+  /** Already there exactly: nothing to do. */
+  present: boolean;
+  /** Conflicting addresses to delete (forceAddress) — empty otherwise. */
+  remove: Addr[];
+  /** Set when a conflict exists and forceAddress is off. */
+  conflict: Addr | undefined;
+}
+
+const addrText = (a: { address: string; prefixLength: number }) => `${a.address}/${a.prefixLength}`;
+
+/**
+ * Decide how to put `gw` on a link that holds `existing` addresses. IPv4:
+ * any other global IPv4 address conflicts; IPv6: only overlapping subnets
+ * (link-local addresses never). Addresses in `ours` (the other gateways of
+ * this ADD) never conflict.
+ */
+export function decideGatewayAddr(gw: GatewayAddr, existing: readonly Addr[], ours: readonly GatewayAddr[], forceAddress: boolean): AddrDecision {
+  const want: Cidr = parseCidr(addrText(gw))!;
+  const same = existing.filter((a) => a.family === gw.family);
+  if (same.some((a) => a.address === gw.address && a.prefixLength === gw.prefixLength)) {
+    return { present: true, remove: [], conflict: undefined };
+  }
+  const conflicts = same.filter((a) => {
+    if (ours.some((o) => o.address === a.address && o.prefixLength === a.prefixLength)) return false;
+    if (gw.family === 4) return true;
+    if (a.address.toLowerCase().startsWith("fe80:")) return false;
+    return subnetsOverlap(parseCidr(addrText(a))!, want);
+  });
+  if (conflicts.length === 0) return { present: false, remove: [], conflict: undefined };
+  return forceAddress ? { present: false, remove: conflicts, conflict: undefined } : { present: false, remove: [], conflict: conflicts[0] };
+}
+
+/**
+ * Find or create the `<bridge>.<vlan>` gateway interface: a veth pair whose
+ * random peer is a bridge port with PVID/untagged `vlan` (as the reference).
+ *
+ * @throws {KernelError}
+ */
+export function ensureVlanGatewayIface(sock: RtnlSocket, bridge: Link, vlan: number, preserveDefaultVlan: boolean, undo: UndoList): Link {
+  const name = `${bridge.name}.${vlan}`;
+  let link = getLinkByName(sock, name);
+  if (!link) {
+    const peer = randomVethName();
+    try {
+      createVeth(sock, { name: peer, peerName: name, mtu: bridge.mtu || undefined, masterIndex: bridge.index });
+    } catch (err) {
+      throw kernel(`failed to create vlan gateway "${name}"`, err);
+    }
+    undo.push(`delete ${name}`, () => {
+      const l = getLinkByName(sock, name);
+      if (l) deleteLink(sock, l.index);
+    });
+    const peerLink = getLinkByName(sock, peer);
+    if (!peerLink) throw new KernelError(`failed to lookup "${peer}": link not found`);
+    try {
+      setLinkUp(sock, peerLink.index);
+    } catch (err) {
+      throw kernel(`failed to set "${peer}" up`, err);
+    }
+    ignoreErrors(() => writeSysctl(`net/ipv6/conf/${peer}/accept_ra`, "0"));
+    applyPortVlans(sock, peerLink.index, peer, planPortVlans(vlan, undefined, preserveDefaultVlan));
+    link = getLinkByName(sock, name);
+    if (!link) throw new KernelError(`failed to lookup "${name}": link not found`);
+  }
+  try {
+    setLinkUp(sock, link.index);
+  } catch (err) {
+    throw kernel(`failed to set "${name}" up`, err);
+  }
+  return link;
+}
+
+/**
+ * Put every gateway address on `target` (the bridge or the vlan gateway
+ * interface), then pin its MAC so it stops following its lowest port.
+ *
+ * @throws {KernelError} `"cni0" already has an IP address different from 10.1.2.1/24`,
+ *   `could not add IP address to "cni0": …`, `could not set bridge's mac: …`
+ */
+export function ensureGatewayAddrs(sock: RtnlSocket, target: Link, gateways: readonly GatewayAddr[], forceAddress: boolean, undo: UndoList): void {
+  if (gateways.length === 0) return;
+  for (const gw of gateways) {
+    const existing = listAddresses(sock, { index: target.index, family: gw.family });
+    const d = decideGatewayAddr(gw, existing, gateways, forceAddress);
+    if (d.present) continue;
+    if (d.conflict) throw new KernelError(`"${target.name}" already has an IP address different from ${addrText(gw)}`);
+    for (const old of d.remove) {
+      try {
+        deleteAddress(sock, target.index, old.address, old.prefixLength);
+      } catch (err) {
+        throw kernel(`failed to remove IP address ${addrText(old)} from "${target.name}"`, err);
+      }
+      undo.push(`restore ${addrText(old)} on ${target.name}`, () => addAddress(sock, target.index, old.address, old.prefixLength));
+    }
+    try {
+      addAddress(sock, target.index, gw.address, gw.prefixLength);
+      undo.push(`remove ${addrText(gw)} from ${target.name}`, () => {
+        try {
+          deleteAddress(sock, target.index, gw.address, gw.prefixLength);
+        } catch (err) {
+          if (!hasErrno(err, "EADDRNOTAVAIL", "ENODEV")) throw err;
+        }
+      });
+    } catch (err) {
+      if (!hasErrno(err, "EEXIST")) throw kernel(`could not add IP address ${addrText(gw)} to "${target.name}"`, err);
+    }
+  }
+  if (target.mac) {
+    try {
+      setLinkMac(sock, target.index, target.mac);
+    } catch (err) {
+      throw kernel("could not set bridge's mac", err);
+    }
+  }
+}
+
+/**
+ * Turn on forwarding for each family that got a gateway (read first; write
+ * only when not already on).
+ *
+ * @throws {KernelError} `failed to enable forwarding: …`
+ */
+export function enableForwarding(families: ReadonlySet<4 | 6>): void {
+  for (const family of [4, 6] as const) {
+    if (!families.has(family)) continue;
+    const key = family === 4 ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
+    try {
+      if (readSysctl(key) !== "1") writeSysctl(key, "1");
+    } catch (err) {
+      throw kernel("failed to enable forwarding", err);
+    }
+  }
+}

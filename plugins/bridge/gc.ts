@@ -1,0 +1,35 @@
+/**
+ * Bridge GC (the reference has none, gap 1): IPAM GC, then the masquerade
+ * and spoof-check rules of this network's attachments that are not in
+ * `cni.dev/valid-attachments`.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { parseNetConf } from "../../src/config/net-conf.ts";
+import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { gcNetfilter } from "../../src/netfilter/gc.ts";
+import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
+import { parseBridgeConf } from "./config.ts";
+
+const attachmentsSchema = z.looseObject({
+  "cni.dev/valid-attachments": z.array(z.looseObject({ containerID: z.string(), ifname: z.string() })).nullish(),
+});
+
+/**
+ * GC: release what no valid attachment uses.
+ *
+ * @throws {CniError} IPAM's error, or a netfilter removal failure
+ */
+export async function cmdGc(args: CmdArgs, raw: RawConf): Promise<void> {
+  const s = parseBridgeConf(raw);
+  const valid = parseNetConf(attachmentsSchema, raw)["cni.dev/valid-attachments"];
+  if (s.ipamType) await delegateIpam("GC", s.ipamType, args, raw);
+  // Without the list nothing is known to be stale: keep every rule.
+  if (!valid) return;
+  gcNetfilter({
+    network: s.name,
+    bridgeName: s.bridgeName,
+    valid: valid.map((a) => ({ containerId: a.containerID, ifName: a.ifname })),
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Exec'ing a delegated plugin the way libcni does: same stdin bytes, same
+ * environment with `CNI_COMMAND` set to the verb, stdout captured.
+ * `node:child_process` is loaded only here, on first use.
+ *
+ * @module
+ */
+import type { SpawnSyncReturns } from "node:child_process";
+import { CniError, IpamError } from "../errors.ts";
+
+/** What the delegated plugin printed and how it exited. */
+export interface ExecOutcome {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** How many times "text file busy" is retried (a plugin binary being replaced). */
+const ETXTBSY_ATTEMPTS = 5;
+const ETXTBSY_DELAY_MS = 50;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Run `path` with `stdin` and `env` (must be called from the host namespace).
+ *
+ * @param path the plugin executable
+ * @param verb the CNI verb, written to `CNI_COMMAND`
+ * @param stdin the exact config bytes
+ * @param env the environment to pass (the plugin's own)
+ * @returns exit status and output
+ * @throws {IpamError} when the plugin cannot be started at all
+ */
+export function execPlugin(path: string, verb: string, stdin: Buffer, env: Record<string, string | undefined>): ExecOutcome {
+  const { spawnSync } = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
+  const childEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+  childEnv.CNI_COMMAND = verb;
+  let out: SpawnSyncReturns<string> | undefined;
+  for (let attempt = 1; ; attempt++) {
+    out = spawnSync(path, [], { input: stdin, env: childEnv, encoding: "utf8", maxBuffer: 16 << 20 });
+    const code = (out.error as { code?: string } | undefined)?.code;
+    if (code === "ETXTBSY" && attempt < ETXTBSY_ATTEMPTS) {
+      sleepSync(ETXTBSY_DELAY_MS * attempt);
+      continue;
+    }
+    break;
+  }
+  if (out.error) {
+    throw new IpamError(`failed to exec plugin ${path}: ${out.error.message}`, undefined, { cause: out.error });
+  }
+  if (out.status === null) {
+    throw new IpamError(`plugin ${path} was killed by signal ${out.signal ?? "?"}`, out.stderr.trim());
+  }
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+/**
+ * The error a failed delegated plugin reported: its own `{code, msg, details}`
+ * when stdout holds an error document, otherwise a generic IPAM failure.
+ *
+ * @param outcome the exec outcome with a non-zero status
+ */
+export function errorFromOutcome(path: string, outcome: ExecOutcome): CniError {
+  try {
+    const doc = JSON.parse(outcome.stdout) as { code?: unknown; msg?: unknown; details?: unknown };
+    if (typeof doc.code === "number" && typeof doc.msg === "string") {
+      return new CniError(doc.code, doc.msg, typeof doc.details === "string" ? doc.details : undefined);
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  const text = (outcome.stderr.trim() || outcome.stdout.trim()).split("\n").slice(-1)[0] ?? "";
+  return new IpamError(`plugin ${path} failed with status ${outcome.status}${text ? `: ${text}` : ""}`);
+}
