@@ -54,7 +54,7 @@ export function startResponder(ns: string): Promise<Responder> {
  * @returns the TCP handshake time in ms, or null when unreachable within 2 s.
  */
 export function probe(from: string, address: string): number | null {
-  const script = `const t=process.hrtime.bigint();const s=require("node:net").connect({port:${PROBE_PORT},host:${JSON.stringify(address)},timeout:2000});` +
+  const script = `const net=require("node:net");const t=process.hrtime.bigint();const s=net.connect({port:${PROBE_PORT},host:${JSON.stringify(address)},timeout:2000});` +
     `s.on("connect",()=>{console.log(Number(process.hrtime.bigint()-t)/1e6);s.destroy()});` +
     `s.on("timeout",()=>{console.log("x");s.destroy()});s.on("error",()=>console.log("x"))`;
   const out = spawnSync("ip", ["netns", "exec", from, PROBE_NODE, "-e", script], { encoding: "utf8", timeout: 10_000 });
