@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { openNetns } from "../../src/netns/netns.ts";
@@ -79,6 +80,15 @@ describe("netlink links", () => {
   it("createBridge() surfaces EEXIST with its code", () => {
     createBridge(sock, { name: "cnits-br0" });
     expect(() => createBridge(sock, { name: "cnits-br0" })).toThrow(expect.objectContaining({ code: "EEXIST", errno: 17 }));
+  });
+
+  it("listLinks() reads a dump spanning many datagrams", () => {
+    const batch = Array.from({ length: 150 }, (_, i) => `link add cnits-a${i} type veth peer name cnits-b${i}`).join("\n");
+    execFileSync("ip", ["-n", host.name, "-batch", "-"], { input: batch });
+    const links = listLinks(sock);
+    expect(links).toHaveLength(301);
+    expect(new Set(links.map((l) => l.name)).size).toBe(301);
+    expect(links.find((l) => l.name === "cnits-a149")?.kind).toBe("veth");
   });
 
   it("getLinkByName()/getLinkByIndex() return undefined for missing links", () => {
