@@ -124,7 +124,7 @@ describe.each(LIBCNI_VERSIONS)("[%s] through libcni", (cniVersion) => {
     const del = call("del", conf, { cniArgs: K8S_ARGS });
     expect(del.ok, del.message).toBe(true);
     expect(veths(node)).toEqual([]);
-    expect(pod.ipJson("link", "show").length).toBe(1); // only lo
+    expect(pod.ipJson<unknown[]>("link", "show").length).toBe(1); // only lo
     expect(allocations(ipam.dir)).toEqual([]);
     expect(cachedResults(cache.dir)).toEqual([]);
   });
@@ -155,7 +155,7 @@ describe.each(LIBCNI_VERSIONS)("[%s] through libcni", (cniVersion) => {
       // Like kubelet, the runtime now deletes what the failed ADD may have left.
       const del = call("del", conf, { netns: pod2.path, containerId: "cnits-c2" });
       expect(del.ok, del.message).toBe(true);
-      expect(pod2.ipJson("link", "show").length).toBe(1);
+      expect(pod2.ipJson<unknown[]>("link", "show").length).toBe(1);
       expect(veths(node)).toEqual([firstVeth]);
       expect(allocations(ipam.dir)).toEqual(["10.244.1.10"]);
       expect(readFileSync(join(ipam.dir, "cnits-net", "10.244.1.10"), "utf8")).toMatch(/^cnits-c1/);
