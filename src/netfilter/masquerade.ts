@@ -34,7 +34,7 @@ export interface MasqTarget {
  * @example setupMasquerade({ network: "mynet", containerId: "c1", ifName: "eth0" }, undefined, ["10.4.0.2/24"])
  */
 export function setupMasquerade(target: MasqTarget, backend: MasqBackend | undefined, addresses: string[]): void {
-  if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
+  if (backend != null && backend !== "iptables" && backend !== "nftables") {
     throw new InvalidConfigError(`unknown ipmasq backend "${String(backend)}"`);
   }
   const parsed = addresses.map(parseMasqAddress);
@@ -44,7 +44,7 @@ export function setupMasquerade(target: MasqTarget, backend: MasqBackend | undef
     setupNftMasq(network, ifName, containerId, parsed);
     return;
   }
-  if (setupIptablesMasq(network, containerId, parsed, backend === undefined)) return;
+  if (setupIptablesMasq(network, containerId, parsed, backend == null)) return;
   // Unset backend and iptables cannot list its nat table: nftables if it works.
   const probe = listMasqChecks();
   if (nftUsable(probe)) {
