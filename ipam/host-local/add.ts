@@ -1,0 +1,54 @@
+/**
+ * host-local ADD: one address per range set, routes and DNS from the config.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { InvalidConfigError } from "../../src/errors.ts";
+import { formatIp } from "../../src/ip/ip-bytes.ts";
+import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
+import { isEmptyDns } from "../../src/types/result.ts";
+import type { Dns, Result } from "../../src/types/result.ts";
+import { allocateAddresses } from "./allocator.ts";
+import { loadHostLocalConfig } from "./config.ts";
+import { parseResolvConf } from "./dns.ts";
+import { withStore } from "./open-store.ts";
+
+function readDns(path: string): Dns {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new InvalidConfigError(`failed to read ipam.resolvConf ${path}: ${(err as Error).message}`);
+  }
+  return parseResolvConf(text);
+}
+
+/**
+ * Allocate the attachment's addresses (the lock held for all sets).
+ *
+ * @returns the IPAM result (no interfaces)
+ * @throws {InvalidConfigError} bad config or unreadable resolvConf
+ * @throws {IpamError} exhausted range, duplicate, unavailable requested address
+ * @throws {UnsafePathError} unsafe dataDir
+ * @example await cmdAdd(args, conf)
+ */
+export function cmdAdd(args: CmdArgs, conf: RawConf): Result {
+  const config = loadHostLocalConfig(conf, args.args);
+  const dns = config.resolvConf !== undefined ? readDns(config.resolvConf) : undefined;
+  const allocated = withStore(config, true, (store) =>
+    allocateAddresses(store, {
+      containerId: args.containerId,
+      ifName: args.ifName,
+      rangeSets: config.rangeSets,
+      requested: config.requested,
+    }),
+  );
+  const result: Result = {
+    cniVersion: config.cniVersion,
+    ips: allocated.map((a) => ({ address: `${formatIp(a.ip)}/${a.prefix}`, gateway: formatIp(a.gateway) })),
+  };
+  if (config.routes.length > 0) result.routes = config.routes;
+  if (!isEmptyDns(dns)) result.dns = dns;
+  return result;
+}

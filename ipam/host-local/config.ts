@@ -1,0 +1,218 @@
+/**
+ * host-local's configuration: the zod schema (the single source of the
+ * config type) and {@link loadHostLocalConfig}, which applies the
+ * reference's order: CNI_ARGS, requested addresses, prepending of the legacy
+ * range and the `ipRanges` capability, per-set validation, the old-version
+ * family limit, then overlaps between sets.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { InvalidConfigError } from "../../src/errors.ts";
+import { parseCidr } from "../../src/ip/cidr.ts";
+import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
+import type { IpBytes } from "../../src/ip/ip-bytes.ts";
+import { loadCniArgs } from "../../src/skel/cni-args.ts";
+import type { RawConf } from "../../src/skel/types.ts";
+import type { Route } from "../../src/types/result.ts";
+import { canonicalizeRangeSet, rangeSetFamily, rangeSetsOverlap } from "./range-set.ts";
+import type { LabelledRange, RangeSet } from "./range-set.ts";
+import type { RangeInput } from "./range.ts";
+
+/** The reference's default store location. */
+export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
+
+const rangeSchema = z.looseObject({
+  subnet: z.string(),
+  rangeStart: z.string().nullish(),
+  rangeEnd: z.string().nullish(),
+  gateway: z.string().nullish(),
+});
+
+const routeSchema = z.looseObject({
+  dst: z.string().refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" }),
+  gw: z.string().refine((s) => parseIp(s) !== undefined, { message: "invalid IP address" }).nullish(),
+  mtu: z.number().int().nullish(),
+  advmss: z.number().int().nullish(),
+  priority: z.number().int().nullish(),
+  table: z.number().int().nullish(),
+  scope: z.number().int().nullish(),
+});
+
+const attachmentSchema = z.looseObject({ containerID: z.string(), ifname: z.string() });
+
+/** `ipam` of a host-local config. */
+export const hostLocalIpamSchema = z.looseObject({
+  type: z.string().nullish(),
+  ranges: z.array(z.array(rangeSchema)).nullish(),
+  subnet: z.string().nullish(),
+  rangeStart: z.string().nullish(),
+  rangeEnd: z.string().nullish(),
+  gateway: z.string().nullish(),
+  routes: z.array(routeSchema).nullish(),
+  dataDir: z.string().nullish(),
+  resolvConf: z.string().nullish(),
+  /** cni-ts: release allocations made before the current boot (default true). */
+  reclaimAfterReboot: z.boolean().nullish(),
+});
+
+/** The whole stdin document as host-local reads it. */
+export const hostLocalConfSchema = z.looseObject({
+  name: z.string(),
+  cniVersion: z.string().nullish(),
+  ipam: hostLocalIpamSchema.nullish(),
+  runtimeConfig: z
+    .looseObject({
+      ipRanges: z.array(z.array(rangeSchema)).nullish(),
+      ips: z.array(z.string()).nullish(),
+    })
+    .nullish(),
+  args: z.looseObject({ cni: z.looseObject({ ips: z.array(z.string()).nullish() }).nullish() }).nullish(),
+  prevResult: z.unknown().optional(),
+  "cni.dev/valid-attachments": z.array(attachmentSchema).nullable().optional(),
+  "cni.dev/attachments": z.array(attachmentSchema).nullable().optional(),
+});
+
+/** The document type, inferred from {@link hostLocalConfSchema}. */
+export type HostLocalConf = z.infer<typeof hostLocalConfSchema>;
+
+/** An attachment named in a GC request. */
+export interface AttachmentKey {
+  containerId: string;
+  ifName: string;
+}
+
+/** The validated config the verbs work from. */
+export interface HostLocalConfig {
+  /** Network name (the store's directory). */
+  name: string;
+  cniVersion: string;
+  /** Range sets in allocation order (index = `rangeId`). */
+  rangeSets: RangeSet[];
+  /** Requested addresses, deduplicated, in order IP=, args.cni.ips, runtimeConfig.ips. */
+  requested: IpBytes[];
+  routes: Route[];
+  dataDir: string;
+  resolvConf: string | undefined;
+  reclaimAfterReboot: boolean;
+  prevResult: unknown;
+  /** GC's valid attachments: undefined when the request carries no list, [] for `null`. */
+  validAttachments: AttachmentKey[] | undefined;
+}
+
+function zodToConfigError(error: z.ZodError): InvalidConfigError {
+  const issue = error.issues[0]!;
+  const path = issue.path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
+  return new InvalidConfigError(`invalid network config: ${path || "(root)"}: ${issue.message}`);
+}
+
+function parseRequested(text: string, key: string): IpBytes {
+  const slash = text.indexOf("/");
+  const ip = parseIp(slash >= 0 ? text.slice(0, slash) : text);
+  if (!ip || (slash >= 0 && !parseCidr(text))) throw new InvalidConfigError(`cannot understand ip: ${text} (${key})`);
+  return ip;
+}
+
+function labelled(ranges: z.infer<typeof rangeSchema>[], key: string): LabelledRange[] {
+  return ranges.map((r, j) => ({
+    input: {
+      subnet: r.subnet,
+      rangeStart: r.rangeStart ?? undefined,
+      rangeEnd: r.rangeEnd ?? undefined,
+      gateway: r.gateway ?? undefined,
+    } satisfies RangeInput,
+    key: `${key}[${j}]`,
+  }));
+}
+
+function toRoute(r: z.infer<typeof routeSchema>): Route {
+  const route: Route = { dst: r.dst };
+  if (r.gw != null) route.gw = r.gw;
+  for (const k of ["mtu", "advmss", "priority", "table", "scope"] as const) if (r[k] != null) route[k] = r[k];
+  return route;
+}
+
+/**
+ * Parse and validate the config the way the reference does, with errors
+ * that name the key and the value.
+ *
+ * @param conf the stdin document after the skeleton's checks
+ * @param cniArgs raw `CNI_ARGS` (`IP=` requests an address)
+ * @returns the validated config
+ * @throws {InvalidConfigError} any config fault (`IPAM config missing 'ipam' key`, `no IP ranges specified`, `invalid range set N: …`, `range set N overlaps with M`, …)
+ * @throws {InvalidEnvError} malformed `CNI_ARGS`
+ * @example loadHostLocalConfig({ name: "net", cniVersion: "1.0.0", ipam: { subnet: "10.1.2.0/24" } }, "")
+ */
+export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalConfig {
+  const parsed = hostLocalConfSchema.safeParse(conf);
+  if (!parsed.success) throw zodToConfigError(parsed.error);
+  const doc = parsed.data;
+  const ipam = doc.ipam;
+  if (!ipam) throw new InvalidConfigError("IPAM config missing 'ipam' key");
+
+  const requestedTexts: { text: string; key: string }[] = [];
+  const envIp = loadCniArgs(cniArgs, ["IP"]).IP;
+  if (envIp !== undefined) requestedTexts.push({ text: envIp, key: "CNI_ARGS IP" });
+  doc.args?.cni?.ips?.forEach((text, i) => requestedTexts.push({ text, key: `args.cni.ips[${i}]` }));
+  doc.runtimeConfig?.ips?.forEach((text, i) => requestedTexts.push({ text, key: `runtimeConfig.ips[${i}]` }));
+  const requested: IpBytes[] = [];
+  const seen = new Set<string>();
+  for (const { text, key } of requestedTexts) {
+    const ip = parseRequested(text, key);
+    const canonical = formatIp(ip);
+    if (!seen.has(canonical)) requested.push(ip);
+    seen.add(canonical);
+  }
+
+  const sets: LabelledRange[][] = [];
+  doc.runtimeConfig?.ipRanges?.forEach((set, i) => sets.push(labelled(set, `runtimeConfig.ipRanges[${i}]`)));
+  if (ipam.subnet != null) {
+    sets.push([
+      {
+        input: {
+          subnet: ipam.subnet,
+          rangeStart: ipam.rangeStart ?? undefined,
+          rangeEnd: ipam.rangeEnd ?? undefined,
+          gateway: ipam.gateway ?? undefined,
+        },
+        key: "ipam",
+      },
+    ]);
+  }
+  ipam.ranges?.forEach((set, i) => sets.push(labelled(set, `ipam.ranges[${i}]`)));
+  if (sets.length === 0) throw new InvalidConfigError("no IP ranges specified");
+
+  const rangeSets = sets.map((set, i) => canonicalizeRangeSet(set, i));
+  const cniVersion = doc.cniVersion ?? "0.1.0";
+  const perFamily = { 4: 0, 6: 0 };
+  for (const set of rangeSets) perFamily[rangeSetFamily(set)]++;
+  if ((perFamily[4] > 1 || perFamily[6] > 1) && (doc.cniVersion === "0.1.0" || doc.cniVersion === "0.2.0")) {
+    throw new InvalidConfigError(`CNI version ${doc.cniVersion} does not support more than 1 address per family`);
+  }
+  for (let i = 0; i < rangeSets.length; i++) {
+    for (let j = i + 1; j < rangeSets.length; j++) {
+      if (rangeSetsOverlap(rangeSets[i]!, rangeSets[j]!)) throw new InvalidConfigError(`range set ${i} overlaps with ${j}`);
+    }
+  }
+
+  return {
+    name: doc.name,
+    cniVersion,
+    rangeSets,
+    requested,
+    routes: (ipam.routes ?? []).map(toRoute),
+    dataDir: ipam.dataDir || DEFAULT_DATA_DIR,
+    resolvConf: ipam.resolvConf || undefined,
+    reclaimAfterReboot: ipam.reclaimAfterReboot ?? true,
+    prevResult: doc.prevResult,
+    validAttachments: validAttachments(doc),
+  };
+}
+
+function validAttachments(doc: HostLocalConf): AttachmentKey[] | undefined {
+  const lists = [doc["cni.dev/valid-attachments"], doc["cni.dev/attachments"]].filter((l) => l !== undefined);
+  if (lists.length === 0) return undefined;
+  return lists.flatMap((list) => (list ?? []).map((a) => ({ containerId: a.containerID, ifName: a.ifname })));
+}

@@ -1,0 +1,127 @@
+/**
+ * One allocation range: a subnet, the inclusive `[rangeStart, rangeEnd]`
+ * pool inside it and the gateway the allocator skips. Pure.
+ *
+ * @module
+ */
+import { InvalidConfigError } from "../../src/errors.ts";
+import { formatCidr, lastAddress, netContains, networkAddress, parseCidr } from "../../src/ip/cidr.ts";
+import type { IpNet } from "../../src/ip/cidr.ts";
+import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
+import type { IpBytes } from "../../src/ip/ip-bytes.ts";
+import { compareIp, ipToBigInt, nextIp, prevIp } from "../../src/ip/ip-math.ts";
+
+/** A range as written in the config. */
+export interface RangeInput {
+  subnet: string;
+  rangeStart?: string | undefined;
+  rangeEnd?: string | undefined;
+  gateway?: string | undefined;
+}
+
+/** A validated range with every default filled in. */
+export interface Range {
+  /** The subnet, host bits clear. */
+  subnet: IpNet;
+  /** First allocatable address (inclusive). */
+  rangeStart: IpBytes;
+  /** Last allocatable address (inclusive). */
+  rangeEnd: IpBytes;
+  /** The gateway: never handed out. */
+  gateway: IpBytes;
+}
+
+function parseAddress(text: string, key: string): IpBytes {
+  const ip = parseIp(text);
+  if (!ip) throw new InvalidConfigError(`invalid IP address: ${text} (${key})`);
+  return ip;
+}
+
+/**
+ * Validate a range and fill its defaults like the reference: gateway and
+ * rangeStart = network + 1; rangeEnd = broadcast − 1 (IPv4) or the last
+ * address (IPv6). Unlike the reference, a start after the end and a gateway
+ * outside the subnet are refused with a message saying so.
+ *
+ * @param input the range as configured
+ * @param key where it came from, named in errors (e.g. `ipam.ranges[0][1]`)
+ * @returns the canonical range
+ * @throws {InvalidConfigError} the reason, naming the key and the value
+ * @example canonicalizeRange({ subnet: "10.1.2.0/24" }, "ipam.ranges[0][0]")
+ */
+export function canonicalizeRange(input: RangeInput, key: string): Range {
+  const parsed = parseCidr(input.subnet);
+  if (!parsed) throw new InvalidConfigError(`invalid CIDR address: ${input.subnet} (${key}.subnet)`);
+  const bits = parsed.address.length * 8;
+  if (parsed.prefix > bits - 2) {
+    throw new InvalidConfigError(`Network ${formatCidr(parsed)} too small to allocate from (${key}.subnet)`);
+  }
+  const network = networkAddress(parsed);
+  if (compareIp(network, parsed.address) !== 0) {
+    throw new InvalidConfigError(
+      `Network has host bits set. For a subnet mask of length ${parsed.prefix} the network address is ${formatIp(network)} (${key}.subnet = ${input.subnet})`,
+    );
+  }
+  const subnet: IpNet = { address: network, prefix: parsed.prefix };
+  const cidr = formatCidr(subnet);
+  const gateway = input.gateway !== undefined ? parseAddress(input.gateway, `${key}.gateway`) : nextIp(network);
+  if (!netContains(subnet, gateway)) {
+    throw new InvalidConfigError(`gateway ${formatIp(gateway)} not in network ${cidr} (${key}.gateway)`);
+  }
+  const rangeStart = input.rangeStart !== undefined ? parseAddress(input.rangeStart, `${key}.rangeStart`) : nextIp(network);
+  if (!netContains(subnet, rangeStart)) {
+    throw new InvalidConfigError(`RangeStart ${formatIp(rangeStart)} not in network ${cidr} (${key}.rangeStart)`);
+  }
+  const last = lastAddress(subnet);
+  const rangeEnd =
+    input.rangeEnd !== undefined ? parseAddress(input.rangeEnd, `${key}.rangeEnd`) : network.length === 4 ? prevIp(last) : last;
+  if (!netContains(subnet, rangeEnd)) {
+    throw new InvalidConfigError(`RangeEnd ${formatIp(rangeEnd)} not in network ${cidr} (${key}.rangeEnd)`);
+  }
+  if (compareIp(rangeStart, rangeEnd) > 0) {
+    throw new InvalidConfigError(
+      `RangeStart ${formatIp(rangeStart)} is after RangeEnd ${formatIp(rangeEnd)} in network ${cidr} (${key})`,
+    );
+  }
+  return { subnet, rangeStart, rangeEnd, gateway };
+}
+
+/**
+ * Whether `ip` is in the range's pool `[rangeStart, rangeEnd]`.
+ *
+ * @example rangeContains(range, parseIp("10.1.2.7")!)
+ */
+export function rangeContains(range: Range, ip: IpBytes): boolean {
+  return (
+    ip.length === range.rangeStart.length && compareIp(ip, range.rangeStart) >= 0 && compareIp(ip, range.rangeEnd) <= 0
+  );
+}
+
+/**
+ * Whether two ranges' pools share an address.
+ *
+ * @example rangesOverlap(a, b)
+ */
+export function rangesOverlap(a: Range, b: Range): boolean {
+  if (a.rangeStart.length !== b.rangeStart.length) return false;
+  return compareIp(a.rangeStart, b.rangeEnd) <= 0 && compareIp(b.rangeStart, a.rangeEnd) <= 0;
+}
+
+/**
+ * The pool as `start-end`, as the reference prints it.
+ *
+ * @example formatRange(range) // "10.1.2.1-10.1.2.254"
+ */
+export function formatRange(range: Range): string {
+  return `${formatIp(range.rangeStart)}-${formatIp(range.rangeEnd)}`;
+}
+
+/**
+ * How many addresses the pool hands out (the gateway excluded).
+ *
+ * @example rangeSize(canonicalizeRange({ subnet: "10.0.0.0/24" }, "r")) // 253n
+ */
+export function rangeSize(range: Range): bigint {
+  const size = ipToBigInt(range.rangeEnd) - ipToBigInt(range.rangeStart) + 1n;
+  return rangeContains(range, range.gateway) ? size - 1n : size;
+}
