@@ -66,3 +66,31 @@ export function toolError(what: string, cmd: string, run: ToolRun, input?: strin
 export function isNftNotFound(run: ToolRun): boolean {
   return !run.ok && !run.missing && /No such file or directory/.test(run.stderr);
 }
+
+// Longest JSON passed on the command line (Linux caps one argument at 128 KiB).
+const MAX_ARGV_SCRIPT = 100_000;
+
+/**
+ * Apply a JSON transaction with `nft -j`. nft opens `/dev/stdin` for JSON
+ * input, which fails on the socketpair Node gives a child as stdin, so the
+ * script goes on the command line, or through a private temporary file when
+ * too long for one argument.
+ *
+ * @throws {KernelError} when nft fails
+ */
+export function applyNftJson(what: string, script: string): void {
+  if (Buffer.byteLength(script) <= MAX_ARGV_SCRIPT) {
+    runToolOrThrow(what, "nft", ["-j", script]);
+    return;
+  }
+  const { mkdtempSync, rmSync, writeFileSync } = process.getBuiltinModule("node:fs") as typeof import("node:fs");
+  const { tmpdir } = process.getBuiltinModule("node:os") as typeof import("node:os");
+  const dir = mkdtempSync(`${tmpdir()}/cni-ts-nft-`);
+  try {
+    const file = `${dir}/script.json`;
+    writeFileSync(file, script, { mode: 0o600 });
+    runToolOrThrow(what, "nft", ["-j", "-f", file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

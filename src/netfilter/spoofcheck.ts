@@ -8,7 +8,7 @@
  * @module
  */
 import { InvalidConfigError } from "../errors.ts";
-import { isNftNotFound, runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts";
+import { applyNftJson, isNftNotFound, runTool, toolError, type ToolRun } from "./exec-tool.ts";
 import { retryOnVanished } from "./masq-nftables.ts";
 import { spoofNames, SPOOF_BASE_CHAIN, SPOOF_TABLE, type SpoofNames } from "./names.ts";
 import { EMPTY_NFT_LISTING, parseNftListing, type NftListing } from "./nft-listing.ts";
@@ -55,7 +55,7 @@ export function setupMacSpoofCheck(target: { containerId: string; ifName: string
     if (!listing) throw toolError("failed to setup spoof-check", "nft", run);
     const staleHandles = spoofRemoval(listing, [names]).baseHandles;
     const script = renderSpoofSetup({ names, hostVeth: target.hostVeth, mac, staleHandles });
-    runToolOrThrow("failed to setup spoof-check", "nft", ["-j", "-f", "-"], script);
+    applyNftJson("failed to setup spoof-check", script);
   });
 }
 
@@ -77,6 +77,6 @@ export function removeSpoofChecks(names: SpoofNames[], what: string, listing?: N
     given = undefined;
     if (!current) return;
     const script = renderSpoofTeardown(spoofRemoval(current, names));
-    if (script) runToolOrThrow(what, "nft", ["-j", "-f", "-"], script);
+    if (script) applyNftJson(what, script);
   });
 }
