@@ -66,9 +66,11 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
   const where = path === "" ? "config" : path;
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
-    case "invalid_type":
-      if (input === undefined) return `${where}: missing (expected ${issue.expected})`;
-      return `${where}: ${formatValue(input)} is not a ${issue.expected}`;
+    case "invalid_type": {
+      const expected = issue.expected === "int" ? "integer" : String(issue.expected);
+      if (input === undefined) return `${where}: missing (expected ${expected})`;
+      return `${where}: ${formatValue(input)} is not ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}`;
+    }
     case "unrecognized_keys":
       return `${where}: unknown keys ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
     case "custom":
