@@ -10,6 +10,7 @@
  */
 import { IpamError } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { faultPoint } from "../../src/fault-injection.ts";
 import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { setupMacSpoofCheck, teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
 import { deleteLink, getLinkByIndex, getLinkByName, setLinkUp, type Link } from "../../src/netlink/link.ts";
@@ -57,6 +58,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   let pod: RtnlSocket | undefined;
   try {
     const bridge = ensureBridge(host, s).link;
+    faultPoint("bridge:after-bridge");
     podNs = openPodNetns(args.netns);
     pod = RtnlSocket.openInNetns(podNs);
 
@@ -79,11 +81,13 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       isolated: s.portIsolation,
       vlans: portVlans,
     });
+    faultPoint("bridge:after-veth");
 
     if (s.macspoofchk) {
       const target = { containerId: args.containerId, ifName: args.ifName };
       setupMacSpoofCheck({ ...target, hostVeth: veth.host.name, mac: veth.container.mac });
       undo.push("remove mac spoof check rules", () => teardownMacSpoofCheck(target));
+      faultPoint("bridge:after-spoofcheck");
     }
 
     let ips: IpConfig[] = [];
@@ -92,6 +96,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
     let vlanIface: Link | undefined;
     if (s.ipamType) {
       const ipamResult = await delegateIpam("ADD", s.ipamType, args, raw);
+      faultPoint("bridge:after-ipam");
       undo.push("release the IPAM allocation", async () => {
         await delegateIpam("DEL", s.ipamType, args, raw);
       });
@@ -109,18 +114,21 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
         routes,
         enableDad: s.enableDad,
       });
+      faultPoint("bridge:after-pod-iface");
 
       if (plan.gateways.length > 0) {
         const target = s.vlan !== 0 ? ensureVlanGatewayIface(host, bridge, s.vlan, s.preserveDefaultVlan, undo) : bridge;
         if (s.vlan !== 0) vlanIface = target;
         ensureGatewayAddrs(host, target, plan.gateways, s.forceAddress, undo);
         enableForwarding(new Set(plan.gateways.map((g) => g.family)));
+        faultPoint("bridge:after-gateway");
       }
 
       if (s.ipMasq) {
         const target = { network: s.name, containerId: args.containerId, ifName: args.ifName };
         undo.push("remove masquerade rules", () => teardownMasquerade(target));
         setupMasquerade(target, s.ipMasqBackend, ips.map((ip) => ip.address));
+        faultPoint("bridge:after-masquerade");
       }
     } else if (!s.disableContainerInterface) {
       try {
@@ -143,6 +151,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       confDns: s.dns,
     });
     completed = true;
+    faultPoint("bridge:before-result");
     return result;
   } finally {
     if (!completed) await undo.run();

@@ -8,6 +8,7 @@
  */
 import { hasErrno } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { faultPoint } from "../../src/fault-injection.ts";
 import { teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
 import { deleteLink, getLinkByName } from "../../src/netlink/link.ts";
@@ -55,6 +56,7 @@ export async function cmdDel(args: CmdArgs, raw: RawConf): Promise<void> {
     if (podNs) {
       try {
         removePodInterface(podNs, args.ifName);
+        faultPoint("bridge-del:after-pod-iface");
       } finally {
         podNs.close();
       }
@@ -62,8 +64,10 @@ export async function cmdDel(args: CmdArgs, raw: RawConf): Promise<void> {
   }
 
   if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
+  faultPoint("bridge-del:after-ipam");
 
   if (s.macspoofchk) teardownMacSpoofCheck({ containerId: args.containerId, ifName: args.ifName });
+  faultPoint("bridge-del:after-spoofcheck");
   if (s.ipMasq && s.ipamType) {
     teardownMasquerade({ network: s.name, containerId: args.containerId, ifName: args.ifName });
   }
