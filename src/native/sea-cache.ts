@@ -26,6 +26,7 @@ import {
   writeSync,
 } from "node:fs";
 import { createRequire } from "node:module";
+import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../errors.ts";
 
@@ -54,7 +55,7 @@ export function loadEmbeddedAddon(): unknown {
   assertPrivateDirectory(dir);
   const module = { exports: {} as unknown };
   try {
-    process.dlopen(module, file, constants.RTLD_NOW ?? 2);
+    process.dlopen(module, file, osConstants.dlopen.RTLD_NOW);
   } catch (err) {
     throw new UnsafePathError(
       `cannot load the native addon from ${file}`,
