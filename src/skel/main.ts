@@ -28,6 +28,8 @@ function writeAll(fd: number, text: string): void {
  * @example await runPluginMain(loopbackPlugin);
  */
 export async function runPluginMain(def: PluginDefinition): Promise<never> {
+  // stdout carries exactly one JSON document: stray logging goes to stderr.
+  console.log = console.info = console.debug = console.error;
   const io: PluginIo = {
     env: process.env,
     readStdin: () => readFileSync(0),
