@@ -96,7 +96,18 @@ function runWith(impl: Impl, conf: (dataDir: string) => Record<string, unknown>,
   }
 }
 
-const CASES: { name: string; conf: (v: string) => (dataDir: string) => Record<string, unknown>; capabilityArgs?: Record<string, unknown> }[] = [
+interface Case {
+  name: string;
+  conf: (v: string) => (dataDir: string) => Record<string, unknown>;
+  capabilityArgs?: Record<string, unknown>;
+  /**
+   * Where the reference reports a config fault as 999 (a plain Go error), ours
+   * raises the typed error with its spec code; the message must still match.
+   */
+  oursCode?: number;
+}
+
+const CASES: Case[] = [
   {
     name: "gateway + masquerade",
     conf: (v) => (dataDir) => bridgeConflist({ cniVersion: v, dataDir, ipMasq: true }),
@@ -121,6 +132,7 @@ const CASES: { name: string; conf: (v: string) => (dataDir: string) => Record<st
   {
     name: "bad config: hairpin with promiscuous mode",
     conf: (v) => (dataDir) => bridgeConflist({ cniVersion: v, dataDir, extra: { hairpinMode: true, promiscMode: true } }),
+    oursCode: 7,
   },
 ];
 
@@ -129,12 +141,19 @@ beforeAll(() => {
 });
 
 describe.each(LIBCNI_VERSIONS)("[%s] reference bridge vs ours", (cniVersion) => {
-  it.each(CASES)("$name: same result, same kernel state, same cleanup", ({ conf, capabilityArgs }) => {
+  it.each(CASES)("$name: same result, same kernel state, same cleanup", ({ conf, capabilityArgs, oursCode }) => {
     const extra = capabilityArgs ? { capabilityArgs } : {};
     const reference = runWith("reference", conf(cniVersion), extra);
     // With CNITS_IMPL=reference this compares the reference with itself: a check that
     // the normalisation hides every per-run difference.
     const ours = runWith(SUBJECT, conf(cniVersion), extra);
+    if (oursCode !== undefined && SUBJECT === "ours") {
+      const [r, o] = [reference.add as any, ours.add as any];
+      expect(r.error.code).toBe(999);
+      expect(o.error.code).toBe(oursCode);
+      expect(o.error.msg.replace(/\.$/, "")).toBe(r.error.msg.replace(/\.$/, ""));
+      r.error = o.error = null;
+    }
     expect(ours.add).toEqual(reference.add);
     expect(ours.node).toEqual(reference.node);
     expect(ours.pod).toEqual(reference.pod);
