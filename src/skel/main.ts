@@ -5,6 +5,7 @@
  * @module
  */
 import { readFileSync, writeSync } from "node:fs";
+import { startInvocationLog } from "../debug-log/debug-log.ts";
 import { runPlugin } from "./run-plugin.ts";
 import { isOwnNetnsPath } from "./own-netns.ts";
 import type { PluginDefinition, PluginIo } from "./types.ts";
@@ -30,10 +31,15 @@ function writeAll(fd: number, text: string): void {
 export async function runPluginMain(def: PluginDefinition): Promise<never> {
   // stdout carries exactly one JSON document: stray logging goes to stderr.
   console.log = console.info = console.debug = console.error;
+  // Opt-in debug log (src/debug-log): sees stdin and stdout, writes one line at the end; free when off.
+  const debugLog = startInvocationLog(def.name, process.env);
   const io: PluginIo = {
     env: process.env,
-    readStdin: () => readFileSync(0),
-    writeStdout: (t) => writeAll(1, t),
+    readStdin: () => debugLog.stdin(readFileSync(0)),
+    writeStdout: (t) => {
+      debugLog.stdout(t);
+      writeAll(1, t);
+    },
     writeStderr: (t) => {
       try {
         writeAll(2, t);
@@ -56,5 +62,6 @@ export async function runPluginMain(def: PluginDefinition): Promise<never> {
     }
     status = 1;
   }
+  debugLog.finish(status);
   process.exit(status);
 }
