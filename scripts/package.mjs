@@ -5,7 +5,7 @@
 // as hard links inside the tar. Writes dist/SHA256SUMS for `sha256sum -c`.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, createReadStream, linkSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, createReadStream, linkSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN_DIR, MAIN_NAME, PLUGIN_NAMES, ROOT, packageVersion } from "./lib/paths.mjs";
 
@@ -17,7 +17,11 @@ const tarball = `cni-ts-linux-amd64-v${version}.tgz`;
 const stage = join(dist, "release");
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true, mode: 0o755 });
-for (const name of [MAIN_NAME, ...PLUGIN_NAMES]) linkSync(join(BIN_DIR, MAIN_NAME), join(stage, name));
+// A private copy, hard-linked within the stage: a concurrent rebuild re-linking
+// dist/bin would change the inode's ctime and make tar report a changed file.
+copyFileSync(join(BIN_DIR, MAIN_NAME), join(stage, MAIN_NAME));
+chmodSync(join(stage, MAIN_NAME), 0o755);
+for (const name of PLUGIN_NAMES) linkSync(join(stage, MAIN_NAME), join(stage, name));
 for (const doc of ["LICENSE", "README.md"]) copyFileSync(join(ROOT, doc), join(stage, doc));
 
 // Reproducible: fixed owner, order and timestamp (the last commit's, or SOURCE_DATE_EPOCH).

@@ -6,12 +6,13 @@
  *
  * Only the chosen plugin's modules are initialised: each is reached through
  * a dynamic `import()`, which the bundler turns into a lazily run module, so
- * a plugin's VERSION never pays for another plugin, the CLI or commander.
+ * a plugin never pays for another plugin, the CLI or commander; VERSION and
+ * the about text load no plugin module at all (see `needsHandlers`).
  *
  * @module
  */
 import { writeSync } from "node:fs";
-import { pickPlugin, type PluginName } from "./cli/pick-plugin.ts";
+import { needsHandlers, pickPlugin, type PluginName } from "./cli/pick-plugin.ts";
 import type { PluginDefinition } from "./skel/types.ts";
 
 /** Loads one plugin's definition; only the loader that is called costs anything. */
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
     process.exitCode = await runCli(process.argv);
     return;
   }
-  const [definition, skeleton] = await Promise.all([PLUGIN_LOADERS[name](), import("./skel/main.ts")]);
+  // VERSION and the about text need only the name: the plugin's modules stay unloaded.
+  const load = needsHandlers(process.env.CNI_COMMAND) ? PLUGIN_LOADERS[name]() : Promise.resolve({ name });
+  const [definition, skeleton] = await Promise.all([load, import("./skel/main.ts")]);
   // A build made while a plugin's module did not exist yet carries a stub (see scripts/build.mjs).
   if (definition === undefined || typeof skeleton.runPluginMain !== "function") {
     writeSync(2, `cni-ts: this build does not contain the ${name} plugin\n`);

@@ -1,7 +1,7 @@
 // esbuild: src/main.ts -> one CommonJS file for the SEA blob.
 import { build } from "esbuild";
 import { existsSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "./paths.mjs";
 
 /**
@@ -26,13 +26,36 @@ function optionalModules(stubbed) {
         const path = resolve(args.resolveDir, args.path);
         const key = relative(ROOT, path);
         if (!(key in OPTIONAL_MODULES) || existsSync(path)) return undefined;
-        stubbed.push(key);
+        if (!stubbed.includes(key)) stubbed.push(key);
         return { path: key, namespace: "cni-ts-stub" };
       });
       b.onLoad({ filter: /.*/, namespace: "cni-ts-stub" }, (args) => ({
         contents: OPTIONAL_MODULES[args.path],
         loader: "ts",
         resolveDir: ROOT,
+      }));
+    },
+  };
+}
+
+/**
+ * zod re-exports all of its ~50 message locales as `z.locales`, which esbuild
+ * cannot drop (a namespace re-export); that was ~250 KiB of the bundle, parsed
+ * on every start. cni-ts speaks English only (zod's default, imported
+ * separately by zod itself), so `z.locales` keeps just `en`.
+ */
+function zodEnglishOnly() {
+  return {
+    name: "cni-ts-zod-english-only",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+        if (!args.importer.includes("/node_modules/zod/")) return undefined;
+        return { path: resolve(args.resolveDir, args.path), namespace: "cni-ts-zod-locales" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "cni-ts-zod-locales" }, (args) => ({
+        contents: 'export { default as en } from "./en.js";',
+        loader: "js",
+        resolveDir: dirname(args.path),
       }));
     },
   };
@@ -65,8 +88,8 @@ export async function bundle({ outfile, defines }) {
     // where __filename is the executable, which is what createRequire needs.
     // A getter, so node:url is loaded only by the code paths that ask.
     define: { ...defines, "import.meta.url": "__cniTsMeta.url" },
-    banner: { js: 'var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
-    plugins: [optionalModules(stubbed)],
+    banner: { js: '"use strict";var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
+    plugins: [optionalModules(stubbed), zodEnglishOnly()],
     logLevel: "warning",
   });
   return { stubbed };

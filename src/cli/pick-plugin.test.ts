@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pickPlugin } from "./pick-plugin.ts";
+import { needsHandlers, pickPlugin } from "./pick-plugin.ts";
 
 describe("pickPlugin()", () => {
   it.each([
@@ -13,5 +13,22 @@ describe("pickPlugin()", () => {
     ["/opt/cni/bin/bridge.old", "bridge.old", undefined],
   ])("pickPlugin(%s, %s) is %s", (execPath, argv0, want) => {
     expect(pickPlugin(execPath, argv0)).toBe(want);
+  });
+});
+
+describe("needsHandlers()", () => {
+  it.each([
+    [undefined, false],
+    ["", false],
+    ["VERSION", false],
+    ["ADD", true],
+    ["DEL", true],
+    ["CHECK", true],
+    ["STATUS", true],
+    ["GC", true],
+    // unknown verbs go to the skeleton with the real definition, which rejects them
+    ["version", true],
+  ])("needsHandlers(%s) is %s", (command, want) => {
+    expect(needsHandlers(command)).toBe(want);
   });
 });

@@ -34,3 +34,20 @@ export function pickPlugin(execPath: string, argv0: string): PluginName | undefi
   }
   return undefined;
 }
+
+/**
+ * Whether this invocation can reach a plugin's handlers. VERSION and the
+ * about text (empty `CNI_COMMAND`) are answered by the skeleton from the
+ * plugin's name alone, so the entry skips loading the plugin's modules (and
+ * zod, netlink, ... behind them) for them: a runtime's VERSION probe then
+ * costs little more than Node's own start.
+ *
+ * @param command `CNI_COMMAND`, possibly undefined
+ * @returns false for VERSION and the about text, true for every other verb
+ * @example
+ * needsHandlers("VERSION"); // false
+ * needsHandlers("ADD"); // true
+ */
+export function needsHandlers(command: string | undefined): boolean {
+  return command !== undefined && command !== "" && command !== "VERSION";
+}

@@ -1,0 +1,311 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: cni-ts and the reference plugins (/usr/lib/cni), side by
+ * side in one run, interleaved (who goes first alternates), inside throwaway
+ * namespaces. Writes the results into BENCHMARKS.md (between markers, so the
+ * hand-written notes there survive) and docs/bench-latency.svg.
+ *
+ * The process re-executes itself inside a fresh namespace playing the node,
+ * so bridges, veths and NAT rules never touch the machine's root namespace.
+ *
+ * Options: --iterations N (default 30), --quick (5 iterations, no 4,000
+ * allocation store), --out FILE (default BENCHMARKS.md).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { invoke, invokeOk, type Invocation } from "./bench/invoke.ts";
+import { renderReport, type Report } from "./bench/report.ts";
+import { ratio, summarize } from "./bench/stats.ts";
+import { renderLatencySvg } from "./bench/svg.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const OURS_BIN = join(ROOT, "dist/bin");
+const REFERENCE_BIN = "/usr/lib/cni";
+const PREFIX = "cnits-bench";
+// The Debian reference (v1.1.1) stops at 1.0.0; both run the same version.
+const CNI_VERSION = "1.0.0";
+
+type Impl = "ours" | "reference";
+const IMPLS: readonly Impl[] = ["ours", "reference"];
+
+function argValue(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const quick = process.argv.includes("--quick");
+const iterations = Number(argValue("--iterations", quick ? "5" : "30"));
+const outFile = join(ROOT, argValue("--out", "BENCHMARKS.md"));
+
+function binDir(impl: Impl): string {
+  return impl === "ours" ? OURS_BIN : REFERENCE_BIN;
+}
+
+function ip(...args: string[]): string {
+  return execFileSync("ip", args, { encoding: "utf8" });
+}
+
+/** Distinct bridge, subnet and store per implementation and scenario, so they never collide. */
+function networkConf(impl: Impl, scenario: string, dataDir: string, extra: Record<string, unknown> = {}): string {
+  const octet = { ours: 60, reference: 70 }[impl] + ["plain", "masq", "concurrent", "store"].indexOf(scenario);
+  return JSON.stringify({
+    cniVersion: CNI_VERSION,
+    name: `${PREFIX}-${impl}-${scenario}`,
+    type: "bridge",
+    bridge: `cbr-${impl.slice(0, 3)}-${scenario.slice(0, 4)}`,
+    isGateway: true,
+    ipam: { type: "host-local", subnet: `10.${octet}.0.0/16`, dataDir },
+    ...extra,
+  });
+}
+
+function env(impl: Impl, command: string, containerId: string, netns: string, ifName = "eth0"): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: containerId,
+    CNI_NETNS: netns,
+    CNI_IFNAME: ifName,
+    CNI_PATH: binDir(impl),
+  };
+}
+
+const podNamespaces = new Set<string>();
+
+function createPod(): string {
+  const name = `${PREFIX}-pod-${randomBytes(4).toString("hex")}`;
+  ip("netns", "add", name);
+  podNamespaces.add(name);
+  return name;
+}
+
+function removePod(name: string): void {
+  spawnSync("ip", ["netns", "del", name]);
+  podNamespaces.delete(name);
+}
+
+/** Interleave: even iterations run ours first, odd ones the reference first. */
+function order(i: number): readonly Impl[] {
+  return i % 2 === 0 ? IMPLS : [...IMPLS].reverse();
+}
+
+type Samples = Record<Impl, number[]>;
+const emptySamples = (): Samples => ({ ours: [], reference: [] });
+
+interface LifecycleSamples {
+  add: Samples;
+  check: Samples;
+  del: Samples;
+  privateKiB: Samples;
+  rssKiB: Samples;
+}
+
+async function benchLifecycle(scenario: "plain" | "masq", dataDirs: Record<Impl, string>): Promise<LifecycleSamples> {
+  const s: LifecycleSamples = { add: emptySamples(), check: emptySamples(), del: emptySamples(), privateKiB: emptySamples(), rssKiB: emptySamples() };
+  for (let i = 0; i < iterations; i++) {
+    for (const impl of order(i)) {
+      const pod = createPod();
+      const conf = networkConf(impl, scenario, dataDirs[impl], scenario === "masq" ? { ipMasq: true } : {});
+      const id = `bench-${scenario}-${i}`;
+      const netns = `/var/run/netns/${pod}`;
+      const bridge = join(binDir(impl), "bridge");
+      const add = await invokeOk(bridge, env(impl, "ADD", id, netns), conf, { sampleMemory: true });
+      const prevResult = JSON.parse(add.stdout) as unknown;
+      const checkConf = JSON.stringify({ ...JSON.parse(conf), prevResult });
+      const check = await invokeOk(bridge, env(impl, "CHECK", id, netns), checkConf);
+      const del = await invokeOk(bridge, env(impl, "DEL", id, netns), conf);
+      s.add[impl].push(add.ms);
+      s.check[impl].push(check.ms);
+      s.del[impl].push(del.ms);
+      s.privateKiB[impl].push(add.privateKiB);
+      s.rssKiB[impl].push(add.rssKiB);
+      removePod(pod);
+    }
+  }
+  return s;
+}
+
+async function benchLoopback(): Promise<{ add: Samples; del: Samples }> {
+  const s = { add: emptySamples(), del: emptySamples() };
+  const conf = JSON.stringify({ cniVersion: CNI_VERSION, name: `${PREFIX}-lo`, type: "loopback" });
+  for (let i = 0; i < iterations; i++) {
+    for (const impl of order(i)) {
+      const pod = createPod();
+      const netns = `/var/run/netns/${pod}`;
+      const loopback = join(binDir(impl), "loopback");
+      s.add[impl].push((await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf)).ms);
+      s.del[impl].push((await invokeOk(loopback, env(impl, "DEL", `lo-${i}`, netns, "lo"), conf)).ms);
+      removePod(pod);
+    }
+  }
+  return s;
+}
+
+interface ConcurrentOutcome {
+  addWallMs: number;
+  delWallMs: number;
+  duplicates: number;
+  failures: number;
+}
+
+async function benchConcurrent(impl: Impl, dataDir: string, pods: number): Promise<ConcurrentOutcome> {
+  const names = Array.from({ length: pods }, () => createPod());
+  const conf = networkConf(impl, "concurrent", dataDir);
+  const bridge = join(binDir(impl), "bridge");
+  const started = performance.now();
+  const adds = await Promise.all(names.map((pod, i) => invoke(bridge, env(impl, "ADD", `conc-${i}`, `/var/run/netns/${pod}`), conf)));
+  const addWallMs = performance.now() - started;
+  const addresses = adds.filter((r) => r.exitCode === 0).map((r) => (JSON.parse(r.stdout) as { ips: { address: string }[] }).ips[0]!.address);
+  const delStarted = performance.now();
+  const dels = await Promise.all(names.map((pod, i) => invoke(bridge, env(impl, "DEL", `conc-${i}`, `/var/run/netns/${pod}`), conf)));
+  const delWallMs = performance.now() - delStarted;
+  names.forEach(removePod);
+  const failures = [...adds, ...dels].filter((r: Invocation) => r.exitCode !== 0).length;
+  return { addWallMs, delWallMs, duplicates: addresses.length - new Set(addresses).size, failures };
+}
+
+/** Fill a store with `count` allocations in the reference's file format. */
+function fillStore(dataDir: string, network: string, count: number): void {
+  const dir = join(dataDir, network);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (let k = 0; k < count; k++) {
+    const address = `10.200.${Math.floor((k + 2) / 256)}.${(k + 2) % 256}`;
+    writeFileSync(join(dir, address), `fill-${k}\r\neth0`, { mode: 0o600 });
+  }
+}
+
+/** host-local DEL of a live allocation with `count` others in the store (no netns needed). */
+async function benchStoreDel(impl: Impl, count: number): Promise<number[]> {
+  const dataDir = join("/tmp", `${PREFIX}-store-${impl}-${count}-${randomBytes(3).toString("hex")}`);
+  const network = `${PREFIX}-store`;
+  fillStore(dataDir, network, count);
+  const conf = JSON.stringify({ cniVersion: CNI_VERSION, name: network, ipam: { type: "host-local", subnet: "10.200.0.0/16", dataDir } });
+  const hostLocal = join(binDir(impl), "host-local");
+  const samples: number[] = [];
+  try {
+    // Two warm-up rounds: the first lets cni-ts index a store it did not write.
+    for (let i = -2; i < iterations; i++) {
+      const id = `store-${i + 2}`;
+      await invokeOk(hostLocal, env(impl, "ADD", id, ""), conf);
+      const del = await invokeOk(hostLocal, env(impl, "DEL", id, ""), conf);
+      if (i >= 0) samples.push(del.ms);
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return samples;
+}
+
+function diskFootprint(impl: Impl): number {
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const plugin of ["bridge", "loopback", "host-local"]) {
+    const stat = statSync(join(binDir(impl), plugin));
+    const key = `${stat.dev}:${stat.ino}`;
+    if (!seen.has(key)) bytes += stat.size;
+    seen.add(key);
+  }
+  return bytes;
+}
+
+async function inner(): Promise<void> {
+  const dataRoot = join("/tmp", `${PREFIX}-data-${randomBytes(3).toString("hex")}`);
+  const dataDirs = (scenario: string): Record<Impl, string> => ({
+    ours: join(dataRoot, `ours-${scenario}`),
+    reference: join(dataRoot, `reference-${scenario}`),
+  });
+  // The node forwards for its pods like a real one.
+  writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
+  try {
+    const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+    log(`${iterations} iterations per operation`);
+    const plain = await benchLifecycle("plain", dataDirs("plain"));
+    log("bridge + host-local done");
+    const masq = await benchLifecycle("masq", dataDirs("masq"));
+    log("bridge + host-local with ipMasq done");
+    const loopback = await benchLoopback();
+    log("loopback done");
+    const concurrent: Record<Impl, ConcurrentOutcome[]> = { ours: [], reference: [] };
+    for (let round = 0; round < (quick ? 1 : 3); round++) {
+      for (const impl of order(round)) concurrent[impl].push(await benchConcurrent(impl, join(dataDirs("concurrent")[impl], String(round)), 40));
+    }
+    log("40 concurrent pods done");
+    const storeSizes = quick ? [10, 1000] : [10, 1000, 4000];
+    const store: Record<number, Samples> = {};
+    for (const count of storeSizes) {
+      store[count] = emptySamples();
+      for (const impl of IMPLS) store[count]![impl] = await benchStoreDel(impl, count);
+    }
+    log("store sizes done");
+    const report: Report = {
+      date: new Date().toISOString().slice(0, 10),
+      iterations,
+      cniVersion: CNI_VERSION,
+      kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(),
+      cpus: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
+      latency: [
+        { label: "bridge ADD", ours: summarize(plain.add.ours), reference: summarize(plain.add.reference), target: 2.5 },
+        { label: "bridge CHECK", ours: summarize(plain.check.ours), reference: summarize(plain.check.reference) },
+        { label: "bridge DEL", ours: summarize(plain.del.ours), reference: summarize(plain.del.reference), target: 1.6 },
+        { label: "bridge ADD, ipMasq", ours: summarize(masq.add.ours), reference: summarize(masq.add.reference), target: 1.3 },
+        { label: "bridge CHECK, ipMasq", ours: summarize(masq.check.ours), reference: summarize(masq.check.reference) },
+        { label: "bridge DEL, ipMasq", ours: summarize(masq.del.ours), reference: summarize(masq.del.reference), target: 0.8 },
+        { label: "loopback ADD", ours: summarize(loopback.add.ours), reference: summarize(loopback.add.reference) },
+        { label: "loopback DEL", ours: summarize(loopback.del.ours), reference: summarize(loopback.del.reference) },
+      ],
+      concurrent: Object.fromEntries(IMPLS.map((impl) => [impl, {
+        addWall: summarize(concurrent[impl].map((c) => c.addWallMs)),
+        delWall: summarize(concurrent[impl].map((c) => c.delWallMs)),
+        duplicates: concurrent[impl].reduce((n, c) => n + c.duplicates, 0),
+        failures: concurrent[impl].reduce((n, c) => n + c.failures, 0),
+      }])) as Report["concurrent"],
+      store: storeSizes.map((count) => ({ count, ours: summarize(store[count]!.ours), reference: summarize(store[count]!.reference) })),
+      memory: Object.fromEntries(IMPLS.map((impl) => [impl, {
+        privateKiB: summarize(plain.privateKiB[impl]),
+        rssKiB: summarize(plain.rssKiB[impl]),
+      }])) as Report["memory"],
+      diskBytes: { ours: diskFootprint("ours"), reference: diskFootprint("reference") },
+    };
+    writeFileSync(process.env.CNITS_BENCH_RESULT!, JSON.stringify(report));
+  } finally {
+    for (const pod of podNamespaces) removePod(pod);
+    rmSync(dataRoot, { recursive: true, force: true });
+  }
+}
+
+function outer(): void {
+  if (!existsSync(join(OURS_BIN, "bridge"))) {
+    execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--if-stale"], { stdio: "inherit" });
+  }
+  const node = `${PREFIX}-node-${randomBytes(3).toString("hex")}`;
+  const resultFile = join("/tmp", `${node}.json`);
+  ip("netns", "add", node);
+  try {
+    const run = spawnSync("ip", ["netns", "exec", node, process.execPath, fileURLToPath(import.meta.url), "--inner", ...process.argv.slice(2)], {
+      stdio: "inherit",
+      env: { ...process.env, CNITS_BENCH_RESULT: resultFile },
+    });
+    if (run.status !== 0) process.exit(run.status ?? 1);
+  } finally {
+    spawnSync("ip", ["netns", "del", node]);
+  }
+  const report = JSON.parse(readFileSync(resultFile, "utf8")) as Report;
+  rmSync(resultFile, { force: true });
+  const svgPath = join(ROOT, "docs/bench-latency.svg");
+  writeFileSync(svgPath, renderLatencySvg(report.latency, `cni-ts vs reference plugins: latency per operation (cniVersion ${report.cniVersion})`));
+  const previous = existsSync(outFile) ? readFileSync(outFile, "utf8") : "";
+  writeFileSync(outFile, renderReport(report, previous));
+  for (const row of report.latency) {
+    process.stdout.write(`${row.label.padEnd(24)} ours ${row.ours.median.toFixed(1)} ms  reference ${row.reference.median.toFixed(1)} ms  ratio ${ratio(row.ours.median, row.reference.median)}\n`);
+  }
+  process.stdout.write(`wrote ${outFile} and ${svgPath}\n`);
+}
+
+if (process.argv.includes("--inner")) {
+  await inner();
+} else {
+  outer();
+}

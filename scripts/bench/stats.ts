@@ -1,0 +1,46 @@
+/**
+ * Summary statistics for benchmark samples (pure).
+ */
+
+/** Median, quartiles and extremes of a sample, in the sample's unit. */
+export interface Summary {
+  n: number;
+  median: number;
+  p25: number;
+  p75: number;
+  min: number;
+  max: number;
+}
+
+/** Linear-interpolated quantile `q` (0..1) of already sorted values. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lower = Math.floor(pos);
+  const upper = Math.ceil(pos);
+  const a = sorted[lower]!;
+  const b = sorted[upper]!;
+  return a + (b - a) * (pos - lower);
+}
+
+/**
+ * Summarise samples.
+ *
+ * @example summarize([3, 1, 2]).median // 2
+ */
+export function summarize(samples: readonly number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    median: quantile(sorted, 0.5),
+    p25: quantile(sorted, 0.25),
+    p75: quantile(sorted, 0.75),
+    min: sorted[0] ?? Number.NaN,
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
+/** ours / reference, rounded to two decimals. */
+export function ratio(ours: number, reference: number): number {
+  return Math.round((ours / reference) * 100) / 100;
+}
