@@ -43,6 +43,7 @@ import { IpamError, UnsafePathError, hasErrno } from "../../src/errors.ts";
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { LOCK_EX, native } from "../../src/native/addon.ts";
+import { faultPoint } from "../../src/fault-injection.ts";
 import type { Allocation, IpStore } from "./store.ts";
 
 /** Our bookkeeping directory inside the network directory. */
@@ -192,6 +193,7 @@ export class DiskStore implements IpStore {
     const name = formatIp(ip);
     const content = ownerContent(containerId, ifName);
     if (!this.claim(name, content)) return false;
+    faultPoint("host-local:after-claim");
     this.writeAtomic(join(this.dir, `last_reserved_ip.${rangeId}`), name);
     const entry = this.entry(containerId.trim(), ifName);
     entry.names.add(name);
@@ -222,6 +224,7 @@ export class DiskStore implements IpStore {
     const entry = this.entry(id, owner);
     for (const name of names) {
       this.unlinkQuiet(join(this.dir, name));
+      faultPoint("host-local:after-release-one");
       entry.names.delete(name);
     }
     this.dirty.add(entryKey(id, owner));
