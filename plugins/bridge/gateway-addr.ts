@@ -10,7 +10,7 @@
  */
 import { hasErrno, KernelError } from "../../src/errors.ts";
 import { addAddress, deleteAddress, listAddresses, type Addr } from "../../src/netlink/address.ts";
-import { createVeth, deleteLink, getLinkByName, setLinkMac, setLinkUp, type Link } from "../../src/netlink/link.ts";
+import { createVeth, deleteLink, getLinkByIndex, getLinkByName, setLinkMac, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
 import type { GatewayAddr } from "./calc-gateways.ts";
@@ -129,13 +129,22 @@ export function ensureGatewayAddrs(sock: RtnlSocket, target: Link, gateways: rea
       if (!hasErrno(err, "EEXIST")) throw kernel(`could not add IP address ${addrText(gw)} to "${target.name}"`, err);
     }
   }
-  if (target.mac) {
+  // A bridge whose last port went away reports 00:00:00:00:00:00, which cannot
+  // be written back: pin the MAC it has now (its lowest port's) instead.
+  const mac = isUsableMac(target.mac) ? target.mac : getLinkByIndex(sock, target.index)?.mac;
+  if (mac && isUsableMac(mac)) {
     try {
-      setLinkMac(sock, target.index, target.mac);
+      setLinkMac(sock, target.index, mac);
     } catch (err) {
       throw kernel("could not set bridge's mac", err);
     }
   }
+}
+
+/** Whether a MAC can be assigned: set, not all-zero, not multicast. Pure. */
+export function isUsableMac(mac: string | undefined): boolean {
+  if (!mac || /^(00:){5}00$/.test(mac)) return false;
+  return (parseInt(mac.slice(0, 2), 16) & 1) === 0;
 }
 
 /**

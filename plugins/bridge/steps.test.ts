@@ -125,3 +125,11 @@ describe("buildResult()", () => {
 test("randomVethName() is veth + 8 lowercase hex digits", () => {
   expect(randomVethName()).toMatch(/^veth[0-9a-f]{8}$/);
 });
+
+test("isUsableMac() rejects the zero MAC of a port-less bridge and multicast MACs", async () => {
+  const { isUsableMac } = await import("./gateway-addr.ts");
+  expect(isUsableMac("00:00:00:00:00:00")).toBe(false);
+  expect(isUsableMac("01:00:5e:00:00:01")).toBe(false);
+  expect(isUsableMac(undefined)).toBe(false);
+  expect(isUsableMac("8e:d1:c3:c7:b3:69")).toBe(true);
+});

@@ -123,9 +123,16 @@ export function createBridgeWorld(): BridgeWorld {
   return world;
 }
 
-/** Whether `address` answers from namespace `from` (one ICMP echo, 1 s). */
-export function canPing(from: TestNetns, address: string): boolean {
-  return spawnSync("ip", ["netns", "exec", from.name, "ping", "-c1", "-W1", address], { stdio: "ignore" }).status === 0;
+/**
+ * Whether `address` answers from namespace `from` (one ICMP echo, 1 s; tried
+ * `attempts` times because an IPv6 gateway address on the bridge stays
+ * tentative for a second or two after it is added, as with the reference).
+ */
+export function canPing(from: TestNetns, address: string, attempts = 1): boolean {
+  for (let i = 0; i < attempts; i++) {
+    if (spawnSync("ip", ["netns", "exec", from.name, "ping", "-c1", "-W1", address], { stdio: "ignore" }).status === 0) return true;
+  }
+  return false;
 }
 
 /** Whether `ping` is installed. */

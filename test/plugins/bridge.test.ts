@@ -132,7 +132,7 @@ describe("bridge ADD/DEL (built executable)", () => {
       expect(world.allocations().length).toBe(1);
       expect(world.netfilterRules().length).toBeGreaterThan(0);
       if (mode === "gone") pod.ns.remove();
-      const env = mode === "empty" ? { CNI_NETNS: "" } : {};
+      const env: Record<string, string> = mode === "empty" ? { CNI_NETNS: "" } : {};
       for (let i = 0; i < 2; i++) {
         const d = world.run("DEL", pod, conf, "ours", env);
         expect(d.status, d.stdout + d.stderr).toBe(0);
