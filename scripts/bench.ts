@@ -14,7 +14,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invoke, invokeOk, type Invocation } from "./bench/invoke.ts";
 import { renderReport, type Report } from "./bench/report.ts";
@@ -38,7 +38,7 @@ function argValue(name: string, fallback: string): string {
 
 const quick = process.argv.includes("--quick");
 const iterations = Number(argValue("--iterations", quick ? "5" : "30"));
-const outFile = join(ROOT, argValue("--out", "BENCHMARKS.md"));
+const outFile = resolve(ROOT, argValue("--out", "BENCHMARKS.md"));
 
 function binDir(impl: Impl): string {
   return impl === "ours" ? OURS_BIN : REFERENCE_BIN;
@@ -177,8 +177,10 @@ function fillStore(dataDir: string, network: string, count: number): void {
   }
 }
 
-/** host-local DEL of a live allocation with `count` others in the store (no netns needed). */
+/** host-local DEL of a live allocation with `count` others in the store (host-local never enters the netns). */
 async function benchStoreDel(impl: Impl, count: number): Promise<number[]> {
+  const pod = createPod();
+  const netns = `/var/run/netns/${pod}`;
   const dataDir = join("/tmp", `${PREFIX}-store-${impl}-${count}-${randomBytes(3).toString("hex")}`);
   const network = `${PREFIX}-store`;
   fillStore(dataDir, network, count);
@@ -189,12 +191,13 @@ async function benchStoreDel(impl: Impl, count: number): Promise<number[]> {
     // Two warm-up rounds: the first lets cni-ts index a store it did not write.
     for (let i = -2; i < iterations; i++) {
       const id = `store-${i + 2}`;
-      await invokeOk(hostLocal, env(impl, "ADD", id, ""), conf);
-      const del = await invokeOk(hostLocal, env(impl, "DEL", id, ""), conf);
+      await invokeOk(hostLocal, env(impl, "ADD", id, netns), conf);
+      const del = await invokeOk(hostLocal, env(impl, "DEL", id, netns), conf);
       if (i >= 0) samples.push(del.ms);
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    removePod(pod);
   }
   return samples;
 }

@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { NATIVE_ADDON, NATIVE_ASSET_KEY, PINNED_NODE, SEA_SENTINEL_FUSE } from "./paths.mjs";
 
 /**
@@ -15,9 +15,11 @@ import { NATIVE_ADDON, NATIVE_ASSET_KEY, PINNED_NODE, SEA_SENTINEL_FUSE } from "
  */
 export function makeSeaBlob({ dir, main, useCodeCache }) {
   const blob = join(dir, "sea-prep.blob");
+  // Paths relative to `dir` (the generator runs there): the main path is what
+  // stack traces show, so it carries no build-machine directory.
   const config = {
-    main,
-    output: blob,
+    main: relative(dir, main),
+    output: "sea-prep.blob",
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache,
@@ -25,7 +27,7 @@ export function makeSeaBlob({ dir, main, useCodeCache }) {
   };
   const configPath = join(dir, "sea-config.json");
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  execFileSync(PINNED_NODE, ["--experimental-sea-config", configPath], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(PINNED_NODE, ["--experimental-sea-config", configPath], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
   return blob;
 }
 

@@ -67,6 +67,11 @@ function buildProgram(): Command {
  * @returns the exit code
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  // `cni-ts version | head -1`: a closed pipe is not an error worth a stack trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   try {
     // A single executable repeats its path as argv[1], like a script's path.
     await buildProgram().parseAsync(argv.slice(2), { from: "user" });
