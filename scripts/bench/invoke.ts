@@ -12,7 +12,12 @@ export interface Invocation {
   exitCode: number | null;
   stdout: string;
   stderr: string;
-  /** Largest private (clean + dirty) memory seen, KiB; 0 when never sampled. */
+  /**
+   * Largest private dirty memory seen, KiB (0 when never sampled): what the
+   * invocation really costs. Private_Clean is left out: it is the executable's
+   * file pages, private only while no other process maps them, and dropped
+   * from the page cache at no cost.
+   */
   privateKiB: number;
   /** Largest resident set seen, KiB. */
   rssKiB: number;
@@ -22,7 +27,7 @@ function sampleMemory(pid: number): { privateKiB: number; rssKiB: number } | und
   try {
     const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
     const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
-    return { privateKiB: field("Private_Clean") + field("Private_Dirty"), rssKiB: field("Rss") };
+    return { privateKiB: field("Private_Dirty"), rssKiB: field("Rss") };
   } catch {
     return undefined; // exited between polls
   }
