@@ -1,0 +1,54 @@
+/**
+ * One plugin config's checks, by plugin type. Pure.
+ *
+ * @module
+ */
+import type { RawConf } from "../skel/types.ts";
+import { checkBridgeConf } from "./check-bridge.ts";
+import { checkHostLocalConf } from "./check-host-local.ts";
+import { jsonPath } from "./diagnostic.ts";
+import type { Finding } from "./diagnostic.ts";
+import { PLUGIN_CONFIG_SCHEMAS, isCniTsPluginType } from "./plugin-schemas.ts";
+import { zodFindings } from "./zod-findings.ts";
+
+function checkLoopbackConf(conf: RawConf, base: string): Finding[] {
+  const schema = PLUGIN_CONFIG_SCHEMAS.loopback;
+  const findings = zodFindings(schema, conf, base);
+  const known = new Set(Object.keys(schema.shape));
+  for (const key of Object.keys(conf)) {
+    if (!known.has(key)) {
+      findings.push({ path: jsonPath(base, [key]), value: conf[key], message: "unknown key, ignored by loopback", severity: "warning" });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Check one plugin's effective config.
+ *
+ * @param conf the config the plugin would read on stdin (a list's `name` and `cniVersion` injected)
+ * @param base its JSONPath (`$` for a single-plugin file, `$.plugins[N]` in a list)
+ * @returns every finding: a missing `type` is an error, a type that is not
+ *   one of ours a note ("not a cni-ts plugin, not checked")
+ * @example checkPluginConf({ name: "n", type: "portmap" }, "$.plugins[1]") // [{ severity: "note", ... }]
+ */
+export function checkPluginConf(conf: RawConf, base: string): Finding[] {
+  const type = conf.type;
+  if (type === undefined || type === null || type === "") {
+    return [{ path: jsonPath(base, ["type"]), message: "missing (expected the plugin's type)", severity: "error" }];
+  }
+  if (!isCniTsPluginType(type)) {
+    if (typeof type !== "string") {
+      return [{ path: jsonPath(base, ["type"]), value: type, message: "expected a string", severity: "error" }];
+    }
+    return [{ path: jsonPath(base, ["type"]), value: type, message: "not a cni-ts plugin, not checked", severity: "note" }];
+  }
+  switch (type) {
+    case "bridge":
+      return checkBridgeConf(conf, base);
+    case "loopback":
+      return checkLoopbackConf(conf, base);
+    case "host-local":
+      return checkHostLocalConf(conf, base);
+  }
+}
