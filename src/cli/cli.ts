@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { CNI_TS_VERSION, SUPPORTED_VERSIONS } from "../version.ts";
 import { DEFAULT_CNI_BIN_DIR, installExecutables } from "./install.ts";
 import { PLUGIN_NAMES } from "./pick-plugin.ts";
+import { registerValidateCommand } from "./validate.ts";
 
 /** The text of `cni-ts version`. */
 export function versionText(): string {
@@ -56,6 +57,8 @@ function buildProgram(): Command {
       const installed = installExecutables({ source, dir: options.dir, names: PLUGIN_NAMES });
       for (const file of installed) process.stdout.write(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})\n`);
     });
+
+  registerValidateCommand(program);
 
   return program;
 }
