@@ -3,6 +3,7 @@
  * with one hard link per plugin name, so three plugins cost one runtime on
  * disk.
  *
+ * The copy is run once (`version`) before it replaces anything.
  * Replacement is atomic per name: the new executable is written to a temp
  * file inside the target directory (same filesystem), fsync'd, then each
  * name is hard-linked to a temp name and renamed over the old one. A runtime
@@ -12,6 +13,7 @@
  *
  * @module
  */
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   closeSync,
@@ -68,6 +70,7 @@ export function installExecutables(options: InstallOptions): InstalledFile[] {
     copyFileSync(options.source, staged, constants.COPYFILE_EXCL);
     chmodSync(staged, 0o755);
     syncPath(staged);
+    assertRuns(staged, dir);
     const inode = statSync(staged).ino;
     const installed: InstalledFile[] = [];
     for (const name of options.names) {
@@ -88,6 +91,19 @@ export function installExecutables(options: InstallOptions): InstalledFile[] {
         // renamed into place, or never created
       }
     }
+  }
+}
+
+/**
+ * Run the staged copy once (as the CLI: its temp name is no plugin's) before
+ * any name points at it: a noexec mount or a damaged copy fails here, while
+ * the old plugins are still in place.
+ */
+function assertRuns(staged: string, dir: string): void {
+  const run = spawnSync(staged, ["version"], { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  if (run.status !== 0 || !run.stdout.startsWith("cni-ts ")) {
+    const why = run.error ? run.error.message : `exit status ${run.status}: ${run.stderr.trim()}`;
+    throw new Error(`the copied executable does not run from ${dir} (${why}); is the directory on a noexec mount?`);
   }
 }
 

@@ -99,3 +99,31 @@ describe("cni-ts install", () => {
     expect(stderr).toMatch(/^cni-ts: .*(ENOTDIR|EEXIST)/);
   });
 });
+
+describe("cni-ts install onto a noexec mount", () => {
+  let mount: string;
+  beforeEach(() => {
+    mount = mkdtempSync(join(tmpdir(), "cnits-noexec-"));
+    execFileSync("mount", ["-t", "tmpfs", "-o", "noexec,size=300m", "cnits-noexec", mount]);
+  });
+  afterEach(() => {
+    execFileSync("umount", [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  });
+
+  it("refuses before replacing anything, and leaves the old files in place", () => {
+    writeFileSync(join(mount, "bridge"), "old bridge", { mode: 0o755 });
+    let stderr = "";
+    let status = 0;
+    try {
+      execFileSync(CNI_TS, ["install", "--dir", mount], { encoding: "utf8", stdio: "pipe" });
+    } catch (err) {
+      stderr = (err as { stderr: string }).stderr;
+      status = (err as { status: number }).status;
+    }
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/does not run from .*noexec/);
+    expect(readdirSync(mount)).toEqual(["bridge"]);
+    expect(execFileSync("cat", [join(mount, "bridge")], { encoding: "utf8" })).toBe("old bridge");
+  });
+});
