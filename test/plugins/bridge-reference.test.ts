@@ -107,3 +107,44 @@ describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge vs reference /us
     }
   }
 });
+
+describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge interop with the reference", () => {
+  test("our DEL cleans an attachment the reference made (rules, allocation, interface)", () => {
+    const w = createBridgeWorld();
+    worlds.push(w);
+    const pod = w.newPod();
+    // Same store for both: the reference's host-local and ours share the on-disk format.
+    const conf = w.conf({ isGateway: true, ipMasq: true, ipam: w.ipam() });
+    const r = w.run("ADD", pod, conf, "reference");
+    expect(r.status, r.stdout).toBe(0);
+    expect(w.netfilterRules().length).toBeGreaterThan(0);
+    expect(w.allocations()).toEqual(["10.99.0.2"]);
+    const d = w.run("DEL", pod, conf, "ours");
+    expect(d.status, d.stdout).toBe(0);
+    expect(w.netfilterRules()).toEqual([]);
+    expect(w.allocations()).toEqual([]);
+    expect(pod.ns.ipJson<any[]>("link", "show").map((l) => l.ifname)).toEqual(["lo"]);
+  });
+
+  for (const version of ["1.0.0", "0.4.0"]) {
+    test(`[${version}] CHECK: ours passes on every config, the reference fails L2 (gap 8)`, () => {
+      for (const [label, extra] of Object.entries(CONFIGS)) {
+        const verdicts: Record<string, number | null> = {};
+        for (const impl of ["reference", "ours"] as const) {
+          const w = createBridgeWorld();
+          worlds.push(w);
+          const pod = w.newPod();
+          const conf = w.conf(extra(w), version);
+          const add = w.run("ADD", pod, conf, impl);
+          expect(add.status, `${impl} ${label}: ${add.stdout}`).toBe(0);
+          const check = w.run("CHECK", pod, { ...conf, prevResult: add.json }, impl);
+          verdicts[impl] = check.status;
+        }
+        expect(verdicts.ours, label).toBe(0);
+        // The reference fails L2 (gap 8) and, in v1.1.1, IPAM routes without gw.
+        if (label.startsWith("L2")) expect(verdicts.reference, label).not.toBe(0);
+        else if (!label.includes("IPAM routes")) expect(verdicts.reference, label).toBe(0);
+      }
+    });
+  }
+});
