@@ -1,0 +1,109 @@
+/**
+ * The debug log with the built plugins: one JSON line per invocation, read
+ * back; an unwritable log never fails ADD and never touches stdout;
+ * rotation; the config key.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createNetns, type TestNetns } from "../helpers/netns.ts";
+import { ours, runPlugin } from "../helpers/run-plugin.ts";
+
+const CONF = { cniVersion: "1.0.0", name: "cnits-lo", type: "loopback" };
+let ns: TestNetns;
+let dir: string;
+
+beforeAll(() => {
+  ns = createNetns("debuglog");
+});
+afterAll(() => ns.remove());
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "cnits-debuglog-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const env = (extra: Record<string, string>) => ({
+  CNI_COMMAND: "ADD",
+  CNI_CONTAINERID: "cnits-ctr-1",
+  CNI_NETNS: ns.path,
+  CNI_IFNAME: "lo",
+  CNI_PATH: "/nonexistent",
+  ...extra,
+});
+
+const lines = (path: string) =>
+  readFileSync(path, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe("debug log (dist/bin/loopback)", () => {
+  it("appends one line per invocation with the invocation's facts", () => {
+    const log = join(dir, "cni.log");
+    const add = runPlugin(ours("loopback"), env({ CNI_TS_DEBUG_LOG: log }), CONF);
+    expect(add.status).toBe(0);
+    expect(add.json.interfaces[0].name).toBe("lo");
+    const del = runPlugin(ours("loopback"), env({ CNI_TS_DEBUG_LOG: log, CNI_COMMAND: "DEL" }), CONF);
+    expect(del.status).toBe(0);
+    const [a, d, ...rest] = lines(log);
+    expect(rest).toEqual([]);
+    expect(a).toMatchObject({
+      plugin: "loopback",
+      verb: "ADD",
+      network: "cnits-lo",
+      cniVersion: "1.0.0",
+      containerId: "cnits-ctr-1",
+      ifName: "lo",
+      netns: ns.path,
+      outcome: "ok",
+      code: null,
+    });
+    expect(a!.durationMs).toBeTypeOf("number");
+    expect(a).not.toHaveProperty("steps");
+    expect(d).toMatchObject({ verb: "DEL", outcome: "ok" });
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+  });
+
+  it("records the error code of a failed invocation", () => {
+    const log = join(dir, "cni.log");
+    const r = runPlugin(ours("loopback"), env({ CNI_TS_DEBUG_LOG: log, CNI_NETNS: "/var/run/netns/cnits-does-not-exist" }), CONF);
+    expect(r.status).toBe(1);
+    expect(lines(log)[0]).toMatchObject({ outcome: "error", code: r.json.code, msg: r.json.msg });
+  });
+
+  it("is enabled by the config key, at debug level with config and output", () => {
+    const log = join(dir, "cni.log");
+    const conf = { ...CONF, debugLog: log, debugLogLevel: "debug" };
+    const r = runPlugin(ours("loopback"), env({}), conf);
+    expect(r.status).toBe(0);
+    const [line] = lines(log);
+    expect(line).toMatchObject({ verb: "ADD", outcome: "ok", config: conf, output: r.json, steps: [] });
+  });
+
+  it("an unwritable log (missing directory, symlink) never fails ADD nor touches stdout", () => {
+    const plain = runPlugin(ours("loopback"), env({}), CONF);
+    const target = join(dir, "target");
+    writeFileSync(target, "");
+    symlinkSync(target, join(dir, "link"));
+    for (const log of [join(dir, "missing", "cni.log"), join(dir, "link")]) {
+      const r = runPlugin(ours("loopback"), env({ CNI_TS_DEBUG_LOG: log }), CONF);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(plain.stdout);
+      expect(r.stderr).toMatch(/debug log: cannot write/);
+    }
+    expect(readFileSync(target, "utf8")).toBe("");
+    expect(existsSync(join(dir, "missing"))).toBe(false);
+  });
+
+  it("rotates to <file>.1 past CNI_TS_DEBUG_LOG_MAX_BYTES", () => {
+    const log = join(dir, "cni.log");
+    const e = env({ CNI_TS_DEBUG_LOG: log, CNI_TS_DEBUG_LOG_MAX_BYTES: "600" });
+    for (let i = 0; i < 4; i++) expect(runPlugin(ours("loopback"), e, CONF).status).toBe(0);
+    expect(existsSync(`${log}.1`)).toBe(true);
+    expect(statSync(log).size).toBeLessThanOrEqual(600);
+    expect(statSync(`${log}.1`).size).toBeLessThanOrEqual(600);
+    const all = [...lines(`${log}.1`), ...lines(log)];
+    expect(all.every((l) => l.verb === "ADD")).toBe(true);
+  });
+});
