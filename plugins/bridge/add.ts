@@ -13,7 +13,7 @@ import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { setupMacSpoofCheck, teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
-import { deleteLink, getLinkByIndex, getLinkByName, setLinkUp, type Link } from "../../src/netlink/link.ts";
+import { deleteLink, getLinkByIndex, getLinkByName, listLinks, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { NetnsHandle } from "../../src/netns/netns.ts";
 import { loadCniArgs } from "../../src/skel/cni-args.ts";
@@ -119,7 +119,11 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       if (plan.gateways.length > 0) {
         const target = s.vlan !== 0 ? ensureVlanGatewayIface(host, bridge, s.vlan, s.preserveDefaultVlan, undo) : bridge;
         if (s.vlan !== 0) vlanIface = target;
-        ensureGatewayAddrs(host, target, plan.gateways, s.forceAddress, undo);
+        // Other pods' ports (not ours, not the `<bridge>.<vlan>` pair's own port).
+        const isVlanPeer = (l: Link) => target !== bridge && l.linkNetnsId === undefined && l.linkIndex === target.index;
+        const inUseByOthers = () =>
+          listLinks(host).some((l) => l.masterIndex === bridge.index && l.index !== veth.host.index && !isVlanPeer(l));
+        ensureGatewayAddrs(host, target, plan.gateways, s.forceAddress, undo, inUseByOthers);
         enableForwarding(new Set(plan.gateways.map((g) => g.family)));
         faultPoint("bridge:after-gateway");
       }

@@ -144,11 +144,16 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
     if (!mac) throw new InvalidConfigError(`address ${macText}: invalid MAC address`);
   }
 
+  const bridgeName = c.bridge || "cni0";
+  if (Buffer.byteLength(bridgeName) > 15 || bridgeName === "." || bridgeName === ".." || /[/:\s]/u.test(bridgeName)) {
+    throw new InvalidConfigError(`invalid bridge name "${bridgeName}": 1-15 bytes, not . or .., no /, : or whitespace`);
+  }
+
   const dns = pickDns(c.dns);
   return {
     name: c.name,
     cniVersion: c.cniVersion,
-    bridgeName: c.bridge || "cni0",
+    bridgeName,
     isGateway: c.isGateway || c.isDefaultGateway,
     isDefaultGateway: c.isDefaultGateway,
     forceAddress: c.forceAddress,

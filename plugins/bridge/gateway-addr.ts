@@ -97,11 +97,20 @@ export function ensureVlanGatewayIface(sock: RtnlSocket, bridge: Link, vlan: num
 /**
  * Put every gateway address on `target` (the bridge or the vlan gateway
  * interface), then pin its MAC so it stops following its lowest port.
+ * An address added here is removed on rollback unless `inUseByOthers()`
+ * says other pods are attached by then.
  *
  * @throws {KernelError} `"cni0" already has an IP address different from 10.1.2.1/24`,
  *   `could not add IP address to "cni0": …`, `could not set bridge's mac: …`
  */
-export function ensureGatewayAddrs(sock: RtnlSocket, target: Link, gateways: readonly GatewayAddr[], forceAddress: boolean, undo: UndoList): void {
+export function ensureGatewayAddrs(
+  sock: RtnlSocket,
+  target: Link,
+  gateways: readonly GatewayAddr[],
+  forceAddress: boolean,
+  undo: UndoList,
+  inUseByOthers: () => boolean,
+): void {
   if (gateways.length === 0) return;
   for (const gw of gateways) {
     const existing = listAddresses(sock, { index: target.index, family: gw.family });
@@ -119,6 +128,8 @@ export function ensureGatewayAddrs(sock: RtnlSocket, target: Link, gateways: rea
     try {
       addAddress(sock, target.index, gw.address, gw.prefixLength);
       undo.push(`remove ${addrText(gw)} from ${target.name}`, () => {
+        // A concurrent ADD may have attached a pod relying on this gateway meanwhile.
+        if (inUseByOthers()) return;
         try {
           deleteAddress(sock, target.index, gw.address, gw.prefixLength);
         } catch (err) {

@@ -3,6 +3,7 @@
  * rollback and DEL cleanup. Each test runs in its own node namespace.
  */
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { canPing, createBridgeWorld, havePing, nodeVeths, type BridgeWorld } from "../helpers/bridge-env.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
@@ -155,5 +156,37 @@ describe("bridge ADD/DEL (built executable)", () => {
     expect(world.allocations().length).toBe(1);
     expect(world.run("DEL", pod, conf).status).toBe(0);
     expect(world.allocations()).toEqual([]);
+  });
+
+  test("concurrent ADDs on a bridge that does not exist yet all succeed, with distinct addresses", async () => {
+    world = newWorld();
+    const conf = JSON.stringify(world.conf({ isGateway: true, ipam: world.ipam() }));
+    const pods = [world.newPod(), world.newPod(), world.newPod(), world.newPod()];
+    const runs = await Promise.all(
+      pods.map(
+        (pod) =>
+          new Promise<{ code: number | null; out: string }>((resolve) => {
+            const child = spawn("ip", ["netns", "exec", world.node.name, `${DIST_BIN}/bridge`], {
+              env: {
+                PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+                CNI_COMMAND: "ADD",
+                CNI_CONTAINERID: pod.containerId,
+                CNI_NETNS: pod.ns.path,
+                CNI_IFNAME: "eth0",
+                CNI_PATH: DIST_BIN,
+              },
+            });
+            let out = "";
+            child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+            child.on("close", (code) => resolve({ code, out }));
+            child.stdin.end(conf);
+          }),
+      ),
+    );
+    for (const r of runs) expect(r.code, r.out).toBe(0);
+    const addrs = runs.map((r) => JSON.parse(r.out).ips[0].address).sort();
+    expect(new Set(addrs).size).toBe(4);
+    const v4 = world.nodeJson<any[]>("addr", "show", world.bridge)[0].addr_info.filter((a: any) => a.family === "inet");
+    expect(v4.map((a: any) => `${a.local}/${a.prefixlen}`)).toEqual(["10.99.0.1/24"]);
   });
 });
