@@ -9,7 +9,7 @@
 // The code cache is on by default: with zod in the bundle it saves ~20 ms of
 // parsing per start (scripts/bench-startup.mjs); a startup snapshot is not used.
 import { createHash } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { bundle } from "./lib/bundle.mjs";
 import {
@@ -57,6 +57,8 @@ const blob = makeSeaBlob({ dir: work, main: bundlePath, useCodeCache: process.en
 // Build beside the target and rename, so a running dist/bin/cni-ts is never overwritten in place.
 const temp = join(BIN_DIR, `.${MAIN_NAME}.build-${process.pid}`);
 injectSeaBlob({ blob, output: temp });
+// Stamped with the time the sources were read, so --if-stale sees an edit made during the build.
+utimesSync(temp, started / 1000, started / 1000);
 renameSync(temp, join(BIN_DIR, MAIN_NAME));
 for (const name of PLUGIN_NAMES) {
   const link = join(BIN_DIR, `.${name}.build-${process.pid}`);

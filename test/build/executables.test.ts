@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
 import { ALL_SPEC_VERSIONS } from "../helpers/versions.ts";
 
 const NAMES = ["cni-ts", "bridge", "loopback", "host-local"] as const;
@@ -47,6 +47,19 @@ describe("dist/bin", () => {
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/^cni-ts \d+\.\d+\.\d+\S* \(node v24\./);
     expect(out.stdout).toContain("plugins: bridge, loopback, host-local");
+  });
+
+  it("runs with every Node installation on the machine hidden", () => {
+    // A private mount namespace: node_modules emptied, the system node replaced by /dev/null.
+    const hide = [
+      `mount -t tmpfs cnits-hide ${join(ROOT, "node_modules")}`,
+      "for n in /usr/bin/node /usr/local/bin/node /usr/bin/nodejs; do [ -e $n ] && mount --bind /dev/null $n; done",
+      "if node -e 0 2>/dev/null; then echo node-still-runs; exit 3; fi",
+      `CNI_COMMAND=VERSION exec ${join(DIST_BIN, "loopback")}`,
+    ].join("; ");
+    const out = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", hide], { encoding: "utf8" });
+    expect(out.status, out.stdout + out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout).supportedVersions).toEqual([...ALL_SPEC_VERSIONS]);
   });
 
   it("cni-ts rejects an unknown command", () => {
