@@ -68,6 +68,16 @@ describe("bridge config keys", () => {
     expect(nsSysctl(pod.ns, "net/ipv6/conf/eth0/accept_dad")).toBe("0");
   });
 
+  test("IPv4-only ADD works in a pod with IPv6 disabled and leaves it disabled", () => {
+    const w = newWorld();
+    const pod = w.newPod();
+    pod.ns.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+    const res = addOk(w, pod, w.conf({ isDefaultGateway: true, ipam: w.ipam() }));
+    expect(res.ips[0].address).toBe("10.99.0.2/24");
+    expect(nsSysctl(pod.ns, "net/ipv6/conf/eth0/disable_ipv6")).toBe("1");
+    expect(pod.ns.ipJson<any[]>("route", "show", "default")[0].gateway).toBe("10.99.0.1");
+  });
+
   test("enabledad: accept_dad=1 and enhanced_dad=1 in the pod", () => {
     const w = newWorld();
     const pod = w.newPod();
@@ -219,6 +229,12 @@ describe("bridge config keys", () => {
     const check = w.run("CHECK", pod, { ...conf, prevResult: res });
     expect(check.status).not.toBe(0);
     expect(check.json.msg).toMatch(/Failed to match addr/);
+    const gwPod = w.newPod();
+    const gwConf = w.conf({ isDefaultGateway: true, ipam: w.ipam() });
+    const gwRes = addOk(w, gwPod, gwConf);
+    const wrongGw = { ...gwRes, routes: [{ dst: "0.0.0.0/0", gw: "10.99.0.254" }] };
+    const gwCheck = w.run("CHECK", gwPod, { ...gwConf, prevResult: wrongGw });
+    expect(gwCheck.json?.msg).toBe("Failed to match route: 0.0.0.0/0 via 10.99.0.254");
     const noPrev = w.run("CHECK", pod, conf);
     expect(noPrev.json.msg).toBe("Required prevResult missing");
   });
