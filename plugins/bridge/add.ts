@@ -16,13 +16,13 @@ import { setupMacSpoofCheck, teardownMacSpoofCheck } from "../../src/netfilter/s
 import { deleteLink, getLinkByIndex, getLinkByName, listLinks, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { NetnsHandle } from "../../src/netns/netns.ts";
-import { loadCniArgs } from "../../src/skel/cni-args.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { IpConfig, Result, Route } from "../../src/types/result.ts";
 import { calcGateways } from "./calc-gateways.ts";
-import { parseBridgeConf, type BridgeSettings } from "./config.ts";
+import { loadSettings } from "./config.ts";
 import { configureIface } from "./configure-iface.ts";
-import { ensureBridge, kernel } from "./ensure-bridge.ts";
+import { ensureBridge } from "./ensure-bridge.ts";
+import { kernel } from "./kernel-error.ts";
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayIface } from "./gateway-addr.ts";
 import { configureHostPort, planPortVlans } from "./host-port.ts";
 import { openPodNetns } from "./pod-netns.ts";
@@ -30,16 +30,6 @@ import { buildResult } from "./result.ts";
 import { setupVeth } from "./setup-veth.ts";
 import { UndoList } from "./undo.ts";
 import { waitForPortUp } from "./wait-port.ts";
-
-/**
- * Parse the config with the MAC from `CNI_ARGS` (lowest precedence).
- *
- * @throws {InvalidConfigError} / {InvalidEnvError}
- */
-export function loadSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
-  const cniArgs = loadCniArgs(args.args, ["MAC"]);
-  return parseBridgeConf(raw, cniArgs.MAC);
-}
 
 /**
  * ADD: attach the pod to the bridge.

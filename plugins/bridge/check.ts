@@ -16,7 +16,7 @@ import { listRoutes } from "../../src/netlink/route.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { Interface, Result } from "../../src/types/result.ts";
-import { loadSettings } from "./add.ts";
+import { loadSettings } from "./config.ts";
 import { formatCidr, networkCidr, parseCidr } from "./cidr.ts";
 import type { BridgeSettings } from "./config.ts";
 import { openPodNetns } from "./pod-netns.ts";

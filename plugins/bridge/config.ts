@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { netConfSchema, parseNetConf } from "../../src/config/net-conf.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
+import { loadCniArgs } from "../../src/skel/cni-args.ts";
+import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { Dns } from "../../src/types/result.ts";
 import { collectVlanTrunk } from "./vlan-trunk.ts";
 import { canonicalizeKeys } from "./config-keys.ts";
@@ -184,4 +186,14 @@ function pickDns(d: BridgeConf["dns"]): Dns | undefined {
   if (d.search?.length) dns.search = [...d.search];
   if (d.options?.length) dns.options = [...d.options];
   return Object.keys(dns).length ? dns : undefined;
+}
+
+/**
+ * The settings of a verb: the config plus the MAC from `CNI_ARGS` (lowest
+ * precedence; unknown CNI_ARGS keys fail unless `IgnoreUnknown`, as the reference).
+ *
+ * @throws {InvalidConfigError} / {InvalidEnvError}
+ */
+export function loadSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
+  return parseBridgeConf(raw, loadCniArgs(args.args, ["MAC"]).MAC);
 }

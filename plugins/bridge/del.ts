@@ -15,8 +15,8 @@ import { deleteLink, getLinkByName } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import { NetnsNotFoundError, openNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
-import { loadSettings } from "./add.ts";
-import { kernel } from "./ensure-bridge.ts";
+import { loadSettings } from "./config.ts";
+import { kernel } from "./kernel-error.ts";
 
 /**
  * Delete the container interface if present.

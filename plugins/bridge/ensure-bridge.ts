@@ -6,6 +6,7 @@
  * @module
  */
 import { hasErrno, KernelError } from "../../src/errors.ts";
+import { ignoreErrors, kernel } from "./kernel-error.ts";
 import { createBridge, getLinkByName, setBridgeVlanFiltering, setLinkMtu, setLinkPromisc, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { writeSysctl } from "../../src/sysctl.ts";
@@ -69,18 +70,4 @@ export function ensureBridge(sock: RtnlSocket, s: BridgeSettings): EnsuredBridge
     throw kernel(`failed to set bridge "${name}" up`, err);
   }
   return { link: getLinkByName(sock, name) ?? link, created };
-}
-
-/** A KernelError `<what>: <cause message>`, keeping the cause. */
-export function kernel(what: string, err: unknown): KernelError {
-  return new KernelError(`${what}: ${(err as Error).message}`, undefined, { cause: err });
-}
-
-/** Run a best-effort step (e.g. an IPv6 sysctl on a host without IPv6). */
-export function ignoreErrors(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // best effort, as the reference
-  }
 }

@@ -15,7 +15,7 @@ import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
 import type { GatewayAddr } from "./calc-gateways.ts";
 import { parseCidr, subnetsOverlap, type Cidr } from "./cidr.ts";
-import { ignoreErrors, kernel } from "./ensure-bridge.ts";
+import { ignoreErrors, kernel } from "./kernel-error.ts";
 import { applyPortVlans, planPortVlans } from "./host-port.ts";
 import { randomVethName } from "./setup-veth.ts";
 import type { UndoList } from "./undo.ts";

@@ -9,7 +9,7 @@ import { addBridgeVlan, deleteBridgeVlan, listBridgeVlans, setBridgePortFlags } 
 import { setLinkUp } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { writeSysctl } from "../../src/sysctl.ts";
-import { ignoreErrors, kernel } from "./ensure-bridge.ts";
+import { ignoreErrors, kernel } from "./kernel-error.ts";
 
 /** A bridge port's VLAN membership, decided from the config. */
 export interface PortVlanPlan {

@@ -10,7 +10,7 @@ import { hasErrno, KernelError } from "../../src/errors.ts";
 import { createVeth, getLinkByName, type Link } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { NetnsHandle } from "../../src/netns/netns.ts";
-import { kernel } from "./ensure-bridge.ts";
+import { kernel } from "./kernel-error.ts";
 
 /** How many host names are tried on EEXIST. */
 const NAME_ATTEMPTS = 10;
