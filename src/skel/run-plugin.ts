@@ -2,8 +2,8 @@
  * The CNI protocol dispatcher: environment, stdin, version gates, verb
  * dispatch and printing, over injected IO so tests drive it with fakes.
  * Order (as the reference skeleton): environment (4), VERSION, stdin (5, 6,
- * 7), unknown verb (4), version gates (1), handler, own-netns check after ADD
- * and DEL (8), then exactly one JSON document on stdout.
+ * 7), unknown verb (4), version gates (1), own-netns check for ADD and DEL (8,
+ * before the handler, so nothing is done to the node), handler, then exactly one JSON document on stdout.
  *
  * Imports stay minimal: this module is on every verb's startup path.
  *
@@ -56,10 +56,12 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
     const verb = command as CniCommand;
     const version = checkConfigVersion(verb, conf);
     const args = cmdArgs(verb, io.env, stdinData);
-    const output = await dispatch(def, verb, args, conf);
+    // Before the handler (the reference checks after, once the node's own
+    // namespace has been changed, or its interface deleted by DEL).
     if ((verb === "ADD" || verb === "DEL") && !netnsOverride(io.env) && io.isOwnNetns(args.netns)) {
       throw new InvalidNetnsError("plugin's netns and netns from CNI_NETNS should not be the same");
     }
+    const output = await dispatch(def, verb, args, conf);
     if (output !== undefined) io.writeStdout(formatJson(toWire(output, version)));
     return 0;
   } catch (err) {
