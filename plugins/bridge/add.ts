@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { IpamError } from "../../src/errors.ts";
+import { IncompatibleVersionError, IpamError } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
@@ -39,6 +39,11 @@ import { waitForPortUp } from "./wait-port.ts";
  */
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   const s = loadSettings(args, raw);
+  // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
+  // and failing only when printing would leave the attachment behind.
+  if (!s.ipamType && (s.cniVersion === undefined || /^0\.[12]\./.test(s.cniVersion))) {
+    throw new IncompatibleVersionError("cannot convert: no valid IP addresses");
+  }
   const portVlans = planPortVlans(s.vlan, s.trunkVids, s.preserveDefaultVlan);
 
   const undo = new UndoList();

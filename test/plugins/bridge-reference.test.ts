@@ -97,8 +97,9 @@ function observe(impl: Impl, version: string, extra: (w: BridgeWorld) => Record<
 }
 
 describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge vs reference /usr/lib/cni/bridge", () => {
-  for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
+  for (const version of ["1.0.0", "0.4.0", "0.3.1", "0.2.0"]) {
     for (const [label, extra] of Object.entries(CONFIGS)) {
+      if (version === "0.2.0" && label.startsWith("L2")) continue;
       test(`[${version}] ${label}: same result and kernel state`, () => {
         const ref = observe("reference", version, extra);
         const ours = observe("ours", version, extra);
@@ -109,6 +110,25 @@ describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge vs reference /us
 });
 
 describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge interop with the reference", () => {
+  test("[0.2.0] L2 cannot be expressed in a 0.2.0 result: an error before any effect", () => {
+    const codes: Record<string, unknown> = {};
+    for (const impl of ["reference", "ours"] as const) {
+      const w = createBridgeWorld();
+      worlds.push(w);
+      const pod = w.newPod();
+      const r = w.run("ADD", pod, w.conf({}, "0.2.0"), impl);
+      expect(r.status).not.toBe(0);
+      codes[impl] = r.json?.code;
+      if (impl === "ours") {
+        expect(r.json.msg).toBe("cannot convert: no valid IP addresses");
+        // decided before any effect (the reference leaves its veth behind)
+        expect(w.nodeJson<any[]>("link", "show", "type", "veth")).toEqual([]);
+        expect(pod.ns.ipJson<any[]>("link", "show").map((l) => l.ifname)).toEqual(["lo"]);
+      }
+    }
+    expect(codes.ours).toBe(1);
+  });
+
   test("our DEL cleans an attachment the reference made (rules, allocation, interface)", () => {
     const w = createBridgeWorld();
     worlds.push(w);
