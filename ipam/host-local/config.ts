@@ -197,13 +197,19 @@ export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalCo
     }
   }
 
+  // A relative dataDir would land wherever the runtime's working directory is.
+  const dataDir = ipam.dataDir || DEFAULT_DATA_DIR;
+  if (!dataDir.startsWith("/") || dataDir.includes("\0")) {
+    throw new InvalidConfigError(`dataDir ${JSON.stringify(dataDir)} is not an absolute path without NUL bytes`);
+  }
+
   return {
     name: doc.name,
     cniVersion,
     rangeSets,
     requested,
     routes: (ipam.routes ?? []).map(toRoute),
-    dataDir: ipam.dataDir || DEFAULT_DATA_DIR,
+    dataDir,
     resolvConf: ipam.resolvConf || undefined,
     reclaimAfterReboot: ipam.reclaimAfterReboot ?? true,
     prevResult: doc.prevResult,
