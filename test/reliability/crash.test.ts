@@ -119,7 +119,7 @@ describe("SIGKILL during ADD and DEL, then the runtime's DEL", () => {
       for (const { k, i } of tries) {
         const cid = `cnits-crash-${i}`;
         const label = `try ${i} (${k.verb} ${k.step ?? `killed after ${k.killAfterMs} ms`})`;
-        const killEnv = k.step ? { CNI_TS_TEST_KILL_AT: k.step } : {};
+        const killEnv: Record<string, string> = k.step ? { CNI_TS_TEST_KILL_AT: k.step } : {};
         if (k.verb === "DEL") {
           // The ADD of a new container after the previous crash must succeed.
           const add = await lane.node.run("bridge", env(lane, "ADD", cid), lane.conf);

@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
@@ -29,6 +29,8 @@ export interface AsyncRunOptions {
   nodeNetns?: string;
   /** SIGKILL the plugin (only it, as a runtime does) after this many ms. */
   killAfterMs?: number;
+  /** Working directory of the plugin. */
+  cwd?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export function runAsync(bin: string, env: Record<string, string | undefined>, s
   const [cmd, args] = opts.nodeNetns ? ["nsenter", [`--net=${opts.nodeNetns}`, "--", bin]] : [bin, []];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: cleanEnv, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { env: cleanEnv, cwd: opts.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
@@ -138,6 +140,8 @@ export interface NodeSnapshot {
   iptables: string[];
   nft: string[];
   files: string[];
+  /** Files in the plugin's (empty) working directory: a relative path would land there. */
+  cwdFiles: string[];
 }
 
 /**
@@ -150,6 +154,8 @@ export function createNode(subnet = "10.77.0.0/24"): Node {
   const bridge = `cnitsrb${id}`;
   const network = `cnits-rel-${id}`;
   const dataDir = `/tmp/cnits-rel-${id}`;
+  const cwd = `/tmp/cnits-rel-${id}-cwd`;
+  mkdirSync(cwd, { mode: 0o700 });
   const pods: TestNetns[] = [];
   const node: Node = {
     ns,
@@ -174,34 +180,32 @@ export function createNode(subnet = "10.77.0.0/24"): Node {
     },
     run(plugin, env, stdin, opts = {}) {
       const input = typeof stdin === "string" || Buffer.isBuffer(stdin) ? stdin : JSON.stringify(stdin);
-      return runAsync(join(DIST_BIN, plugin), { CNI_PATH: DIST_BIN, ...env }, input, { ...opts, nodeNetns: ns.path });
+      return runAsync(join(DIST_BIN, plugin), { CNI_PATH: DIST_BIN, ...env }, input, { cwd, ...opts, nodeNetns: ns.path });
     },
     snapshot() {
+      const x = (...cmd: string[]) => nsExec(ns.path, ...cmd);
+      const j = (...args: string[]) => (JSON.parse(x("ip", "-j", ...args) || "null") as any[] | null) ?? [];
       return {
-        links: (ns.ipJson<any[]>("link") ?? []).map((l) => `${l.ifname} ${l.link_type} ${l.master ?? ""}`).sort(),
-        addresses: (ns.ipJson<any[]>("addr") ?? [])
+        links: j("link").map((l) => `${l.ifname} ${l.link_type} ${l.master ?? ""}`).sort(),
+        addresses: j("addr")
           .flatMap((l) => (l.addr_info ?? []).map((a: any) => `${l.ifname} ${a.local}/${a.prefixlen}`))
           .sort(),
-        routes: [
-          ...(ns.ipJson<any[]>("route", "show", "table", "all") ?? []),
-          ...(ns.ipJson<any[]>("-6", "route", "show", "table", "all") ?? []),
-        ]
+        routes: [...j("route", "show", "table", "all"), ...j("-6", "route", "show", "table", "all")]
           .map((r) => `${r.table ?? "main"} ${r.type ?? ""} ${r.dst} ${r.gateway ?? ""} ${r.dev ?? ""}`)
           .sort(),
-        iptables: [
-          ...ns.exec("iptables-save").split("\n"),
-          ...ns.exec("ip6tables-save").split("\n"),
-        ]
+        iptables: [...x("iptables-save").split("\n"), ...x("ip6tables-save").split("\n")]
           .filter((l) => l !== "" && !l.startsWith("#"))
           .map((l) => l.replace(/\[\d+:\d+\]/g, "")),
-        nft: ns.exec("nft", "list", "ruleset").split("\n").filter((l) => l.trim() !== ""),
+        nft: x("nft", "list", "ruleset").split("\n").filter((l) => l.trim() !== ""),
         files: listTree(dataDir),
+        cwdFiles: listTree(cwd),
       };
     },
     cleanup() {
       for (const p of pods) p.remove();
       ns.remove();
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(cwd, { recursive: true, force: true });
     },
   };
   return node;

@@ -1,0 +1,373 @@
+/**
+ * Hostile and broken input to the three built plugins: every case gets
+ * exactly one JSON error document on stdout (numeric `code`, string `msg`)
+ * with the expected code and a non-zero exit, and leaves nothing behind:
+ * links, addresses, routes, iptables/nftables and the dataDir listing of the
+ * node namespace are the same after as before. A seeded generator adds
+ * configs with wrong-typed values at every key; those must never end in an
+ * unhandled error (999) and never leave a trace.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { rmSync, writeFileSync } from "node:fs";
+import type { TestNetns } from "../helpers/netns.ts";
+import { createNode, prng, type AsyncRun, type Node, type NodeSnapshot } from "./harness.ts";
+
+type PluginName = "bridge" | "host-local" | "loopback";
+
+interface Case {
+  name: string;
+  plugin: PluginName;
+  /** Overrides of the valid ADD environment; undefined removes a variable. */
+  env?: Record<string, string | undefined>;
+  /** The stdin (an object is JSON-encoded); by default the plugin's valid config. */
+  stdin?: unknown;
+  /** Expected CNI error code. */
+  code: number;
+}
+
+/** One node namespace with its pod; cases run concurrently, one per slot. */
+interface Slot {
+  node: Node;
+  pod: TestNetns;
+}
+const SLOTS = 4;
+const slots: Slot[] = [];
+const free: Slot[] = [];
+const waiting: Array<(s: Slot) => void> = [];
+let regularFile: string;
+
+async function withSlot<T>(fn: (s: Slot) => Promise<T>): Promise<T> {
+  const s = free.pop() ?? (await new Promise<Slot>((r) => waiting.push(r)));
+  try {
+    return await fn(s);
+  } finally {
+    const next = waiting.shift();
+    if (next) next(s);
+    else free.push(s);
+  }
+}
+const SUBNET = "10.78.0.0/24";
+
+function validConf({ node }: Slot, plugin: PluginName, patch: Record<string, unknown> = {}, ipamPatch: Record<string, unknown> = {}): Record<string, unknown> {
+  const ipam = { type: "host-local", subnet: SUBNET, dataDir: node.dataDir, ...ipamPatch };
+  switch (plugin) {
+    case "bridge":
+      return { ...node.conf({}, {}), ipam, ...patch };
+    case "host-local":
+      return { cniVersion: "1.0.0", name: node.network, type: "cnits-some-plugin", ipam, ...patch };
+    case "loopback":
+      return { cniVersion: "1.0.0", name: node.network, type: "loopback", ...patch };
+  }
+}
+
+function validEnv({ pod }: Slot): Record<string, string | undefined> {
+  return { CNI_COMMAND: "ADD", CNI_CONTAINERID: "cnits-hostile", CNI_NETNS: pod.path, CNI_IFNAME: "eth0" };
+}
+
+function run(slot: Slot, c: Pick<Case, "plugin" | "env" | "stdin">): Promise<AsyncRun> {
+  const stdin = c.stdin === undefined ? validConf(slot, c.plugin) : c.stdin;
+  return slot.node.run(c.plugin, { ...validEnv(slot), ...c.env }, stdin);
+}
+
+/** Exactly one JSON object with numeric code and string msg. */
+function errorDoc(r: AsyncRun): { code: number; msg: string } {
+  let doc: unknown;
+  expect(() => (doc = JSON.parse(r.stdout)), `stdout is not one JSON document: ${r.stdout.slice(0, 300)}`).not.toThrow();
+  expect(typeof doc === "object" && doc !== null && !Array.isArray(doc), r.stdout).toBe(true);
+  const { code, msg } = doc as { code: unknown; msg: unknown };
+  expect(typeof code, r.stdout).toBe("number");
+  expect(typeof msg, r.stdout).toBe("string");
+  return { code: code as number, msg: msg as string };
+}
+
+function comparable(s: NodeSnapshot) {
+  const notLinkLocal = (l: string) => !/ fe80:/.test(l);
+  return { ...s, addresses: s.addresses.filter(notLinkLocal), routes: s.routes.filter(notLinkLocal) };
+}
+
+/** Pod namespace state: links and addresses. */
+function podState({ pod }: Slot): string[] {
+  return (pod.ipJson<any[]>("addr") ?? []).map((l) => `${l.ifname} ${l.operstate} ${(l.addr_info ?? []).map((a: any) => a.local).join(",")}`);
+}
+
+// --- the table ---------------------------------------------------------------
+
+const PLUGINS: PluginName[] = ["bridge", "host-local", "loopback"];
+const cases: Case[] = [];
+const add = (c: Case) => cases.push(c);
+
+for (const plugin of PLUGINS) {
+  // Broken JSON.
+  add({ name: "empty stdin", plugin, stdin: "", code: 6 });
+  add({ name: "not JSON", plugin, stdin: "hello", code: 6 });
+  add({ name: "truncated JSON", plugin, stdin: '{"cniVersion":"1.0.0","name":"x","type":"bri', code: 6 });
+  add({ name: "JSON array", plugin, stdin: "[1,2]", code: 6 });
+  add({ name: "JSON null (no name)", plugin, stdin: "null", code: 7 });
+  add({ name: "raw NUL byte in JSON", plugin, stdin: '{"cniVersion":"1.0.0","name":"a\u0000b"}', code: 6 });
+  add({ name: "10 MB of garbage", plugin, stdin: Buffer.alloc(10 << 20, 0x7b), code: 6 });
+  // Names.
+  add({ name: "name with /", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "../../etc" }), code: 7 } as any);
+  add({ name: "name ..", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: ".." }), code: 7 } as any);
+  add({ name: "name with newline", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "net\nwork" }), code: 7 } as any);
+  add({ name: "name with escaped NUL", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "net\u0000work" }), code: 7 } as any);
+  add({ name: "name is a number", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: 42 }), code: 6 } as any);
+  add({ name: "missing name", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: undefined }), code: 7 } as any);
+  // Versions.
+  add({ name: "unsupported cniVersion", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: "9.9.9" }), code: 1 } as any);
+  add({ name: "malformed cniVersion", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: "1.0.0; rm -rf /" }), code: 1 } as any);
+  add({ name: "cniVersion is a number", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: 1 }), code: 6 } as any);
+  // Environment.
+  add({ name: "container ID with /", plugin, env: { CNI_CONTAINERID: "../../etc/passwd" }, code: 4 });
+  add({ name: "container ID ..", plugin, env: { CNI_CONTAINERID: ".." }, code: 4 });
+  add({ name: "container ID with newline", plugin, env: { CNI_CONTAINERID: "abc\ndef" }, code: 4 });
+  add({ name: "16-byte ifname", plugin, env: { CNI_IFNAME: "a234567890123456" }, code: 4 });
+  add({ name: "ifname with /", plugin, env: { CNI_IFNAME: "../eth0" }, code: 4 });
+  add({ name: "ifname ..", plugin, env: { CNI_IFNAME: ".." }, code: 4 });
+  add({ name: "missing CNI_PATH", plugin, env: { CNI_PATH: undefined }, code: 4 });
+  add({ name: "unknown CNI_COMMAND", plugin, env: { CNI_COMMAND: "EXPLODE" }, code: 4 });
+  // loopback, like the reference's, does not read CNI_ARGS.
+  if (plugin !== "loopback") add({ name: "CNI_ARGS without =", plugin, env: { CNI_ARGS: "FOO" }, code: 4 });
+}
+
+// Namespaces (the plugins that enter the pod namespace).
+for (const plugin of ["bridge", "loopback"] as const) {
+  add({ name: "CNI_NETNS is a regular file", plugin, env: { CNI_NETNS: "<regular-file>" }, code: 4 });
+  add({ name: "CNI_NETNS does not exist", plugin, env: { CNI_NETNS: "/var/run/netns/cnits-does-not-exist" }, code: 4 });
+  add({ name: "CNI_NETNS missing", plugin, env: { CNI_NETNS: undefined }, code: 4 });
+}
+add({ name: "CNI_NETNS is the node's own namespace", plugin: "bridge", env: { CNI_NETNS: "<node-netns>" }, code: 8 });
+add({
+  name: "DEL with CNI_NETNS = the node's own namespace and ifname = a node interface",
+  plugin: "bridge",
+  env: { CNI_COMMAND: "DEL", CNI_NETNS: "<node-netns>", CNI_IFNAME: "cnitsvictim" },
+  code: 8,
+});
+add({ name: "CNI_NETNS is the node's own namespace", plugin: "loopback", env: { CNI_NETNS: "<node-netns>" }, code: 8 });
+
+// host-local ranges (direct and through bridge).
+for (const plugin of ["bridge", "host-local"] as const) {
+  const ipamCase = (name: string, ipam: Record<string, unknown>, code = 7) =>
+    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, ipam), code } as any);
+  ipamCase("rangeStart after rangeEnd", { rangeStart: "10.78.0.200", rangeEnd: "10.78.0.100" });
+  ipamCase("rangeStart outside subnet", { rangeStart: "10.79.0.10" });
+  ipamCase("gateway outside subnet", { gateway: "192.168.1.1" });
+  ipamCase("subnet is not a CIDR", { subnet: "10.78.0.0/33" });
+  ipamCase("subnet is garbage", { subnet: "not-a-subnet" });
+  ipamCase("subnet is a number", { subnet: 10 });
+  ipamCase("overlapping range sets", {
+    subnet: undefined,
+    ranges: [[{ subnet: "10.78.0.0/24" }], [{ subnet: "10.78.0.128/25" }]],
+  });
+  ipamCase("mixed families in one range set", {
+    subnet: undefined,
+    ranges: [[{ subnet: "10.78.0.0/24" }, { subnet: "fd00:78::/64" }]],
+  });
+  ipamCase("empty ranges", { subnet: undefined, ranges: [] });
+  ipamCase("ranges is a string", { subnet: undefined, ranges: "10.78.0.0/24" });
+  ipamCase("/32 subnet (no usable address)", { subnet: "10.78.0.7/32" }, 7);
+  ipamCase("dataDir is a number", { dataDir: 5 });
+  ipamCase("dataDir is relative", { dataDir: "cni-data" });
+  ipamCase("dataDir is relative with ..", { dataDir: "../../tmp/cnits-escape" });
+  ipamCase("dataDir with a NUL", { dataDir: "/tmp/cnits-a\u0000b" });
+  add({ name: "CNI_ARGS IP not an address", plugin, env: { CNI_ARGS: "IgnoreUnknown=1;IP=10.78.0.x" }, code: 7 });
+}
+for (const plugin of ["bridge", "host-local"] as const) {
+  add({ name: "CNI_ARGS IP outside the range", plugin, env: { CNI_ARGS: "IgnoreUnknown=1;IP=10.99.99.99" }, code: 101 });
+}
+
+// bridge keys with wrong types and values.
+const bridgeCase = (name: string, patch: Record<string, unknown>, code = 7) =>
+  add({ name, plugin: "bridge", stdin: (s: Slot) => validConf(s, "bridge", patch), code } as any);
+bridgeCase("bridge name too long", { bridge: "cnits-bridge-name-too-long" });
+bridgeCase("bridge name with /", { bridge: "br/0" });
+bridgeCase("bridge is a number", { bridge: 7 });
+bridgeCase("mtu negative", { mtu: -1 });
+bridgeCase("mtu is a string", { mtu: "1500" });
+bridgeCase("isGateway is a string", { isGateway: "yes" });
+bridgeCase("ipMasq is a number", { ipMasq: 1 });
+bridgeCase("vlan out of range", { vlan: 5000 });
+bridgeCase("vlan negative", { vlan: -3 });
+bridgeCase("bad MAC in runtimeConfig", { runtimeConfig: { mac: "zz:zz:zz:zz:zz:zz" } });
+bridgeCase("bad MAC in args.cni", { args: { cni: { mac: "00:11:22" } } });
+bridgeCase("ipam is a string", { ipam: "host-local" });
+bridgeCase("ipam type with a path", { ipam: { type: "../../../bin/sh", subnet: SUBNET } }, 101);
+bridgeCase("ipMasqBackend unknown", { ipMasq: true, ipMasqBackend: "pf" });
+add({ name: "ipam plugin not in CNI_PATH", plugin: "bridge", stdin: (s: Slot) => validConf(s, "bridge", { ipam: { type: "cnits-nope" } }), code: 101 } as any);
+add({ name: "bad MAC in CNI_ARGS", plugin: "bridge", env: { CNI_ARGS: "IgnoreUnknown=1;MAC=zz" }, code: 7 });
+add({ name: "unknown CNI_ARGS key", plugin: "bridge", env: { CNI_ARGS: "K8S_POD_NAME=x" }, code: 4 });
+add({ name: "CNI_ARGS with bad IgnoreUnknown", plugin: "bridge", env: { CNI_ARGS: "IgnoreUnknown=maybe;MAC=zz" }, code: 4 });
+
+let caseCounter = 0;
+function resolveCase(slot: Slot, c: Case): Case {
+  const stdin = typeof c.stdin === "function" ? (c.stdin as (s: Slot) => unknown)(slot) : c.stdin;
+  // A container ID of its own, so one case's leftover cannot fail the next.
+  const env: Record<string, string | undefined> = { CNI_CONTAINERID: `cnits-hostile-${++caseCounter}`, ...c.env };
+  if (env.CNI_NETNS === "<regular-file>") env.CNI_NETNS = regularFile;
+  if (env.CNI_NETNS === "<node-netns>") env.CNI_NETNS = slot.node.ns.path;
+  return { ...c, stdin, env };
+}
+
+// --- the generator -------------------------------------------------------------
+
+const HOSTILE_VALUES: unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1e308,
+  "",
+  "a\u0000b",
+  "../../../../etc/passwd",
+  "x".repeat(5000),
+  [],
+  [null],
+  {},
+  { "": "" },
+  "10.78.0.0/24",
+  "fd00::/64",
+  "\n",
+  "$(reboot)",
+];
+const KEY_PATHS: string[][] = [
+  ["cniVersion"],
+  ["name"],
+  ["type"],
+  ["bridge"],
+  ["isGateway"],
+  ["isDefaultGateway"],
+  ["forceAddress"],
+  ["ipMasq"],
+  ["ipMasqBackend"],
+  ["mtu"],
+  ["hairpinMode"],
+  ["promiscMode"],
+  ["vlan"],
+  ["vlanTrunk"],
+  ["macspoofchk"],
+  ["enabledad"],
+  ["dns"],
+  ["args"],
+  ["runtimeConfig"],
+  ["prevResult"],
+  ["ipam"],
+  ["ipam", "type"],
+  ["ipam", "subnet"],
+  ["ipam", "rangeStart"],
+  ["ipam", "rangeEnd"],
+  ["ipam", "gateway"],
+  ["ipam", "routes"],
+  ["ipam", "ranges"],
+  ["ipam", "dataDir"],
+  ["ipam", "resolvConf"],
+];
+
+function generated(seed: number, count: number): Case[] {
+  const rand = prng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const out: Case[] = [];
+  for (let i = 0; i < count; i++) {
+    const plugin = pick(PLUGINS);
+    const mutations = 1 + Math.floor(rand() * 3);
+    const desc: string[] = [];
+    const edits: Array<[string[], unknown]> = [];
+    for (let m = 0; m < mutations; m++) {
+      const path = pick(KEY_PATHS);
+      const value = pick(HOSTILE_VALUES);
+      edits.push([path, value]);
+      desc.push(`${path.join(".")}=${JSON.stringify(value)?.slice(0, 20)}`);
+    }
+    out.push({
+      name: `generated #${i} (seed ${seed}): ${desc.join(", ")}`,
+      plugin,
+      stdin: (s: Slot) => {
+        const conf = structuredClone(validConf(s, plugin)) as Record<string, any>;
+        for (const [path, value] of edits) {
+          let target = conf;
+          for (const k of path.slice(0, -1)) {
+            if (typeof target[k] !== "object" || target[k] === null || Array.isArray(target[k])) target[k] = {};
+            target = target[k];
+          }
+          target[path.at(-1)!] = structuredClone(value);
+        }
+        return conf;
+      },
+      code: -1,
+    } as any);
+  }
+  return out;
+}
+
+// --- running -------------------------------------------------------------------
+
+beforeAll(async () => {
+  regularFile = `/tmp/cnits-regular-file-${process.pid}`;
+  writeFileSync(regularFile, "not a namespace\n");
+  for (let i = 0; i < SLOTS; i++) {
+    const node = createNode(SUBNET);
+    const slot = { node, pod: node.newPod("hostile") };
+    slots.push(slot);
+    free.push(slot);
+    node.ns.exec("ip", "link", "add", "cnitsvictim", "type", "veth", "peer", "name", "cnitsvictim1");
+    // The node already has this network: bridge, gateway, store.
+    const conf = validConf(slot, "bridge", { ipMasq: true, macspoofchk: true });
+    const env = { ...validEnv(slot), CNI_CONTAINERID: "cnits-warmup" };
+    const ok = await node.run("bridge", env, conf);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    const del = await node.run("bridge", { ...env, CNI_COMMAND: "DEL" }, conf);
+    expect(del.status, del.stdout + del.stderr).toBe(0);
+  }
+}, 60_000);
+
+afterAll(() => {
+  for (const s of slots) s.node.cleanup();
+  rmSync(regularFile, { force: true });
+});
+
+async function expectRejectedCleanly(slot: Slot, c: Case): Promise<{ code: number; msg: string }> {
+  const { node } = slot;
+  const before = comparable(node.snapshot());
+  const podBefore = podState(slot);
+  const r = await run(slot, c);
+  expect(r.signal, c.name).toBeNull();
+  expect(r.status, `${c.name}: ${r.stdout}`).not.toBe(0);
+  const doc = errorDoc(r);
+  const after = comparable(node.snapshot());
+  expect(after, `${c.name}: left a trace`).toEqual(before);
+  expect(podState(slot), `${c.name}: changed the pod namespace`).toEqual(podBefore);
+  return doc;
+}
+
+describe.concurrent("hostile input: table", () => {
+  test("has at least 60 cases", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+  });
+  test.each(cases.map((c) => [`${c.plugin}: ${c.name}`, c] as const))("%s", async (_label, c) => {
+    await withSlot(async (slot) => {
+      const doc = await expectRejectedCleanly(slot, resolveCase(slot, c));
+      expect(doc.code, `${c.name}: ${doc.msg}`).toBe(c.code);
+    });
+  });
+});
+
+describe.concurrent("hostile input: generated configs", () => {
+  const SEED = Number(process.env.CNI_TS_FUZZ_SEED ?? 20240611);
+  test.each(generated(SEED, 40).map((c) => [c.name, c] as const))("%s", async (_label, c) => {
+    await withSlot(async (slot) => {
+      const { node } = slot;
+      const resolved = resolveCase(slot, c);
+      const before = comparable(node.snapshot());
+      const r = await run(slot, resolved);
+      expect(r.signal, c.name).toBeNull();
+      if (r.status === 0) {
+        // The mutation happened to be harmless: then DEL must undo it completely.
+        const del = await node.run(c.plugin, { ...validEnv(slot), ...resolved.env, CNI_COMMAND: "DEL" }, resolved.stdin);
+        expect(del.status, `${c.name}: DEL ${del.stdout}`).toBe(0);
+        expect(comparable(node.snapshot()), `${c.name}: ADD+DEL left a trace`).toEqual(before);
+        return;
+      }
+      const doc = errorDoc(r);
+      expect(doc.code, `${c.name}: unhandled error: ${doc.msg}\n${r.stderr}`).not.toBe(999);
+      expect(comparable(node.snapshot()), `${c.name}: left a trace`).toEqual(before);
+    });
+  });
+});
