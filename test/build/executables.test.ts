@@ -62,6 +62,16 @@ describe("dist/bin", () => {
     expect(JSON.parse(out.stdout).supportedVersions).toEqual([...ALL_SPEC_VERSIONS]);
   });
 
+  it("answers VERSION from the small entry bundle; other paths load the full one with V8's code cache", () => {
+    const debug = { CNI_TS_DEBUG_CODE_CACHE: "1" };
+    const version = runBare(join(DIST_BIN, "bridge"), { ...debug, CNI_COMMAND: "VERSION" });
+    expect(version.status).toBe(0);
+    expect(version.stderr).toBe("");
+    const cli = runBare(join(DIST_BIN, "cni-ts"), debug, ["version"]);
+    expect(cli.status).toBe(0);
+    expect(cli.stderr).toBe("cni-ts: code cache for full.cjs accepted\n");
+  });
+
   it("cni-ts rejects an unknown command", () => {
     const out = runBare(join(DIST_BIN, "cni-ts"), {}, ["no-such-command"]);
     expect(out.status).not.toBe(0);
