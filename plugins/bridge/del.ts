@@ -1,11 +1,13 @@
 /**
- * Bridge DEL, idempotent. Removes the pod interface, releases IPAM, and removes the attachment's masquerade
- * and spoof-check rules, which need no addresses: so unlike the reference
+ * Bridge DEL, idempotent. Removes the pod interface, releases IPAM, and
+ * removes the attachment's masquerade and spoof-check rules, which need no addresses: so unlike the reference
  * (gap 2) an empty or vanished netns still cleans the rules. A path that
- * exists but is not a namespace is an error (IPAM is then kept).
+ * exists but is not a namespace is an error (IPAM is then kept). With the
+ * namespace unreachable, the host veth named in prevResult is removed too.
  *
  * @module
  */
+import { parsePrevResult } from "../../src/config/prev-result.ts";
 import { hasErrno } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
@@ -39,6 +41,39 @@ export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
 }
 
 /**
+ * When the pod's namespace can no longer be entered (path gone, or no
+ * CNI_NETNS) but still lives on (held by a process), its veth pair stays.
+ * The host end named in prevResult is removed when it still is what ADD
+ * made: a veth on this bridge whose peer is in another namespace.
+ * Best effort: a malformed prevResult is ignored here.
+ */
+export function removeOrphanHostVeth(raw: RawConf, bridgeName: string): void {
+  let prev;
+  try {
+    prev = parsePrevResult(raw);
+  } catch {
+    return;
+  }
+  const names = (prev?.interfaces ?? []).filter((i) => i.sandbox === undefined && /^veth[0-9a-f]{8}$/.test(i.name)).map((i) => i.name);
+  if (names.length === 0) return;
+  const host = RtnlSocket.open();
+  try {
+    const bridge = getLinkByName(host, bridgeName);
+    for (const name of names) {
+      const link = getLinkByName(host, name);
+      if (!bridge || !link || link.kind !== "veth" || link.masterIndex !== bridge.index || link.linkNetnsId === undefined) continue;
+      try {
+        deleteLink(host, link.index);
+      } catch (err) {
+        if (!hasErrno(err, "ENODEV", "ENOENT")) throw kernel(`failed to delete "${name}"`, err);
+      }
+    }
+  } finally {
+    host.close();
+  }
+}
+
+/**
  * DEL: detach the pod.
  *
  * @throws {CniError} a bad config, a non-namespace CNI_NETNS, IPAM or netfilter failures
@@ -46,8 +81,8 @@ export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
 export async function cmdDel(args: CmdArgs, raw: RawConf): Promise<void> {
   const s = loadSettings(args, raw);
 
+  let podNs: NetnsHandle | undefined;
   if (args.netns) {
-    let podNs: NetnsHandle | undefined;
     try {
       podNs = openNetns(args.netns);
     } catch (err) {
@@ -62,6 +97,7 @@ export async function cmdDel(args: CmdArgs, raw: RawConf): Promise<void> {
       }
     }
   }
+  if (!podNs) removeOrphanHostVeth(raw, s.bridgeName);
 
   if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
   faultPoint("bridge-del:after-ipam");

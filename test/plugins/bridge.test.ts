@@ -145,6 +145,27 @@ describe("bridge ADD/DEL (built executable)", () => {
     }
   });
 
+  test("DEL with the netns path gone but the namespace alive removes the host veth named in prevResult", async () => {
+    world = newWorld();
+    const conf = world.conf({ ipam: world.ipam() });
+    const pod = world.newPod();
+    const add = world.run("ADD", pod, conf);
+    expect(add.status, add.stdout).toBe(0);
+    // a process keeps the namespace alive after its path is gone
+    const holder = spawn("ip", ["netns", "exec", pod.ns.name, "sleep", "30"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      pod.ns.remove();
+      expect(nodeVeths(world).map((l) => l.ifname)).toEqual([add.json.interfaces[1].name]);
+      const d = world.run("DEL", pod, { ...conf, prevResult: add.json });
+      expect(d.status, d.stdout + d.stderr).toBe(0);
+      expect(nodeVeths(world)).toEqual([]);
+      expect(world.allocations()).toEqual([]);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
   test("DEL with a CNI_NETNS that is not a namespace fails and keeps the allocation", () => {
     world = newWorld();
     const conf = world.conf({ ipam: world.ipam() });
