@@ -50,6 +50,7 @@ export function loadEmbeddedAddon(): unknown {
   const file = join(dir, `cni_ts_native-${__CNI_TS_NATIVE_SHA256__}.node`);
   if (!cachedCopyMatches(file, asset)) {
     ensurePrivateDirectory(dir);
+    assertPrivateDirectory(dir); // before writing: never write into (or through) an unsafe directory
     writeAtomically(file, asset);
   }
   assertPrivateDirectory(dir);
