@@ -21,7 +21,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import {
   closeSync,
   linkSync,
@@ -40,6 +39,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { IpamError, UnsafePathError, hasErrno } from "../../src/errors.ts";
+import { sha256Hex } from "../../src/hash/sha2.ts";
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { LOCK_EX, native } from "../../src/native/addon.ts";
@@ -405,7 +405,7 @@ export class DiskStore implements IpStore {
   }
 
   private indexPath(key: string): string {
-    return join(this.metaDir, `a-${createHash("sha256").update(key).digest("hex").slice(0, 40)}`);
+    return join(this.metaDir, `a-${sha256Hex(key).slice(0, 40)}`);
   }
 
   /** The index entry of an attachment, loaded from its file on first use. */

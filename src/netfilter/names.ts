@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha512Hex } from "../hash/sha2.ts";
 import { goQuote } from "./go-quote.ts";
 
 /** The nftables masquerade table (family `inet`). */
@@ -27,11 +27,6 @@ export const SPOOF_TABLE = "nat";
 export const SPOOF_BASE_CHAIN = "PREROUTING";
 /** Comment prefix of every spoof-check rule. */
 export const SPOOF_COMMENT_PREFIX = "macspoofchk-";
-
-/** Lower-case hex of sha512(text). */
-function sha512Hex(text: string): string {
-  return createHash("sha512").update(text, "utf8").digest("hex");
-}
 
 /**
  * The iptables masquerade chain of one container on one network: `CNI-` and
