@@ -31,6 +31,6 @@ export function loadAssetModule(key: string, cacheKey: string): unknown {
   }
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper(module.exports, require, module, __filename, ".");
+  wrapper(module.exports, require, module, __filename, __dirname);
   return module.exports;
 }
