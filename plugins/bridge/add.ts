@@ -19,7 +19,7 @@ import type { NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { IpConfig, Result, Route } from "../../src/types/result.ts";
 import { calcGateways } from "./calc-gateways.ts";
-import { loadSettings } from "./config.ts";
+import { checkAddRules, loadSettings } from "./config.ts";
 import { configureIface } from "./configure-iface.ts";
 import { ensureBridge } from "./ensure-bridge.ts";
 import { kernel } from "./kernel-error.ts";
@@ -39,6 +39,7 @@ import { waitForPortUp } from "./wait-port.ts";
  */
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   const s = loadSettings(args, raw);
+  checkAddRules(s);
   // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
   // and failing only when printing would leave the attachment behind.
   if (!s.ipamType && (s.cniVersion === undefined || /^0\.[12]\./.test(s.cniVersion))) {

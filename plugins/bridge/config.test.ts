@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { CniError } from "../../src/errors.ts";
-import { normalizeMac, parseBridgeConf } from "./config.ts";
+import { checkAddRules, normalizeMac, parseBridgeConf } from "./config.ts";
 import { canonicalizeKeys } from "./config-keys.ts";
 
 const base = { cniVersion: "1.0.0", name: "net", type: "bridge" };
@@ -63,13 +63,21 @@ describe("parseBridgeConf()", () => {
     [{ vlanTrunk: [{ minID: 9, maxID: 5 }] }, "minID is greater than maxID in trunk parameter"],
     [{ vlanTrunk: [{ maxID: 5 }] }, "minID and maxID should be configured simultaneously, minID is missing"],
     [{ vlanTrunk: [{ minID: 5 }] }, "minID and maxID should be configured simultaneously, maxID is missing"],
-    [{ hairpinMode: true, promiscMode: true }, "cannot set hairpin mode and promiscuous mode at the same time"],
-    [{ disableContainerInterface: true, ipam: { type: "host-local" } }, "cannot use IPAM when DisableContainerInterface flag is set"],
     [{ ipMasqBackend: "pf" }, 'unknown ipmasq backend "pf"'],
-    [{ runtimeConfig: { mac: "zz" } }, "address zz: invalid MAC address"],
   ])("rejects %j with the reference's message", (extra, msg) => {
     const err = errorOf(() => parseBridgeConf({ ...base, ...extra }));
     expect(err).toBeInstanceOf(CniError);
+    expect(err.code).toBe(7);
+    expect(err.msg).toBe(msg);
+  });
+
+  test.each([
+    [{ hairpinMode: true, promiscMode: true }, "cannot set hairpin mode and promiscuous mode at the same time"],
+    [{ disableContainerInterface: true, ipam: { type: "host-local" } }, "cannot use IPAM when DisableContainerInterface flag is set"],
+    [{ runtimeConfig: { mac: "zz" } }, "address zz: invalid MAC address"],
+  ])("checkAddRules() rejects %j for ADD only (DEL still parses it)", (extra, msg) => {
+    const s = parseBridgeConf({ ...base, ...extra });
+    const err = errorOf(() => checkAddRules(s));
     expect(err.code).toBe(7);
     expect(err.msg).toBe(msg);
   });

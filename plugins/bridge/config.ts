@@ -88,7 +88,9 @@ export interface BridgeSettings {
   portIsolation: boolean;
   /** `ipam.type`; "" means L2 mode. */
   ipamType: string;
-  /** Container MAC, lower-case colon form, from the highest-precedence source. */
+  /** The container MAC as configured (highest-precedence source), before validation. */
+  macInput: string | undefined;
+  /** {@link macInput} in lower-case colon form; undefined when absent or invalid. */
   mac: string | undefined;
   /** The top-level `dns`, only when it carries something (it then replaces IPAM's). */
   dns: Dns | undefined;
@@ -115,7 +117,8 @@ export function normalizeMac(text: string): string | undefined {
  * @param raw the parsed stdin object
  * @param cniArgsMac the `MAC=` value from CNI_ARGS, if any (lowest precedence)
  * @returns the derived settings
- * @throws {InvalidConfigError} on a wrong type or a rule the reference enforces
+ * @throws {InvalidConfigError} on a wrong type, a VLAN/trunk or backend error
+ *   (ADD-only rules are in {@link checkAddRules})
  */
 export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettings {
   const c = parseNetConf(bridgeConfSchema, canonicalizeKeys(raw, KNOWN_KEYS));
@@ -132,19 +135,8 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
   if (mtu < 0) throw new InvalidConfigError(`invalid MTU ${mtu}`);
 
   const ipamType = c.ipam?.type ?? "";
-  if (ipamType && c.disableContainerInterface) {
-    throw new InvalidConfigError("cannot use IPAM when DisableContainerInterface flag is set");
-  }
-  if (c.hairpinMode && c.promiscMode) {
-    throw new InvalidConfigError("cannot set hairpin mode and promiscuous mode at the same time");
-  }
-
   const macText = c.runtimeConfig?.mac || c.args?.cni?.mac || cniArgsMac || undefined;
-  let mac: string | undefined;
-  if (macText) {
-    mac = normalizeMac(macText);
-    if (!mac) throw new InvalidConfigError(`address ${macText}: invalid MAC address`);
-  }
+  const mac = macText ? normalizeMac(macText) : undefined;
 
   const bridgeName = c.bridge || "cni0";
   if (Buffer.byteLength(bridgeName) > 15 || bridgeName === "." || bridgeName === ".." || /[/:\s]/u.test(bridgeName)) {
@@ -173,9 +165,27 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
     disableContainerInterface: c.disableContainerInterface,
     portIsolation: c.portIsolation,
     ipamType,
+    macInput: macText,
     mac,
     dns,
   };
+}
+
+/**
+ * The rules only ADD enforces (as the reference, whose DEL accepts such a
+ * config so a runtime can always clean up after a failed ADD).
+ *
+ * @throws {InvalidConfigError} `cannot use IPAM when DisableContainerInterface flag is set`,
+ *   `cannot set hairpin mode and promiscuous mode at the same time`, `address x: invalid MAC address`
+ */
+export function checkAddRules(s: BridgeSettings): void {
+  if (s.ipamType && s.disableContainerInterface) {
+    throw new InvalidConfigError("cannot use IPAM when DisableContainerInterface flag is set");
+  }
+  if (s.hairpinMode && s.promiscMode) {
+    throw new InvalidConfigError("cannot set hairpin mode and promiscuous mode at the same time");
+  }
+  if (s.macInput && !s.mac) throw new InvalidConfigError(`address ${s.macInput}: invalid MAC address`);
 }
 
 function pickDns(d: BridgeConf["dns"]): Dns | undefined {
