@@ -89,17 +89,29 @@ async function drainGroup(pgid: number): Promise<void> {
   }
 }
 
-/** Run `fn` over `items` with at most `limit` in flight. */
+/**
+ * Run `fn` over `items` with at most `limit` in flight. After a failure no
+ * new item starts, and the first error is thrown only once every running
+ * item has settled (so cleanup never races plugins still running).
+ */
 export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]!, i);
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
-  await Promise.all(workers);
+  const settled = await Promise.allSettled(workers);
+  const rejected = settled.find((s) => s.status === "rejected");
+  if (rejected) throw (rejected as PromiseRejectedResult).reason;
   return results;
 }
 
