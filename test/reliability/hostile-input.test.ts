@@ -151,6 +151,10 @@ for (const plugin of ["bridge", "host-local"] as const) {
   ipamCase("rangeStart after rangeEnd", { rangeStart: "10.78.0.200", rangeEnd: "10.78.0.100" });
   ipamCase("rangeStart outside subnet", { rangeStart: "10.79.0.10" });
   ipamCase("gateway outside subnet", { gateway: "192.168.1.1" });
+  ipamCase("subnet with host bits", { subnet: "10.78.0.5/24" });
+  ipamCase("IPv6 subnet with host bits", { subnet: "fd00:78::1/64" });
+  ipamCase("rangeEnd outside subnet", { rangeEnd: "10.78.1.10" });
+  ipamCase("gateway of the other family", { gateway: "fd00::1" });
   ipamCase("subnet is not a CIDR", { subnet: "10.78.0.0/33" });
   ipamCase("subnet is garbage", { subnet: "not-a-subnet" });
   ipamCase("subnet is a number", { subnet: 10 });
