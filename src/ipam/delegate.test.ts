@@ -102,7 +102,8 @@ describe("delegateIpam() by exec", () => {
     await expect(delegateIpam("CHECK", "fake-ipam", args({ name: "n" }))).resolves.toBeUndefined();
     await expect(delegateIpam("CHECK", "fake-ipam", args({ name: "other" }))).rejects.toThrow(/status 3: bad stdin/);
   });
-  test("unparsable output is an error", async () => {
-    await expect(delegateIpam("ADD", "not-json", args({ name: "n" }))).rejects.toThrow(/failed to parse result of IPAM plugin not-json/);
+  test("unparsable output is an error (also when the plugin never reads stdin)", async () => {
+    const err = await delegateIpam("ADD", "not-json", args({ name: "n" })).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/failed to parse result of IPAM plugin not-json/);
   });
 });

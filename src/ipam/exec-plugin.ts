@@ -48,7 +48,10 @@ export function execPlugin(path: string, verb: string, stdin: Buffer, env: Recor
     }
     break;
   }
-  if (out.error) {
+  // A plugin that exits without reading all of stdin makes our write fail
+  // with EPIPE; its exit status and output still tell what happened.
+  const epipe = (out.error as { code?: string } | undefined)?.code === "EPIPE" && out.status !== null;
+  if (out.error && !epipe) {
     throw new IpamError(`failed to exec plugin ${path}: ${out.error.message}`, undefined, { cause: out.error });
   }
   if (out.status === null) {
