@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../../src/config/zod.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { parseCidr } from "../../src/ip/cidr.ts";
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
@@ -24,53 +25,55 @@ export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
 
 const rangeSchema = z.looseObject({
   subnet: z.string(),
-  rangeStart: z.string().nullish(),
-  rangeEnd: z.string().nullish(),
-  gateway: z.string().nullish(),
+  rangeStart: z.nullish(z.string()),
+  rangeEnd: z.nullish(z.string()),
+  gateway: z.nullish(z.string()),
 });
 
+const int = () => z.number().check(z.int());
+
 const routeSchema = z.looseObject({
-  dst: z.string().refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" }),
-  gw: z.string().refine((s) => parseIp(s) !== undefined, { message: "invalid IP address" }).nullish(),
-  mtu: z.number().int().nullish(),
-  advmss: z.number().int().nullish(),
-  priority: z.number().int().nullish(),
-  table: z.number().int().nullish(),
-  scope: z.number().int().nullish(),
+  dst: z.string().check(z.refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" })),
+  gw: z.nullish(z.string().check(z.refine((s) => parseIp(s) !== undefined, { message: "invalid IP address" }))),
+  mtu: z.nullish(int()),
+  advmss: z.nullish(int()),
+  priority: z.nullish(int()),
+  table: z.nullish(int()),
+  scope: z.nullish(int()),
 });
 
 const attachmentSchema = z.looseObject({ containerID: z.string(), ifname: z.string() });
 
 /** `ipam` of a host-local config. */
 export const hostLocalIpamSchema = z.looseObject({
-  type: z.string().nullish(),
-  ranges: z.array(z.array(rangeSchema)).nullish(),
-  subnet: z.string().nullish(),
-  rangeStart: z.string().nullish(),
-  rangeEnd: z.string().nullish(),
-  gateway: z.string().nullish(),
-  routes: z.array(routeSchema).nullish(),
-  dataDir: z.string().nullish(),
-  resolvConf: z.string().nullish(),
+  type: z.nullish(z.string()),
+  ranges: z.nullish(z.array(z.array(rangeSchema))),
+  subnet: z.nullish(z.string()),
+  rangeStart: z.nullish(z.string()),
+  rangeEnd: z.nullish(z.string()),
+  gateway: z.nullish(z.string()),
+  routes: z.nullish(z.array(routeSchema)),
+  dataDir: z.nullish(z.string()),
+  resolvConf: z.nullish(z.string()),
   /** cni-ts: release allocations made before the current boot (default true). */
-  reclaimAfterReboot: z.boolean().nullish(),
+  reclaimAfterReboot: z.nullish(z.boolean()),
 });
 
 /** The whole stdin document as host-local reads it. */
 export const hostLocalConfSchema = z.looseObject({
   name: z.string(),
-  cniVersion: z.string().nullish(),
-  ipam: hostLocalIpamSchema.nullish(),
-  runtimeConfig: z
-    .looseObject({
-      ipRanges: z.array(z.array(rangeSchema)).nullish(),
-      ips: z.array(z.string()).nullish(),
-    })
-    .nullish(),
-  args: z.looseObject({ cni: z.looseObject({ ips: z.array(z.string()).nullish() }).nullish() }).nullish(),
-  prevResult: z.unknown().optional(),
-  "cni.dev/valid-attachments": z.array(attachmentSchema).nullable().optional(),
-  "cni.dev/attachments": z.array(attachmentSchema).nullable().optional(),
+  cniVersion: z.nullish(z.string()),
+  ipam: z.nullish(hostLocalIpamSchema),
+  runtimeConfig: z.nullish(
+    z.looseObject({
+      ipRanges: z.nullish(z.array(z.array(rangeSchema))),
+      ips: z.nullish(z.array(z.string())),
+    }),
+  ),
+  args: z.nullish(z.looseObject({ cni: z.nullish(z.looseObject({ ips: z.nullish(z.array(z.string())) })) })),
+  prevResult: z.optional(z.unknown()),
+  "cni.dev/valid-attachments": z.optional(z.nullable(z.array(attachmentSchema))),
+  "cni.dev/attachments": z.optional(z.nullable(z.array(attachmentSchema))),
 });
 
 /** The document type, inferred from {@link hostLocalConfSchema}. */
@@ -100,7 +103,7 @@ export interface HostLocalConfig {
   validAttachments: AttachmentKey[] | undefined;
 }
 
-function zodToConfigError(error: z.ZodError): InvalidConfigError {
+function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
   const issue = error.issues[0]!;
   const path = issue.path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))

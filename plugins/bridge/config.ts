@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../../src/config/zod.ts";
 import { netConfSchema, parseNetConf } from "../../src/config/net-conf.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { loadCniArgs } from "../../src/skel/cni-args.ts";
@@ -14,45 +15,44 @@ import { collectVlanTrunk } from "./vlan-trunk.ts";
 import { canonicalizeKeys } from "./config-keys.ts";
 
 /** A Go-style boolean: absent or null means false. */
-const flag = () => z.boolean().nullish().transform((v) => v ?? false);
-const int = () => z.number().int();
+const flag = () => z.pipe(z.nullish(z.boolean()), z.transform((v: boolean | null | undefined) => v ?? false));
+const int = () => z.number().check(z.int());
 
-const vlanTrunkEntrySchema = z
-  .object({ id: int().nullish(), minID: int().nullish(), maxID: int().nullish() })
-  .nullable();
+const vlanTrunkEntrySchema = z.nullable(
+  z.object({ id: z.nullish(int()), minID: z.nullish(int()), maxID: z.nullish(int()) }),
+);
 
-const macHolderSchema = z.object({ mac: z.string().nullish() }).loose();
+const macHolderSchema = z.looseObject({ mac: z.nullish(z.string()) });
 
 /** The bridge plugin's network configuration. */
-export const bridgeConfSchema = netConfSchema.extend({
-  bridge: z.string().nullish(),
+export const bridgeConfSchema = z.extend(netConfSchema, {
+  bridge: z.nullish(z.string()),
   isGateway: flag(),
   isDefaultGateway: flag(),
   forceAddress: flag(),
   ipMasq: flag(),
-  ipMasqBackend: z.string().nullish(),
-  mtu: int().nullish(),
+  ipMasqBackend: z.nullish(z.string()),
+  mtu: z.nullish(int()),
   hairpinMode: flag(),
   promiscMode: flag(),
-  vlan: int().nullish(),
-  vlanTrunk: z.array(vlanTrunkEntrySchema).nullish(),
+  vlan: z.nullish(int()),
+  vlanTrunk: z.nullish(z.array(vlanTrunkEntrySchema)),
   preserveDefaultVlan: flag(),
   enabledad: flag(),
   macspoofchk: flag(),
   disableContainerInterface: flag(),
   portIsolation: flag(),
-  ipam: z.object({ type: z.string().nullish() }).loose().nullish(),
-  dns: z
-    .object({
-      nameservers: z.array(z.string()).nullish(),
-      domain: z.string().nullish(),
-      search: z.array(z.string()).nullish(),
-      options: z.array(z.string()).nullish(),
-    })
-    .loose()
-    .nullish(),
-  args: z.object({ cni: macHolderSchema.nullish() }).loose().nullish(),
-  runtimeConfig: macHolderSchema.nullish(),
+  ipam: z.nullish(z.looseObject({ type: z.nullish(z.string()) })),
+  dns: z.nullish(
+    z.looseObject({
+      nameservers: z.nullish(z.array(z.string())),
+      domain: z.nullish(z.string()),
+      search: z.nullish(z.array(z.string())),
+      options: z.nullish(z.array(z.string())),
+    }),
+  ),
+  args: z.nullish(z.looseObject({ cni: z.nullish(macHolderSchema) })),
+  runtimeConfig: z.nullish(macHolderSchema),
 });
 
 /** The config as zod parsed it. */

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../../src/config/zod.ts";
 import { parseNetConf } from "../../src/config/net-conf.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { gcNetfilter } from "../../src/netfilter/gc.ts";
@@ -13,7 +14,7 @@ import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { parseBridgeConf } from "./config.ts";
 
 const attachmentsSchema = z.looseObject({
-  "cni.dev/valid-attachments": z.array(z.looseObject({ containerID: z.string(), ifname: z.string() })).nullish(),
+  "cni.dev/valid-attachments": z.nullish(z.array(z.looseObject({ containerID: z.string(), ifname: z.string() }))),
 });
 
 /**

@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod.ts";
 import { InvalidConfigError } from "../errors.ts";
 import { configVersion } from "./config-version.ts";
 import { formatPath, netConfSchema, parseNetConf } from "./net-conf.ts";
 import { parsePrevResult } from "./prev-result.ts";
 
-const cidr = z.string().refine((s) => /^\d+\.\d+\.\d+\.\d+\/([0-9]|[12][0-9]|3[0-2])$/.test(s), { message: "is not a valid CIDR" });
-const demoSchema = netConfSchema.extend({
-  mtu: z.number().int().optional(),
-  ipam: z.object({ type: z.string(), ranges: z.array(z.array(z.object({ subnet: cidr }))) }).optional(),
+const cidr = z.string().check(z.refine((s) => /^\d+\.\d+\.\d+\.\d+\/([0-9]|[12][0-9]|3[0-2])$/.test(s), { message: "is not a valid CIDR" }));
+const demoSchema = z.extend(netConfSchema, {
+  mtu: z.optional(z.number().check(z.int())),
+  ipam: z.optional(z.object({ type: z.string(), ranges: z.array(z.array(z.object({ subnet: cidr }))) })),
 });
 
 describe("parseNetConf()", () => {

@@ -6,28 +6,29 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod.ts";
 import { InvalidConfigError } from "../errors.ts";
 
 /** Resolver settings (`dns` in the config and in results). */
 export const dnsSchema = z.object({
-  nameservers: z.array(z.string()).optional(),
-  domain: z.string().optional(),
-  search: z.array(z.string()).optional(),
-  options: z.array(z.string()).optional(),
+  nameservers: z.optional(z.array(z.string())),
+  domain: z.optional(z.string()),
+  search: z.optional(z.array(z.string())),
+  options: z.optional(z.array(z.string())),
 });
 
 /** The keys every plugin config may carry (spec section 3.2). */
 export const netConfSchema = z.object({
-  cniVersion: z.string().optional(),
+  cniVersion: z.optional(z.string()),
   name: z.string(),
-  type: z.string().optional(),
-  capabilities: z.record(z.string(), z.boolean()).optional(),
-  ipam: z.looseObject({ type: z.string().optional() }).optional(),
-  dns: dnsSchema.optional(),
-  prevResult: z.record(z.string(), z.unknown()).optional(),
-  runtimeConfig: z.record(z.string(), z.unknown()).optional(),
-  args: z.record(z.string(), z.unknown()).optional(),
+  type: z.optional(z.string()),
+  capabilities: z.optional(z.record(z.string(), z.boolean())),
+  ipam: z.optional(z.looseObject({ type: z.optional(z.string()) })),
+  dns: z.optional(dnsSchema),
+  prevResult: z.optional(z.record(z.string(), z.unknown())),
+  runtimeConfig: z.optional(z.record(z.string(), z.unknown())),
+  args: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** The base config type. */
@@ -98,7 +99,7 @@ export function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string 
  * @throws {InvalidConfigError} (7) naming each failing path and value
  * @example const conf = parseNetConf(bridgeConfSchema, raw);
  */
-export function parseNetConf<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+export function parseNetConf<S extends z.ZodMiniType>(schema: S, raw: unknown): z.infer<S> {
   const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new InvalidConfigError(formatConfigIssues(result.error.issues));
   return result.data;

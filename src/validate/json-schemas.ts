@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../config/zod.ts";
 import { CNI_TS_PLUGIN_TYPES, PLUGIN_CONFIG_SCHEMAS } from "./plugin-schemas.ts";
 import type { CniTsPluginType } from "./plugin-schemas.ts";
 

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { z } from "zod";
+import * as z from "zod/mini";
+import "../config/zod.ts";
 import { hostLocalConfSchema } from "../../ipam/host-local/config.ts";
 import { bridgeConfSchema } from "../../plugins/bridge/config.ts";
 import { netConfSchema } from "../config/net-conf.ts";
@@ -30,8 +31,8 @@ export function isCniTsPluginType(type: unknown): type is CniTsPluginType {
  * Each plugin's full config schema: its own schema (loopback has none
  * beyond the base `netConfSchema`) extended with the debug log keys.
  */
-export const PLUGIN_CONFIG_SCHEMAS: Readonly<Record<CniTsPluginType, z.ZodObject>> = {
-  bridge: bridgeConfSchema.extend(debugLogConfSchema.shape),
-  loopback: netConfSchema.extend(debugLogConfSchema.shape),
-  "host-local": hostLocalConfSchema.extend(debugLogConfSchema.shape),
+export const PLUGIN_CONFIG_SCHEMAS: Readonly<Record<CniTsPluginType, z.ZodMiniObject>> = {
+  bridge: z.extend(bridgeConfSchema, debugLogConfSchema.shape),
+  loopback: z.extend(netConfSchema, debugLogConfSchema.shape),
+  "host-local": z.extend(hostLocalConfSchema, debugLogConfSchema.shape),
 };

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { jsonPath } from "./diagnostic.ts";
 import type { Finding } from "./diagnostic.ts";
 
@@ -55,7 +55,7 @@ export function issueReason(issue: z.core.$ZodIssue): string {
  * @returns one error finding per issue (none when it parses)
  * @example zodFindings(bridgeConfSchema, { name: "n", mtu: "x" }, "$") // [{ path: "$.mtu", value: "x", ... }]
  */
-export function zodFindings(schema: z.ZodType, value: unknown, base: string): Finding[] {
+export function zodFindings(schema: z.ZodMiniType, value: unknown, base: string): Finding[] {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return [];
   return result.error.issues.map((issue) => {
