@@ -196,8 +196,16 @@ export function debugStepsEnabled(): boolean {
   return steps !== undefined;
 }
 
+/**
+ * Monotonic milliseconds. `process.hrtime` rather than the `performance`
+ * global, whose first touch loads perf_hooks (CPU at every start).
+ */
+function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 function elapsed(since: number): number {
-  return Math.round((performance.now() - since) * 1000) / 1000;
+  return Math.round((nowMs() - since) * 1000) / 1000;
 }
 
 /** The skeleton's handle on one invocation's log line. */
@@ -235,7 +243,7 @@ export function startInvocationLog(
   env: Env,
   onFailure: LogFailureReporter = reportToStderr,
 ): InvocationLog {
-  const started = performance.now();
+  const started = nowMs();
   const startedAt = Date.now();
   const verb = env.CNI_COMMAND ?? "";
   let settings = verb === "" ? undefined : debugLogSettings(env, undefined);
