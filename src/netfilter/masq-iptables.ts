@@ -10,6 +10,7 @@ import { runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts
 import { findJumps, parseIptablesListing, renderIptablesSetup, renderIptablesTeardown } from "./iptables-script.ts";
 import type { MasqAddress } from "./masq-address.ts";
 import { iptablesChainName, iptablesComment } from "./names.ts";
+import { iptablesIsNft, nftChainExists } from "./nft-probe.ts";
 
 /** `iptables` or `ip6tables`. */
 export function iptablesBin(family: 4 | 6): string {
@@ -67,6 +68,8 @@ export function teardownIptablesMasq(network: string, containerId: string): void
   const chain = iptablesChainName(network, containerId);
   let failure: unknown;
   for (const family of [4, 6] as const) {
+    // nf_tables iptables without our chain: no chain and no jump to remove (2 execs saved).
+    if (iptablesIsNft(iptablesBin(family)) && nftChainExists(family === 4 ? "ip" : "ip6", "nat", chain) === false) continue;
     const listing = listNat(family, "POSTROUTING");
     if (!listing.ok) continue;
     const jumps = findJumps(parseIptablesListing(listing.stdout), chain);

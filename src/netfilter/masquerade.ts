@@ -8,6 +8,8 @@ import { InvalidConfigError, KernelError } from "../errors.ts";
 import { parseMasqAddress } from "./masq-address.ts";
 import { iptablesBin, setupIptablesMasq, teardownIptablesMasq } from "./masq-iptables.ts";
 import { listMasqChecks, nftUsable, setupNftMasq, teardownNftMasq } from "./masq-nftables.ts";
+import { NFT_MASQ_TABLE } from "./names.ts";
+import { nftTableExists } from "./nft-probe.ts";
 
 /** The `ipMasqBackend` values. */
 export type MasqBackend = "iptables" | "nftables";
@@ -72,6 +74,9 @@ export function teardownMasquerade(target: MasqTarget): void {
     }
   };
   attempt(() => teardownIptablesMasq(target.network, target.containerId));
-  attempt(() => teardownNftMasq(target.network, target.ifName, target.containerId));
+  // No masquerade table: no nft rules to remove, and no `nft` exec.
+  if (nftTableExists("inet", NFT_MASQ_TABLE) !== false) {
+    attempt(() => teardownNftMasq(target.network, target.ifName, target.containerId));
+  }
   if (errors.length > 0) throw new KernelError(errors.join("; "));
 }
