@@ -2,12 +2,14 @@
  * The iptables masquerade backend: one `iptables-restore --noflush`
  * transaction per family, after one listing of POSTROUTING to find jumps
  * already there (replaced, never duplicated) — the reference needs a dozen
- * execs per address for the same rules.
+ * execs per address for the same rules. With iptables-nft, nfnetlink tells
+ * whether the container's chain exists; when it does not (a first ADD, or a
+ * DEL with nothing left), the listing, and for DEL the restore, are skipped.
  *
  * @module
  */
 import { runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts";
-import { findJumps, parseIptablesListing, renderIptablesSetup, renderIptablesTeardown } from "./iptables-script.ts";
+import { findJumps, parseIptablesListing, renderIptablesSetup, renderIptablesTeardown, type IptablesRule } from "./iptables-script.ts";
 import type { MasqAddress } from "./masq-address.ts";
 import { iptablesChainName, iptablesComment } from "./names.ts";
 import { iptablesIsNft, nftChainExists } from "./nft-probe.ts";
@@ -40,19 +42,26 @@ export function setupIptablesMasq(network: string, containerId: string, addresse
   const comment = iptablesComment(network, containerId);
   const families = ([4, 6] as const).filter((f) => addresses.some((a) => a.family === f));
   for (const [i, family] of families.entries()) {
+    const render = (existingJumps: IptablesRule[]) =>
+      renderIptablesSetup({ chain, comment, family, addresses: addresses.filter((a) => a.family === family), existingJumps });
+    // A first ADD (iptables-nft, our chain not there yet) has no jump to replace: no listing needed.
+    if (iptablesIsNft(iptablesBin(family)) && nftChainExists(family === 4 ? "ip" : "ip6", "nat", chain) === false) {
+      try {
+        restoreNat("failed to set up IP masquerade", family, render([]));
+        continue;
+      } catch (err) {
+        // Judge usability exactly as before: by the listing.
+        const listing = listNat(family, "POSTROUTING");
+        if (!listing.ok && probe && i === 0) return false;
+        throw err;
+      }
+    }
     const listing = listNat(family, "POSTROUTING");
     if (!listing.ok) {
       if (probe && i === 0) return false;
       throw toolError("failed to set up IP masquerade", iptablesBin(family), listing);
     }
-    const script = renderIptablesSetup({
-      chain,
-      comment,
-      family,
-      addresses: addresses.filter((a) => a.family === family),
-      existingJumps: findJumps(parseIptablesListing(listing.stdout), chain),
-    });
-    restoreNat("failed to set up IP masquerade", family, script);
+    restoreNat("failed to set up IP masquerade", family, render(findJumps(parseIptablesListing(listing.stdout), chain)));
   }
   return true;
 }
