@@ -42,7 +42,9 @@ export function ensureBridge(sock: RtnlSocket, s: BridgeSettings): EnsuredBridge
   }
   if (link.kind !== "bridge") throw new KernelError(`"${name}" already exists but is not a bridge`);
 
+  let changed = false;
   if (s.mtu > 0 && link.mtu !== s.mtu) {
+    changed = true;
     try {
       setLinkMtu(sock, link.index, s.mtu);
     } catch (err) {
@@ -50,6 +52,7 @@ export function ensureBridge(sock: RtnlSocket, s: BridgeSettings): EnsuredBridge
     }
   }
   if (s.vlanFiltering && !link.vlanFiltering) {
+    changed = true;
     try {
       setBridgeVlanFiltering(sock, link.index, true);
     } catch (err) {
@@ -57,6 +60,7 @@ export function ensureBridge(sock: RtnlSocket, s: BridgeSettings): EnsuredBridge
     }
   }
   if (s.promiscMode && !link.promisc) {
+    changed = true;
     try {
       setLinkPromisc(sock, link.index, true);
     } catch (err) {
@@ -64,6 +68,8 @@ export function ensureBridge(sock: RtnlSocket, s: BridgeSettings): EnsuredBridge
     }
   }
   ignoreErrors(() => writeSysctl(`net/ipv6/conf/${name}/accept_ra`, "0"));
+  // Already up and unchanged (every ADD after the first): no SETLINK, no second lookup.
+  if (link.up && !changed) return { link, created };
   try {
     setLinkUp(sock, link.index);
   } catch (err) {
