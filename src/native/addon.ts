@@ -20,6 +20,15 @@ export interface NativeAddon {
   netlinkSend(fd: number, bytes: Uint8Array): void;
   netlinkRecv(fd: number, buffer: Uint8Array): number;
   flock(fd: number, operation: number): boolean;
+  runProcess(path: string, argv: string[], envp: string[], input: Uint8Array): RawProcessResult;
+}
+
+/** What `runProcess` returns: exit status (or the killing signal) and the raw output. */
+export interface RawProcessResult {
+  status: number | null;
+  signal: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
 }
 
 /** Set by the single-executable build (esbuild `define`). */
@@ -70,6 +79,7 @@ export function native(): NativeAddon {
     netlinkSend: (fd, bytes) => call(() => raw.netlinkSend(fd, bytes)),
     netlinkRecv: (fd, buffer) => call(() => raw.netlinkRecv(fd, buffer)),
     flock: (fd, operation) => call(() => raw.flock(fd, operation)),
+    runProcess: (path, argv, envp, input) => call(() => raw.runProcess(path, argv, envp, input)),
   };
   return wrapped;
 }
