@@ -1,12 +1,13 @@
 /**
  * Exec'ing a delegated plugin the way libcni does: same stdin bytes, same
- * environment with `CNI_COMMAND` set to the verb, stdout captured.
- * `node:child_process` is loaded only here, on first use.
+ * environment with `CNI_COMMAND` set to the verb, stdout captured. The
+ * child runs through the native runProcess, so it dies with the plugin when
+ * the runtime kills us on a timeout.
  *
  * @module
  */
-import type { SpawnSyncReturns } from "node:child_process";
-import { CniError, IpamError } from "../errors.ts";
+import { CniError, hasErrno, IpamError } from "../errors.ts";
+import { runProcess, type ProcessResult } from "../native/run-process.ts";
 
 /** What the delegated plugin printed and how it exited. */
 export interface ExecOutcome {
@@ -34,25 +35,21 @@ function sleepSync(ms: number): void {
  * @throws {IpamError} when the plugin cannot be started at all
  */
 export function execPlugin(path: string, verb: string, stdin: Buffer, env: Record<string, string | undefined>): ExecOutcome {
-  const { spawnSync } = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
-  const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
-  childEnv.CNI_COMMAND = verb;
-  let out: SpawnSyncReturns<string> | undefined;
+  const childEnv = { ...env, CNI_COMMAND: verb };
+  let out: ProcessResult;
   for (let attempt = 1; ; attempt++) {
-    out = spawnSync(path, [], { input: stdin, env: childEnv, encoding: "utf8", maxBuffer: 16 << 20 });
-    const code = (out.error as { code?: string } | undefined)?.code;
-    if (code === "ETXTBSY" && attempt < ETXTBSY_ATTEMPTS) {
-      sleepSync(ETXTBSY_DELAY_MS * attempt);
-      continue;
+    try {
+      // A plugin that exits without reading all of stdin is fine: runProcess
+      // stops feeding it, and its status and output tell what happened.
+      out = runProcess(path, [], { env: childEnv, input: stdin });
+      break;
+    } catch (err) {
+      if (hasErrno(err, "ETXTBSY") && attempt < ETXTBSY_ATTEMPTS) {
+        sleepSync(ETXTBSY_DELAY_MS * attempt);
+        continue;
+      }
+      throw new IpamError(`failed to exec plugin ${path}: ${(err as Error).message}`, undefined, { cause: err });
     }
-    break;
-  }
-  // A plugin that exits without reading all of stdin makes our write fail
-  // with EPIPE; its exit status and output still tell what happened.
-  const epipe = (out.error as { code?: string } | undefined)?.code === "EPIPE" && out.status !== null;
-  if (out.error && !epipe) {
-    throw new IpamError(`failed to exec plugin ${path}: ${out.error.message}`, undefined, { cause: out.error });
   }
   if (out.status === null) {
     throw new IpamError(`plugin ${path} was killed by signal ${out.signal ?? "?"}`, out.stderr.trim());

@@ -1,11 +1,13 @@
 /**
- * Running iptables / nft. `node:child_process` is loaded on first use only
- * (startup rule: nothing is exec'd unless a verb needs it), processes get an
- * argv array (never a shell) and scripts go through stdin.
+ * Running iptables / nft through the native runProcess: an argv array (never
+ * a shell), scripts on stdin, and a child that dies with the plugin, so a
+ * runtime's timeout kill cannot leave a restore that commits rules after the
+ * runtime's DEL.
  *
  * @module
  */
-import { KernelError } from "../errors.ts";
+import { hasErrno, KernelError } from "../errors.ts";
+import { runProcess } from "../native/run-process.ts";
 
 /** The outcome of one tool run. */
 export interface ToolRun {
@@ -20,27 +22,19 @@ export interface ToolRun {
 // Runtimes sometimes exec plugins with a minimal PATH; the tools live in sbin.
 const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-let spawnSyncFn: typeof import("node:child_process").spawnSync | undefined;
-
 /**
  * Run `cmd args...`, feeding `input` on stdin.
  *
  * @example runTool("nft", ["-j", "list", "table", "bridge", "nat"])
  */
 export function runTool(cmd: string, args: string[], input?: string): ToolRun {
-  spawnSyncFn ??= (process.getBuiltinModule("node:child_process") as typeof import("node:child_process")).spawnSync;
   const path = process.env.PATH ? `${process.env.PATH}:${FALLBACK_PATH}` : FALLBACK_PATH;
-  const out = spawnSyncFn(cmd, args, {
-    input: input ?? "",
-    encoding: "utf8",
-    env: { ...process.env, PATH: path, LC_ALL: "C" },
-    maxBuffer: 256 << 20,
-  });
-  if (out.error) {
-    const missing = (out.error as NodeJS.ErrnoException).code === "ENOENT";
-    return { ok: false, missing, stdout: "", stderr: out.error.message };
+  try {
+    const out = runProcess(cmd, args, { env: { ...process.env, PATH: path, LC_ALL: "C" }, input: input ?? "" });
+    return { ok: out.status === 0, missing: false, stdout: out.stdout, stderr: out.stderr };
+  } catch (err) {
+    return { ok: false, missing: hasErrno(err, "ENOENT"), stdout: "", stderr: (err as Error).message };
   }
-  return { ok: out.status === 0, missing: false, stdout: out.stdout ?? "", stderr: out.stderr ?? "" };
 }
 
 /**
