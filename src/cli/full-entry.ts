@@ -21,6 +21,17 @@ const PLUGIN_LOADERS: Readonly<Record<PluginName, () => Promise<PluginDefinition
 };
 
 /**
+ * Build-time only (scripts/lib/code-cache.cjs): load every plugin module and
+ * run the config and result code once, so the code cache made afterwards
+ * holds them compiled (see ./warm-up.ts).
+ */
+export async function warmUpForCodeCache(): Promise<void> {
+  for (const load of Object.values(PLUGIN_LOADERS)) await load();
+  const { warmUpCodePaths } = await import("./warm-up.ts");
+  warmUpCodePaths();
+}
+
+/**
  * Run plugin `name` with its handlers, or the CLI when `name` is undefined.
  *
  * @param name the plugin picked from the executable's name
