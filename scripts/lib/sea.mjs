@@ -24,6 +24,10 @@ export function makeSeaBlob({ dir, main, useCodeCache, assets = {} }) {
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache,
+    // A plugin lives ~50 ms: V8's worker pool (4 threads here) only costs
+    // thread stacks (measured: private dirty memory per bridge ADD 12.0 ->
+    // 11.8 MiB, ADD/DEL/VERSION times unchanged).
+    execArgv: ["--v8-pool-size=0"],
     assets: { [NATIVE_ASSET_KEY]: NATIVE_ADDON, ...assets },
   };
   const configPath = join(dir, "sea-config.json");
