@@ -163,7 +163,7 @@ async function benchLoopback(): Promise<{ add: Samples; del: Samples }> {
 }
 
 /**
- * The start-up floor of each runtime: the pinned Node running an empty script against the
+ * The start-up floor of each runtime: the pinned Node's `node -e 0` against the
  * Go loopback's VERSION, and our loopback's VERSION against the same. Every
  * cni-ts invocation pays the first; the second shows what our own start adds.
  */
@@ -176,7 +176,7 @@ async function benchFloor(): Promise<{ node: Samples; version: Samples }> {
       const loopback = join(binDir(impl), "loopback");
       s.version[impl].push((await invokeOk(loopback, versionEnv, "{}")).ms);
       if (impl === "ours") {
-        const run = await invoke(pinnedNode, { PATH: versionEnv.PATH }, "");
+        const run = await invoke(pinnedNode, { PATH: versionEnv.PATH }, "", { args: ["-e", "0"] });
         s.node.ours.push(run.ms);
       } else {
         s.node.reference.push((await invokeOk(loopback, versionEnv, "{}")).ms);
@@ -296,7 +296,7 @@ async function inner(): Promise<void> {
       kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(),
       cpus: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
       latency: [
-        { label: "start floor: Node 24, empty script (reference: Go VERSION)", ours: summarize(floor.node.ours), reference: summarize(floor.node.reference) },
+        { label: "start floor: node -e 0 (reference: Go VERSION)", ours: summarize(floor.node.ours), reference: summarize(floor.node.reference) },
         { label: "loopback VERSION", ours: summarize(floor.version.ours), reference: summarize(floor.version.reference) },
         { label: "bridge ADD", ours: summarize(plain.add.ours), reference: summarize(plain.add.reference), target: 2.5 },
         { label: "bridge CHECK", ours: summarize(plain.check.ours), reference: summarize(plain.check.reference) },

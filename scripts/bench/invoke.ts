@@ -38,10 +38,15 @@ function sampleMemory(pid: number): { privateKiB: number; rssKiB: number } | und
  * child's smaps_rollup as fast as the event loop allows (a sample, so a lower
  * bound of the true peak, the same for both implementations).
  */
-export function invoke(path: string, env: Record<string, string>, stdin: string, options: { sampleMemory?: boolean } = {}): Promise<Invocation> {
+export function invoke(
+  path: string,
+  env: Record<string, string>,
+  stdin: string,
+  options: { sampleMemory?: boolean; args?: string[] } = {},
+): Promise<Invocation> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(path, [], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(path, options.args ?? [], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let privateKiB = 0;
