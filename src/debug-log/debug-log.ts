@@ -317,7 +317,8 @@ function buildRecord(
     netns: env.CNI_NETNS ?? "",
     pid: process.pid,
     durationMs: elapsed(started),
-    processMs: elapsed(0),
+    // process.uptime() counts from the process's own start (the runtime's exec).
+    processMs: Math.round(process.uptime() * 1e6) / 1e3,
     outcome: failed ? "error" : "ok",
     code: failed ? (typeof output?.code === "number" ? output.code : null) : null,
   };

@@ -60,6 +60,9 @@ describe("debug log (dist/bin/loopback)", () => {
       code: null,
     });
     expect(a!.durationMs).toBeTypeOf("number");
+    // processMs counts from the process's start, so it covers durationMs and stays small.
+    expect(a!.processMs).toBeGreaterThanOrEqual(a!.durationMs);
+    expect(a!.processMs).toBeLessThan(30_000);
     expect(a).not.toHaveProperty("steps");
     expect(d).toMatchObject({ verb: "DEL", outcome: "ok" });
     expect(statSync(log).mode & 0o777).toBe(0o600);
