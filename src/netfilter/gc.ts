@@ -7,12 +7,12 @@
  */
 import { existsSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
-import { KernelError } from "../errors.ts";
 import { parseIptablesListing, renderIptablesTeardown } from "./iptables-script.ts";
 import { listNat, restoreNat } from "./masq-iptables.ts";
 import { deleteMasqRules, readMasqChecks, retryOnVanished } from "./masq-nftables.ts";
 import { planIptablesGc, planNftMasqGc, planSpoofGc, type Attachment, type VethState } from "./gc-plan.ts";
 import { readBridgeNat, removeSpoofChecks } from "./spoofcheck.ts";
+import { tryAll } from "./try-all.ts";
 
 /** Arguments of {@link gcNetfilter}. */
 export interface GcNetfilterOptions {
@@ -32,36 +32,28 @@ export interface GcNetfilterOptions {
  * @example gcNetfilter({ network: "mynet", bridgeName: "cni0", valid: [{ containerId: "c1", ifName: "eth0" }] })
  */
 export function gcNetfilter(opts: GcNetfilterOptions): void {
-  const errors: string[] = [];
-  const attempt = (fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
-    }
-  };
   const what = "failed to garbage collect netfilter rules";
-  for (const family of [4, 6] as const) {
-    attempt(() => {
-      const run = listNat(family);
-      if (!run.ok) return; // unusable iptables holds nothing of ours
-      const plan = planIptablesGc(parseIptablesListing(run.stdout), opts.network, opts.valid);
-      if (plan.chains.length > 0) restoreNat(what, family, renderIptablesTeardown(plan.chains, plan.jumps));
-    });
-  }
-  attempt(() =>
-    retryOnVanished(() => {
-      const listing = readMasqChecks();
-      if (listing) deleteMasqRules(planNftMasqGc(listing, opts.network, opts.valid), what);
-    }),
-  );
-  attempt(() => {
-    const listing = readBridgeNat();
-    if (!listing) return;
-    const stale = planSpoofGc(listing, opts.valid, (veth) => vethState(veth, opts.bridgeName));
-    if (stale.length > 0) removeSpoofChecks(stale, what, listing);
-  });
-  if (errors.length > 0) throw new KernelError(errors.join("; "));
+  const iptablesGc = (family: 4 | 6) => () => {
+    const run = listNat(family);
+    if (!run.ok) return; // unusable iptables holds nothing of ours
+    const plan = planIptablesGc(parseIptablesListing(run.stdout), opts.network, opts.valid);
+    if (plan.chains.length > 0) restoreNat(what, family, renderIptablesTeardown(plan.chains, plan.jumps));
+  };
+  tryAll([
+    iptablesGc(4),
+    iptablesGc(6),
+    () =>
+      retryOnVanished(() => {
+        const listing = readMasqChecks();
+        if (listing) deleteMasqRules(planNftMasqGc(listing, opts.network, opts.valid), what);
+      }),
+    () => {
+      const listing = readBridgeNat();
+      if (!listing) return;
+      const stale = planSpoofGc(listing, opts.valid, (veth) => vethState(veth, opts.bridgeName));
+      if (stale.length > 0) removeSpoofChecks(stale, what, listing);
+    },
+  ]);
 }
 
 /** Where the host veth is, from sysfs of the current (node) namespace. */

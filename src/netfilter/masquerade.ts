@@ -10,6 +10,7 @@ import { iptablesBin, setupIptablesMasq, teardownIptablesMasq } from "./masq-ipt
 import { listMasqChecks, nftUsable, setupNftMasq, teardownNftMasq } from "./masq-nftables.ts";
 import { NFT_MASQ_TABLE } from "./names.ts";
 import { nftTableExists } from "./nft-probe.ts";
+import { tryAll } from "./try-all.ts";
 
 /** The `ipMasqBackend` values. */
 export type MasqBackend = "iptables" | "nftables";
@@ -65,18 +66,11 @@ export function setupMasquerade(target: MasqTarget, backend: MasqBackend | undef
  * @throws {KernelError} when a removal fails (after trying every backend)
  */
 export function teardownMasquerade(target: MasqTarget): void {
-  const errors: string[] = [];
-  const attempt = (fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
-    }
-  };
-  attempt(() => teardownIptablesMasq(target.network, target.containerId));
-  // No masquerade table: no nft rules to remove, and no `nft` exec.
-  if (nftTableExists("inet", NFT_MASQ_TABLE) !== false) {
-    attempt(() => teardownNftMasq(target.network, target.ifName, target.containerId));
-  }
-  if (errors.length > 0) throw new KernelError(errors.join("; "));
+  tryAll([
+    () => teardownIptablesMasq(target.network, target.containerId),
+    () => {
+      // No masquerade table: no nft rules to remove, and no `nft` exec.
+      if (nftTableExists("inet", NFT_MASQ_TABLE) !== false) teardownNftMasq(target.network, target.ifName, target.containerId);
+    },
+  ]);
 }
