@@ -34,7 +34,12 @@ const ADD_STEPS = [
 /** Steps of DEL. */
 const DEL_STEPS = ["bridge-del:after-pod-iface", "host-local:after-release-one", "bridge-del:after-ipam", "bridge-del:after-spoofcheck"];
 
-type Kind = { verb: "ADD" | "DEL"; step?: string; killAfterMs?: number };
+/**
+ * A kill at a named fault point, or after a fraction (0..1) of the verb's
+ * typical duration on its lane, measured first: fixed delays stop landing
+ * inside the run as soon as the plugin gets faster.
+ */
+type Kind = { verb: "ADD" | "DEL"; step?: string; killAtFraction?: number };
 
 interface Lane {
   node: Node;
@@ -93,6 +98,23 @@ afterAll(() => {
   for (const lane of lanes) lane.node.cleanup();
 });
 
+/** Median wall time of a few undisturbed ADDs and DELs on this lane (while the other lanes run too). */
+async function measureTypicalDurations(lane: Lane, l: number): Promise<Record<"ADD" | "DEL", number>> {
+  const samples: Record<"ADD" | "DEL", number[]> = { ADD: [], DEL: [] };
+  for (let round = 0; round < 3; round++) {
+    const cid = `cnits-calibrate-${l}-${round}`;
+    for (const verb of ["ADD", "DEL"] as const) {
+      const started = performance.now();
+      const run = await lane.node.run("bridge", env(lane, verb, cid), lane.conf);
+      samples[verb].push(performance.now() - started);
+      expect(run.status, `calibration ${verb}: ${run.stdout}${run.stderr}`).toBe(0);
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  assertClean(lane, `lane ${l} calibration`);
+  return { ADD: median(samples.ADD), DEL: median(samples.DEL) };
+}
+
 describe("SIGKILL during ADD and DEL, then the runtime's DEL", () => {
   test(`${TRIES} kills leave nothing behind and the next ADD succeeds`, async () => {
     const rand = prng(0xc0ffee);
@@ -106,19 +128,21 @@ describe("SIGKILL during ADD and DEL, then the runtime's DEL", () => {
           kinds.push({ verb: "DEL", step: DEL_STEPS[((i - 1) / 4) % DEL_STEPS.length] });
           break;
         case 2:
-          kinds.push({ verb: "ADD", killAfterMs: Math.floor(100 + rand() * 700) });
+          kinds.push({ verb: "ADD", killAtFraction: 0.05 + rand() * 0.9 });
           break;
         default:
-          kinds.push({ verb: "DEL", killAfterMs: Math.floor(100 + rand() * 600) });
+          kinds.push({ verb: "DEL", killAtFraction: 0.05 + rand() * 0.9 });
       }
     }
     const outcomes = { killed: 0, finished: 0 };
     const byLane = lanes.map((_, l) => kinds.map((k, i) => ({ k, i })).filter(({ i }) => i % LANES === l));
     await pool(byLane, LANES, async (tries, l) => {
       const lane = lanes[l]!;
+      const typicalMs = await measureTypicalDurations(lane, l);
       for (const { k, i } of tries) {
         const cid = `cnits-crash-${i}`;
-        const label = `try ${i} (${k.verb} ${k.step ?? `killed after ${k.killAfterMs} ms`})`;
+        const killAfterMs = k.killAtFraction === undefined ? undefined : Math.floor(k.killAtFraction * typicalMs[k.verb]);
+        const label = `try ${i} (${k.verb} ${k.step ?? `killed after ${killAfterMs} ms`})`;
         const killEnv: Record<string, string> = k.step ? { CNI_TS_TEST_KILL_AT: k.step } : {};
         if (k.verb === "DEL") {
           // The ADD of a new container after the previous crash must succeed.
@@ -126,7 +150,7 @@ describe("SIGKILL during ADD and DEL, then the runtime's DEL", () => {
           expect(add.status, `${label}: ADD ${add.stdout}${add.stderr}`).toBe(0);
           expect(add.json.ips[0].address).toMatch(/^10\.77\./);
         }
-        const victim = await lane.node.run("bridge", env(lane, k.verb, cid, killEnv), lane.conf, { killAfterMs: k.killAfterMs });
+        const victim = await lane.node.run("bridge", env(lane, k.verb, cid, killEnv), lane.conf, { killAfterMs });
         if (k.step) expect(victim.signal, `${label}: fault point not reached: ${victim.stdout}${victim.stderr}`).toBe("SIGKILL");
         if (victim.signal === "SIGKILL") outcomes.killed++;
         else {
