@@ -6,13 +6,13 @@
 import { KernelError } from "../../src/errors.ts";
 import { getLinkByIndex } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
+import { sleepSync } from "../../src/sleep-sync.ts";
 
 /**
  * Sleeps between checks: ~2.6 s in all like the reference's 0/50/500/1000/1000,
  * but polled finely at first, since a new veth is usually up within a few ms.
  */
 const BACKOFF_MS = [0, 2, 4, 8, 16, 20, 50, 500, 1000, 1000];
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Wait until the link is oper-UP.
@@ -22,7 +22,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function waitForPortUp(sock: RtnlSocket, index: number): void {
   let state = "unknown";
   for (const ms of BACKOFF_MS) {
-    if (ms) Atomics.wait(sleeper, 0, 0, ms);
+    sleepSync(ms);
     const link = getLinkByIndex(sock, index);
     state = link?.operState.toLowerCase() ?? "gone";
     if (state === "up") return;

@@ -8,6 +8,7 @@
  */
 import { CniError, hasErrno, IpamError } from "../errors.ts";
 import { runProcess, type ProcessResult } from "../native/run-process.ts";
+import { sleepSync } from "../sleep-sync.ts";
 
 /** What the delegated plugin printed and how it exited. */
 export interface ExecOutcome {
@@ -19,10 +20,6 @@ export interface ExecOutcome {
 /** How many times "text file busy" is retried (a plugin binary being replaced). */
 const ETXTBSY_ATTEMPTS = 5;
 const ETXTBSY_DELAY_MS = 50;
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /**
  * Run `path` with `stdin` and `env` (must be called from the host namespace).

@@ -11,6 +11,7 @@ import { afOf, encodeAddress, ifaddrmsg, parseAddress } from "./address-codec.ts
 import { getLinkByIndex } from "./link.ts";
 import { MessageBuilder } from "./message.ts";
 import type { RtnlSocket } from "./socket.ts";
+import { sleepSync } from "../sleep-sync.ts";
 
 export type { Addr } from "./address-codec.ts";
 
@@ -63,7 +64,6 @@ export function deleteAddress(sock: RtnlSocket, index: number, address: string, 
   sock.request(encodeAddress(RTM_DELADDR, index, address, prefixLength));
 }
 
-let sleeper: Int32Array | undefined;
 /** Poll interval while waiting for DAD; short because a settled link should cost little. */
 const POLL_MS = 10;
 
@@ -91,7 +91,7 @@ export function waitForAddressesSettled(sock: RtnlSocket, index: number, timeout
         `link ${linkName(sock, index)} still has tentative address ${tentative.address}/${tentative.prefixLength} after ${timeoutMs} ms`,
       );
     }
-    Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, POLL_MS);
+    sleepSync(POLL_MS);
   }
 }
 
