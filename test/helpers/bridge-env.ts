@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, rmSync } from "node:fs";
+import { afterEach } from "vitest";
 import { createNetns, type TestNetns } from "./netns.ts";
 import { DIST_BIN, REFERENCE_BIN, runPlugin, type PluginRun } from "./run-plugin.ts";
 
@@ -152,4 +153,22 @@ export function nsSysctl(ns: TestNetns, key: string): string | undefined {
 /** Host veths of the node (name → `ip -j -d link` entry). */
 export function nodeVeths(world: BridgeWorld): any[] {
   return world.nodeJson<any[]>("-d", "link", "show", "type", "veth") ?? [];
+}
+
+/**
+ * Register per-test cleanup and return a factory: every world it makes is
+ * removed after the test that made it.
+ *
+ * @example const newWorld = useBridgeWorlds(); test("…", () => { const w = newWorld(); … });
+ */
+export function useBridgeWorlds(): () => BridgeWorld {
+  const worlds: BridgeWorld[] = [];
+  afterEach(() => {
+    while (worlds.length) worlds.pop()!.cleanup();
+  });
+  return () => {
+    const world = createBridgeWorld();
+    worlds.push(world);
+    return world;
+  };
 }

@@ -2,18 +2,10 @@
  * Every bridge config key changes the kernel state it should (built
  * executable, checked with ip/bridge/sysctl inside the namespaces).
  */
-import { afterEach, describe, expect, test } from "vitest";
-import { canPing, createBridgeWorld, hasVlanFiltering, havePing, nodeVeths, nsSysctl, type BridgeWorld, type Pod } from "../helpers/bridge-env.ts";
+import { describe, expect, test } from "vitest";
+import { canPing, useBridgeWorlds, hasVlanFiltering, havePing, nodeVeths, nsSysctl, type BridgeWorld, type Pod } from "../helpers/bridge-env.ts";
 
-const worlds: BridgeWorld[] = [];
-const newWorld = () => {
-  const w = createBridgeWorld();
-  worlds.push(w);
-  return w;
-};
-afterEach(() => {
-  while (worlds.length) worlds.pop()!.cleanup();
-});
+const newWorld = useBridgeWorlds();
 
 const vlanSupported = hasVlanFiltering();
 

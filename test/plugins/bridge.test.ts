@@ -2,22 +2,14 @@
  * The built bridge plugin against the real kernel: connectivity, NAT,
  * rollback and DEL cleanup. Each test runs in its own node namespace.
  */
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { canPing, createBridgeWorld, havePing, nodeVeths, type BridgeWorld } from "../helpers/bridge-env.ts";
+import { canPing, useBridgeWorlds, havePing, nodeVeths, type BridgeWorld } from "../helpers/bridge-env.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 
 let world: BridgeWorld;
-const worlds: BridgeWorld[] = [];
-const newWorld = () => {
-  const w = createBridgeWorld();
-  worlds.push(w);
-  return w;
-};
-afterEach(() => {
-  while (worlds.length) worlds.pop()!.cleanup();
-});
+const newWorld = useBridgeWorlds();
 beforeAll(() => {
   if (!existsSync(`${DIST_BIN}/bridge`)) throw new Error("dist/bin/bridge missing: run scripts/build.mjs");
 });
