@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Dns, Route } from "./result.ts";
+import type { Dns, Interface, IpConfig, Route } from "./result.ts";
 
 /** Versions printed with the 1.x shape. */
 export const FAMILY_100 = ["1.0.0", "1.1.0"] as const;
@@ -14,22 +14,11 @@ export const FAMILY_040 = ["0.3.0", "0.3.1", "0.4.0"] as const;
 /** Versions printed with the legacy `ip4`/`ip6` shape. */
 export const FAMILY_020 = ["0.1.0", "0.2.0"] as const;
 
-/** An interface as printed in 1.x. */
-export interface Interface100 {
-  name: string;
-  mac?: string;
-  mtu?: number;
-  sandbox?: string;
-  socketPath?: string;
-  pciID?: string;
-}
+/** An interface as printed in 1.x: the model's own shape. */
+export type Interface100 = Interface;
 
-/** An address as printed in 1.x. */
-export interface IpConfig100 {
-  interface?: number;
-  address: string;
-  gateway?: string;
-}
+/** An address as printed in 1.x: the model's own shape. */
+export type IpConfig100 = IpConfig;
 
 /** A 1.0.0 / 1.1.0 result document. `dns` is omitted when empty. */
 export interface Result100 {
