@@ -12,6 +12,7 @@
  */
 import { hostLocalPlugin } from "../../ipam/host-local/plugin.ts";
 import { DecodingError, IpamError } from "../errors.ts";
+import { callHandler } from "../skel/call-handler.ts";
 import type { CmdArgs, PluginDefinition, RawConf } from "../skel/types.ts";
 import type { Result } from "../types/result.ts";
 import { parseResult } from "../types/parse-result.ts";
@@ -67,22 +68,6 @@ export async function delegateIpam(verb: IpamVerb, ipamType: string, args: CmdAr
 async function runInProcess(def: PluginDefinition, verb: IpamVerb, args: CmdArgs, conf: RawConf | undefined): Promise<Result | undefined> {
   const raw = conf ?? (JSON.parse(args.stdinData.toString("utf8")) as RawConf);
   const callArgs: CmdArgs = { ...args, command: verb, env: { ...args.env, CNI_COMMAND: verb } };
-  switch (verb) {
-    case "ADD": {
-      if (!def.add) throw new IpamError(`IPAM plugin ${def.name} does not implement ADD`);
-      return await def.add(callArgs, raw);
-    }
-    case "DEL":
-      await def.del?.(callArgs, raw);
-      return undefined;
-    case "CHECK":
-      await def.check?.(callArgs, raw);
-      return undefined;
-    case "STATUS":
-      await def.status?.(callArgs, raw);
-      return undefined;
-    case "GC":
-      await def.gc?.(callArgs, raw);
-      return undefined;
-  }
+  if (verb === "ADD" && !def.add) throw new IpamError(`IPAM plugin ${def.name} does not implement ADD`);
+  return callHandler(def, verb, callArgs, raw);
 }

@@ -12,6 +12,7 @@
 import { InvalidEnvError, InvalidNetnsError, IoFailureError } from "../errors.ts";
 import { toWire } from "../types/convert.ts";
 import { CNI_TS_VERSION, CURRENT_SPEC_VERSION, SUPPORTED_VERSIONS, isSupportedVersion } from "../version.ts";
+import { callHandler } from "./call-handler.ts";
 import { CNI_COMMANDS, checkEnv } from "./env.ts";
 import { errorDocument, formatJson } from "./print.ts";
 import { checkConfigVersion, decodeStdinConfig } from "./stdin-config.ts";
@@ -61,7 +62,7 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
     if ((verb === "ADD" || verb === "DEL") && !netnsOverride(io.env) && io.isOwnNetns(args.netns)) {
       throw new InvalidNetnsError("plugin's netns and netns from CNI_NETNS should not be the same");
     }
-    const output = await dispatch(def, verb, args, conf);
+    const output = await callHandler(def, verb, args, conf);
     if (output !== undefined) io.writeStdout(formatJson(toWire(output, version)));
     return 0;
   } catch (err) {
@@ -103,23 +104,3 @@ function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, s
   };
 }
 
-async function dispatch(def: PluginDefinition, verb: CniCommand, args: CmdArgs, conf: RawConf) {
-  switch (verb) {
-    case "ADD":
-      return def.add ? await def.add(args, conf) : undefined;
-    case "DEL":
-      await def.del?.(args, conf);
-      return undefined;
-    case "CHECK":
-      await def.check?.(args, conf);
-      return undefined;
-    case "STATUS":
-      await def.status?.(args, conf);
-      return undefined;
-    case "GC":
-      await def.gc?.(args, conf);
-      return undefined;
-    case "VERSION":
-      return undefined;
-  }
-}
