@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { canPing, useBridgeWorlds, havePing, nodeVeths, type BridgeWorld } from "../helpers/bridge-env.ts";
+import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 
 let world: BridgeWorld;
@@ -29,6 +30,11 @@ describe("bridge ADD/DEL (built executable)", () => {
     expect(ra.json.interfaces[0].name).toBe(world.bridge);
     expect(ra.json.interfaces[1].name).toMatch(/^veth[0-9a-f]{8}$/);
     expect(ra.json.interfaces[2]).toMatchObject({ name: "eth0", sandbox: a.ns.path });
+    // The printed MACs are the kernel's (the bridge's as it is once the pods are attached).
+    const macOf = (ns: TestNetns, dev: string) => ns.ipJson<{ address: string }[]>("link", "show", "dev", dev)[0]!.address;
+    expect(ra.json.interfaces[1].mac).toBe(macOf(world.node, ra.json.interfaces[1].name));
+    expect(ra.json.interfaces[2].mac).toBe(macOf(a.ns, "eth0"));
+    expect(rb.json.interfaces[0].mac).toBe(macOf(world.node, world.bridge));
     expect(canPing(a.ns, "10.99.0.3")).toBe(true);
     expect(canPing(b.ns, "10.99.0.2")).toBe(true);
     expect(canPing(a.ns, "10.99.0.1")).toBe(true);
