@@ -142,7 +142,8 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
 
     const result = buildResult({
       bridge: { name: bridge.name, mac: (getLinkByIndex(host, bridge.index) ?? bridge).mac },
-      hostVeth: { name: veth.host.name, mac: (getLinkByIndex(host, veth.host.index) ?? veth.host).mac },
+      // A veth's MAC is fixed at creation; the bridge's follows its ports, so it is read again.
+      hostVeth: { name: veth.host.name, mac: veth.host.mac },
       container: { name: args.ifName, mac: veth.container.mac, sandbox: args.netns },
       vlanIface: vlanIface ? { name: vlanIface.name, mac: vlanIface.mac } : undefined,
       ips,
