@@ -9,26 +9,20 @@
 import { readFileSync } from "node:fs";
 import type { DiskStore, ScannedAllocation } from "./disk-store.ts";
 
-/** The current boot. */
-export interface BootInfo {
-  /** `/proc/sys/kernel/random/boot_id`. */
-  bootId: string;
-  /** Boot time (`btime` in `/proc/stat`), ms since the epoch. */
-  bootTimeMs: number;
+/** The current boot's id (`/proc/sys/kernel/random/boot_id`), if /proc tells. */
+function readBootId(): string | undefined {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/**
- * Read the current boot's id and time.
- *
- * @returns undefined when /proc does not tell (then nothing is reclaimed)
- * @example readBootInfo() // { bootId: "dcd8…", bootTimeMs: 1795697034000 }
- */
-export function readBootInfo(): BootInfo | undefined {
+/** The current boot's time (`btime` in `/proc/stat`), ms since the epoch, if /proc tells. */
+function readBootTimeMs(): number | undefined {
   try {
-    const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
     const btime = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"));
-    if (!bootId || !btime) return undefined;
-    return { bootId, bootTimeMs: Number(btime[1]) * 1000 };
+    return btime ? Number(btime[1]) * 1000 : undefined;
   } catch {
     return undefined;
   }
@@ -39,14 +33,17 @@ export function readBootInfo(): BootInfo | undefined {
  * with the store's lock held.
  *
  * @param store the network's store
- * @param boot the current boot (read from /proc by default)
  * @returns the released allocations (empty when already done this boot)
  * @example store.withLock(() => reclaimAfterReboot(store))
  */
-export function reclaimAfterReboot(store: DiskStore, boot: BootInfo | undefined = readBootInfo()): ScannedAllocation[] {
-  if (!boot || store.readBootMarker() === boot.bootId) return [];
-  const stale = store.scan().filter((a) => a.mtimeMs < boot.bootTimeMs);
+export function reclaimAfterReboot(store: DiskStore): ScannedAllocation[] {
+  const bootId = readBootId();
+  if (bootId === undefined || store.readBootMarker() === bootId) return [];
+  // /proc/stat (the kernel formats every CPU's counters) only once per boot.
+  const bootTimeMs = readBootTimeMs();
+  if (bootTimeMs === undefined) return [];
+  const stale = store.scan().filter((a) => a.mtimeMs < bootTimeMs);
   store.releaseScanned(stale);
-  store.writeBootMarker(boot.bootId);
+  store.writeBootMarker(bootId);
   return stale;
 }
