@@ -58,11 +58,7 @@ const defines = {
 const bundlePath = join(work, "main.cjs");
 const fullPath = join(work, FULL_ASSET_KEY);
 const fullCachePath = join(work, FULL_CACHE_ASSET_KEY);
-const stubbed = new Set();
-for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) {
-  for (const key of (await bundle({ entry, outfile, defines })).stubbed) stubbed.add(key);
-}
-for (const key of stubbed) console.warn(`build: warning: ${key} does not exist yet; stubbed`);
+for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
 makeCodeCache({ script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
 
 const blob = makeSeaBlob({

@@ -1,22 +1,7 @@
 // esbuild: src/main.ts -> one CommonJS file for the SEA blob.
 import { build } from "esbuild";
-import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "./paths.mjs";
-
-/**
- * Modules other engineers may not have written yet, with the stub that
- * stands in while they are missing, so the build (and the executables that
- * exist) keep working. A stubbed plugin reports that it is not in this build.
- */
-const OPTIONAL_MODULES = {
-  "plugins/bridge/plugin.ts": "export const bridgePlugin = undefined;",
-  "plugins/loopback/plugin.ts": "export const loopbackPlugin = undefined;",
-  "ipam/host-local/plugin.ts": "export const hostLocalPlugin = undefined;",
-  "src/skel/main.ts": "export const runPluginMain = undefined;",
-  "src/version.ts": `export const CNI_TS_VERSION = __CNI_TS_VERSION__;
-export const SUPPORTED_VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];`,
-};
 
 /**
  * Modules the small entry bundle must not carry because it never reaches
@@ -30,20 +15,16 @@ const ENTRY_ONLY_STUBS = {
   "src/skel/cli.ts": "export const runCli = undefined;",
 };
 
-function optionalModules(stubbed, extraStubs = {}) {
+function entryStubs(stubs) {
   return {
-    name: "cni-ts-optional-modules",
+    name: "cni-ts-entry-stubs",
     setup(b) {
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
-        const path = resolve(args.resolveDir, args.path);
-        const key = relative(ROOT, path);
-        if (key in extraStubs) return { path: key, namespace: "cni-ts-stub" };
-        if (!(key in OPTIONAL_MODULES) || existsSync(path)) return undefined;
-        if (!stubbed.includes(key)) stubbed.push(key);
-        return { path: key, namespace: "cni-ts-stub" };
+        const key = relative(ROOT, resolve(args.resolveDir, args.path));
+        return key in stubs ? { path: key, namespace: "cni-ts-stub" } : undefined;
       });
       b.onLoad({ filter: /.*/, namespace: "cni-ts-stub" }, (args) => ({
-        contents: extraStubs[args.path] ?? OPTIONAL_MODULES[args.path],
+        contents: stubs[args.path],
         loader: "ts",
         resolveDir: ROOT,
       }));
@@ -82,10 +63,8 @@ function zodEnglishOnly() {
  * function expression for src/cli/load-asset-module.ts.
  *
  * @param {{ entry: "main" | "full", outfile: string, defines: Record<string, string> }} options values of `defines` are JS source
- * @returns {Promise<{ stubbed: string[] }>} which optional modules were missing
  */
 export async function bundle({ entry, outfile, defines }) {
-  const stubbed = [];
   const shim = 'var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};';
   await build({
     entryPoints: [join(ROOT, entry === "main" ? "src/main.ts" : "src/cli/full-entry.ts")],
@@ -113,8 +92,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: [optionalModules(stubbed, entry === "main" ? ENTRY_ONLY_STUBS : {}), zodEnglishOnly()],
+    plugins: entry === "main" ? [entryStubs(ENTRY_ONLY_STUBS), zodEnglishOnly()] : [zodEnglishOnly()],
     logLevel: "warning",
   });
-  return { stubbed };
 }

@@ -8,13 +8,12 @@
  *
  * @module
  */
-import { writeSync } from "node:fs";
 import { runPluginMain } from "../skel/main.ts";
 import type { PluginDefinition } from "../skel/types.ts";
 import type { PluginName } from "./pick-plugin.ts";
 
 /** Loads one plugin's definition; only the loader that is called costs anything. */
-const PLUGIN_LOADERS: Readonly<Record<PluginName, () => Promise<PluginDefinition | undefined>>> = {
+const PLUGIN_LOADERS: Readonly<Record<PluginName, () => Promise<PluginDefinition>>> = {
   bridge: async () => (await import("../../plugins/bridge/plugin.ts")).bridgePlugin,
   loopback: async () => (await import("../../plugins/loopback/plugin.ts")).loopbackPlugin,
   "host-local": async () => (await import("../../ipam/host-local/plugin.ts")).hostLocalPlugin,
@@ -43,11 +42,5 @@ export async function runFull(name: PluginName | undefined, argv: readonly strin
     process.exitCode = await runCli(argv);
     return;
   }
-  const definition = await PLUGIN_LOADERS[name]();
-  // A build made while a plugin's module did not exist yet carries a stub (see scripts/lib/bundle.mjs).
-  if (definition === undefined) {
-    writeSync(2, `cni-ts: this build does not contain the ${name} plugin\n`);
-    process.exit(1);
-  }
-  await runPluginMain(definition);
+  await runPluginMain(await PLUGIN_LOADERS[name]());
 }
