@@ -248,6 +248,8 @@ export function startInvocationLog(
   const verb = env.CNI_COMMAND ?? "";
   let settings = verb === "" ? undefined : debugLogSettings(env, undefined);
   let stdinBytes: Buffer | undefined;
+  /** The config, when stdin had to be parsed to arm the log (reused for the line). */
+  let stdinConf: Record<string, unknown> | undefined;
   let stdoutText: string | undefined;
   const arm = () => {
     if (settings?.level === "debug") {
@@ -260,7 +262,8 @@ export function startInvocationLog(
     stdin(bytes) {
       stdinBytes = bytes;
       if (settings === undefined && verb !== "" && bytes.includes(DEBUG_LOG_KEY)) {
-        settings = debugLogSettings(env, parseObject(bytes.toString("utf8")));
+        stdinConf = parseObject(bytes.toString("utf8"));
+        settings = debugLogSettings(env, stdinConf);
         arm();
       }
       return bytes;
@@ -272,7 +275,8 @@ export function startInvocationLog(
       if (settings === undefined) return;
       const s = settings;
       try {
-        const record = buildRecord(plugin, env, s.level, startedAt, started, status, stdinBytes, stdoutText);
+        const conf = stdinConf ?? parseObject(stdinBytes?.toString("utf8"));
+        const record = buildRecord(plugin, env, s.level, startedAt, started, status, conf, stdoutText);
         appendLogLine(s.path, formatRecord(record), s.maxBytes);
       } catch (err) {
         onFailure(`cannot write ${s.path}: ${(err as Error)?.message ?? String(err)}`);
@@ -300,10 +304,9 @@ function buildRecord(
   startedAt: number,
   started: number,
   status: number,
-  stdinBytes: Buffer | undefined,
+  conf: Record<string, unknown> | undefined,
   stdoutText: string | undefined,
 ): InvocationRecord {
-  const conf = parseObject(stdinBytes?.toString("utf8"));
   const output = parseObject(stdoutText);
   const failed = status !== 0;
   const record: InvocationRecord = {
