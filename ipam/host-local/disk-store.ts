@@ -37,6 +37,7 @@ import {
   writeSync,
   constants as fsConstants,
 } from "node:fs";
+import type { Stats } from "node:fs";
 import { join, resolve } from "node:path";
 import { IpamError, UnsafePathError, hasErrno } from "../../src/errors.ts";
 import { sha256Hex } from "../../src/hash/sha2.ts";
@@ -94,8 +95,7 @@ function parseOwner(content: string): { containerId: string; ifName: string | un
  * Refuse a directory that another user could redirect or fill.
  * @throws {UnsafePathError}
  */
-function assertSafeDir(path: string, what: string): void {
-  const st = lstatSync(path);
+function assertSafeDir(path: string, what: string, st: Stats): void {
   if (st.isSymbolicLink()) throw new UnsafePathError(`${what} ${path} is a symbolic link; refusing to use it`);
   if (!st.isDirectory()) throw new UnsafePathError(`${what} ${path} is not a directory`);
   if (st.mode & 0o002) throw new UnsafePathError(`${what} ${path} is world-writable; refusing to use it`);
@@ -105,13 +105,28 @@ function assertSafeDir(path: string, what: string): void {
   }
 }
 
+/**
+ * Check the directory, creating it first only when it is missing (every
+ * verb after the first: one lstat, no mkdir).
+ * @throws {UnsafePathError} unsafe directory
+ * @throws {IpamError} it cannot be created
+ */
 function ensureDir(path: string, mode: number, what: string, recursive: boolean): void {
+  let st: Stats | undefined;
   try {
-    mkdirSync(path, { mode, recursive });
-  } catch (err) {
-    if (!hasErrno(err, "EEXIST")) throw new IpamError(`failed to create ${what} ${path}: ${(err as Error).message}`);
+    st = lstatSync(path);
+  } catch {
+    // Missing (or unreachable: then mkdir reports why).
   }
-  assertSafeDir(path, what);
+  if (st === undefined) {
+    try {
+      mkdirSync(path, { mode, recursive });
+    } catch (err) {
+      if (!hasErrno(err, "EEXIST")) throw new IpamError(`failed to create ${what} ${path}: ${(err as Error).message}`);
+    }
+    st = lstatSync(path);
+  }
+  assertSafeDir(path, what, st);
 }
 
 /**
