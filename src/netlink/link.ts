@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { hasErrno } from "../errors.ts";
 import type { NetnsHandle } from "../netns/netns.ts";
 import {
   AF_UNSPEC,
@@ -39,11 +40,6 @@ export type { Link } from "./link-codec.ts";
 
 const CREATE = NLM_F_CREATE | NLM_F_EXCL;
 
-function isGone(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === "ENODEV" || code === "ENOENT";
-}
-
 /**
  * The link called `name`, or undefined when there is none.
  *
@@ -54,7 +50,7 @@ export function getLinkByName(sock: RtnlSocket, name: string): Link | undefined 
   try {
     return sock.request(new MessageBuilder(RTM_GETLINK, 0, ifinfomsg(AF_UNSPEC, 0)).str(IFLA_IFNAME, name), parseLink)[0];
   } catch (err) {
-    if (isGone(err)) return undefined;
+    if (hasErrno(err, "ENODEV", "ENOENT")) return undefined;
     throw err;
   }
 }
@@ -68,7 +64,7 @@ export function getLinkByIndex(sock: RtnlSocket, index: number): Link | undefine
   try {
     return sock.request(new MessageBuilder(RTM_GETLINK, 0, ifinfomsg(AF_UNSPEC, index)), parseLink)[0];
   } catch (err) {
-    if (isGone(err)) return undefined;
+    if (hasErrno(err, "ENODEV", "ENOENT")) return undefined;
     throw err;
   }
 }
