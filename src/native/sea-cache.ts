@@ -26,13 +26,18 @@ import {
   writeSync,
 } from "node:fs";
 import { createRequire } from "node:module";
-import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../errors.ts";
 
 /** Set by the build: the asset key and the first 16 hex digits of its SHA-256. */
 declare const __CNI_TS_NATIVE_ASSET__: string;
 declare const __CNI_TS_NATIVE_SHA256__: string;
+
+/**
+ * `dlopen(3)`'s RTLD_NOW on Linux (`os.constants.dlopen.RTLD_NOW`), written
+ * out so that loading the addon does not load `node:os` on every verb.
+ */
+const RTLD_NOW = 2;
 
 /** Where the addon is cached unless `CNI_TS_CACHE_DIR` says otherwise. */
 export const DEFAULT_CACHE_DIR = "/var/lib/cni-ts/cache";
@@ -56,7 +61,7 @@ export function loadEmbeddedAddon(): unknown {
   assertPrivateDirectory(dir);
   const module = { exports: {} as unknown };
   try {
-    process.dlopen(module, file, osConstants.dlopen.RTLD_NOW);
+    process.dlopen(module, file, RTLD_NOW);
   } catch (err) {
     throw new UnsafePathError(
       `cannot load the native addon from ${file}`,
