@@ -75,7 +75,7 @@ function cachedCopyMatches(file: string, asset: Uint8Array): boolean {
   try {
     const stat = lstatSync(file);
     if (!stat.isFile() || stat.uid !== process.geteuid!() || (stat.mode & 0o022) !== 0) return false;
-    return Buffer.from(readFileSync(file)).equals(asset);
+    return readFileSync(file).equals(asset);
   } catch {
     return false;
   }
