@@ -33,7 +33,7 @@ export function prevResultAddresses(prev: unknown): string[] {
 
 function inSets(sets: RangeSet[], text: string): boolean {
   const ip = parseIp(text)!;
-  return sets.some((set) => set.some((r) => r.subnet.address.length === ip.length) && rangeSetContains(set, ip));
+  return sets.some((set) => rangeSetContains(set, ip));
 }
 
 /**

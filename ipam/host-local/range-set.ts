@@ -6,6 +6,7 @@
  */
 import { InvalidConfigError } from "../../src/errors.ts";
 import { formatCidr } from "../../src/ip/cidr.ts";
+import { ipFamily } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { canonicalizeRange, formatRange, rangeContains, rangeSize, rangesOverlap } from "./range.ts";
 import type { Range, RangeInput } from "./range.ts";
@@ -98,7 +99,7 @@ export function formatRangeSet(set: RangeSet): string {
  * @example rangeSetFamily(set) // 4
  */
 export function rangeSetFamily(set: RangeSet): 4 | 6 {
-  return set[0]!.subnet.address.length === 4 ? 4 : 6;
+  return ipFamily(set[0]!.subnet.address);
 }
 
 /**
@@ -108,13 +109,4 @@ export function rangeSetFamily(set: RangeSet): 4 | 6 {
  */
 export function rangeSetSize(set: RangeSet): bigint {
   return set.reduce((sum, range) => sum + rangeSize(range), 0n);
-}
-
-/**
- * Whether `ip` is the gateway of one of the set's ranges.
- *
- * @example isRangeSetGateway(set, parseIp("10.1.2.1")!) // true
- */
-export function isRangeSetGateway(set: RangeSet, ip: IpBytes): boolean {
-  return set.some((range) => range.gateway.length === ip.length && range.gateway.every((b, i) => b === ip[i]));
 }
