@@ -26,9 +26,9 @@ const NLM_F_REQUEST = 1;
 const NLM_F_ACK = 4;
 const ENOENT = 2;
 
-/** nftables families: `ip`, `ip6`, `inet`. */
-export type NftFamily = "ip" | "ip6" | "inet";
-const FAMILY: Record<NftFamily, number> = { inet: 1, ip: 2, ip6: 10 };
+/** nftables families: `ip`, `ip6`, `inet`, `bridge`. */
+export type NftFamily = "ip" | "ip6" | "inet" | "bridge";
+const FAMILY: Record<NftFamily, number> = { inet: 1, ip: 2, bridge: 7, ip6: 10 };
 
 function attr(type: number, text: string): Buffer {
   const value = Buffer.from(`${text}\0`, "utf8");

@@ -12,6 +12,7 @@ import { applyNftJson, isNftNotFound, runTool, toolError, type ToolRun } from ".
 import { retryOnVanished } from "./masq-nftables.ts";
 import { spoofNames, SPOOF_BASE_CHAIN, SPOOF_TABLE, type SpoofNames } from "./names.ts";
 import { EMPTY_NFT_LISTING, parseNftListing, type NftListing } from "./nft-listing.ts";
+import { nftChainExists } from "./nft-probe.ts";
 import { renderSpoofSetup, renderSpoofTeardown, type SpoofRemoval } from "./spoof-script.ts";
 
 /** List table `bridge nat` as JSON. */
@@ -49,11 +50,18 @@ export function setupMacSpoofCheck(target: { containerId: string; ifName: string
   const mac = target.mac.toLowerCase();
   if (!MAC_RE.test(mac)) throw new InvalidConfigError(`invalid MAC address for spoof check: ${target.mac}`);
   const names = spoofNames(target.containerId, target.ifName);
+  // The PREROUTING jump of an earlier try can only exist with its chain: a
+  // missing chain (every first ADD, per nfnetlink) needs no `nft list` exec.
+  let fresh = nftChainExists("bridge", SPOOF_TABLE, names.ifaceChain) === false;
   retryOnVanished(() => {
-    const run = listBridgeNat();
-    const listing = readBridgeNat(run);
-    if (!listing) throw toolError("failed to setup spoof-check", "nft", run);
-    const staleHandles = spoofRemoval(listing, [names]).baseHandles;
+    let staleHandles: number[] = [];
+    if (!fresh) {
+      const run = listBridgeNat();
+      const listing = readBridgeNat(run);
+      if (!listing) throw toolError("failed to setup spoof-check", "nft", run);
+      staleHandles = spoofRemoval(listing, [names]).baseHandles;
+    }
+    fresh = false;
     const script = renderSpoofSetup({ names, hostVeth: target.hostVeth, mac, staleHandles });
     applyNftJson("failed to setup spoof-check", script);
   });
