@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN, REFERENCE_BIN, ROOT } from "../helpers/run-plugin.ts";
 
 /** Where the test setup builds the driver (outside the tree: no .gitignore edits). */
@@ -156,4 +157,36 @@ export function makePluginDir(choice: Record<string, Impl>): PluginDir {
 export function scratchDir(tag: string): PluginDir {
   const dir = mkdtempSync(join(tmpdir(), `cnits-${tag}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What one test's runtime calls share; recreated per test, so read at call time. */
+export interface DriverWorld {
+  pod: TestNetns;
+  node: TestNetns;
+  plugins: PluginDir;
+  cache: PluginDir;
+}
+
+/**
+ * {@link runDriver} as the runtime of one test calls it: container
+ * `cnits-c1` in the world's pod namespace, plugins from its plugin directory
+ * run inside its node namespace, results cached in its cache directory.
+ *
+ * @param world the current test's namespaces and directories (read on every call)
+ * @example const call = driverCaller(() => ({ pod, node, plugins, cache })); call("add", conf)
+ */
+export function driverCaller(world: () => DriverWorld) {
+  return (verb: DriverCall["verb"], conf: unknown, extra: Partial<DriverCall> = {}): DriverOutcome => {
+    const { pod, node, plugins, cache } = world();
+    return runDriver({
+      verb,
+      conf,
+      netns: pod.path,
+      containerId: "cnits-c1",
+      cniPath: [plugins.dir],
+      cacheDir: cache.dir,
+      hostNetns: node.name,
+      ...extra,
+    });
+  };
 }

@@ -12,12 +12,12 @@ import { runPlugin } from "../helpers/run-plugin.ts";
 import { specHasCheck } from "../helpers/versions.ts";
 import {
   buildDriver,
+  driverCaller,
   makePluginDir,
   pluginPath,
   runDriver,
   scratchDir,
   SUBJECT,
-  type DriverCall,
   type PluginDir,
 } from "./driver.ts";
 import {
@@ -60,17 +60,7 @@ describe.each(LIBCNI_VERSIONS)("[%s] through libcni", (cniVersion) => {
     ipam?.remove();
   });
 
-  const call = (verb: DriverCall["verb"], conf: unknown, extra: Partial<DriverCall> = {}) =>
-    runDriver({
-      verb,
-      conf,
-      netns: pod.path,
-      containerId: "cnits-c1",
-      cniPath: [plugins.dir],
-      cacheDir: cache.dir,
-      hostNetns: node.name,
-      ...extra,
-    });
+  const call = driverCaller(() => ({ pod, node, plugins, cache }));
 
   it("loopback ADD brings lo up, CHECK passes, DEL brings it down", () => {
     const conf = loopbackConflist(cniVersion);

