@@ -117,35 +117,32 @@ describe("names cannot leave dataDir", () => {
   });
 });
 
+/** `<root>/<name>`: a symlink to a real directory `<root>/real` of `mode`. */
+const symlinkedDir = (name: string, mode: number) => (root: string) => {
+  mkdirSync(join(root, "real"), { mode });
+  symlinkSync(join(root, "real"), join(root, name));
+  return join(root, name);
+};
+
+/** `<root>/<name>`: a directory anyone can write (0777). */
+const worldWritableDir = (name: string) => (root: string) => {
+  mkdirSync(join(root, name));
+  chmodSync(join(root, name), 0o777);
+  return join(root, name);
+};
+
+/** `<root>/<name>`: a directory of `mode` owned by nobody. */
+const foreignDir = (name: string, mode: number) => (root: string) => {
+  mkdirSync(join(root, name), { mode });
+  chownSync(join(root, name), NOBODY, NOBODY);
+  return join(root, name);
+};
+
 describe("unsafe dataDir and network directories are refused", () => {
   const setups: Array<[string, (root: string) => string, RegExp]> = [
-    [
-      "dataDir is a symlink",
-      (root) => {
-        mkdirSync(join(root, "real"));
-        symlinkSync(join(root, "real"), join(root, "data"));
-        return join(root, "data");
-      },
-      /symbolic link/,
-    ],
-    [
-      "dataDir is world-writable",
-      (root) => {
-        mkdirSync(join(root, "data"));
-        chmodSync(join(root, "data"), 0o777);
-        return join(root, "data");
-      },
-      /world-writable/,
-    ],
-    [
-      "dataDir is owned by another user",
-      (root) => {
-        mkdirSync(join(root, "data"), { mode: 0o755 });
-        chownSync(join(root, "data"), NOBODY, NOBODY);
-        return join(root, "data");
-      },
-      /owned by uid 65534/,
-    ],
+    ["dataDir is a symlink", symlinkedDir("data", 0o755), /symbolic link/],
+    ["dataDir is world-writable", worldWritableDir("data"), /world-writable/],
+    ["dataDir is owned by another user", foreignDir("data", 0o755), /owned by uid 65534/],
     [
       "the network directory is a symlink to elsewhere",
       (root) => {
@@ -189,33 +186,9 @@ describe("unsafe dataDir and network directories are refused", () => {
 
 describe("unsafe native-addon cache directories are refused", () => {
   const setups: Array<[string, (root: string) => string, RegExp]> = [
-    [
-      "a symlink",
-      (root) => {
-        mkdirSync(join(root, "real"), { mode: 0o700 });
-        symlinkSync(join(root, "real"), join(root, "cache"));
-        return join(root, "cache");
-      },
-      /symlink/,
-    ],
-    [
-      "world-writable",
-      (root) => {
-        mkdirSync(join(root, "cache"));
-        chmodSync(join(root, "cache"), 0o777);
-        return join(root, "cache");
-      },
-      /mode 777/,
-    ],
-    [
-      "owned by another user",
-      (root) => {
-        mkdirSync(join(root, "cache"), { mode: 0o700 });
-        chownSync(join(root, "cache"), NOBODY, NOBODY);
-        return join(root, "cache");
-      },
-      /owned by uid 65534/,
-    ],
+    ["a symlink", symlinkedDir("cache", 0o700), /symlink/],
+    ["world-writable", worldWritableDir("cache"), /mode 777/],
+    ["owned by another user", foreignDir("cache", 0o700), /owned by uid 65534/],
     [
       "under a world-writable (not sticky) parent",
       (root) => {
