@@ -48,7 +48,6 @@ function run(command: string, config: unknown, cid?: string, ifName?: string, ex
 }
 
 function ok(r: PluginRun): PluginRun {
-  expect(r.stderr + r.stdout, `exit ${r.status}`).toBeDefined();
   if (r.status !== 0) throw new Error(`plugin failed (${r.status}): ${r.stdout} ${r.stderr}`);
   return r;
 }
