@@ -11,8 +11,10 @@
  *
  * @module
  */
-import { closeSync, existsSync, realpathSync } from "node:fs";
-import { native } from "../native/addon.ts";
+import { existsSync, realpathSync } from "node:fs";
+import { hasErrno } from "../errors.ts";
+import { MessageBuilder } from "../netlink/message.ts";
+import { RtnlSocket } from "../netlink/socket.ts";
 
 const NETLINK_NETFILTER = 12;
 const NFNL_SUBSYS_NFTABLES = 10;
@@ -21,61 +23,29 @@ const NFT_MSG_GETCHAIN = 4;
 const NFTA_TABLE_NAME = 1;
 const NFTA_CHAIN_TABLE = 1;
 const NFTA_CHAIN_NAME = 3;
-const NLMSG_ERROR = 2;
-const NLM_F_REQUEST = 1;
-const NLM_F_ACK = 4;
-const ENOENT = 2;
 
 /** nftables families: `ip`, `ip6`, `inet`, `bridge`. */
 export type NftFamily = "ip" | "ip6" | "inet" | "bridge";
 const FAMILY: Record<NftFamily, number> = { inet: 1, ip: 2, bridge: 7, ip6: 10 };
 
-function attr(type: number, text: string): Buffer {
-  const value = Buffer.from(`${text}\0`, "utf8");
-  const len = 4 + value.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  value.copy(out, 4);
-  return out;
-}
-
 /** One GET with ACK: true when the kernel answers, false on ENOENT, undefined otherwise. */
-function exists(msgType: number, family: NftFamily, attrs: Buffer[]): boolean | undefined {
-  let fd: number;
+function exists(msgType: number, family: NftFamily, names: [type: number, value: string][]): boolean | undefined {
+  let sock: RtnlSocket;
   try {
-    fd = native().netlinkOpen(NETLINK_NETFILTER);
+    sock = RtnlSocket.openProtocol(NETLINK_NETFILTER);
   } catch {
     return undefined;
   }
   try {
-    const body = Buffer.concat([Buffer.from([FAMILY[family], 0, 0, 0]), ...attrs]);
-    const msg = Buffer.alloc(16 + body.length);
-    const seq = (Date.now() & 0x3fffffff) + 1;
-    msg.writeUInt32LE(msg.length, 0);
-    msg.writeUInt16LE((NFNL_SUBSYS_NFTABLES << 8) | msgType, 4);
-    msg.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK, 6);
-    msg.writeUInt32LE(seq, 8);
-    body.copy(msg, 16);
-    native().netlinkSend(fd, msg);
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    for (;;) {
-      const n = native().netlinkRecv(fd, buf);
-      for (let off = 0; off + 16 <= n; ) {
-        const len = buf.readUInt32LE(off);
-        if (len < 16 || off + len > n) return undefined;
-        if (buf.readUInt32LE(off + 8) === seq && buf.readUInt16LE(off + 4) === NLMSG_ERROR) {
-          const errno = -buf.readInt32LE(off + 16);
-          if (errno === 0) return true;
-          return errno === ENOENT ? false : undefined;
-        }
-        off += (len + 3) & ~3;
-      }
-    }
-  } catch {
-    return undefined;
+    // nfgenmsg: family, version 0, resource id 0.
+    const msg = new MessageBuilder((NFNL_SUBSYS_NFTABLES << 8) | msgType, 0, Uint8Array.of(FAMILY[family], 0, 0, 0));
+    for (const [type, value] of names) msg.str(type, value);
+    sock.request(msg);
+    return true;
+  } catch (err) {
+    return hasErrno(err, "ENOENT") ? false : undefined;
   } finally {
-    closeSync(fd);
+    sock.close();
   }
 }
 
@@ -86,7 +56,7 @@ function exists(msgType: number, family: NftFamily, attrs: Buffer[]): boolean | 
  * @example nftTableExists("inet", "cni_plugins_masquerade") // false on a node without nft masquerade
  */
 export function nftTableExists(family: NftFamily, table: string): boolean | undefined {
-  return exists(NFT_MSG_GETTABLE, family, [attr(NFTA_TABLE_NAME, table)]);
+  return exists(NFT_MSG_GETTABLE, family, [[NFTA_TABLE_NAME, table]]);
 }
 
 /**
@@ -96,7 +66,10 @@ export function nftTableExists(family: NftFamily, table: string): boolean | unde
  * @example nftChainExists("ip", "nat", "CNI-0123456789abcdef01234567")
  */
 export function nftChainExists(family: NftFamily, table: string, chain: string): boolean | undefined {
-  return exists(NFT_MSG_GETCHAIN, family, [attr(NFTA_CHAIN_TABLE, table), attr(NFTA_CHAIN_NAME, chain)]);
+  return exists(NFT_MSG_GETCHAIN, family, [
+    [NFTA_CHAIN_TABLE, table],
+    [NFTA_CHAIN_NAME, chain],
+  ]);
 }
 
 const FALLBACK_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];

@@ -52,7 +52,7 @@ export function netlinkError(type: number, errno: number, extack: string | undef
   return new SyscallError(syscall, errno, code, extack ? `${text}: ${extack}` : text);
 }
 
-/** A synchronous NETLINK_ROUTE socket bound to the namespace it was opened in. */
+/** A synchronous netlink socket (NETLINK_ROUTE unless opened with another protocol) bound to the namespace it was opened in. */
 export class RtnlSocket {
   /** The socket's file descriptor. */
   readonly fd: number;
@@ -72,6 +72,17 @@ export class RtnlSocket {
    */
   static open(): RtnlSocket {
     return new RtnlSocket(native().netlinkOpen(NETLINK_ROUTE));
+  }
+
+  /**
+   * Open a socket of another netlink protocol (e.g. NETLINK_NETFILTER) in
+   * the current namespace: same request/ack handling, the caller's messages.
+   *
+   * @throws {SyscallError} when socket(2) or bind(2) fails
+   * @example const nfnl = RtnlSocket.openProtocol(12);
+   */
+  static openProtocol(protocol: number): RtnlSocket {
+    return new RtnlSocket(native().netlinkOpen(protocol));
   }
 
   /**
