@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,11 +96,15 @@ describe("startInvocationLog", () => {
   });
 
   it("does nothing when off, and logStep is a no-op", () => {
-    const log = startInvocationLog("bridge", env({}));
+    const reports: string[] = [];
+    const log = startInvocationLog("bridge", env({}), (m) => reports.push(m));
     log.stdin(Buffer.from(JSON.stringify({ name: "n" })));
     logStep("ignored");
     log.finish(0);
     expect(debugStepsEnabled()).toBe(false);
+    // Nothing was attempted: no write failure to report, no file in the test's directory.
+    expect(reports).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("never throws when the log cannot be written, and reports on the given channel", () => {
