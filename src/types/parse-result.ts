@@ -6,6 +6,7 @@
  * @module
  */
 import { DecodingError } from "../errors.ts";
+import { parseCidr } from "../ip/cidr.ts";
 import { parseIp } from "../ip/ip-bytes.ts";
 import type { SpecVersion } from "../version.ts";
 import { fromWire, type DocOf } from "./convert.ts";
@@ -57,9 +58,7 @@ function optInt(v: unknown, path: string): number | undefined {
 function cidr(v: unknown, path: string): string {
   const s = optStr(v, path);
   if (s === undefined) fail(path, "missing");
-  const m = /^([^/]+)\/(0|[1-9][0-9]{0,2})$/.exec(s);
-  const ip = m && parseIp(m[1]!);
-  if (!m || !ip || Number(m[2]) > ip.length * 8) fail(path, `invalid CIDR address: ${s}`);
+  if (!parseCidr(s)) fail(path, `invalid CIDR address: ${s}`);
   return s;
 }
 
