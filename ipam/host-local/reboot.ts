@@ -7,7 +7,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import type { DiskStore, ScannedAllocation } from "./disk-store.ts";
+import type { DiskStore } from "./disk-store.ts";
+import type { ScannedAllocation } from "./scan.ts";
 
 /** The current boot's id (`/proc/sys/kernel/random/boot_id`), if /proc tells. */
 function readBootId(): string | undefined {

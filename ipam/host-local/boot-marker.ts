@@ -1,0 +1,25 @@
+/**
+ * The boot marker `boot` in the bookkeeping directory: the boot id whose
+ * reboot reclaim is done, so it runs once per boot.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { StoreFiles } from "./store-files.ts";
+
+/** The reclaim marker's boot id, if any. */
+export function readBootMarker(files: StoreFiles): string | undefined {
+  const text = files.read(join(files.metaDir, "boot"));
+  if (text === undefined) return undefined;
+  try {
+    const id = (JSON.parse(text) as { bootId?: unknown }).bootId;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Record the boot id whose reclaim is done. */
+export function writeBootMarker(files: StoreFiles, bootId: string): void {
+  files.writeAtomic(join(files.metaDir, "boot"), JSON.stringify({ bootId }));
+}

@@ -1,0 +1,57 @@
+/**
+ * Directory safety for the disk store: the directories it writes into must
+ * be real directories owned by us and writable by nobody else, so another
+ * user can neither redirect nor fill them.
+ *
+ * @module
+ */
+import { lstatSync, mkdirSync } from "node:fs";
+import type { Stats } from "node:fs";
+import { IpamError, UnsafePathError, hasErrno } from "../../src/errors.ts";
+
+/**
+ * Whether `name` can be a directory name inside dataDir.
+ *
+ * @example isSafeNetworkName("..") // false
+ */
+export function isSafeNetworkName(name: string): boolean {
+  return name !== "" && name !== "." && name !== ".." && !/[/\0]/.test(name);
+}
+
+/**
+ * Refuse a directory that another user could redirect or fill.
+ * @throws {UnsafePathError}
+ */
+function assertSafeDir(path: string, what: string, st: Stats): void {
+  if (st.isSymbolicLink()) throw new UnsafePathError(`${what} ${path} is a symbolic link; refusing to use it`);
+  if (!st.isDirectory()) throw new UnsafePathError(`${what} ${path} is not a directory`);
+  if (st.mode & 0o002) throw new UnsafePathError(`${what} ${path} is world-writable; refusing to use it`);
+  const euid = process.geteuid?.();
+  if (euid !== undefined && st.uid !== euid) {
+    throw new UnsafePathError(`${what} ${path} is owned by uid ${st.uid}, not by uid ${euid}; refusing to use it`);
+  }
+}
+
+/**
+ * Check the directory, creating it first only when it is missing (every
+ * verb after the first: one lstat, no mkdir).
+ * @throws {UnsafePathError} unsafe directory
+ * @throws {IpamError} it cannot be created
+ */
+export function ensureSafeDir(path: string, mode: number, what: string, recursive: boolean): void {
+  let st: Stats | undefined;
+  try {
+    st = lstatSync(path);
+  } catch {
+    // Missing (or unreachable: then mkdir reports why).
+  }
+  if (st === undefined) {
+    try {
+      mkdirSync(path, { mode, recursive });
+    } catch (err) {
+      if (!hasErrno(err, "EEXIST")) throw new IpamError(`failed to create ${what} ${path}: ${(err as Error).message}`);
+    }
+    st = lstatSync(path);
+  }
+  assertSafeDir(path, what, st);
+}

@@ -1,0 +1,49 @@
+/**
+ * The stamp protocol: whether the attachment index still matches the
+ * network directory. `stamp` records the directory's mtime (and inode)
+ * after our last write; we set that mtime ourselves to a value with random
+ * nanoseconds, so any later create or delete by someone else (the
+ * reference) changes it. The stamp is removed before every change and
+ * written back last, so a crash in between also leaves no stamp. No stamp,
+ * or one that does not match: the index is rebuilt by a full scan.
+ *
+ * @module
+ */
+import { statSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import type { StoreFiles } from "./store-files.ts";
+
+function stampPath(files: StoreFiles): string {
+  return join(files.metaDir, "stamp");
+}
+
+/** Whether the stamp says the index matches the directory. */
+export function isIndexCurrent(files: StoreFiles): boolean {
+  const text = files.read(stampPath(files));
+  if (text === undefined) return false;
+  try {
+    const stamp = JSON.parse(text) as { mtimeNs?: unknown; ino?: unknown };
+    const st = statSync(files.dir, { bigint: true });
+    return stamp.mtimeNs === String(st.mtimeNs) && stamp.ino === String(st.ino);
+  } catch {
+    return false;
+  }
+}
+
+/** Invalidate the stamp: called before the first change of a verb. */
+export function removeStamp(files: StoreFiles): void {
+  files.unlinkQuiet(stampPath(files));
+}
+
+/** Set the directory's mtime to a value only we produce, and record it. */
+export function writeStamp(files: StoreFiles): void {
+  // Nanoseconds the kernel's coarse clock will not reproduce: any later
+  // create or delete in the directory by anyone changes the mtime.
+  const now = Date.now() / 1000;
+  utimesSync(files.dir, now, now - (1 + Math.floor(Math.random() * 999)) / 1_000_000);
+  const st = statSync(files.dir, { bigint: true });
+  if (st.mtimeNs % 1_000_000_000n !== 0n) {
+    // Only trust the stamp where the file system keeps sub-second times.
+    files.writeAtomic(stampPath(files), JSON.stringify({ mtimeNs: String(st.mtimeNs), ino: String(st.ino) }));
+  }
+}

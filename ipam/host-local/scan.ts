@@ -1,0 +1,44 @@
+/**
+ * The full scan: read every address file of the network directory.
+ *
+ * @module
+ */
+import { lstatSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseIp } from "../../src/ip/ip-bytes.ts";
+import { parseOwner } from "./owner-record.ts";
+import type { StoreFiles } from "./store-files.ts";
+import type { Allocation } from "./store.ts";
+
+/** One address file found by a full scan. */
+export interface ScannedAllocation extends Allocation {
+  /** File name in the network directory. */
+  name: string;
+  /** Modification time of the address file (ms). */
+  mtimeMs: number;
+}
+
+/**
+ * Every regular file named like an address, with its owner and mtime.
+ * Files that vanish meanwhile or are empty are skipped.
+ */
+export function scanAddressFiles(files: StoreFiles): ScannedAllocation[] {
+  files.stats.fullScans++;
+  const found: ScannedAllocation[] = [];
+  for (const name of readdirSync(files.dir)) {
+    const ip = parseIp(name);
+    if (!ip) continue;
+    const path = join(files.dir, name);
+    let mtimeMs: number;
+    try {
+      const st = lstatSync(path);
+      if (!st.isFile()) continue;
+      mtimeMs = st.mtimeMs;
+    } catch {
+      continue;
+    }
+    const owner = parseOwner(files.read(path) ?? "");
+    if (owner) found.push({ name, ip, mtimeMs, ...owner });
+  }
+  return found;
+}
