@@ -24,16 +24,26 @@ import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { AttachmentIndex } from "./attachment-index.ts";
 import { readBootMarker, writeBootMarker } from "./boot-marker.ts";
-import { ensureSafeDir, isSafeNetworkName } from "./dir-safety.ts";
 import { isIndexCurrent, removeStamp, writeStamp } from "./index-stamp.ts";
 import { isOwner, ownerContent, parseOwner } from "./owner-record.ts";
 import { scanAddressFiles, type ScannedAllocation } from "./scan.ts";
+import { ensureSafeDir } from "../../src/safe-dir.ts";
+import { storageError } from "../../src/storage-error.ts";
 import { StoreFiles, type DiskStoreStats } from "./store-files.ts";
 import { lockStoreDir } from "./store-lock.ts";
 import type { Allocation, IpStore } from "./store.ts";
 
 /** Our bookkeeping directory inside the network directory. */
 export const META_DIR = ".cni-ts";
+
+/**
+ * Whether `name` can be a directory name inside dataDir.
+ *
+ * @example isSafeNetworkName("..") // false
+ */
+export function isSafeNetworkName(name: string): boolean {
+  return name !== "" && name !== "." && name !== ".." && !/[/\0]/.test(name);
+}
 
 /** The disk store of one network. */
 export class DiskStore implements IpStore {
@@ -51,7 +61,8 @@ export class DiskStore implements IpStore {
    *
    * @throws {UnsafePathError} a network name that would leave dataDir, or an
    *   unsafe dataDir / network directory (symlink, world-writable, other owner)
-   * @throws {IpamError} a directory cannot be created
+   * @throws {CniError} a directory cannot be created (code 5 when the file
+   *   system is full, read-only or not writable)
    * @example const store = new DiskStore("/var/lib/cni/networks", "mynet");
    */
   constructor(dataDir: string, network: string) {
@@ -59,12 +70,16 @@ export class DiskStore implements IpStore {
       throw new UnsafePathError(`network name ${JSON.stringify(network)} cannot be used as a directory name under dataDir`);
     }
     const root = resolve(dataDir);
-    ensureSafeDir(root, 0o755, "dataDir", true);
+    const ensure = (path: string, mode: number, what: string, recursive: boolean) =>
+      ensureSafeDir(path, mode, what, recursive, (err) =>
+        storageError("host-local dataDir", root, `failed to create ${what} ${path}`, err, (msg) => new IpamError(msg, undefined, { cause: err })),
+      );
+    ensure(root, 0o755, "dataDir", true);
     this.dir = join(root, network);
-    ensureSafeDir(this.dir, 0o755, "network directory", false);
+    ensure(this.dir, 0o755, "network directory", false);
     this.metaDir = join(this.dir, META_DIR);
-    ensureSafeDir(this.metaDir, 0o700, "cni-ts index directory", false);
-    this.files = new StoreFiles(this.dir, this.metaDir);
+    ensure(this.metaDir, 0o700, "cni-ts index directory", false);
+    this.files = new StoreFiles(root, this.dir, this.metaDir);
     this.index = new AttachmentIndex(this.files);
   }
 
@@ -74,7 +89,7 @@ export class DiskStore implements IpStore {
   }
 
   withLock<T>(fn: () => T): T {
-    const fd = lockStoreDir(this.dir);
+    const fd = lockStoreDir(this.dir, (action, err) => this.files.failure(action, err));
     this.locked = true;
     try {
       try {
@@ -95,7 +110,13 @@ export class DiskStore implements IpStore {
     const name = formatIp(ip);
     if (!this.files.claim(name, ownerContent(containerId, ifName))) return false;
     faultPoint("host-local:after-claim");
-    this.files.writeAtomic(join(this.dir, `last_reserved_ip.${rangeId}`), name);
+    try {
+      this.files.writeAtomic(join(this.dir, `last_reserved_ip.${rangeId}`), name);
+    } catch (err) {
+      // Not recorded in the index yet: the claim alone is undone.
+      this.files.unlinkQuiet(join(this.dir, name));
+      throw err;
+    }
     const entry = this.index.entry(containerId.trim(), ifName);
     entry.names.add(name);
     this.index.markDirty(entry);
@@ -223,12 +244,22 @@ export class DiskStore implements IpStore {
     this.mutating = true;
   }
 
-  /** Write changed index entries, then set and record the directory's mtime. */
+  /**
+   * Write changed index entries, then set and record the directory's mtime.
+   * The index is a cache of the address files, so failing to write it (a
+   * full disk) does not fail the verb: the stamp, removed before the first
+   * change, stays absent and the next verb rebuilds the index by a scan.
+   */
   private commit(): void {
     if (!this.mutating) return;
-    this.index.flush();
-    this.files.discardClaimTemps();
-    writeStamp(this.files);
-    this.mutating = false;
+    try {
+      this.index.flush();
+      writeStamp(this.files);
+    } catch {
+      // No stamp: the index is rebuilt next time.
+    } finally {
+      this.mutating = false;
+      this.files.discardClaimTemps();
+    }
   }
 }

@@ -1,13 +1,17 @@
 /**
  * The store's file operations: counted reads, removals that tolerate a file
  * already gone, whole-file atomic writes, and exclusive creates with content.
- * Temporary files live in the bookkeeping directory as `tmp-*`.
+ * Temporary files live in the bookkeeping directory as `tmp-*`; a failing
+ * write removes what it created before reporting, so a full or read-only
+ * file system leaves no temp file or half-made address file behind, and
+ * the error (code 5) names the dataDir and what to free.
  *
  * @module
  */
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { IpamError, hasErrno } from "../../src/errors.ts";
+import { type CniError, IpamError, hasErrno } from "../../src/errors.ts";
+import { storageError } from "../../src/storage-error.ts";
 
 /** Counters, so tests can assert what a verb cost. */
 export interface DiskStoreStats {
@@ -27,10 +31,12 @@ export class StoreFiles {
   private readonly claimTemps = new Map<string, string>();
 
   /**
+   * @param dataDir the configured dataDir (named in errors)
    * @param dir the network directory (address files)
    * @param metaDir the bookkeeping directory (temp files)
    */
   constructor(
+    readonly dataDir: string,
     readonly dir: string,
     readonly metaDir: string,
   ) {}
@@ -47,28 +53,27 @@ export class StoreFiles {
 
   /**
    * Remove a file; one already gone is fine.
-   * @throws {IpamError} any other failure
+   * @throws {CniError} see {@link StoreFiles.failure}
    */
   unlinkQuiet(path: string): void {
     try {
       unlinkSync(path);
     } catch (err) {
-      if (!hasErrno(err, "ENOENT")) throw new IpamError(`failed to remove ${path}: ${(err as Error).message}`, undefined, { cause: err });
+      if (!hasErrno(err, "ENOENT")) throw this.failure(`failed to remove ${path}`, err);
     }
   }
 
   /**
    * Write a whole file atomically (temp + rename), mode 0600.
-   * @throws {IpamError}
+   * @throws {CniError} see {@link StoreFiles.failure}
    */
   writeAtomic(path: string, content: string): void {
-    const temp = this.tempPath();
-    writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
+    const temp = this.writeTemp(content, `failed to write ${path}`);
     try {
       renameSync(temp, path);
     } catch (err) {
-      this.unlinkQuiet(temp);
-      throw new IpamError(`failed to write ${path}: ${(err as Error).message}`, undefined, { cause: err });
+      this.removeQuietly(temp);
+      throw this.failure(`failed to write ${path}`, err);
     }
   }
 
@@ -79,14 +84,13 @@ export class StoreFiles {
    * are not supported, a plain O_EXCL create.
    *
    * @returns false when the name is already taken
-   * @throws {IpamError}
+   * @throws {CniError} see {@link StoreFiles.failure}
    */
   claim(name: string, content: string): boolean {
     const path = join(this.dir, name);
     let temp = this.claimTemps.get(content);
     if (!temp) {
-      temp = this.tempPath();
-      writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
+      temp = this.writeTemp(content, `failed to reserve ${name}`);
       this.claimTemps.set(content, temp);
     }
     try {
@@ -98,7 +102,7 @@ export class StoreFiles {
     } catch (err) {
       if (hasErrno(err, "EEXIST")) return false;
       if (!hasErrno(err, "EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "EMLINK")) {
-        throw new IpamError(`failed to reserve ${name}: ${(err as Error).message}`, undefined, { cause: err });
+        throw this.failure(`failed to reserve ${name}`, err);
       }
     }
     return this.createExclusive(path, name, content);
@@ -118,8 +122,34 @@ export class StoreFiles {
     this.claimTemps.clear();
   }
 
-  private tempPath(): string {
-    return join(this.metaDir, `tmp-${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+  /**
+   * The error for a failed file operation: what to free when the file
+   * system is full or read-only, otherwise an IPAM failure.
+   */
+  failure(action: string, err: unknown): CniError {
+    return storageError("host-local dataDir", this.dataDir, action, err, (msg) => new IpamError(msg, undefined, { cause: err }));
+  }
+
+  /** A new temp file holding `content` (removed again if writing it fails). */
+  private writeTemp(content: string, action: string): string {
+    const temp = join(this.metaDir, `tmp-${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+    try {
+      writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
+    } catch (err) {
+      // The create may have succeeded and the write failed (a full disk).
+      if (!hasErrno(err, "EEXIST")) this.removeQuietly(temp);
+      throw this.failure(action, err);
+    }
+    return temp;
+  }
+
+  /** Best-effort removal on an error path, where the first error is the one to report. */
+  private removeQuietly(path: string): void {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already reporting a failure; a leftover temp is swept by the next scan.
+    }
   }
 
   /** Plain O_EXCL create, removed again if the write fails. */
@@ -129,14 +159,14 @@ export class StoreFiles {
       fd = openSync(path, "wx", 0o600);
     } catch (err) {
       if (hasErrno(err, "EEXIST")) return false;
-      throw new IpamError(`failed to reserve ${name}: ${(err as Error).message}`, undefined, { cause: err });
+      throw this.failure(`failed to reserve ${name}`, err);
     }
     try {
       writeSync(fd, content);
     } catch (err) {
       closeSync(fd);
-      this.unlinkQuiet(path);
-      throw new IpamError(`failed to write ${path}: ${(err as Error).message}`, undefined, { cause: err });
+      this.removeQuietly(path);
+      throw this.failure(`failed to write ${path}`, err);
     }
     closeSync(fd);
     return true;

@@ -6,28 +6,28 @@
  */
 import { closeSync, openSync, constants as fsConstants } from "node:fs";
 import { join } from "node:path";
-import { IpamError } from "../../src/errors.ts";
+import type { CniError } from "../../src/errors.ts";
 import { LOCK_EX, native } from "../../src/native/addon.ts";
 
 /**
  * Take the exclusive lock of the store in `dir`, blocking until it is free.
  *
+ * @param failure the error for a failed open or lock
  * @returns the locked descriptor: close it to release the lock
- * @throws {IpamError} the lock file cannot be opened or locked
  */
-export function lockStoreDir(dir: string): number {
+export function lockStoreDir(dir: string, failure: (action: string, err: unknown) => CniError): number {
   const path = join(dir, "lock");
   let fd: number;
   try {
     fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o750);
   } catch (err) {
-    throw new IpamError(`failed to open lock file in ${dir}: ${(err as Error).message}`, undefined, { cause: err });
+    throw failure(`failed to open lock file in ${dir}`, err);
   }
   try {
     native().flock(fd, LOCK_EX);
   } catch (err) {
     closeSync(fd);
-    throw new IpamError(`failed to lock ${path}: ${(err as Error).message}`, undefined, { cause: err });
+    throw failure(`failed to lock ${path}`, err);
   }
   return fd;
 }

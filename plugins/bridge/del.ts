@@ -3,11 +3,12 @@
  * removes the attachment's masquerade and spoof-check rules, which need no addresses: so unlike the reference
  * (gap 2) an empty or vanished netns still cleans the rules. A path that
  * exists but is not a namespace is an error (IPAM is then kept). With the
- * namespace unreachable, the host veth named in prevResult is removed too.
+ * namespace unreachable, the host veth is removed too, but only the one ADD
+ * recorded for this attachment (./host-veth-record.ts).
  *
  * @module
  */
-import { parsePrevResult } from "../../src/config/prev-result.ts";
+import type { AttachmentLock } from "../../src/attachment-lock.ts";
 import { hasErrno } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
@@ -18,6 +19,7 @@ import { RtnlSocket } from "../../src/netlink/socket.ts";
 import { NetnsNotFoundError, openNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { loadSettings } from "./config.ts";
+import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
 import { kernel } from "./kernel-error.ts";
 
 /**
@@ -41,44 +43,12 @@ export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
 }
 
 /**
- * When the pod's namespace can no longer be entered (path gone, or no
- * CNI_NETNS) but still lives on (held by a process), its veth pair stays.
- * The host end named in prevResult is removed when it still is what ADD
- * made: a veth on this bridge whose peer is in another namespace.
- * Best effort: a malformed prevResult is ignored here.
- */
-export function removeOrphanHostVeth(raw: RawConf, bridgeName: string): void {
-  let prev;
-  try {
-    prev = parsePrevResult(raw);
-  } catch {
-    return;
-  }
-  const names = (prev?.interfaces ?? []).filter((i) => i.sandbox === undefined && /^veth[0-9a-f]{8}$/.test(i.name)).map((i) => i.name);
-  if (names.length === 0) return;
-  const host = RtnlSocket.open();
-  try {
-    const bridge = getLinkByName(host, bridgeName);
-    for (const name of names) {
-      const link = getLinkByName(host, name);
-      if (!bridge || !link || link.kind !== "veth" || link.masterIndex !== bridge.index || link.linkNetnsId === undefined) continue;
-      try {
-        deleteLink(host, link.index);
-      } catch (err) {
-        if (!hasErrno(err, "ENODEV", "ENOENT")) throw kernel(`failed to delete "${name}"`, err);
-      }
-    }
-  } finally {
-    host.close();
-  }
-}
-
-/**
- * DEL: detach the pod.
+ * DEL: detach the pod. Call holding the attachment's lock; on success the
+ * caller drops the attachment's record.
  *
  * @throws {CniError} a bad config, a non-namespace CNI_NETNS, IPAM or netfilter failures
  */
-export async function cmdDel(args: CmdArgs, raw: RawConf): Promise<void> {
+export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock): Promise<void> {
   const s = loadSettings(args, raw);
 
   let podNs: NetnsHandle | undefined;
@@ -97,7 +67,7 @@ export async function cmdDel(args: CmdArgs, raw: RawConf): Promise<void> {
       }
     }
   }
-  if (!podNs) removeOrphanHostVeth(raw, s.bridgeName);
+  if (!podNs) removeRecordedHostVeth(parseHostVethRecord(lock.readRecord()), s.bridgeName);
 
   if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
   faultPoint("bridge-del:after-ipam");

@@ -1,20 +1,47 @@
 /**
- * The bridge plugin: wires each CNI verb to its handler.
+ * The bridge plugin: wires each CNI verb to its handler. ADD and DEL run
+ * holding the attachment's lock (src/attachment-lock.ts), so the two verbs
+ * of one attachment never interleave; ADD leaves the host veth's record
+ * there and a successful DEL drops it.
  *
  * @module
  */
-import type { PluginDefinition } from "../../src/skel/types.ts";
+import { withAttachmentLock, type AttachmentId } from "../../src/attachment-lock.ts";
+import type { CmdArgs, PluginDefinition, RawConf } from "../../src/skel/types.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
 import { cmdDel } from "./del.ts";
 import { cmdGc } from "./gc.ts";
+import { formatHostVethRecord } from "./host-veth-record.ts";
 import { cmdStatus } from "./status.ts";
+
+function attachmentOf(args: CmdArgs, raw: RawConf): AttachmentId {
+  return { network: raw.name, containerId: args.containerId, ifName: args.ifName };
+}
 
 /** The bridge plugin definition (run by `runPluginMain`). */
 export const bridgePlugin: PluginDefinition = {
   name: "bridge",
-  add: cmdAdd,
-  del: cmdDel,
+  add: (args, raw) =>
+    withAttachmentLock(attachmentOf(args, raw), async (lock) => {
+      const result = await cmdAdd(args, raw);
+      const record = formatHostVethRecord(result);
+      if (record !== undefined) {
+        try {
+          lock.writeRecord(record);
+        } catch (err) {
+          // Without its record the attachment could not be cleaned up safely: undo it.
+          await cmdDel(args, raw, lock);
+          throw err;
+        }
+      }
+      return result;
+    }),
+  del: (args, raw) =>
+    withAttachmentLock(attachmentOf(args, raw), async (lock) => {
+      await cmdDel(args, raw, lock);
+      lock.clearRecord();
+    }),
   check: cmdCheck,
   status: cmdStatus,
   gc: cmdGc,

@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, rmSync } from "node:fs";
+import { attachmentLockPath } from "../../src/attachment-lock.ts";
 import { afterEach } from "vitest";
 import { createNetns, type TestNetns } from "./netns.ts";
 import { DIST_BIN, REFERENCE_BIN, runPlugin, type PluginRun } from "./run-plugin.ts";
@@ -63,7 +64,7 @@ export function createBridgeWorld(): BridgeWorld {
   const bridge = `cnitsbr${id}`;
   const network = `cnits-net-${id}`;
   const dataDir = `/tmp/cnits-${id}`;
-  const pods: TestNetns[] = [];
+  const pods: Pod[] = [];
   let counter = 0;
 
   const world: BridgeWorld = {
@@ -79,9 +80,10 @@ export function createBridgeWorld(): BridgeWorld {
     },
     newPod(tag = "pod") {
       const ns = createNetns(tag);
-      pods.push(ns);
       counter++;
-      return { ns, containerId: `cnits-c${counter}-${id}`, ifName: "eth0" };
+      const pod = { ns, containerId: `cnits-c${counter}-${id}`, ifName: "eth0" };
+      pods.push(pod);
+      return pod;
     },
     run(cmd, pod, conf, impl = "ours", env = {}) {
       const bin = impl === "ours" ? DIST_BIN : REFERENCE_BIN;
@@ -116,7 +118,11 @@ export function createBridgeWorld(): BridgeWorld {
       return out;
     },
     cleanup() {
-      for (const p of pods) p.remove();
+      for (const p of pods) {
+        p.ns.remove();
+        // The bridge's record of an attachment the test did not DEL.
+        rmSync(attachmentLockPath({ network, containerId: p.containerId, ifName: p.ifName }), { force: true });
+      }
       node.remove();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -143,7 +143,7 @@ describe("bridge ADD/DEL (built executable)", () => {
     }
   });
 
-  test("DEL with the netns path gone but the namespace alive removes the host veth named in prevResult", async () => {
+  test("DEL with the netns path gone but the namespace alive removes the host veth ADD recorded", async () => {
     world = newWorld();
     const conf = world.conf({ ipam: world.ipam() });
     const pod = world.newPod();

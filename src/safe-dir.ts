@@ -1,13 +1,13 @@
 /**
- * Directory safety for the disk store: the directories it writes into must
- * be real directories owned by us and writable by nobody else, so another
- * user can neither redirect nor fill them.
+ * Directory safety: the directories a plugin writes into (the host-local
+ * store, the attachment locks) must be real directories owned by us and
+ * writable by nobody else, so another user can neither redirect nor fill them.
  *
  * @module
  */
 import { lstatSync, mkdirSync } from "node:fs";
 import type { Stats } from "node:fs";
-import { IpamError, UnsafePathError, hasErrno } from "../../src/errors.ts";
+import { type CniError, UnsafePathError, hasErrno } from "./errors.ts";
 
 /**
  * Whether `name` can be a directory name inside dataDir.
@@ -35,10 +35,10 @@ function assertSafeDir(path: string, what: string, st: Stats): void {
 /**
  * Check the directory, creating it first only when it is missing (every
  * verb after the first: one lstat, no mkdir).
+ * @param createFailed the error to throw when the directory cannot be created
  * @throws {UnsafePathError} unsafe directory
- * @throws {IpamError} it cannot be created
  */
-export function ensureSafeDir(path: string, mode: number, what: string, recursive: boolean): void {
+export function ensureSafeDir(path: string, mode: number, what: string, recursive: boolean, createFailed: (err: unknown) => CniError): void {
   let st: Stats | undefined;
   try {
     st = lstatSync(path);
@@ -49,7 +49,7 @@ export function ensureSafeDir(path: string, mode: number, what: string, recursiv
     try {
       mkdirSync(path, { mode, recursive });
     } catch (err) {
-      if (!hasErrno(err, "EEXIST")) throw new IpamError(`failed to create ${what} ${path}: ${(err as Error).message}`);
+      if (!hasErrno(err, "EEXIST")) throw createFailed(err);
     }
     st = lstatSync(path);
   }

@@ -1,0 +1,82 @@
+/**
+ * Which host-side veth belongs to an attachment, as ADD recorded it in the
+ * attachment's lock file (src/attachment-lock.ts): its name and MAC. DEL
+ * without a reachable pod namespace removes a host veth only when it
+ * still matches that record, never one named by the config or prevResult,
+ * which anyone writing a config controls. The MAC is random per veth, so a
+ * later veth that reuses the name does not match.
+ *
+ * Attachments made before records existed (or by the reference plugin)
+ * have none: their host veth is left, as the reference leaves it, and goes
+ * away with the pod's namespace.
+ *
+ * @module
+ */
+import { hasErrno } from "../../src/errors.ts";
+import { deleteLink, getLinkByName } from "../../src/netlink/link.ts";
+import { RtnlSocket } from "../../src/netlink/socket.ts";
+import type { Result } from "../../src/types/result.ts";
+import { kernel } from "./kernel-error.ts";
+
+/** The host veth ADD made. */
+export interface HostVethRecord {
+  name: string;
+  mac: string;
+}
+
+const RECORD_KIND = "cni-ts bridge host veth";
+
+/**
+ * The record text for the host veth of an ADD result (interfaces[1]).
+ *
+ * @returns undefined when the result names no host veth
+ * @example formatHostVethRecord(result) // '{"kind":"cni-ts bridge host veth","name":"veth0a1b2c3d","mac":"…"}'
+ */
+export function formatHostVethRecord(result: Result): string | undefined {
+  const veth = result.interfaces?.[1];
+  if (!veth?.mac || veth.sandbox !== undefined) return undefined;
+  return JSON.stringify({ kind: RECORD_KIND, name: veth.name, mac: veth.mac });
+}
+
+/**
+ * Parse a record; anything else (empty, torn, foreign) is no record.
+ *
+ * @example parseHostVethRecord("") // undefined
+ */
+export function parseHostVethRecord(text: string): HostVethRecord | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== "object" || doc === null) return undefined;
+  const { kind, name, mac } = doc as Record<string, unknown>;
+  if (kind !== RECORD_KIND || typeof name !== "string" || typeof mac !== "string" || !/^veth[0-9a-f]{8}$/.test(name)) return undefined;
+  return { name, mac };
+}
+
+/**
+ * Remove the recorded host veth if it still is what ADD made: same name
+ * and MAC, a veth enslaved to `bridgeName` whose peer is in another
+ * namespace.
+ *
+ * @throws {KernelError} deleting it fails for another reason than "gone"
+ */
+export function removeRecordedHostVeth(record: HostVethRecord | undefined, bridgeName: string): void {
+  if (!record) return;
+  const host = RtnlSocket.open();
+  try {
+    const bridge = getLinkByName(host, bridgeName);
+    const link = getLinkByName(host, record.name);
+    if (!bridge || !link || link.kind !== "veth" || link.mac !== record.mac) return;
+    if (link.masterIndex !== bridge.index || link.linkNetnsId === undefined) return;
+    try {
+      deleteLink(host, link.index);
+    } catch (err) {
+      if (!hasErrno(err, "ENODEV", "ENOENT")) throw kernel(`failed to delete "${record.name}"`, err);
+    }
+  } finally {
+    host.close();
+  }
+}
