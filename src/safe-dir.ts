@@ -6,6 +6,7 @@
  * @module
  */
 import { lstatSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Stats } from "node:fs";
 import { type CniError, UnsafePathError, hasErrno } from "./errors.ts";
 
@@ -47,7 +48,10 @@ export function ensureSafeDir(path: string, mode: number, what: string, recursiv
   }
   if (st === undefined) {
     try {
-      mkdirSync(path, { mode, recursive });
+      // The leaf on its own: a recursive mkdir reports a read-only file
+      // system as ENOENT.
+      if (recursive) mkdirSync(dirname(path), { mode, recursive });
+      mkdirSync(path, { mode });
     } catch (err) {
       if (!hasErrno(err, "EEXIST")) throw createFailed(err);
     }
