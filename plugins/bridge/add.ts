@@ -25,6 +25,7 @@ import { ensureBridge } from "./ensure-bridge.ts";
 import { kernel } from "./kernel-error.ts";
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayIface } from "./gateway-addr.ts";
 import { configureHostPort, planPortVlans } from "./host-port.ts";
+import { assertMasqToolsInstalled } from "./masq-tools.ts";
 import { openPodNetns } from "./pod-netns.ts";
 import { buildResult } from "./result.ts";
 import { setupVeth } from "./setup-veth.ts";
@@ -40,6 +41,7 @@ import { waitForPortUp } from "./wait-port.ts";
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   const s = loadSettings(args, raw);
   checkAddRules(s);
+  if (s.ipMasq && s.ipamType) assertMasqToolsInstalled(s.ipMasqBackend);
   // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
   // and failing only when printing would leave the attachment behind.
   if (!s.ipamType && (s.cniVersion === undefined || /^0\.[12]\./.test(s.cniVersion))) {

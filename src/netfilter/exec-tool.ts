@@ -22,13 +22,18 @@ export interface ToolRun {
 // Runtimes sometimes exec plugins with a minimal PATH; the tools live in sbin.
 const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** Where tools are looked up: PATH, then the usual sbin and bin directories. */
+export function toolSearchPath(): string {
+  return process.env.PATH ? `${process.env.PATH}:${FALLBACK_PATH}` : FALLBACK_PATH;
+}
+
 /**
  * Run `cmd args...`, feeding `input` on stdin.
  *
  * @example runTool("nft", ["-j", "list", "table", "bridge", "nat"])
  */
 export function runTool(cmd: string, args: string[], input?: string): ToolRun {
-  const path = process.env.PATH ? `${process.env.PATH}:${FALLBACK_PATH}` : FALLBACK_PATH;
+  const path = toolSearchPath();
   try {
     const out = runProcess(cmd, args, { env: { ...process.env, PATH: path, LC_ALL: "C" }, input: input ?? "" });
     return { ok: out.status === 0, missing: false, stdout: out.stdout, stderr: out.stderr };

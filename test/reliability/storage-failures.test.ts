@@ -4,7 +4,7 @@
  * coded JSON error naming the dataDir, and the failing run leaves nothing
  * behind (no temp file, no address file, no new file at all); on a full
  * disk DEL still releases. The bridge's ipMasq with the tool it needs
- * missing is a coded error and rolls the attachment back.
+ * missing is a coded error before anything is made.
  *
  * Small tmpfs mounts are made inside a private mount namespace
  * (`unshare -m`) per case, so nothing is mounted on the machine.
@@ -137,7 +137,11 @@ describe("host-local on a dataDir it cannot or must not write", () => {
 
 describe("ipMasq with the tool it needs missing", () => {
   const newWorld = useBridgeWorlds();
-  test.each(["iptables", "nftables"])("%s backend: coded error, attachment rolled back", (backend) => {
+  test.each([
+    { backend: "iptables", msg: /^ipMasq needs iptables, which is not installed/ },
+    { backend: "nftables", msg: /^ipMasq needs nft, which is not installed/ },
+    { backend: undefined, msg: /^ipMasq needs iptables or nft, which is not installed/ },
+  ])("backend $backend: coded error before any change", ({ backend, msg }) => {
     const world = newWorld();
     const pod = world.newPod();
     const conf = world.conf({ isGateway: true, ipMasq: true, ipMasqBackend: backend, ipam: world.ipam() });
@@ -155,8 +159,10 @@ describe("ipMasq with the tool it needs missing", () => {
     expect(out.status, out.stdout + out.stderr).not.toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json.code).toBe(100);
-    expect(json.msg).toMatch(backend === "iptables" ? /iptables: executable file not found/ : /nft: executable file not found/);
+    expect(json.msg).toMatch(msg);
+    expect(world.nodeJson<any[]>("link", "show")).toHaveLength(1); // lo only: no bridge either
     expect(nodeVeths(world)).toEqual([]);
+    expect(existsSync(world.dataDir)).toBe(false);
     expect(world.allocations()).toEqual([]);
     expect(world.netfilterRules()).toEqual([]);
     expect(existsSync(attachmentLockPath({ network: world.network, containerId: pod.containerId, ifName: "eth0" }))).toBe(false);
