@@ -9,18 +9,17 @@
  * @module
  */
 import type { AttachmentLock } from "../../src/attachment-lock.ts";
-import { hasErrno } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
-import { deleteLink, getLinkByName } from "../../src/netlink/link.ts";
+import { getLinkByName } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import { NetnsNotFoundError, openNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { loadSettings } from "./config.ts";
+import { deleteLinkUnlessGone } from "./delete-link.ts";
 import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
-import { kernel } from "./kernel-error.ts";
 
 /**
  * Delete the container interface if present.
@@ -31,12 +30,7 @@ export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
   const pod = RtnlSocket.openInNetns(podNs);
   try {
     const link = getLinkByName(pod, ifName);
-    if (!link) return;
-    try {
-      deleteLink(pod, link.index);
-    } catch (err) {
-      if (!hasErrno(err, "ENODEV", "ENOENT")) throw kernel(`failed to delete "${ifName}"`, err);
-    }
+    if (link) deleteLinkUnlessGone(pod, link.index, ifName);
   } finally {
     pod.close();
   }

@@ -12,11 +12,10 @@
  *
  * @module
  */
-import { hasErrno } from "../../src/errors.ts";
-import { deleteLink, getLinkByName } from "../../src/netlink/link.ts";
+import { getLinkByName } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { Result } from "../../src/types/result.ts";
-import { kernel } from "./kernel-error.ts";
+import { deleteLinkUnlessGone } from "./delete-link.ts";
 
 /** The host veth ADD made. */
 export interface HostVethRecord {
@@ -71,11 +70,7 @@ export function removeRecordedHostVeth(record: HostVethRecord | undefined, bridg
     const link = getLinkByName(host, record.name);
     if (!bridge || !link || link.kind !== "veth" || link.mac !== record.mac) return;
     if (link.masterIndex !== bridge.index || link.linkNetnsId === undefined) return;
-    try {
-      deleteLink(host, link.index);
-    } catch (err) {
-      if (!hasErrno(err, "ENODEV", "ENOENT")) throw kernel(`failed to delete "${record.name}"`, err);
-    }
+    deleteLinkUnlessGone(host, link.index, record.name);
   } finally {
     host.close();
   }
