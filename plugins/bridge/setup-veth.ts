@@ -2,7 +2,7 @@
  * setupVeth: the pod's veth pair, made with one RTM_NEWLINK from the host
  * side: the host end `veth` + 8 random hex digits enslaved to the bridge,
  * the peer created straight in the pod namespace as CNI_IFNAME. A host-side
- * name clash is retried with a new name (the reference cannot, gap 10).
+ * name clash is retried with a new name (the reference cannot, docs/REFERENCE.md gap 10).
  *
  * @module
  */
