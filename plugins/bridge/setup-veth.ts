@@ -40,7 +40,7 @@ export interface VethOptions {
  * The name needs to be unique, not secret (it is visible to anyone on the
  * node, and a clash is retried), so V8's per-process randomly seeded
  * `Math.random` serves: the Web Crypto global would load `node:crypto`,
- * ~19 M instructions more per ADD (BENCHMARKS.md).
+ * ~20 M instructions more per ADD (BENCHMARKS.md).
  *
  * @example randomVethName() // "vethfb73823e"
  */
