@@ -2,7 +2,7 @@
  * Bridge ADD. Pure decisions first (config, VLAN plan), then effects in the
  * reference's order; every effect pushes its undo, and unless ADD completes
  * ALL of them run: veth, `<bridge>.<vlan>`, bridge addresses, masquerade and
- * spoof-check rules, the IPAM allocation (the reference keeps most, gap 3).
+ * spoof-check rules, the IPAM allocation (the reference keeps most, docs/REFERENCE.md gap 3).
  * The bridge itself, forwarding and promiscuous mode are shared node state
  * and stay.
  *

@@ -36,7 +36,7 @@ describe("calcGateways()", () => {
     expect(p.routes).toEqual([{ dst: "0.0.0.0/0", gw: "10.1.2.254" }]);
   });
 
-  test("gap 9: an IPAM default route WITHOUT gw counts and gets the gateway (no duplicate)", () => {
+  test("docs/REFERENCE.md gap 9: an IPAM default route WITHOUT gw counts and gets the gateway (no duplicate)", () => {
     const p = calcGateways([{ address: "10.1.2.5/24" }], [{ dst: "0.0.0.0/0" }, { dst: "192.168.0.0/16" }], dgw);
     expect(p.routes).toEqual([{ dst: "0.0.0.0/0", gw: "10.1.2.1" }, { dst: "192.168.0.0/16" }]);
   });

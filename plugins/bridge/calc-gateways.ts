@@ -5,7 +5,7 @@
  * - `isGateway`: a missing gateway becomes the subnet's first address, and
  *   `gateway/<container prefix>` is to be put on the bridge;
  * - `isDefaultGateway`: one default route per family via the gateway, unless
- *   IPAM already returned one. Unlike the reference (gap 9) a default route
+ *   IPAM already returned one. Unlike the reference (docs/REFERENCE.md gap 9) a default route
  *   without `gw` counts too, and gets the gateway filled in, so no duplicate
  *   route is ever configured.
  *

@@ -2,7 +2,7 @@
  * Bridge CHECK: the attachment in prevResult still exists as recorded:
  * bridge (type, MAC, promiscuous state), veth peering and MACs, master,
  * addresses and their subnet routes, routes. Better than the reference: no
- * IPAM call on an L2 network (gap 8), and a recorded default route's
+ * IPAM call on an L2 network (docs/REFERENCE.md gap 8), and a recorded default route's
  * gateway must match (the reference accepts any default route).
  *
  * @module

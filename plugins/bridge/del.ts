@@ -1,7 +1,7 @@
 /**
  * Bridge DEL, idempotent. Removes the pod interface, releases IPAM, and
  * removes the attachment's masquerade and spoof-check rules, which need no addresses: so unlike the reference
- * (gap 2) an empty or vanished netns still cleans the rules. A path that
+ * (docs/REFERENCE.md gap 2) an empty or vanished netns still cleans the rules. A path that
  * exists but is not a namespace is an error (IPAM is then kept). With the
  * namespace unreachable, the host veth is removed too, but only the one ADD
  * recorded for this attachment (./host-veth-record.ts).

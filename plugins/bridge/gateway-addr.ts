@@ -3,7 +3,7 @@
  * bridge (or on `<bridge>.<vlan>`), the reference's `forceAddress` rules,
  * and IP forwarding per family. Every change pushes its undo.
  *
- * Unlike the reference (gap 10) several gateways of one family from the same
+ * Unlike the reference (docs/REFERENCE.md gap 10) several gateways of one family from the same
  * config do not conflict with one another.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Bridge GC (the reference has none, gap 1): IPAM GC, then the masquerade
+ * Bridge GC (the reference has none, docs/REFERENCE.md gap 1): IPAM GC, then the masquerade
  * and spoof-check rules of this network's attachments that are not in
  * `cni.dev/valid-attachments`.
  *

@@ -2,7 +2,7 @@
  * setupVeth: the pod's veth pair, made with one RTM_NEWLINK from the host
  * side: the host end `veth` + 8 random hex digits enslaved to the bridge,
  * the peer created straight in the pod namespace as CNI_IFNAME. A host-side
- * name clash is retried with a new name (the reference cannot, gap 10).
+ * name clash is retried with a new name (the reference cannot, docs/REFERENCE.md gap 10).
  *
  * @module
  */
@@ -40,7 +40,7 @@ export interface VethOptions {
  * The name needs to be unique, not secret (it is visible to anyone on the
  * node, and a clash is retried), so V8's per-process randomly seeded
  * `Math.random` serves: the Web Crypto global would load `node:crypto`,
- * ~15 ms of CPU per ADD.
+ * ~20 M instructions more per ADD (BENCHMARKS.md).
  *
  * @example randomVethName() // "vethfb73823e"
  */

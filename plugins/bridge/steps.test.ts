@@ -55,7 +55,7 @@ describe("decideGatewayAddr()", () => {
     expect(decideGatewayAddr(gw4, [other], [gw4], false).conflict).toEqual(other);
     expect(decideGatewayAddr(gw4, [other], [gw4], true).remove).toEqual([other]);
   });
-  test("gap 10: another gateway of the same ADD is no conflict", () => {
+  test("docs/REFERENCE.md gap 10: another gateway of the same ADD is no conflict", () => {
     const second = { family: 4 as const, address: "10.3.0.1", prefixLength: 16 };
     const d = decideGatewayAddr(gw4, [addr("10.3.0.1", 16)], [gw4, second], false);
     expect(d).toEqual({ present: false, remove: [], conflict: undefined });

@@ -5,26 +5,58 @@ import { ROOT } from "./paths.mjs";
 
 /**
  * Modules the small entry bundle must not carry because it never reaches
- * them: the full entry comes from its asset in a SEA (src/main.ts imports
- * it directly only outside the build), and the skeleton's
- * `--help`/`--version` (commander) is used only when argv is non-empty,
- * which src/main.ts sends to the full bundle.
+ * them, each with the only modules allowed to import it and why that import
+ * cannot run in the main bundle. The full entry comes from its asset in a
+ * SEA (src/main.ts imports it directly only outside the build); the
+ * skeleton's `--help`/`--version` (commander) is used only when argv is
+ * non-empty, which src/main.ts sends to the full bundle.
+ *
+ * A stub exports `undefined`, so any other import of a stubbed module would
+ * pass every test run from the sources and crash only in the built
+ * executable: the build fails on it instead (a static import, or a dynamic
+ * one from a module not listed here).
  */
 const ENTRY_ONLY_STUBS = {
-  "src/cli/full-entry.ts": "export const runFull = undefined;",
-  "src/skel/cli.ts": "export const runCli = undefined;",
+  "src/cli/full-entry.ts": {
+    contents: "export const runFull = undefined;",
+    importers: { "src/main.ts": "loadFull() takes the SEA asset whenever the build defines __CNI_TS_FULL_ASSET__" },
+  },
+  "src/skel/cli.ts": {
+    contents: "export const runCli = undefined;",
+    importers: { "src/skel/run-plugin.ts": "only with argv flags, and src/main.ts sends any argv to the full bundle" },
+  },
 };
 
-function entryStubs(stubs) {
+/**
+ * esbuild plugin: replaces the modules of `stubs` and fails the build on
+ * any import of them that `stubs` does not list as a dynamic import.
+ *
+ * @param {Record<string, { contents: string, importers: Record<string, string> }>} stubs keyed by path from the repository root
+ */
+export function entryStubs(stubs = ENTRY_ONLY_STUBS) {
   return {
     name: "cni-ts-entry-stubs",
     setup(b) {
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
         const key = relative(ROOT, resolve(args.resolveDir, args.path));
-        return key in stubs ? { path: key, namespace: "cni-ts-stub" } : undefined;
+        if (!(key in stubs)) return undefined;
+        const importer = relative(ROOT, args.importer);
+        if (args.kind !== "dynamic-import" || !(importer in stubs[key].importers)) {
+          return {
+            errors: [
+              {
+                text:
+                  `${importer} imports ${key} (${args.kind}), which the main bundle replaces with a stub exporting undefined: ` +
+                  "it would crash only in the built executable. Reach it from the full bundle, or list the importer in " +
+                  "ENTRY_ONLY_STUBS (scripts/lib/bundle.mjs) with the reason the import cannot run there.",
+              },
+            ],
+          };
+        }
+        return { path: key, namespace: "cni-ts-stub" };
       });
       b.onLoad({ filter: /.*/, namespace: "cni-ts-stub" }, (args) => ({
-        contents: stubs[args.path],
+        contents: stubs[args.path].contents,
         loader: "ts",
         resolveDir: ROOT,
       }));
@@ -92,7 +124,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: entry === "main" ? [entryStubs(ENTRY_ONLY_STUBS), zodEnglishOnly()] : [zodEnglishOnly()],
+    plugins: entry === "main" ? [entryStubs(), zodEnglishOnly()] : [zodEnglishOnly()],
     logLevel: "warning",
   });
 }

@@ -18,7 +18,7 @@ export const dnsSchema = z.object({
   options: z.optional(z.array(z.string())),
 });
 
-/** The keys every plugin config may carry (spec section 3.2). */
+/** The keys the CNI specification allows in every plugin's config, whatever its type. */
 export const netConfSchema = z.object({
   cniVersion: z.optional(z.string()),
   name: z.string(),

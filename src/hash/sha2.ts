@@ -2,9 +2,11 @@
  * SHA-256 and SHA-512 of short UTF-8 strings, in plain JavaScript.
  *
  * The plugins hash a few dozen bytes per run (host-local's index file names,
- * the reference-compatible netfilter chain names). Loading `node:crypto` for
- * that costs ~15 ms of CPU at every start, far more than the hashing itself
- * (microseconds here), so these two functions stand in for
+ * the reference-compatible netfilter chain names). Inside an executable
+ * built like ours, loading `node:crypto` and hashing with it costs ~20 M
+ * instructions more than this module (a bare start is ~90 M; in CPU time
+ * on a loaded 2-vCPU machine +8.5 ms against +2.3 ms): see BENCHMARKS.md and
+ * `scripts/bench-hash.mjs`. So these two functions stand in for
  * `createHash(...).update(text, "utf8").digest("hex")` and give the same
  * digests (checked against `node:crypto` in `sha2.test.ts`).
  *

@@ -1,6 +1,6 @@
 /**
  * IP masquerade for the bridge plugin's `ipMasq`, compatible with the
- * reference's rules in both backends (reference-plugins.md §2.10).
+ * reference's rules in both backends (docs/REFERENCE.md, "Masquerade rules").
  *
  * @module
  */

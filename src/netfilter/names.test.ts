@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import { goQuote } from "./go-quote.ts";
 import {
   iptablesChainName,
   iptablesComment,
@@ -8,16 +7,6 @@ import {
   nftNetworkHash,
   spoofNames,
 } from "./names.ts";
-
-describe("goQuote()", () => {
-  test("matches Go's %q (checked against go run)", () => {
-    // fmt.Printf("%q", "a\"b\\c\n\x01\x7fé\u0085☃\t")
-    expect(goQuote('a"b\\c\n\x01\x7fé\u0085☃\t')).toBe('"a\\"b\\\\c\\n\\x01\\x7fé\\u0085☃\\t"');
-  });
-  test("plain text is just quoted", () => {
-    expect(goQuote("mynet")).toBe('"mynet"');
-  });
-});
 
 describe("iptables names", () => {
   test("iptablesChainName() is CNI- + sha512(net+cid)[:24], as the reference bridge created it", () => {

@@ -1,7 +1,8 @@
 /**
  * Names and comments of the netfilter objects cni-ts creates, computed
  * exactly like the reference plugins so that either implementation can find
- * and remove the other's rules on a live node (reference-plugins.md §5).
+ * and remove the other's rules on a live node (docs/REFERENCE.md, "Names
+ * shared with the reference").
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * The bridge plugin's `macspoofchk`: frames entering the bridge from the
- * container's host veth must carry the container's MAC (reference-plugins.md
- * §2.11). Same table, chains and comments as the reference; one transaction
+ * container's host veth must carry the container's MAC (docs/REFERENCE.md,
+ * "MAC spoof check rules"). Same table, chains and comments as the reference; one transaction
  * for setup (the reference uses two and duplicates the PREROUTING jump on a
  * retried ADD); teardown by comment, so it needs no netns.
  *

@@ -53,7 +53,7 @@ describe("runPlugin() VERSION and about text", () => {
       const { status, io } = await run(env);
       expect(status).toBe(0);
       expect(io.stdout).toBe("");
-      expect(io.stderr).toMatch(/^CNI demo plugin v\S+\nCNI protocol versions supported: 0\.1\.0, 0\.2\.0, 0\.3\.0, 0\.3\.1, 0\.4\.0, 1\.0\.0, 1\.1\.0\n$/);
+      expect(io.stderr).toMatch(/^CNI demo plugin v\d+\.\d+\.\d+(-[\w.-]+)?\+cni-ts\nCNI protocol versions supported: 0\.1\.0, 0\.2\.0, 0\.3\.0, 0\.3\.1, 0\.4\.0, 1\.0\.0, 1\.1\.0\n$/);
     }
   });
 

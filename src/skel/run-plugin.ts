@@ -73,9 +73,16 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
   }
 }
 
-/** The text printed on stderr when `CNI_COMMAND` is empty. */
+/**
+ * The text printed on stderr when `CNI_COMMAND` is empty. The reference's
+ * shape, `CNI <name> plugin <version>`, which node inventories read by
+ * taking the first whitespace-separated token that parses as a semantic
+ * version; cni-ts names itself in that token's build metadata
+ * (`v0.1.0+cni-ts`), which semantic versioning ignores when comparing, so
+ * the line cannot pass for an upstream release.
+ */
 export function aboutText(def: PluginDefinition): string {
-  return `CNI ${def.name} plugin v${CNI_TS_VERSION}\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`;
+  return `CNI ${def.name} plugin v${CNI_TS_VERSION}+cni-ts\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`;
 }
 
 function readStdin(io: PluginIo): Buffer {

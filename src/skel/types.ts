@@ -44,7 +44,7 @@ type Maybe<T> = Promise<T> | T;
 
 /** One plugin: its name and its verb handlers. A missing handler means "success, nothing done". */
 export interface PluginDefinition {
-  /** Plugin name, for the about text (`CNI <name> plugin v<version>`). */
+  /** Plugin name, for the about text (`CNI <name> plugin v<version>+cni-ts`). */
   name: string;
   add?(args: CmdArgs, conf: RawConf): Maybe<Result>;
   del?(args: CmdArgs, conf: RawConf): Maybe<void>;

@@ -1,7 +1,7 @@
 // The built single executable: one file under four names, self-contained,
 // dispatching on its name.
 import { execFileSync, spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
@@ -9,6 +9,7 @@ import { ALL_SPEC_VERSIONS } from "../helpers/versions.ts";
 
 const NAMES = ["cni-ts", "bridge", "loopback", "host-local"] as const;
 const PLUGINS = ["bridge", "loopback", "host-local"] as const;
+const packageVersion = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 /** Run with an empty environment: no PATH entry holds node, nothing inherited. */
 function runBare(path: string, env: Record<string, string> = {}, args: string[] = []) {
@@ -91,8 +92,9 @@ describe("dist/bin", () => {
       const out = runBare(join(DIST_BIN, plugin));
       expect(out.status, out.stderr).toBe(0);
       expect(out.stdout).toBe("");
-      expect(out.stderr).toContain(plugin);
-      expect(out.stderr).toContain("1.1.0");
+      expect(out.stderr).toBe(
+        `CNI ${plugin} plugin v${packageVersion}+cni-ts\nCNI protocol versions supported: ${ALL_SPEC_VERSIONS.join(", ")}\n`,
+      );
     });
   });
 });

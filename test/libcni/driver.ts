@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { goEnv } from "../helpers/go.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN, REFERENCE_BIN, ROOT } from "../helpers/run-plugin.ts";
 
@@ -29,15 +30,7 @@ export function buildDriver(): string {
   mkdirSync("/tmp/cnits-gocache", { recursive: true });
   execFileSync("go", ["build", "-o", DRIVER_PATH, "."], {
     cwd: DRIVER_SRC,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/root",
-      GO111MODULE: "off",
-      GOPATH: "/usr/share/gocode",
-      GOCACHE: "/tmp/cnits-gocache",
-      GOFLAGS: "",
-      CGO_ENABLED: "0",
-    },
+    env: goEnv(),
     stdio: ["ignore", "ignore", "pipe"],
   });
   return DRIVER_PATH;

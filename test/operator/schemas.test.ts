@@ -1,14 +1,16 @@
 /**
  * The checked-in JSON Schemas: in sync with the zod schemas they are
  * generated from, covering the same keys, and agreeing with zod on good and
- * badly typed example configs (checked with a minimal JSON Schema checker,
- * no validator dependency). Refinements (CIDRs, VLAN ranges) have no JSON
+ * badly typed example configs (checked with ajv, a maintained JSON Schema
+ * 2020-12 validator, in strict mode so an unknown keyword is an error, not
+ * a silent pass). Refinements (CIDRs, VLAN ranges) have no JSON
  * Schema form: those examples pass the schema files and fail zod or
  * `cni-ts validate`, which is asserted too so the limit stays visible.
  * Needs no root.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { formatPath } from "../../src/config/net-conf.ts";
 import { checkDocument } from "../../src/validate/check-document.ts";
@@ -16,10 +18,24 @@ import { SCHEMAS_DIR, generateJsonSchemas, schemaFileName } from "../../src/vali
 import { CNI_TS_PLUGIN_TYPES, PLUGIN_CONFIG_SCHEMAS } from "../../src/validate/plugin-schemas.ts";
 import type { CniTsPluginType } from "../../src/validate/plugin-schemas.ts";
 import { ROOT } from "../helpers/run-plugin.ts";
-import { jsonSchemaErrors } from "./mini-json-schema.ts";
 
 const schemaFile = (type: CniTsPluginType) =>
   JSON.parse(readFileSync(join(ROOT, SCHEMAS_DIR, schemaFileName(type)), "utf8")) as Record<string, unknown>;
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+
+/** An ajv error as the JSONPath zod's issues are printed with (`$.ipam.ranges[0][0].subnet`). */
+function jsonPath(error: ErrorObject): string {
+  const segments = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (error.keyword === "required") segments.push(String(error.params.missingProperty));
+  return `$${segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join("")}`;
+}
+
+/** The JSONPaths at which `value` fails the checked-in schema file of `type` (empty when valid). */
+function schemaFileErrors(type: CniTsPluginType, value: unknown): string[] {
+  const validate = ajv.getSchema(type) ?? (ajv.addSchema(schemaFile(type), type), ajv.getSchema(type)!);
+  return validate(value) ? [] : (validate.errors ?? []).map(jsonPath);
+}
 
 const GOOD: Record<CniTsPluginType, Record<string, unknown>[]> = {
   bridge: [
@@ -91,7 +107,7 @@ describe("JSON Schemas", () => {
   it.each(CNI_TS_PLUGIN_TYPES)("%s: good examples pass zod, the schema file and validate", (type) => {
     for (const example of GOOD[type]) {
       expect(PLUGIN_CONFIG_SCHEMAS[type].safeParse(example).success).toBe(true);
-      expect(jsonSchemaErrors(schemaFile(type), example)).toEqual([]);
+      expect(schemaFileErrors(type, example)).toEqual([]);
       const doc = { type, ...example };
       expect(checkDocument(JSON.stringify(doc), "single").findings).toEqual([]);
     }
@@ -101,13 +117,13 @@ describe("JSON Schemas", () => {
     const parsed = PLUGIN_CONFIG_SCHEMAS[type].safeParse(example);
     expect(parsed.success).toBe(false);
     const zodPaths = parsed.error!.issues.map((i) => (i.path.length ? `$${formatPath(i.path).replace(/^(?=[^[])/, ".")}` : "$"));
-    const fileErrors = jsonSchemaErrors(schemaFile(type), example);
+    const fileErrors = schemaFileErrors(type, example);
     expect(fileErrors.length).toBeGreaterThan(0);
     for (const p of zodPaths) expect(fileErrors).toContain(p);
   });
 
   it.each(BAD_MEANING)("%s: %j passes the schema file but validate reports %s", (type, example, path) => {
-    expect(jsonSchemaErrors(schemaFile(type), example)).toEqual([]);
+    expect(schemaFileErrors(type, example)).toEqual([]);
     const errors = checkDocument(JSON.stringify(example), "single").findings.filter((f) => f.severity === "error");
     expect(errors.map((f) => f.path)).toContain(path);
   });

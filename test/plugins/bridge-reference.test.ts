@@ -147,7 +147,7 @@ describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge interop with the
   });
 
   for (const version of ["1.0.0", "0.4.0"]) {
-    test(`[${version}] CHECK: ours passes on every config, the reference fails L2 (gap 8)`, () => {
+    test(`[${version}] CHECK: ours passes on every config, the reference fails L2 (docs/REFERENCE.md gap 8)`, () => {
       for (const [label, extra] of Object.entries(CONFIGS)) {
         const verdicts: Record<string, number | null> = {};
         for (const impl of ["reference", "ours"] as const) {
@@ -161,7 +161,7 @@ describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge interop with the
           verdicts[impl] = check.status;
         }
         expect(verdicts.ours, label).toBe(0);
-        // The reference fails L2 (gap 8) and, in v1.1.1, IPAM routes without gw.
+        // The reference fails L2 (docs/REFERENCE.md gap 8) and, in v1.1.1, IPAM routes without gw.
         if (label.startsWith("L2")) expect(verdicts.reference, label).not.toBe(0);
         else if (!label.includes("IPAM routes")) expect(verdicts.reference, label).toBe(0);
       }
