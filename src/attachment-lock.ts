@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { closeSync, fstatSync, ftruncateSync, lstatSync, openSync, readSync, unlinkSync, writeSync, constants as fsConstants } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync, constants as fsConstants } from "node:fs";
 import { join } from "node:path";
 import { IoFailureError, hasErrno, type CniError } from "./errors.ts";
 import { sha256Hex } from "./hash/sha2.ts";
@@ -131,6 +131,25 @@ export class AttachmentLock {
       closeSync(this.fd);
     }
   }
+}
+
+/**
+ * Every record in the lock directory, read without locking: a hint for GC,
+ * which re-reads each under its attachment's lock before acting.
+ */
+export function listRecords(dir = ATTACHMENT_LOCK_DIR): string[] {
+  if (!existsSync(dir)) return [];
+  ensureLockDir(dir);
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!/^[0-9a-f]{40}$/.test(name)) continue;
+    try {
+      out.push(readFileSync(join(dir, name), "utf8"));
+    } catch {
+      // Removed meanwhile by its DEL.
+    }
+  }
+  return out;
 }
 
 /** Whether `path` still names the file open as `fd`. */

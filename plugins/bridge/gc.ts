@@ -1,7 +1,7 @@
 /**
- * Bridge GC (the reference has none, docs/REFERENCE.md gap 1): IPAM GC, then the masquerade
- * and spoof-check rules of this network's attachments that are not in
- * `cni.dev/valid-attachments`.
+ * Bridge GC (the reference has none, docs/REFERENCE.md gap 1): IPAM GC, then
+ * the masquerade and spoof-check rules, the recorded host veth and the record
+ * of this network's attachments that are not in `cni.dev/valid-attachments`.
  *
  * @module
  */
@@ -11,7 +11,9 @@ import { parseNetConf } from "../../src/config/net-conf.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { gcNetfilter } from "../../src/netfilter/gc.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
+import { listRecords, withAttachmentLock } from "../../src/attachment-lock.ts";
 import { parseBridgeConf } from "./config.ts";
+import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
 
 const attachmentsSchema = z.looseObject({
   "cni.dev/valid-attachments": z.nullish(z.array(z.looseObject({ containerID: z.string(), ifname: z.string() }))),
@@ -33,4 +35,16 @@ export async function cmdGc(args: CmdArgs, raw: RawConf): Promise<void> {
     bridgeName: s.bridgeName,
     valid: valid.map((a) => ({ containerId: a.containerID, ifName: a.ifname })),
   });
+  const isValid = new Set(valid.map((a) => JSON.stringify([a.containerID, a.ifname])));
+  for (const text of listRecords()) {
+    const stale = parseHostVethRecord(text)?.attachment;
+    if (!stale || stale.network !== s.name || isValid.has(JSON.stringify([stale.containerId, stale.ifName]))) continue;
+    await withAttachmentLock(stale, async (lock) => {
+      // Re-read under the lock: a DEL may have finished meanwhile.
+      const record = parseHostVethRecord(lock.readRecord());
+      if (!record) return;
+      removeRecordedHostVeth(record, s.bridgeName);
+      lock.clearRecord();
+    });
+  }
 }

@@ -12,13 +12,15 @@
  *
  * @module
  */
+import type { AttachmentId } from "../../src/attachment-lock.ts";
 import { getLinkByName } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { Result } from "../../src/types/result.ts";
 import { deleteLinkUnlessGone } from "./delete-link.ts";
 
-/** The host veth ADD made. */
+/** The host veth ADD made, and the attachment it belongs to. */
 export interface HostVethRecord {
+  attachment: AttachmentId;
   name: string;
   mac: string;
 }
@@ -29,12 +31,13 @@ const RECORD_KIND = "cni-ts bridge host veth";
  * The record text for the host veth of an ADD result (interfaces[1]).
  *
  * @returns undefined when the result names no host veth
- * @example formatHostVethRecord(result) // '{"kind":"cni-ts bridge host veth","name":"veth0a1b2c3d","mac":"…"}'
+ * @example formatHostVethRecord(result, { network: "n", containerId: "c", ifName: "eth0" })
  */
-export function formatHostVethRecord(result: Result): string | undefined {
+export function formatHostVethRecord(result: Result, attachment: AttachmentId): string | undefined {
   const veth = result.interfaces?.[1];
   if (!veth?.mac || veth.sandbox !== undefined) return undefined;
-  return JSON.stringify({ kind: RECORD_KIND, name: veth.name, mac: veth.mac });
+  const { network, containerId, ifName } = attachment;
+  return JSON.stringify({ kind: RECORD_KIND, network, containerID: containerId, ifname: ifName, name: veth.name, mac: veth.mac });
 }
 
 /**
@@ -50,9 +53,10 @@ export function parseHostVethRecord(text: string): HostVethRecord | undefined {
     return undefined;
   }
   if (typeof doc !== "object" || doc === null) return undefined;
-  const { kind, name, mac } = doc as Record<string, unknown>;
+  const { kind, network, containerID, ifname, name, mac } = doc as Record<string, unknown>;
   if (kind !== RECORD_KIND || typeof name !== "string" || typeof mac !== "string" || !/^veth[0-9a-f]{8}$/.test(name)) return undefined;
-  return { name, mac };
+  if (typeof network !== "string" || typeof containerID !== "string" || typeof ifname !== "string") return undefined;
+  return { attachment: { network, containerId: containerID, ifName: ifname }, name, mac };
 }
 
 /**

@@ -25,7 +25,7 @@ export const bridgePlugin: PluginDefinition = {
   add: (args, raw) =>
     withAttachmentLock(attachmentOf(args, raw), async (lock) => {
       const result = await cmdAdd(args, raw);
-      const record = formatHostVethRecord(result);
+      const record = formatHostVethRecord(result, attachmentOf(args, raw));
       if (record !== undefined) {
         try {
           lock.writeRecord(record);

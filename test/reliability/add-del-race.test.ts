@@ -4,6 +4,7 @@
  * addressed, its allocation, its host veth on the bridge, its record) or
  * fully gone (none of them). Each round starts both verbs together, in a
  * random order with a random head start, checks the end state, and resets.
+ * RACE_ROUNDS overrides the 200 rounds for a quicker local run.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { existsSync } from "node:fs";

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AttachmentLock, attachmentLockPath, withAttachmentLock } from "../../src/attachment-lock.ts";
+import { AttachmentLock, attachmentLockPath, listRecords, withAttachmentLock } from "../../src/attachment-lock.ts";
 import { CODE_UNSAFE_PATH, CniError } from "../../src/errors.ts";
 
 const id = { network: "n", containerId: "c", ifName: "eth0" };
@@ -41,6 +41,15 @@ describe("attachment lock files", () => {
     second.writeRecord("r2");
     second.release();
     expect(existsSync(attachmentLockPath(id, dir))).toBe(true);
+  });
+
+  test("listRecords reads every record and nothing else; a missing directory has none", async () => {
+    const dir = join(root(), "run", "attachments");
+    expect(listRecords(dir)).toEqual([]);
+    await withAttachmentLock(id, async (lock) => lock.writeRecord("r1"), dir);
+    await withAttachmentLock({ ...id, ifName: "eth1" }, async (lock) => lock.writeRecord("r2"), dir);
+    writeFileSync(join(dir, "not-a-record"), "x");
+    expect(listRecords(dir).sort()).toEqual(["r1", "r2"]);
   });
 
   test("different attachments have different files; names come from a hash only", () => {

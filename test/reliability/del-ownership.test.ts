@@ -135,4 +135,18 @@ describe("DEL without a reachable namespace cleans up its own attachment", () =>
     expect(hostVeths(world)).toEqual([a.hostVeth]);
     expect(world.allocations()).toEqual([]);
   });
+
+  test("GC removes the recorded veth and record of attachments not in the valid list, and nothing of valid ones", () => {
+    const world = newWorld();
+    const conf = world.conf({ ipam: world.ipam() }, "1.1.0");
+    const a = attach(world, conf);
+    const b = attach(world, conf);
+    const gc = world.run("GC", undefined, { ...conf, "cni.dev/valid-attachments": [{ containerID: b.pod.containerId, ifname: "eth0" }] });
+    expect(gc.status, gc.stdout + gc.stderr).toBe(0);
+    expect(hostVeths(world)).toEqual([b.hostVeth]);
+    expect(recordExists(world, a.pod)).toBe(false);
+    expect(recordExists(world, b.pod)).toBe(true);
+    expect(hasEth0(b.pod)).toBe(true);
+    expect(world.allocations()).toEqual([b.add.json.ips[0].address.split("/")[0]]);
+  });
 });
