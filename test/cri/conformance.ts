@@ -9,6 +9,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { release } from "node:os";
 import { CLUSTER_CIDR, createCluster, EXTERNAL_NODE_IP, type Cluster, type ClusterNode, type Implementation, type Pod } from "./cluster.ts";
 import { iptablesCleanup, iptablesRules } from "./kube-proxy/iptables.ts";
 import { nftablesCleanup, nftablesRules, NFT_TABLE } from "./kube-proxy/nftables.ts";
@@ -57,6 +58,8 @@ export interface CheckResult {
 /** The whole run. */
 export interface ConformanceReport {
   implementation: Implementation;
+  /** What answered CRI, and the kernel: `containerd 1.6.20~ds1 (CRI v1), kernel 6.1.0`. */
+  runtime: string;
   results: CheckResult[];
   /** One line about IPVS: run or why not. */
   ipvs: string;
@@ -158,6 +161,8 @@ export async function runConformance(implementation: Implementation, onResult: (
   let started = performance.now();
   const cluster = await createCluster(implementation);
   const upMs = performance.now() - started;
+  const version = await cluster.nodes[0]!.cri.cri.version();
+  const runtime = `${version.runtimeName} ${version.runtimeVersion} (CRI ${version.runtimeApiVersion}), kernel ${release()}`;
   const check = async (name: CheckName, body: () => string | Promise<string>) => {
     const t = performance.now();
     let result: CheckResult;
@@ -229,14 +234,14 @@ export async function runConformance(implementation: Implementation, onResult: (
     await cluster.destroy();
   }
   const downMs = performance.now() - started;
-  return { implementation, results, ipvs: ipvsLine(), upMs, downMs, leftovers: leftovers(cluster) };
+  return { implementation, runtime, results, ipvs: ipvsLine(), upMs, downMs, leftovers: leftovers(cluster) };
 }
 
 /** The report as one plain-text table plus the IPVS and teardown lines. */
 export function formatReport(report: ConformanceReport): string {
   const width = Math.max(...report.results.map((r) => r.check.length), 5);
   const lines = [
-    `conformance (${report.implementation} plugins): cluster up ${(report.upMs / 1000).toFixed(1)} s`,
+    `conformance (${report.implementation} plugins) on ${report.runtime}: cluster up ${(report.upMs / 1000).toFixed(1)} s`,
     "",
     `${"check".padEnd(width)}  result  time`,
     `${"-".repeat(width)}  ------  --------`,
