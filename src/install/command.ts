@@ -9,6 +9,7 @@
 import { Option, type Command } from "commander";
 import { CNI_TS_VERSION } from "../version.ts";
 import { installExecutables } from "../cli/install.ts";
+import { installAddonBeside } from "../native/sea-cache.ts";
 import { PLUGIN_NAMES } from "../cli/pick-plugin.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
 import { INSTALL_ENV, resolveInstallSettings, type InstallFlags, type InstallSettings } from "./settings.ts";
@@ -57,6 +58,15 @@ export function registerInstallCommand(program: Command, ownExecutable: () => st
     .action(async (flags: InstallFlags) => {
       const settings = resolveInstallSettings(flags, process.env);
       await runInstall(settings, ownExecutable);
+    });
+
+  // Run by `install` on the staged copy, so the addon written is the one that copy embeds.
+  program
+    .command("install-addon", { hidden: true })
+    .argument("<dir>", "directory of the installed executables")
+    .action((dir: string) => {
+      if (ownExecutable() === undefined) throw new Error("not running as the built executable: no embedded addon");
+      installAddonBeside(dir);
     });
 }
 
