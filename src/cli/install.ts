@@ -3,7 +3,9 @@
  * with one hard link per plugin name, so three plugins cost one runtime on
  * disk.
  *
- * The copy is run once (`version`) before it replaces anything.
+ * The copy is run once (`version`) before it replaces anything, then once
+ * more to put its native addon beside it (`install-addon`), so the plugins
+ * never need a writable, executable cache directory on the node.
  * Replacement is atomic per name: the new executable is written to a temp
  * file inside the target directory (same filesystem), fsync'd, then each
  * name is hard-linked to a temp name and renamed over the old one. A runtime
@@ -71,6 +73,7 @@ export function installExecutables(options: InstallOptions): InstalledFile[] {
     chmodSync(staged, 0o755);
     syncPath(staged);
     assertRuns(staged, dir);
+    runStaged(staged, ["install-addon", dir], dir);
     const inode = statSync(staged).ino;
     const installed: InstalledFile[] = [];
     for (const name of options.names) {
@@ -104,6 +107,15 @@ function assertRuns(staged: string, dir: string): void {
   if (run.status !== 0 || !run.stdout.startsWith("cni-ts ")) {
     const why = run.error ? run.error.message : `exit status ${run.status}: ${run.stderr.trim()}`;
     throw new Error(`the copied executable does not run from ${dir} (${why}); is the directory on a noexec mount?`);
+  }
+}
+
+/** Run the staged copy's CLI (its own embedded addon is the one to install, not ours). */
+function runStaged(staged: string, args: string[], dir: string): void {
+  const run = spawnSync(staged, args, { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  if (run.status !== 0) {
+    const why = run.error ? run.error.message : `exit status ${run.status}: ${run.stderr.trim()}`;
+    throw new Error(`the copied executable could not ${args[0]} into ${dir} (${why})`);
   }
 }
 
