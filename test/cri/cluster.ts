@@ -3,17 +3,19 @@
  * by an underlay veth (192.0.2.0/24), a pod CIDR per node with routes
  * between them, and an "external" namespace hanging off node A
  * (198.51.100.0/24) to play a client outside the cluster. Each node's CNI
- * bin directory holds either cni-ts (installed with `cni-ts install`) or the
- * reference plugins, plus the reference `portmap` for hostPorts; the
- * conflist is the same for both. Pods are made the way kubelet makes them:
+ * bin directory holds either cni-ts (installed with `cni-ts install`, which
+ * also writes the conflist for the node's pod CIDR) or the reference
+ * plugins with the same conflist, plus the reference `portmap` for
+ * hostPorts. Pods are made the way kubelet makes them:
  * RunPodSandbox with metadata, labels, a cgroup parent and port mappings;
  * their IP and sandbox pid are read back from PodSandboxStatus.
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, renameSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { conflistText, nodeConflist } from "../../src/install/conflist.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN, REFERENCE_BIN } from "../helpers/run-plugin.ts";
 import type { PortMapping } from "./client.ts";
@@ -61,27 +63,6 @@ function netnsExec(ns: TestNetns, ...args: string[]): void {
   ns.exec(args[0]!, ...args.slice(1));
 }
 
-/** The conflist each node loads: bridge (gateway, hairpin) + host-local for the node's pod CIDR, chained portmap. */
-export function podNetworkConflist(podCidr: string, ipamDir: string): object {
-  return {
-    cniVersion: "1.0.0",
-    name: "cnits-pods",
-    plugins: [
-      {
-        type: "bridge",
-        bridge: "cni0",
-        isGateway: true,
-        // Pod-to-pod traffic must keep pod source addresses (no NAT between pods).
-        ipMasq: false,
-        // A pod reaching itself through its own Service comes back out of its own bridge port.
-        hairpinMode: true,
-        ipam: { type: "host-local", ranges: [[{ subnet: podCidr }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: ipamDir },
-      },
-      { type: "portmap", capabilities: { portMappings: true } },
-    ],
-  };
-}
-
 /** A running cluster. Create with `createCluster`; always `destroy()` it. */
 export class Cluster {
   readonly implementation: Implementation;
@@ -108,7 +89,6 @@ export class Cluster {
     this.external = createNetns("cri-ext");
     for (const node of this.nodes) {
       this.#installPlugins(node);
-      this.#writeConflist(node);
     }
     this.#wire();
     for (const node of this.nodes) {
@@ -117,21 +97,27 @@ export class Cluster {
     }
   }
 
+  /**
+   * The node's CNI DaemonSet step. cni-ts: `cni-ts install` puts the plugins
+   * into the bin dir and writes the conflist for the node's pod CIDR
+   * (portmap chained because the bin dir has it). Reference: the reference
+   * binaries and the same conflist document, from the same code.
+   */
   #installPlugins(node: ClusterNode): void {
-    const { binDir } = node.cri.paths;
-    if (this.implementation === "cni-ts") {
-      execFileSync(join(DIST_BIN, "cni-ts"), ["install", "--dir", binDir], { stdio: "ignore" });
-    } else {
-      for (const plugin of ["bridge", "loopback", "host-local"]) symlinkSync(join(REFERENCE_BIN, plugin), join(binDir, plugin));
-    }
+    const { binDir, confDir } = node.cri.paths;
     symlinkSync(join(REFERENCE_BIN, "portmap"), join(binDir, "portmap"));
-  }
-
-  #writeConflist(node: ClusterNode): void {
-    const { confDir, ipamDir } = node.cri.paths;
-    const file = join(confDir, "10-cnits.conflist");
-    writeFileSync(`${file}.tmp`, JSON.stringify(podNetworkConflist(node.podCidr, ipamDir), null, 2));
-    renameSync(`${file}.tmp`, file);
+    if (this.implementation === "cni-ts") {
+      execFileSync(
+        join(DIST_BIN, "cni-ts"),
+        // Pod-to-pod traffic must keep pod source addresses: no masquerade between pods.
+        ["install", "--cni-bin-dir", binDir, "--cni-conf-dir", confDir, "--pod-cidr", node.podCidr, "--no-ip-masq", "--portmap", "auto"],
+        { stdio: "ignore" },
+      );
+      return;
+    }
+    for (const plugin of ["bridge", "loopback", "host-local"]) symlinkSync(join(REFERENCE_BIN, plugin), join(binDir, plugin));
+    const conflist = nodeConflist({ networkName: "cni-ts", bridge: "cni-ts0", podCidrs: [node.podCidr], portmap: true, hairpin: true, ipMasq: false });
+    writeFileSync(join(confDir, "10-cni-ts.conflist"), conflistText(conflist));
   }
 
   /** (Re)make every link and route: node sysctls, underlay, pod CIDR routes, the external client's link to node A. */

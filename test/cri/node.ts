@@ -4,10 +4,10 @@
  * its CRI plugin enabled running inside both, with its own root, state,
  * socket, CNI config directory and CNI bin directory. Inside the private
  * mount namespace `/run` and `/var/lib` are fresh tmpfs mounts, so the
- * netns pins CRI makes (`/run/netns/cni-*`), the shim sockets and go-cni's
- * result cache never land on the machine; the CNI cache is bound back to a
- * directory of the node so it survives a containerd restart and a "reboot"
- * (as `/var/lib/cni` does on a real node).
+ * netns pins CRI makes (`/run/netns/cni-*`), the shim sockets, go-cni's
+ * result cache and host-local's store never land on the machine;
+ * `/var/lib/cni` is bound back to a directory of the node so it survives a
+ * containerd restart and a "reboot", as it does on a real node.
  *
  * Pods get cgroup parent `/cnits-<node>-<random>` (kubelet sends
  * `/kubepods/...`), so every sandbox process can be found and every cgroup
@@ -41,8 +41,8 @@ export function nodePaths(dir: string) {
     root: join(dir, "containerd-root"),
     binDir: join(dir, "cni-bin"),
     confDir: join(dir, "cni-net.d"),
-    ipamDir: join(dir, "host-local"),
-    cniCache: join(dir, "cni-cache"),
+    /** The node's /var/lib/cni: go-cni's result cache and host-local's store (`networks/`). */
+    varLibCni: join(dir, "var-lib-cni"),
     log: join(dir, "containerd.log"),
   };
 }
@@ -111,7 +111,7 @@ export class CriNode {
     this.name = options.name;
     this.paths = nodePaths(options.dir);
     this.cgroupParent = `/cnits-${options.name}-${randomBytes(4).toString("hex")}`;
-    for (const d of [this.paths.root, this.paths.binDir, this.paths.confDir, this.paths.ipamDir, this.paths.cniCache]) {
+    for (const d of [this.paths.root, this.paths.binDir, this.paths.confDir, this.paths.varLibCni]) {
       mkdirSync(d, { recursive: true });
     }
     writeFileSync(this.paths.config, containerdConfig(this.paths));
@@ -135,7 +135,7 @@ export class CriNode {
       "mkdir /run/netns",
       "mount -n -t tmpfs -o mode=0755 cnits-var-lib /var/lib",
       "mkdir /var/lib/cni",
-      `mount -n --bind ${JSON.stringify(this.paths.cniCache)} /var/lib/cni`,
+      `mount -n --bind ${JSON.stringify(this.paths.varLibCni)} /var/lib/cni`,
       "echo ready",
       "exec sleep infinity",
     ].join(" && ");
