@@ -23,8 +23,9 @@ export type ProxyMode = (typeof PROXY_MODES)[number];
 const HOST_PORT = 30500;
 const NODE_PORT_A = 30080;
 const NODE_PORT_B = 30081;
-const CLUSTER_IP_A = "10.96.0.10";
-const CLUSTER_IP_B = "10.96.0.11";
+/** ClusterIPs of the fixture's Services: web-a (endpoint a1), web-b (endpoint b1). */
+export const CLUSTER_IP_A = "10.96.0.10";
+export const CLUSTER_IP_B = "10.96.0.11";
 
 /** Every check, in run order (the test file makes one test per name). */
 export const CHECKS = [
@@ -82,9 +83,8 @@ class CheckFailed extends Error {}
 function expectAnswer(answer: Answer | Error, from: string, name: string, client?: string): string {
   if (answer instanceof Error) throw new CheckFailed(`${from}: ${answer.message}`);
   if (answer.name !== name) throw new CheckFailed(`${from}: answered by ${answer.name}, expected ${name}`);
-  const seen = answer.client.replace(/^::ffff:/, "");
-  if (client && seen !== client) throw new CheckFailed(`${from}: ${name} saw client ${seen}, expected ${client}`);
-  return `${from} → ${name} (client ${seen}, ${answer.ms.toFixed(0)} ms)`;
+  if (client && answer.client !== client) throw new CheckFailed(`${from}: ${name} saw client ${answer.client}, expected ${client}`);
+  return `${from} → ${name} (client ${answer.client}, ${answer.ms.toFixed(0)} ms)`;
 }
 
 function nodeNetns(node: ClusterNode): string {
@@ -97,11 +97,13 @@ function eth0Address(pod: Pod): string {
   return link?.addr_info[0]?.local ?? "";
 }
 
-function inNode(node: ClusterNode, cmd: string, args: string[], input?: string): string {
+/** Run a command in a node's network namespace. */
+export function inNode(node: ClusterNode, cmd: string, args: string[], input?: string): string {
   return execFileSync("nsenter", [`--net=${nodeNetns(node)}`, cmd, ...args], { encoding: "utf8", input });
 }
 
-function proxyInput(a1: Pod, b1: Pod): ProxyInput {
+/** The fixture's Services: web-a → a1 (NodePort 30080), web-b → b1 (NodePort 30081), port 80 → 8080. */
+export function proxyInput(a1: Pod, b1: Pod): ProxyInput {
   const service = (name: string, clusterIp: string, nodePort: number, pod: Pod) => ({
     namespace: "default",
     name,
@@ -118,7 +120,8 @@ function proxyInput(a1: Pod, b1: Pod): ProxyInput {
   };
 }
 
-function program(mode: ProxyMode, nodes: ClusterNode[], input: ProxyInput): void {
+/** Write `input` the way kube-proxy in `mode` would, on every node. */
+export function program(mode: ProxyMode, nodes: ClusterNode[], input: ProxyInput): void {
   for (const node of nodes) {
     if (mode === "iptables") inNode(node, "iptables-restore", ["--noflush"], iptablesRules(input));
     else inNode(node, "nft", ["-f", "-"], nftablesRules(input));

@@ -231,6 +231,10 @@ export class CriNode {
         // already gone
       }
     }
+    // Wait until they are reaped (the shims' children are re-parented first), so a pid check after powerOff is true.
+    for (let attempt = 0; attempt < 250 && [...victims].some((pid) => existsSync(`/proc/${pid}`)); attempt++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     if (this.#containerd) await exited(this.#containerd);
     if (holder) await exited(holder);
     this.#containerd = undefined;

@@ -22,7 +22,8 @@ export interface Answer {
 const SERVER = `
 const [name, httpPort, udpPort] = process.argv.slice(1);
 const reply = (client) => JSON.stringify({ name, client });
-const http = require("node:http").createServer((req, res) => res.end(reply(req.socket.remoteAddress)));
+// IPv4 clients of a dual-stack listener show up as ::ffff:a.b.c.d.
+const http = require("node:http").createServer((req, res) => res.end(reply(req.socket.remoteAddress.replace(/^::ffff:/, ""))));
 const udp = require("node:dgram").createSocket("udp4");
 udp.on("message", (msg, from) => udp.send(reply(from.address), from.port, from.address));
 let up = 0;
