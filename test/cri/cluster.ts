@@ -182,11 +182,11 @@ export class Cluster {
    * still known to containerd (as after a real reboot).
    */
   async reboot(node: ClusterNode): Promise<void> {
-    await node.cri.powerOff();
-    this.external.remove();
+    // Unplug the node's cables first: a deleted netns takes its veths down only asynchronously.
     for (const other of this.nodes) if (other !== node) netnsExec(other.cri.ns, "ip", "link", "del", "ul0");
+    netnsExec(this.external, "ip", "link", "del", "eth0");
+    await node.cri.powerOff();
     await node.cri.powerOn();
-    this.external = createNetns("cri-ext");
     this.#wire();
     await node.cri.startContainerd();
     await node.cri.waitNetworkReady();

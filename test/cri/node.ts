@@ -31,7 +31,17 @@ export interface CriNodeOptions {
   pauseArchive: string;
 }
 
-const CGROUP_CONTROLLERS_ROOT = "/sys/fs/cgroup";
+const CGROUP_ROOT = "/sys/fs/cgroup";
+/** cgroup v2 (unified) has one hierarchy; v1 one per controller. */
+const CGROUP_V2 = existsSync(join(CGROUP_ROOT, "cgroup.controllers"));
+
+/** Every hierarchy a cgroup of ours may appear in. */
+function cgroupHierarchies(): string[] {
+  if (CGROUP_V2) return [CGROUP_ROOT];
+  return readdirSync(CGROUP_ROOT, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(CGROUP_ROOT, entry.name));
+}
 
 /** Where the node keeps each thing, all under its `dir`. */
 export function nodePaths(dir: string) {
@@ -199,15 +209,16 @@ export class CriNode {
       for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) if (line) pids.add(Number(line));
       for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
     };
-    walk(join(CGROUP_CONTROLLERS_ROOT, "pids", this.cgroupParent));
+    // runc puts every sandbox into the pids controller (v1) or the one v2 hierarchy.
+    walk(join(CGROUP_V2 ? CGROUP_ROOT : join(CGROUP_ROOT, "pids"), this.cgroupParent));
     return [...pids];
   }
 
   /** Cgroup directories left under the node's cgroup parent, any controller. */
   cgroupDirs(): string[] {
     const found: string[] = [];
-    for (const controller of readdirSync(CGROUP_CONTROLLERS_ROOT)) {
-      const dir = join(CGROUP_CONTROLLERS_ROOT, controller, this.cgroupParent);
+    for (const hierarchy of cgroupHierarchies()) {
+      const dir = join(hierarchy, this.cgroupParent);
       if (existsSync(dir)) found.push(dir);
     }
     return found;
