@@ -56,6 +56,8 @@ export interface Pod {
 
 /** Options for a pod beyond its name. */
 export interface PodOptions {
+  /** Kubernetes namespace. @default "default" */
+  namespace?: string;
   portMappings?: PortMapping[];
 }
 
@@ -145,12 +147,13 @@ export class Cluster {
   /** RunPodSandbox as kubelet sends it, then read IP and pid back from PodSandboxStatus. */
   async runPod(node: ClusterNode, name: string, options: PodOptions = {}): Promise<Pod> {
     const uid = randomUUID();
+    const namespace = options.namespace ?? "default";
     const id = await node.cri.cri.runPodSandbox({
-      metadata: { name, uid, namespace: "default", attempt: 0 },
+      metadata: { name, uid, namespace, attempt: 0 },
       hostname: name,
-      logDirectory: join(node.cri.paths.root, "..", "pods", `default_${name}_${uid}`),
+      logDirectory: join(node.cri.paths.root, "..", "pods", `${namespace}_${name}_${uid}`),
       portMappings: options.portMappings ?? [],
-      labels: { "io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": "default", "io.kubernetes.pod.uid": uid, app: name },
+      labels: { "io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": namespace, "io.kubernetes.pod.uid": uid, app: name },
       annotations: { "kubernetes.io/config.source": "api" },
       linux: { cgroupParent: `${node.cri.cgroupParent}/pod${uid}` },
     });

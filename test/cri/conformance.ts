@@ -26,9 +26,12 @@ const NODE_PORT_B = 30081;
 /** ClusterIPs of the fixture's Services: web-a (endpoint a1), web-b (endpoint b1). */
 export const CLUSTER_IP_A = "10.96.0.10";
 export const CLUSTER_IP_B = "10.96.0.11";
+/** web-b's second port: UDP 53 → 8081. */
+const UDP_SERVICE_PORT = 53;
 
 /** Every check, in run order (the test file makes one test per name). */
 export const CHECKS = [
+  "CRI Status: NetworkReady on the installed conflist",
   "PodSandboxStatus reports each pod's eth0 address",
   "pod to pod, same node, HTTP",
   "pod to pod, same node, UDP",
@@ -41,6 +44,7 @@ export const CHECKS = [
   ...PROXY_MODES.flatMap((mode) => [
     `${mode}: ClusterIP to a pod on the same node`,
     `${mode}: ClusterIP to a pod on the other node`,
+    `${mode}: ClusterIP UDP to a pod on the other node`,
     `${mode}: hairpin (pod to its own Service)`,
     `${mode}: NodePort from outside (local and remote endpoint)`,
     `${mode}: rules removed`,
@@ -102,21 +106,28 @@ export function inNode(node: ClusterNode, cmd: string, args: string[], input?: s
   return execFileSync("nsenter", [`--net=${nodeNetns(node)}`, cmd, ...args], { encoding: "utf8", input });
 }
 
-/** The fixture's Services: web-a → a1 (NodePort 30080), web-b → b1 (NodePort 30081), port 80 → 8080. */
+/**
+ * The fixture's Services: web-a → a1 (http 80 → 8080, NodePort 30080),
+ * web-b → b1 (http 80 → 8080, NodePort 30081; dns 53/udp → 8081).
+ */
 export function proxyInput(a1: Pod, b1: Pod): ProxyInput {
-  const service = (name: string, clusterIp: string, nodePort: number, pod: Pod) => ({
+  const port = (name: string, clusterIp: string, pod: Pod, spec: { portName: string; protocol: "tcp" | "udp"; port: number; target: number; nodePort: number }) => ({
     namespace: "default",
     name,
-    portName: "http",
-    protocol: "tcp" as const,
+    portName: spec.portName,
+    protocol: spec.protocol,
     clusterIp,
-    port: 80,
-    nodePort,
-    endpoints: [{ ip: pod.ip, port: HTTP_PORT }],
+    port: spec.port,
+    nodePort: spec.nodePort,
+    endpoints: [{ ip: pod.ip, port: spec.target }],
   });
   return {
     clusterCidr: CLUSTER_CIDR,
-    services: [service("web-a", CLUSTER_IP_A, NODE_PORT_A, a1), service("web-b", CLUSTER_IP_B, NODE_PORT_B, b1)],
+    services: [
+      port("web-a", CLUSTER_IP_A, a1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_A }),
+      port("web-b", CLUSTER_IP_B, b1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_B }),
+      port("web-b", CLUSTER_IP_B, b1, { portName: "dns", protocol: "udp", port: UDP_SERVICE_PORT, target: UDP_PORT, nodePort: 0 }),
+    ],
   };
 }
 
@@ -138,6 +149,21 @@ function unprogram(mode: ProxyMode, nodes: ClusterNode[], input: ProxyInput): st
     if (left) throw new CheckFailed(`node ${node.name} still has ${[...new Set(left)].join(", ")}`);
   }
   return `no ${mode === "iptables" ? "KUBE-* chain" : `table ip ${NFT_TABLE}`} left on either node`;
+}
+
+/** What CRI's verbose Status says it loaded: NetworkReady, and the conflist (name, plugin chain, pod CIDR). */
+async function loadedConflist(node: ClusterNode): Promise<string> {
+  const status = await node.cri.cri.status(true);
+  const ready = status.status.conditions.find((c) => c.type === "NetworkReady");
+  if (!ready?.status) throw new CheckFailed(`node ${node.name}: NetworkReady is false (${ready?.reason}: ${ready?.message})`);
+  const config = JSON.parse(status.info.cniconfig ?? "{}") as { Networks?: { IFName: string; Config: { Name: string; Source: string } }[] };
+  const eth0 = config.Networks?.find((n) => n.IFName === "eth0");
+  if (!eth0) throw new CheckFailed(`node ${node.name}: CRI loaded no network for eth0`);
+  const list = JSON.parse(eth0.Config.Source) as { plugins: { type: string; ipam?: { ranges?: { subnet: string }[][] } }[] };
+  const types = list.plugins.map((p) => p.type).join("+");
+  const subnet = list.plugins[0]?.ipam?.ranges?.[0]?.[0]?.subnet;
+  if (types !== "bridge+portmap" || subnet !== node.podCidr) throw new CheckFailed(`node ${node.name}: CRI loaded ${eth0.Config.Name} = ${types} on ${subnet}`);
+  return `node ${node.name}: ${eth0.Config.Name} = ${types} on ${subnet}`;
 }
 
 /** Leftovers of a destroyed cluster: namespaces, cgroups, directories, processes named after it. */
@@ -182,10 +208,11 @@ export async function runConformance(implementation: Implementation, onResult: (
     const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
     const a1 = await cluster.runPod(a, "a1", { portMappings: [{ protocol: "TCP", containerPort: HTTP_PORT, hostPort: HOST_PORT }] });
     const a2 = await cluster.runPod(a, "a2");
-    const b1 = await cluster.runPod(b, "b1");
+    const b1 = await cluster.runPod(b, "b1", { namespace: "team-b" });
     for (const pod of [a1, a2, b1]) servers.push(await startServer(pod.netns, pod.name));
     for (const node of [a, b]) servers.push(await startServer(nodeNetns(node), `node-${node.name}`));
 
+    await check("CRI Status: NetworkReady on the installed conflist", () => Promise.all([a, b].map(loadedConflist)).then((lines) => lines.join("; ")));
     await check("PodSandboxStatus reports each pod's eth0 address", () =>
       [a1, a2, b1]
         .map((pod) => {
@@ -221,6 +248,7 @@ export async function runConformance(implementation: Implementation, onResult: (
       program(mode, [a, b], input);
       await check(`${mode}: ClusterIP to a pod on the same node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP_A, 80), "a2", "a1", a2.ip));
       await check(`${mode}: ClusterIP to a pod on the other node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP_B, 80), "a2", "b1", a2.ip));
+      await check(`${mode}: ClusterIP UDP to a pod on the other node`, () => expectAnswer(request(a2.netns, "udp", CLUSTER_IP_B, UDP_SERVICE_PORT), "a2", "b1", a2.ip));
       // Masqueraded to the bridge's address, so the reply comes back through the bridge too.
       await check(`${mode}: hairpin (pod to its own Service)`, () => expectAnswer(request(a1.netns, "http", CLUSTER_IP_A, 80), "a1", "a1", a.gateway));
       await check(`${mode}: NodePort from outside (local and remote endpoint)`, () =>
