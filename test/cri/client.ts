@@ -139,8 +139,9 @@ export class CriClient {
     await this.#call("RemovePodSandbox", { podSandboxId: id });
   }
 
-  async listPodSandbox(labelSelector: Record<string, string> = {}): Promise<PodSandbox[]> {
-    const response = await this.#call<{ items: PodSandbox[] }>("ListPodSandbox", { filter: { labelSelector } });
+  /** Every sandbox the runtime knows, ready or not. */
+  async listPodSandbox(): Promise<PodSandbox[]> {
+    const response = await this.#call<{ items: PodSandbox[] }>("ListPodSandbox", {});
     return response.items;
   }
 

@@ -103,7 +103,7 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-/** A running node. Create with `CriNode.start`. */
+/** A node. Make it with `CriNode.create`, then `startContainerd`; `powerOff` ends it. */
 export class CriNode {
   readonly name: string;
   readonly paths: ReturnType<typeof nodePaths>;
