@@ -27,7 +27,10 @@ import {
 } from "./lib/paths.mjs";
 import { injectSeaBlob, makeCodeCache, makeSeaBlob } from "./lib/sea.mjs";
 import { isStale } from "./lib/stale.mjs";
+import { parseArch } from "./lib/arch.mjs";
 
+const arch = parseArch(process.argv.slice(2));
+if (arch !== "amd64") throw new Error(`build: --arch ${arch} is not supported yet`);
 if (process.argv.includes("--if-stale") && !isStale()) {
   console.log("build: dist/bin is up to date");
   process.exit(0);
