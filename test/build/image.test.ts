@@ -18,6 +18,8 @@ import { buildDriver } from "../libcni/driver.ts";
 const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
 const ARCHIVE = join(ROOT, "dist", `cni-ts-image-linux-amd64-v${VERSION}.tar`);
 const IMAGE = `docker.io/library/cni-ts:v${VERSION}`;
+/** containerd's default capability set, as `ctr run` flags dropping each. */
+const DROP_DEFAULT_CAPS = "--cap-drop CAP_CHOWN --cap-drop CAP_DAC_OVERRIDE --cap-drop CAP_FSETID --cap-drop CAP_FOWNER --cap-drop CAP_MKNOD --cap-drop CAP_NET_RAW --cap-drop CAP_SETGID --cap-drop CAP_SETUID --cap-drop CAP_SETFCAP --cap-drop CAP_SETPCAP --cap-drop CAP_NET_BIND_SERVICE --cap-drop CAP_SYS_CHROOT --cap-drop CAP_KILL --cap-drop CAP_AUDIT_WRITE";
 
 /** The image's blobs, read back from the archive. */
 function readLayout(dir: string) {
@@ -116,7 +118,10 @@ describe("npm run image", () => {
       trap 'kill $!; wait' EXIT
       for i in $(seq 100); do [ -S "$1/containerd.sock" ] && break; sleep 0.1; done
       ctr -a "$1/containerd.sock" -n cnits images import "$2" >/dev/null
+      # As deploy/cni-ts.yaml runs it: read-only root, every capability dropped but NET_ADMIN
+      # (ctr 1.6 knows no "ALL": its default set, one by one).
       ctr -a "$1/containerd.sock" -n cnits run --rm --fifo-dir "$1/fifo" \\
+        --read-only ${DROP_DEFAULT_CAPS} --cap-add CAP_NET_ADMIN \\
         --mount type=bind,src="$1/host/opt/cni/bin",dst=/host/opt/cni/bin,options=rbind:rw \\
         --mount type=bind,src="$1/host/etc/cni/net.d",dst=/host/etc/cni/net.d,options=rbind:rw \\
         --env CNI_TS_CNI_BIN_DIR=/host/opt/cni/bin --env CNI_TS_CNI_CONF_DIR=/host/etc/cni/net.d \\
