@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
+import { CniError } from "../errors.ts";
 import { CNI_TS_VERSION, SUPPORTED_VERSIONS } from "../version.ts";
 import { registerInstallCommand } from "../install/command.ts";
 import { PLUGIN_NAMES } from "./pick-plugin.ts";
@@ -68,7 +69,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`cni-ts: ${err instanceof Error ? err.message : String(err)}\n`);
+    const details = err instanceof CniError && err.details ? ` (${err.details})` : "";
+    process.stderr.write(`cni-ts: ${err instanceof Error ? err.message : String(err)}${details}\n`);
     return 1;
   }
 }

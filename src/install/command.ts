@@ -11,7 +11,11 @@ import { CNI_TS_VERSION } from "../version.ts";
 import { installExecutables } from "../cli/install.ts";
 import { installAddonBeside } from "../native/sea-cache.ts";
 import { PLUGIN_NAMES } from "../cli/pick-plugin.ts";
+import { TryAgainLaterError } from "../errors.ts";
+import { getNode, inClusterEndpoint, type ApiEndpoint } from "./kube-api.ts";
+import { ownPodCidrs } from "./kube-nodes.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
+import { watchNodes } from "./watch.ts";
 import { INSTALL_ENV, resolveInstallSettings, type InstallFlags, type InstallSettings } from "./settings.ts";
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -54,6 +58,9 @@ export function registerInstallCommand(program: Command, ownExecutable: () => st
     .option("--ip-masq", `masquerade pod traffic leaving the pod subnet [default]${env(INSTALL_ENV.ipMasq)}`)
     .option("--no-ip-masq", "no masquerading")
     .option("--mtu <bytes>", `pod interface MTU [default: the kernel's]${env(INSTALL_ENV.mtu)}`)
+    .option("--watch", `stay in the foreground: keep the conflist and the routes to other nodes' pod CIDRs current (needs --node-name)${env(INSTALL_ENV.watch)}`)
+    .option("--resync-interval <seconds>", `seconds between two reads of the Nodes under --watch [default: 10]${env(INSTALL_ENV.resyncInterval)}`)
+    .option("--uninstall-on-exit", `on SIGTERM/SIGINT remove the routes, conflist, plugins and addon installed (with --watch)${env(INSTALL_ENV.uninstallOnExit)}`)
     .option("--from <executable>", "the cni-ts executable to install (default: this one)")
     .action(async (flags: InstallFlags) => {
       const settings = resolveInstallSettings(flags, process.env);
@@ -75,14 +82,38 @@ async function runInstall(settings: InstallSettings, ownExecutable: () => string
   if (source === undefined) {
     throw new Error("not running as the built executable: run dist/bin/cni-ts install, or pass --from");
   }
-  const prepared = settings.podCidrs.length > 0 ? prepareNodeConflist(settings, settings.podCidrs) : undefined;
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const needsApi = settings.nodeName !== undefined && (settings.podCidrs.length === 0 || settings.watch);
+  const endpoint = needsApi ? inClusterEndpoint(process.env) : undefined;
+  const podCidrs =
+    settings.podCidrs.length > 0 || endpoint === undefined ? settings.podCidrs : await waitForPodCidrs(settings, endpoint, log);
+  const prepared = podCidrs.length > 0 ? prepareNodeConflist(settings, podCidrs) : undefined;
   // Plugins first: a runtime that sees the conflist must find every plugin it names.
   const installed = installExecutables({ source, dir: settings.cniBinDir, names: PLUGIN_NAMES });
-  for (const file of installed) process.stdout.write(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})\n`);
-  if (prepared === undefined) return;
-  const written = writeNodeConflist(prepared);
-  process.stdout.write(
-    `${written.outcome === "written" ? "wrote" : "kept (unchanged)"} ${written.path} for ${written.podCidrs.join(", ")}` +
-      `${written.portmap ? " with portmap" : ""}\n`,
-  );
+  for (const file of installed) log(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})`);
+  if (prepared !== undefined) {
+    const written = writeNodeConflist(prepared);
+    log(
+      `${written.outcome === "written" ? "wrote" : "kept (unchanged)"} ${written.path} for ${written.podCidrs.join(", ")}` +
+        `${written.portmap ? " with portmap" : ""}`,
+    );
+  }
+  if (settings.watch) await watchNodes(settings, endpoint!, { executables: installed }, log);
+}
+
+/**
+ * This Node's pod CIDRs from the API, waiting while none is assigned yet.
+ *
+ * @throws {IoFailureError} when the API cannot be read (the container restarts and tries again)
+ */
+async function waitForPodCidrs(settings: InstallSettings, endpoint: ApiEndpoint, log: (line: string) => void): Promise<string[]> {
+  for (;;) {
+    try {
+      return ownPodCidrs(await getNode(endpoint, settings.nodeName!));
+    } catch (err) {
+      if (!(err instanceof TryAgainLaterError)) throw err;
+      log(`${err.message}; asking again in ${settings.resyncSeconds} s`);
+      await new Promise((resolve) => setTimeout(resolve, settings.resyncSeconds * 1000));
+    }
+  }
 }

@@ -18,6 +18,7 @@ describe("resolveInstallSettings", () => {
       mtu: undefined,
       nodeName: undefined,
       watch: false,
+      resyncSeconds: 10,
       uninstallOnExit: false,
     });
   });
@@ -38,6 +39,7 @@ describe("resolveInstallSettings", () => {
         CNI_TS_MTU: "1450",
         NODE_NAME: "kind-worker",
         CNI_TS_WATCH: "true",
+        CNI_TS_RESYNC_INTERVAL: "3",
         CNI_TS_UNINSTALL_ON_EXIT: "yes",
       },
     );
@@ -54,6 +56,7 @@ describe("resolveInstallSettings", () => {
       mtu: 1450,
       nodeName: "kind-worker",
       watch: true,
+      resyncSeconds: 3,
       uninstallOnExit: true,
     });
   });
@@ -78,6 +81,8 @@ describe("resolveInstallSettings", () => {
     [{ nodeName: "../nodes/x" }, {}, /node name/],
     [{ nodeName: "Kind-Worker" }, {}, /node name/],
     [{ uninstallOnExit: true }, {}, /needs --watch/],
+    [{ watch: true }, {}, /node's name/],
+    [{ watch: true, nodeName: "n1", resyncInterval: "0" }, {}, /resync interval/],
     [{ cniConfDir: "/etc/cni\0/x" }, {}, /NUL/],
   ])("refuses %j %j", (flags, env, message) => {
     expect(() => resolveInstallSettings(flags, env)).toThrow(InvalidConfigError);

@@ -35,6 +35,7 @@ export interface InstallFlags {
   mtu?: string | undefined;
   nodeName?: string | undefined;
   watch?: boolean | undefined;
+  resyncInterval?: string | undefined;
   uninstallOnExit?: boolean | undefined;
   from?: string | undefined;
 }
@@ -55,6 +56,8 @@ export interface InstallSettings {
   /** This node's name, to read its pod CIDRs (and the other nodes') from the API. */
   nodeName: string | undefined;
   watch: boolean;
+  /** Seconds between two re-lists of the Nodes under --watch. */
+  resyncSeconds: number;
   uninstallOnExit: boolean;
   from: string | undefined;
 }
@@ -76,6 +79,7 @@ export const INSTALL_ENV = {
   mtu: "CNI_TS_MTU",
   nodeName: "NODE_NAME",
   watch: "CNI_TS_WATCH",
+  resyncInterval: "CNI_TS_RESYNC_INTERVAL",
   uninstallOnExit: "CNI_TS_UNINSTALL_ON_EXIT",
 } as const;
 
@@ -137,6 +141,13 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
   if (uninstallOnExit && !watch) {
     throw new InvalidConfigError("--uninstall-on-exit needs --watch (without it the installer exits right away)");
   }
+  if (watch && nodeName === undefined) {
+    throw new InvalidConfigError("--watch needs the node's name (--node-name or NODE_NAME) to tell its own Node from the others");
+  }
+  const resyncText = text(flags.resyncInterval, env, INSTALL_ENV.resyncInterval) ?? "10";
+  if (!/^[1-9][0-9]{0,4}$/.test(resyncText)) {
+    throw new InvalidConfigError(`resync interval ${JSON.stringify(resyncText)} is not a whole number of seconds (1-99999)`);
+  }
   return {
     cniBinDir: directory(flags.cniBinDir ?? flags.dir ?? text(undefined, env, INSTALL_ENV.cniBinDir) ?? DEFAULT_CNI_BIN_DIR, "CNI bin directory"),
     cniConfDir: directory(text(flags.cniConfDir, env, INSTALL_ENV.cniConfDir) ?? DEFAULT_CNI_CONF_DIR, "CNI config directory"),
@@ -150,6 +161,7 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
     mtu: mtuText === undefined ? undefined : Number(mtuText),
     nodeName,
     watch,
+    resyncSeconds: Number(resyncText),
     uninstallOnExit,
     from: flags.from,
   };

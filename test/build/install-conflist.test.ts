@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN, REFERENCE_BIN } from "../helpers/run-plugin.ts";
-import { buildDriver, runDriver } from "../libcni/driver.ts";
+import { buildDriver } from "../libcni/driver.ts";
+import { expectPodLifecycle, hostLocalNetworkDir } from "../helpers/pod-on-node.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
 
@@ -103,7 +104,7 @@ describe("the installed plugins and conflist give a pod an address", () => {
     pod.remove();
     node.remove();
     rmSync(work, { recursive: true, force: true });
-    rmSync(join("/var/lib/cni/networks", network), { recursive: true, force: true });
+    rmSync(hostLocalNetworkDir(network), { recursive: true, force: true });
   });
 
   it("ADD, CHECK and DEL through libcni with the files exactly as installed (dual stack, portmap chained)", () => {
@@ -118,24 +119,8 @@ describe("the installed plugins and conflist give a pod an address", () => {
       "--bridge", bridge, "--network-name", network,
     ]);
     expect(run.status, run.stderr).toBe(0);
-    const list = JSON.parse(readFileSync(join(conf, "10-cni-ts.conflist"), "utf8"));
-    const call = (verb: "add" | "check" | "del") =>
-      runDriver({ verb, conf: list, netns: pod.path, containerId: "cnits-c1", ifName: "eth0", cniPath: [bin], cacheDir: join(work, "cache"), hostNetns: node.name });
-
-    const added = call("add");
-    expect(added.ok, JSON.stringify(added)).toBe(true);
-    const addresses = pod.ipJson<any[]>("addr", "show", "eth0")[0].addr_info.map((a: any) => `${a.local}/${a.prefixlen}`);
-    expect(addresses).toContain("10.99.1.2/24");
-    expect(addresses.some((a: string) => a.startsWith("fd00:99:1::") && a.endsWith("/64"))).toBe(true);
-    const routes = pod.ipJson<any[]>("route", "show", "default");
-    expect(routes[0].gateway).toBe("10.99.1.1");
-    // the pod reaches its gateway on the node's bridge
-    pod.exec("ping", "-c", "1", "-W", "2", "10.99.1.1");
+    const conflist = join(conf, "10-cni-ts.conflist");
+    expectPodLifecycle({ bin, conflist, node, pod, cacheDir: join(work, "cache") }, ["10.99.1.2/24", "fd00:99:1::2/64"], "10.99.1.1");
     expect(node.ipJson<any[]>("link", "show", bridge)[0].ifname).toBe(bridge);
-
-    expect(call("check").ok).toBe(true);
-    const deleted = call("del");
-    expect(deleted.ok, JSON.stringify(deleted)).toBe(true);
-    expect(pod.ipJson<any[]>("link", "show").map((l) => l.ifname)).toEqual(["lo"]);
   });
 });
