@@ -6,19 +6,21 @@
 //   node scripts/build.mjs             always build
 //   node scripts/build.mjs --if-stale  only when a source is newer than dist/bin
 //   CNI_TS_CODE_CACHE=0 node scripts/build.mjs   leave V8's code cache out of the blob
+//   node scripts/build.mjs --arch arm64  the same for linux/arm64, into dist/linux-arm64/bin:
+//     the arm64 Node from the npm registry, the addon cross-compiled, blob and
+//     code cache made by the arm64 Node under qemu-user (see scripts/lib/arch.mjs)
 // Two bundles: the SEA main script (~25 KiB: entry, name dispatch, skeleton)
 // answers VERSION and the about text; everything else is the "full" bundle, an
 // asset compiled on demand with V8 code cache made by the same runtime. The
 // main script's code cache is on too. A startup snapshot is not used.
 import { createHash } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { bundle } from "./lib/bundle.mjs";
 import {
-  BIN_DIR,
   MAIN_NAME,
-  NATIVE_ADDON,
   NATIVE_ASSET_KEY,
+  ROOT,
   PLUGIN_NAMES,
   SEA_DIR,
   FULL_ASSET_KEY,
@@ -27,20 +29,27 @@ import {
 } from "./lib/paths.mjs";
 import { injectSeaBlob, makeCodeCache, makeSeaBlob } from "./lib/sea.mjs";
 import { isStale } from "./lib/stale.mjs";
+import { archTarget, parseArch, prepareRuntime } from "./lib/arch.mjs";
 
-if (process.argv.includes("--if-stale") && !isStale()) {
-  console.log("build: dist/bin is up to date");
+const arch = parseArch(process.argv.slice(2));
+const target = archTarget(arch);
+const BIN_DIR = target.binDir;
+const outDir = relative(ROOT, BIN_DIR);
+if (process.argv.includes("--if-stale") && !isStale(BIN_DIR)) {
+  console.log(`build: ${outDir} is up to date`);
   process.exit(0);
 }
 
 const started = Date.now();
 const version = packageVersion();
-const addon = readFileSync(NATIVE_ADDON);
+const runtime = prepareRuntime(target);
+const addon = readFileSync(runtime.addon);
 const addonSha = createHash("sha256").update(addon).digest("hex").slice(0, 16);
 
 // A private work dir, so concurrent builds (parallel test runs) never mix files;
 // it becomes dist/sea (bundle, SEA config, blob: kept for inspection) at the end.
-const work = `${SEA_DIR}.${process.pid}`;
+const seaDir = arch === "amd64" ? SEA_DIR : `${SEA_DIR}-${arch}`;
+const work = `${seaDir}.${process.pid}`;
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 mkdirSync(BIN_DIR, { recursive: true });
@@ -59,9 +68,10 @@ const bundlePath = join(work, "main.cjs");
 const fullPath = join(work, FULL_ASSET_KEY);
 const fullCachePath = join(work, FULL_CACHE_ASSET_KEY);
 for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
-makeCodeCache({ script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
+makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
 
 const blob = makeSeaBlob({
+  runtime,
   dir: work,
   main: bundlePath,
   useCodeCache: process.env.CNI_TS_CODE_CACHE !== "0",
@@ -69,7 +79,7 @@ const blob = makeSeaBlob({
 });
 // Build beside the target and rename, so a running dist/bin/cni-ts is never overwritten in place.
 const temp = join(BIN_DIR, `.${MAIN_NAME}.build-${process.pid}`);
-injectSeaBlob({ blob, output: temp });
+injectSeaBlob({ runtime, blob, output: temp });
 // Stamped with the time the sources were read, so --if-stale sees an edit made during the build.
 utimesSync(temp, started / 1000, started / 1000);
 renameSync(temp, join(BIN_DIR, MAIN_NAME));
@@ -82,13 +92,13 @@ for (const name of PLUGIN_NAMES) {
 const size = statSync(join(BIN_DIR, MAIN_NAME)).size;
 const bundleSize = statSync(bundlePath).size;
 const fullSize = statSync(fullPath).size;
-rmSync(SEA_DIR, { recursive: true, force: true });
+rmSync(seaDir, { recursive: true, force: true });
 try {
-  renameSync(work, SEA_DIR);
+  renameSync(work, seaDir);
 } catch {
   rmSync(work, { recursive: true, force: true }); // another build got there first
 }
 console.log(
-  `build: dist/bin/${MAIN_NAME} v${version} (${(size / 1048576).toFixed(1)} MiB, main ${(bundleSize / 1024).toFixed(0)} KiB + full ${(fullSize / 1024).toFixed(0)} KiB, addon ${addonSha}) ` +
+  `build: ${outDir}/${MAIN_NAME} v${version} (linux/${arch}) (${(size / 1048576).toFixed(1)} MiB, main ${(bundleSize / 1024).toFixed(0)} KiB + full ${(fullSize / 1024).toFixed(0)} KiB, addon ${addonSha}) ` +
     `+ ${PLUGIN_NAMES.join(", ")} as hard links, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );

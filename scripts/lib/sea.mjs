@@ -5,16 +5,24 @@ import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NATIVE_ADDON, NATIVE_ASSET_KEY, PINNED_NODE, SEA_SENTINEL_FUSE } from "./paths.mjs";
+import { NATIVE_ASSET_KEY, SEA_SENTINEL_FUSE } from "./paths.mjs";
+
+/**
+ * The Node runtime an executable embeds, and how to run it on the build
+ * machine (directly, or under qemu-user for another architecture): blob,
+ * code cache and executable must all come from the same runtime.
+ *
+ * @typedef {{ node: string, run: (args: string[], options?: import("node:child_process").ExecFileSyncOptions) => void, strip: string, addon: string }} Runtime
+ */
 
 /**
  * Write the SEA config and generate the blob with the pinned runtime (a blob
  * only runs on the Node version that made it).
  *
- * @param {{ dir: string, main: string, useCodeCache: boolean, assets?: Record<string, string> }} options
+ * @param {{ runtime: Runtime, dir: string, main: string, useCodeCache: boolean, assets?: Record<string, string> }} options
  * @returns {string} the blob's path
  */
-export function makeSeaBlob({ dir, main, useCodeCache, assets = {} }) {
+export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
   const blob = join(dir, "sea-prep.blob");
   // Paths relative to `dir` (the generator runs there): the main path is what
   // stack traces show, so it carries no build-machine directory.
@@ -28,11 +36,11 @@ export function makeSeaBlob({ dir, main, useCodeCache, assets = {} }) {
     // thread stacks (measured: private dirty memory per bridge ADD 12.0 ->
     // 11.8 MiB, ADD/DEL/VERSION times unchanged).
     execArgv: ["--v8-pool-size=0"],
-    assets: { [NATIVE_ASSET_KEY]: NATIVE_ADDON, ...assets },
+    assets: { [NATIVE_ASSET_KEY]: runtime.addon, ...assets },
   };
   const configPath = join(dir, "sea-config.json");
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  execFileSync(PINNED_NODE, ["--experimental-sea-config", configPath], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  runtime.run(["--experimental-sea-config", configPath], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
   return blob;
 }
 
@@ -40,22 +48,22 @@ export function makeSeaBlob({ dir, main, useCodeCache, assets = {} }) {
  * V8 code cache for `script` as the executable will compile it (vm.Script
  * named `filename`), made by the pinned runtime so V8 accepts it.
  *
- * @param {{ script: string, filename: string, output: string }} options
+ * @param {{ runtime: Runtime, script: string, filename: string, output: string }} options
  */
-export function makeCodeCache({ script, filename, output }) {
+export function makeCodeCache({ runtime, script, filename, output }) {
   const helper = join(dirname(fileURLToPath(import.meta.url)), "code-cache.cjs");
-  execFileSync(PINNED_NODE, [helper, script, filename, output], { stdio: "inherit" });
+  runtime.run([helper, script, filename, output], { stdio: "inherit" });
 }
 
 /**
  * Copy the runtime to `output`, strip it and inject the blob.
  *
- * @param {{ blob: string, output: string }} options
+ * @param {{ runtime: Runtime, blob: string, output: string }} options
  */
-export function injectSeaBlob({ blob, output }) {
-  copyFileSync(PINNED_NODE, output);
+export function injectSeaBlob({ runtime, blob, output }) {
+  copyFileSync(runtime.node, output);
   chmodSync(output, 0o755);
-  execFileSync("strip", [output], { stdio: "inherit" });
+  execFileSync(runtime.strip, [output], { stdio: "inherit" });
   // postject (LIEF) warns once per stripped note section; keep its real errors only.
   const cli = createRequire(import.meta.url).resolve("postject/dist/cli.js");
   const result = spawnSync(process.execPath, [cli, output, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_SENTINEL_FUSE], {

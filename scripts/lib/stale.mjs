@@ -34,13 +34,17 @@ export function newestSourceMtime() {
   return newest;
 }
 
-/** True when an executable is missing, the names are not one file, or a source is newer. */
-export function isStale() {
-  const main = join(BIN_DIR, MAIN_NAME);
+/**
+ * True when an executable is missing, the names are not one file, or a source is newer.
+ *
+ * @param {string} [binDir] the build's output directory (dist/bin, the build machine's architecture)
+ */
+export function isStale(binDir = BIN_DIR) {
+  const main = join(binDir, MAIN_NAME);
   if (!existsSync(main)) return true;
   const built = statSync(main);
   for (const name of PLUGIN_NAMES) {
-    const path = join(BIN_DIR, name);
+    const path = join(binDir, name);
     if (!existsSync(path) || statSync(path).ino !== built.ino) return true;
   }
   return newestSourceMtime() > built.mtimeMs;

@@ -7,8 +7,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
+import { CniError } from "../errors.ts";
 import { CNI_TS_VERSION, SUPPORTED_VERSIONS } from "../version.ts";
-import { DEFAULT_CNI_BIN_DIR, installExecutables } from "./install.ts";
+import { registerInstallCommand } from "../install/command.ts";
 import { PLUGIN_NAMES } from "./pick-plugin.ts";
 import { registerValidateCommand } from "./validate.ts";
 
@@ -44,20 +45,7 @@ function buildProgram(): Command {
       process.stdout.write(versionText());
     });
 
-  program
-    .command("install")
-    .description("install the plugins into a CNI bin directory (one file, hard-linked per plugin)")
-    .option("-d, --dir <dir>", "CNI bin directory", DEFAULT_CNI_BIN_DIR)
-    .option("--from <executable>", "the cni-ts executable to install (default: this one)")
-    .action((options: { dir: string; from?: string }) => {
-      const source = options.from ?? (runningAsSingleExecutable() ? process.execPath : undefined);
-      if (source === undefined) {
-        throw new Error("not running as the built executable: run dist/bin/cni-ts install, or pass --from");
-      }
-      const installed = installExecutables({ source, dir: options.dir, names: PLUGIN_NAMES });
-      for (const file of installed) process.stdout.write(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})\n`);
-    });
-
+  registerInstallCommand(program, () => (runningAsSingleExecutable() ? process.execPath : undefined));
   registerValidateCommand(program);
 
   return program;
@@ -81,7 +69,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`cni-ts: ${err instanceof Error ? err.message : String(err)}\n`);
+    const details = err instanceof CniError && err.details ? ` (${err.details})` : "";
+    process.stderr.write(`cni-ts: ${err instanceof Error ? err.message : String(err)}${details}\n`);
     return 1;
   }
 }

@@ -3,7 +3,9 @@
  * with one hard link per plugin name, so three plugins cost one runtime on
  * disk.
  *
- * The copy is run once (`version`) before it replaces anything.
+ * The copy is run once (`version`) before it replaces anything, then once
+ * more to put its native addon beside it (`install-addon`), so the plugins
+ * never need a writable, executable cache directory on the node.
  * Replacement is atomic per name: the new executable is written to a temp
  * file inside the target directory (same filesystem), fsync'd, then each
  * name is hard-linked to a temp name and renamed over the old one. A runtime
@@ -71,6 +73,7 @@ export function installExecutables(options: InstallOptions): InstalledFile[] {
     chmodSync(staged, 0o755);
     syncPath(staged);
     assertRuns(staged, dir);
+    installAddonWith(staged, dir);
     const inode = statSync(staged).ino;
     const installed: InstalledFile[] = [];
     for (const name of options.names) {
@@ -100,11 +103,29 @@ export function installExecutables(options: InstallOptions): InstalledFile[] {
  * the old plugins are still in place.
  */
 function assertRuns(staged: string, dir: string): void {
-  const run = spawnSync(staged, ["version"], { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
-  if (run.status !== 0 || !run.stdout.startsWith("cni-ts ")) {
-    const why = run.error ? run.error.message : `exit status ${run.status}: ${run.stderr.trim()}`;
-    throw new Error(`the copied executable does not run from ${dir} (${why}); is the directory on a noexec mount?`);
+  let stdout: string;
+  try {
+    stdout = runStaged(staged, ["version"]);
+  } catch (err) {
+    throw new Error(`the copied executable does not run from ${dir} (${(err as Error).message}); is the directory on a noexec mount?`);
   }
+  if (!stdout.startsWith("cni-ts ")) throw new Error(`the copied executable in ${dir} is not cni-ts (it printed ${JSON.stringify(stdout.slice(0, 80))})`);
+}
+
+/** Put the staged copy's own embedded addon beside it (not ours: `--from` may name another build). */
+function installAddonWith(staged: string, dir: string): void {
+  try {
+    runStaged(staged, ["install-addon", dir]);
+  } catch (err) {
+    throw new Error(`the copied executable could not install its native addon into ${dir} (${(err as Error).message})`);
+  }
+}
+
+/** Run the staged copy's CLI with a fixed PATH; its stdout, or an Error saying how it failed. */
+function runStaged(staged: string, args: string[]): string {
+  const run = spawnSync(staged, args, { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  if (run.status !== 0) throw new Error(run.error ? run.error.message : `exit status ${run.status}: ${run.stderr.trim()}`);
+  return run.stdout;
 }
 
 function syncPath(path: string): void {

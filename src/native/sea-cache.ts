@@ -2,7 +2,14 @@
  * Loading the native addon inside a single-executable build.
  *
  * A SEA cannot `require` a `.node` file from its blob, so the addon travels
- * as an SEA asset and is written to a cache directory before `process.dlopen`.
+ * as an SEA asset and must exist as a file before `process.dlopen`. First
+ * choice: the copy `cni-ts install` (and the release tarball and image) put
+ * beside the executables, in the directory the plugins run from, which is
+ * executable by definition and stays usable on nodes whose /var/lib is
+ * read-only or noexec. It is used only when it is a regular file owned by
+ * root (or us), not writable by others, in a directory chain nobody else
+ * can modify, and byte for byte the embedded asset. Otherwise the addon is
+ * written to a cache directory.
  * Native code runs as root here, so the directory must be one nobody else can
  * write: owned by us, mode 0700, not a symlink, every ancestor owned by root
  * (or us) and not writable by others unless sticky. The cached file is
@@ -20,6 +27,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
@@ -42,33 +50,98 @@ const RTLD_NOW = 2;
 /** Where the addon is cached unless `CNI_TS_CACHE_DIR` says otherwise. */
 export const DEFAULT_CACHE_DIR = "/var/lib/cni-ts/cache";
 
+/** Every addon file's name starts with this; the rest is the asset's hash. */
+const ADDON_FILE_PREFIX = "cni_ts_native-";
+
+function addonFileName(): string {
+  return `${ADDON_FILE_PREFIX}${__CNI_TS_NATIVE_SHA256__}.node`;
+}
+
+function embeddedAddon(): Uint8Array {
+  const sea = createRequire(__filename)("node:sea") as typeof import("node:sea");
+  return new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__) as ArrayBuffer);
+}
+
 /**
- * Write (if needed) and load the embedded addon.
+ * Load the embedded addon: the installed copy beside the executable when it
+ * can be trusted, else the cache (written if needed).
  *
  * @throws {UnsafePathError} when the cache directory is not private to this user
  */
 export function loadEmbeddedAddon(): unknown {
-  const require = createRequire(__filename);
-  const sea = require("node:sea") as typeof import("node:sea");
-  const asset = new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__) as ArrayBuffer);
+  const asset = embeddedAddon();
+  const beside = join(dirname(process.execPath), addonFileName());
+  if (trustedCopyMatches(beside, asset)) {
+    try {
+      return dlopen(beside);
+    } catch {
+      // unusable after all: the cache below is the fallback
+    }
+  }
   const dir = process.env.CNI_TS_CACHE_DIR || DEFAULT_CACHE_DIR;
-  const file = join(dir, `cni_ts_native-${__CNI_TS_NATIVE_SHA256__}.node`);
+  const file = join(dir, addonFileName());
   if (!cachedCopyMatches(file, asset)) {
     ensurePrivateDirectory(dir);
     assertPrivateDirectory(dir); // before writing: never write into (or through) an unsafe directory
-    writeAtomically(file, asset);
+    writeAtomically(file, asset, 0o700);
   }
   assertPrivateDirectory(dir);
-  const module = { exports: {} as unknown };
   try {
-    process.dlopen(module, file, RTLD_NOW);
+    return dlopen(file);
   } catch (err) {
     throw new UnsafePathError(
       `cannot load the native addon from ${file}`,
       `${(err as Error).message}; a cache directory on a noexec mount cannot hold native code: set CNI_TS_CACHE_DIR to a root-owned directory on an exec mount`,
     );
   }
+}
+
+function dlopen(file: string): unknown {
+  const module = { exports: {} as unknown };
+  process.dlopen(module, file, RTLD_NOW);
   return module.exports;
+}
+
+/**
+ * Put the embedded addon beside the executables in `dir` (root-owned, 0644)
+ * and remove the addons of other builds there: after an upgrade only this
+ * build's executables remain, and a process that already loaded an old
+ * addon keeps its mapping.
+ *
+ * @returns the addon's path
+ * @example installAddonBeside("/opt/cni/bin") // "/opt/cni/bin/cni_ts_native-f83a625285e3b7f8.node"
+ */
+export function installAddonBeside(dir: string): string {
+  const asset = embeddedAddon();
+  const file = join(dir, addonFileName());
+  if (!cachedCopyMatches(file, asset)) writeAtomically(file, asset, 0o644);
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(ADDON_FILE_PREFIX) && name.endsWith(".node") && name !== addonFileName()) unlinkSync(join(dir, name));
+  }
+  return file;
+}
+
+/** The installed copy: ours, not writable by others, in an unmodifiable directory chain, and the embedded bytes. */
+function trustedCopyMatches(file: string, asset: Uint8Array): boolean {
+  try {
+    const stat = lstatSync(file);
+    if (!stat.isFile() || (stat.uid !== 0 && stat.uid !== process.geteuid!()) || (stat.mode & 0o022) !== 0) return false;
+    if (modifiableAncestor(file) !== undefined) return false;
+    return readFileSync(file).equals(asset);
+  } catch {
+    return false;
+  }
+}
+
+/** The first directory above `path` another user could modify (not root's or ours, or writable by others and not sticky). */
+function modifiableAncestor(path: string): string | undefined {
+  const uid = process.geteuid!();
+  for (let parent = dirname(path); ; parent = dirname(parent)) {
+    const p = lstatSync(parent);
+    const writableByOthers = (p.mode & 0o022) !== 0 && (p.mode & 0o1000) === 0;
+    if ((p.uid !== 0 && p.uid !== uid) || writableByOthers) return parent;
+    if (parent === dirname(parent)) return undefined;
+  }
 }
 
 function cachedCopyMatches(file: string, asset: Uint8Array): boolean {
@@ -101,19 +174,15 @@ export function assertPrivateDirectory(dir: string): void {
   if ((stat.mode & 0o077) !== 0) {
     throw new UnsafePathError(`native addon cache ${dir} has mode ${(stat.mode & 0o777).toString(8)}, want 700`);
   }
-  for (let parent = dirname(dir); ; parent = dirname(parent)) {
-    const p = lstatSync(parent);
-    const writableByOthers = (p.mode & 0o022) !== 0 && (p.mode & 0o1000) === 0;
-    if ((p.uid !== 0 && p.uid !== uid) || writableByOthers) {
-      throw new UnsafePathError(`native addon cache ${dir} lies under ${parent}, which another user can modify`);
-    }
-    if (parent === dirname(parent)) break;
+  const parent = modifiableAncestor(dir);
+  if (parent !== undefined) {
+    throw new UnsafePathError(`native addon cache ${dir} lies under ${parent}, which another user can modify`);
   }
 }
 
-function writeAtomically(file: string, bytes: Uint8Array): void {
+function writeAtomically(file: string, bytes: Uint8Array, mode: number): void {
   const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o700);
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     writeSync(fd, bytes);
     fsyncSync(fd);

@@ -53,6 +53,8 @@ export interface RouteSpec {
   mtu?: number;
   /** Advertised MSS (RTAX_ADVMSS). */
   advmss?: number;
+  /** RTPROT_* to add with (boot by default): marks who installed the route. */
+  protocol?: number;
 }
 
 /** A route as the kernel reports it. */
@@ -112,7 +114,7 @@ export function encodeRoute(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, spe
     family,
     prefixLength,
     table < 256 ? table : RT_TABLE_UNSPEC,
-    adding ? RTPROT_BOOT : 0,
+    adding ? (spec.protocol ?? RTPROT_BOOT) : 0,
     scope,
     adding ? RTN_UNICAST : RTN_UNSPEC,
   );

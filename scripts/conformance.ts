@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npm run conformance [-- --reference] [-- --verbose]`: a two-node cluster
+// driven over CRI (containerd with its CRI plugin, one per simulated node),
+// the [sig-network]-style checks a CNI must pass, one table, full teardown.
+// --reference runs the same cluster on the reference plugins in /usr/lib/cni.
+// Needs root, containerd, runc, gcc (static libc), iptables, nft; builds
+// dist/ first when it is stale.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { formatReport, runConformance } from "../test/cri/conformance.ts";
+
+const root = join(import.meta.dirname, "..");
+const reference = process.argv.includes("--reference");
+const verbose = process.argv.includes("--verbose");
+
+if (!reference) {
+  const build = spawnSync(process.execPath, [join(root, "scripts/build.mjs"), "--if-stale"], { stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const report = await runConformance(reference ? "reference" : "cni-ts", (result) => {
+  if (verbose) process.stderr.write(`${result.ok ? "pass" : "FAIL"} ${result.check}: ${result.detail}\n`);
+});
+process.stdout.write(`${formatReport(report)}\n`);
+process.exit(report.results.every((r) => r.ok) && report.leftovers.length === 0 ? 0 : 1);

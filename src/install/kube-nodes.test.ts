@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TryAgainLaterError } from "../errors.ts";
+import { nodeInternalIps, nodePodCidrs, ownPodCidrs, peerRoutes } from "./kube-nodes.ts";
+
+const NODES = JSON.parse(readFileSync(join(import.meta.dirname, "../../test/fixtures/kind-nodelist.json"), "utf8"));
+
+describe("Node JSON", () => {
+  it("reads a node's pod CIDRs and InternalIPs", () => {
+    expect(nodePodCidrs(NODES.items[1])).toEqual(["10.244.1.0/24", "fd00:10:244:1::/64"]);
+    expect(nodeInternalIps(NODES.items[1])).toEqual(["172.18.0.3", "fc00:f853:ccd:e793::3"]);
+  });
+
+  it("falls back to spec.podCIDR, and skips malformed entries", () => {
+    expect(nodePodCidrs({ spec: { podCIDR: "10.244.3.7/24" } })).toEqual(["10.244.3.0/24"]);
+    expect(nodePodCidrs({ spec: { podCIDRs: ["nonsense", 7, "10.1.0.0/16"] } })).toEqual(["10.1.0.0/16"]);
+    expect(nodePodCidrs(null)).toEqual([]);
+  });
+
+  it("says to try again while the node has no pod CIDR", () => {
+    expect(() => ownPodCidrs({ metadata: { name: "n" }, spec: {} })).toThrow(TryAgainLaterError);
+    expect(ownPodCidrs(NODES.items[0])).toEqual(["10.244.0.0/24", "fd00:10:244::/64"]);
+  });
+
+  it("routes every other node's pod CIDRs via its InternalIP of the same family", () => {
+    expect(peerRoutes(NODES, "kind-control-plane")).toEqual([
+      { dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" },
+      { dst: "10.244.2.0/24", via: "172.18.0.4", node: "kind-worker2" },
+      { dst: "fd00:10:244:1::/64", via: "fc00:f853:ccd:e793::3", node: "kind-worker" },
+      { dst: "fd00:10:244:2::/64", via: "fc00:f853:ccd:e793::4", node: "kind-worker2" },
+    ]);
+  });
+
+  it("skips a node without an address of the CIDR's family, and keeps the first claimant of a CIDR", () => {
+    const list = {
+      items: [
+        { metadata: { name: "b" }, spec: { podCIDRs: ["10.0.1.0/24"] }, status: { addresses: [{ type: "InternalIP", address: "192.0.2.2" }] } },
+        { metadata: { name: "a" }, spec: { podCIDRs: ["10.0.1.0/24", "fd00::/64"] }, status: { addresses: [{ type: "InternalIP", address: "192.0.2.1" }] } },
+        { metadata: { name: "c" }, spec: { podCIDRs: ["10.0.3.0/24"] }, status: { addresses: [{ type: "ExternalIP", address: "198.51.100.1" }] } },
+      ],
+    };
+    expect(peerRoutes(list, "self")).toEqual([{ dst: "10.0.1.0/24", via: "192.0.2.1", node: "a" }]);
+    expect(peerRoutes({ items: "no" }, "self")).toEqual([]);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * What the installer needs from Kubernetes Node objects, read from their
+ * JSON (as the API server returns them): a node's pod CIDRs and, for the
+ * other nodes, the routes that reach their pods through their InternalIP.
+ * Pure, and defensive: the API's answer is input like any other.
+ *
+ * @module
+ */
+import { TryAgainLaterError } from "../errors.ts";
+import { formatCidr, networkAddress, parseCidr } from "../ip/cidr.ts";
+import { formatIp, ipFamily, parseIp } from "../ip/ip-bytes.ts";
+
+/** The parts of a Node this module reads. */
+interface NodeJson {
+  metadata?: { name?: unknown };
+  spec?: { podCIDR?: unknown; podCIDRs?: unknown };
+  status?: { addresses?: unknown };
+}
+
+/** A route to another node's pods. */
+export interface PeerRoute {
+  /** The peer's pod CIDR. */
+  dst: string;
+  /** The peer's InternalIP of the same family. */
+  via: string;
+  /** The peer's name, for logs. */
+  node: string;
+}
+
+function asNode(value: unknown): NodeJson {
+  return typeof value === "object" && value !== null ? (value as NodeJson) : {};
+}
+
+/** The node's name, or undefined when the object has none. */
+export function nodeName(node: unknown): string | undefined {
+  const name = asNode(node).metadata?.name;
+  return typeof name === "string" ? name : undefined;
+}
+
+/**
+ * The node's pod CIDRs (`spec.podCIDRs`, else `spec.podCIDR`), normalised;
+ * malformed entries are skipped.
+ *
+ * @example nodePodCidrs({ spec: { podCIDR: "10.244.1.0/24", podCIDRs: ["10.244.1.0/24"] } }) // ["10.244.1.0/24"]
+ */
+export function nodePodCidrs(node: unknown): string[] {
+  const spec = asNode(node).spec ?? {};
+  const list = Array.isArray(spec.podCIDRs) ? spec.podCIDRs : typeof spec.podCIDR === "string" ? [spec.podCIDR] : [];
+  const cidrs: string[] = [];
+  for (const entry of list) {
+    const net = typeof entry === "string" ? parseCidr(entry) : undefined;
+    if (net) cidrs.push(formatCidr({ address: networkAddress(net), prefix: net.prefix }));
+  }
+  return cidrs;
+}
+
+/** The node's InternalIP addresses (one per family at most matters). */
+export function nodeInternalIps(node: unknown): string[] {
+  const addresses = asNode(node).status?.addresses;
+  if (!Array.isArray(addresses)) return [];
+  const ips: string[] = [];
+  for (const entry of addresses) {
+    const { type, address } = (typeof entry === "object" && entry !== null ? entry : {}) as { type?: unknown; address?: unknown };
+    const ip = type === "InternalIP" && typeof address === "string" ? parseIp(address) : undefined;
+    if (ip) ips.push(formatIp(ip));
+  }
+  return ips;
+}
+
+/**
+ * This node's pod CIDRs from its Node object.
+ *
+ * @throws {TryAgainLaterError} when none is assigned yet (the controller manager assigns them after the node registers)
+ */
+export function ownPodCidrs(node: unknown): string[] {
+  const cidrs = nodePodCidrs(node);
+  if (cidrs.length === 0) throw new TryAgainLaterError(`node ${nodeName(node) ?? "?"} has no pod CIDR assigned yet`);
+  return cidrs;
+}
+
+/**
+ * Routes to every other node's pod CIDRs via its InternalIP of the same
+ * family, sorted by destination. A node without a matching address (or
+ * without a pod CIDR) gets no route; a CIDR claimed twice keeps its first
+ * claimant by name, so the result is stable.
+ *
+ * @example peerRoutes(nodeList, "kind-control-plane") // [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }]
+ */
+export function peerRoutes(nodeList: unknown, self: string): PeerRoute[] {
+  const items = (nodeList as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return [];
+  const byDst = new Map<string, PeerRoute>();
+  const nodes = items
+    .map((item) => ({ item, name: nodeName(item) }))
+    .filter((n): n is { item: unknown; name: string } => n.name !== undefined && n.name !== self)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { item, name } of nodes) {
+    const ips = nodeInternalIps(item);
+    for (const dst of nodePodCidrs(item)) {
+      const family = ipFamily(parseCidr(dst)!.address);
+      const via = ips.find((ip) => ipFamily(parseIp(ip)!) === family);
+      if (via !== undefined && !byDst.has(dst)) byDst.set(dst, { dst, via, node: name });
+    }
+  }
+  return [...byDst.values()].sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+}

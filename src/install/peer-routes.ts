@@ -1,0 +1,76 @@
+/**
+ * Keep this node's routes to the other nodes' pod CIDRs (via their
+ * InternalIP) equal to a desired set, the way kindnet does for multi-node
+ * kind clusters. Our routes carry their own routing protocol number, so a
+ * restarted installer finds exactly the routes it owns (and removes stale
+ * ones) without touching anybody else's.
+ *
+ * @module
+ */
+import { hasErrno } from "../errors.ts";
+import { addRoute, deleteRoute, listRoutes } from "../netlink/route.ts";
+import type { RtnlSocket } from "../netlink/socket.ts";
+import type { PeerRoute } from "./kube-nodes.ts";
+
+/** `rtm_protocol` of the routes cni-ts installs (unassigned in the kernel's and iproute2's lists). */
+export const RTPROT_CNI_TS = 177;
+
+/** What one reconciliation changed. */
+export interface RouteChanges {
+  added: PeerRoute[];
+  removed: { dst: string; via: string | undefined }[];
+  /** Desired routes whose destination already has a route someone else installed. */
+  conflicts: PeerRoute[];
+}
+
+/** Our routes now in the main table. */
+export function ownedRoutes(sock: RtnlSocket): { dst: string; via: string | undefined }[] {
+  return listRoutes(sock)
+    .filter((r) => r.protocol === RTPROT_CNI_TS)
+    .map((r) => ({ dst: r.dst, via: r.gw }));
+}
+
+/**
+ * Add the missing desired routes, remove our routes that are no longer desired.
+ *
+ * @throws {SyscallError} when the kernel refuses a change other than a conflicting existing route
+ * @example reconcilePeerRoutes(RtnlSocket.open(), [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }])
+ */
+export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRoute[]): RouteChanges {
+  const changes: RouteChanges = { added: [], removed: [], conflicts: [] };
+  const key = (dst: string, via: string | undefined) => `${dst} via ${via}`;
+  const wanted = new Set(desired.map((r) => key(r.dst, r.via)));
+  const owned = ownedRoutes(sock);
+  for (const route of owned) {
+    if (wanted.has(key(route.dst, route.via))) continue;
+    deleteOwned(sock, route);
+    changes.removed.push(route);
+  }
+  const have = new Set(owned.map((r) => key(r.dst, r.via)));
+  for (const route of desired) {
+    if (have.has(key(route.dst, route.via))) continue;
+    try {
+      addRoute(sock, { dst: route.dst, gw: route.via, protocol: RTPROT_CNI_TS });
+      changes.added.push(route);
+    } catch (err) {
+      if (!hasErrno(err, "EEXIST")) throw err;
+      changes.conflicts.push(route);
+    }
+  }
+  return changes;
+}
+
+/** Remove every route we own (uninstall). */
+export function removeOwnedRoutes(sock: RtnlSocket): number {
+  const owned = ownedRoutes(sock);
+  for (const route of owned) deleteOwned(sock, route);
+  return owned.length;
+}
+
+function deleteOwned(sock: RtnlSocket, route: { dst: string; via: string | undefined }): void {
+  try {
+    deleteRoute(sock, { dst: route.dst, ...(route.via !== undefined ? { gw: route.via } : {}) });
+  } catch (err) {
+    if (!hasErrno(err, "ESRCH")) throw err; // already gone
+  }
+}

