@@ -5,6 +5,7 @@
  * @module
  */
 import { DecodingError, IncompatibleVersionError, InvalidConfigError } from "../errors.ts";
+import { UNSAFE_KEYS, findUnsafeKeys, formatKeyPath } from "../config/unsafe-keys.ts";
 import { SUPPORTED_VERSIONS, isSupportedVersion, type SpecVersion } from "../version.ts";
 import { NAME_RE } from "./env.ts";
 import { versionAtLeast } from "./spec-version.ts";
@@ -14,7 +15,8 @@ import type { CniCommand, RawConf } from "./types.ts";
  * Decode stdin into the config object and check its `name`.
  *
  * @throws {DecodingError} (6) `error unmarshall network config: …`
- * @throws {InvalidConfigError} (7) `missing network name` / `invalid characters found in network name`
+ * @throws {InvalidConfigError} (7) `missing network name` / `invalid characters found in network name`,
+ *   or a `__proto__`, `constructor` or `prototype` key at any depth (see `src/config/unsafe-keys.ts`)
  * @example decodeStdinConfig(Buffer.from('{"name":"net","cniVersion":"1.1.0"}')).name // "net"
  */
 export function decodeStdinConfig(bytes: Buffer): RawConf {
@@ -30,6 +32,12 @@ export function decodeStdinConfig(bytes: Buffer): RawConf {
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new DecodingError(
       `error unmarshall network config: json: cannot unmarshal ${jsonKind(parsed)} into a network config object`,
+    );
+  }
+  const unsafe = findUnsafeKeys(parsed);
+  if (unsafe.length > 0) {
+    throw new InvalidConfigError(
+      `config keys named ${UNSAFE_KEYS.join(", ")} are not allowed: ${unsafe.map(formatKeyPath).join(", ")}`,
     );
   }
   const conf = parsed as Record<string, unknown>;
