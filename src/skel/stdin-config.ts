@@ -6,6 +6,7 @@
  */
 import { DecodingError, IncompatibleVersionError, InvalidConfigError } from "../errors.ts";
 import { UNSAFE_KEYS, findUnsafeKeys, formatKeyPath } from "../config/unsafe-keys.ts";
+import { debugLogConfProblems } from "../debug-log/conf-rules.ts";
 import { SUPPORTED_VERSIONS, isSupportedVersion, type SpecVersion } from "../version.ts";
 import { NAME_RE } from "./env.ts";
 import { versionAtLeast } from "./spec-version.ts";
@@ -16,7 +17,8 @@ import type { CniCommand, RawConf } from "./types.ts";
  *
  * @throws {DecodingError} (6) `error unmarshall network config: …`
  * @throws {InvalidConfigError} (7) `missing network name` / `invalid characters found in network name`,
- *   or a `__proto__`, `constructor` or `prototype` key at any depth (see `src/config/unsafe-keys.ts`)
+ *   a `__proto__`, `constructor` or `prototype` key at any depth (see `src/config/unsafe-keys.ts`),
+ *   or a debug-log key breaking its rule (see `src/debug-log/conf-rules.ts`)
  * @example decodeStdinConfig(Buffer.from('{"name":"net","cniVersion":"1.1.0"}')).name // "net"
  */
 export function decodeStdinConfig(bytes: Buffer): RawConf {
@@ -47,6 +49,8 @@ export function decodeStdinConfig(bytes: Buffer): RawConf {
   }
   if (!name) throw new InvalidConfigError("missing network name");
   if (!NAME_RE.test(name)) throw new InvalidConfigError("invalid characters found in network name", name);
+  const logProblems = debugLogConfProblems(conf);
+  if (logProblems.length > 0) throw new InvalidConfigError(`invalid config: ${logProblems.join("; ")}`);
   return conf as RawConf;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A minimal JSON Schema (2020-12) checker for the keywords our generated
  * schemas use: type, properties, required, additionalProperties, items,
- * anyOf, enum, minimum, maximum, propertyNames. Enough to run example
+ * anyOf, enum, minimum, maximum, pattern, propertyNames. Enough to run example
  * configs against the checked-in files without a validator dependency;
  * it throws on any other keyword so it can never pass silently.
  */
@@ -9,7 +9,7 @@ type Schema = Record<string, unknown> | boolean;
 
 const KNOWN = new Set([
   "$schema", "title", "description", "type", "properties", "required", "additionalProperties",
-  "items", "anyOf", "enum", "minimum", "maximum", "propertyNames",
+  "items", "anyOf", "enum", "minimum", "maximum", "pattern", "propertyNames",
 ]);
 
 function typeOf(v: unknown): string[] {
@@ -34,6 +34,7 @@ export function jsonSchemaErrors(schema: Schema, value: unknown, path = "$"): st
     if (typeof schema.minimum === "number" && value < schema.minimum) errors.push(path);
     if (typeof schema.maximum === "number" && value > schema.maximum) errors.push(path);
   }
+  if (typeof value === "string" && typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value)) errors.push(path);
   if (Array.isArray(schema.anyOf)) {
     const branches = (schema.anyOf as Schema[]).map((s) => jsonSchemaErrors(s, value, path));
     if (!branches.some((b) => b.length === 0)) errors.push(...branches.flat());
