@@ -18,37 +18,22 @@ import { ours } from "../helpers/run-plugin.ts";
 let dir: string;
 let pod: TestNetns;
 
-/** Fixture paths, made in beforeAll. */
-const fx = {
-  get markers() {
-    return join(dir, "markers");
-  },
-  get cjs() {
-    return join(dir, "evil.cjs");
-  },
-  get mjs() {
-    return join(dir, "evil.mjs");
-  },
-  get fifo() {
-    return join(dir, "fifo");
-  },
-  get openssl() {
-    return join(dir, "openssl.cnf");
-  },
-  get modules() {
-    return join(dir, "modules");
-  },
-  get icu() {
-    return join(dir, "icu");
-  },
-  /** Where a variable may try to write: must stay absent (or empty of files). */
-  get out() {
-    return join(dir, "out");
-  },
-  get envFile() {
-    return join(dir, "env-file");
-  },
-};
+/** Fixture paths under `root`; `out` is where a variable may try to write (must stay absent or empty of files). */
+function fixtures(root: string) {
+  const at = (name: string) => join(root, name);
+  return {
+    markers: at("markers"),
+    cjs: at("evil.cjs"),
+    mjs: at("evil.mjs"),
+    fifo: at("fifo"),
+    openssl: at("openssl.cnf"),
+    modules: at("modules"),
+    icu: at("icu"),
+    out: at("out"),
+    envFile: at("env-file"),
+  };
+}
+let fx: ReturnType<typeof fixtures>;
 
 interface Row {
   /** The variables to set (values may name fixtures). */
@@ -128,6 +113,7 @@ const baselines = new Map<string, Outcome>();
 beforeAll(() => {
   dir = mkdtempSync("/tmp/cnits-nodeenv-");
   chmodSync(dir, 0o755);
+  fx = fixtures(dir);
   pod = createNetns("nodeenv");
   mkdirSync(fx.markers);
   const marker = (name: string) => `require("node:fs").writeFileSync(${JSON.stringify(join(fx.markers, name))}, "ran")`;
