@@ -19,7 +19,7 @@
  */
 import { writeSync } from "node:fs";
 import { isDebugLogFileName, isDebugLogLevel, isDebugLogMaxBytes } from "./conf-rules.ts";
-import { appendLogLine, checkLogDirectory } from "./log-file.ts";
+import { UnsafeLogPathError, appendLogLine, checkLogDirectory } from "./log-file.ts";
 
 /** Environment variable naming the log file, an absolute path (wins over the config key). */
 export const DEBUG_LOG_ENV = "CNI_TS_DEBUG_LOG";
@@ -124,10 +124,12 @@ function configLogPath(dir: string | undefined, name: unknown): string | undefin
 /**
  * Check where a log line would go: an absolute path without NUL in a directory only we can change.
  *
- * @throws {Error} naming the reason
+ * @throws {UnsafeLogPathError} naming the reason
  */
 function checkLogPath(path: string): void {
-  if (!path.startsWith("/") || path.includes("\0")) throw new Error(`${JSON.stringify(path)} is not an absolute path`);
+  if (!path.startsWith("/") || path.includes("\0")) {
+    throw new UnsafeLogPathError(`${JSON.stringify(path)} is not an absolute path without NUL bytes`);
+  }
   checkLogDirectory(path.slice(0, path.lastIndexOf("/")) || "/");
 }
 
