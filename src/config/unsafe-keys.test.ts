@@ -86,6 +86,13 @@ describe("unsafe config keys", () => {
     expect(err.msg).toContain(path);
   });
 
+  it("names at most five of them, and how many more", () => {
+    const many = JSON.stringify({ name: "n", list: Array.from({ length: 1000 }, () => ({})) }).replaceAll("{}", '{"constructor":1}');
+    const err = decodeError(many);
+    expect(err.msg).toContain("list[4].constructor and 995 more");
+    expect(err.msg.length).toBeLessThan(300);
+  });
+
   it("`cni-ts validate` reports the same keys as errors", () => {
     const report = checkDocument('{"cniVersion":"1.0.0","name":"n","plugins":[{"type":"bridge","ipam":{"__proto__":{}}}]}', "list");
     expect(report.findings).toEqual([expect.objectContaining({ path: "$.plugins[0].ipam.__proto__", severity: "error" })]);

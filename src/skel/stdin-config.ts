@@ -1,6 +1,7 @@
 /**
- * The skeleton's checks on stdin: JSON, network name, and the config's spec
- * version with the per-verb gates. Pure.
+ * The skeleton's checks on stdin: JSON, keys no config may carry, network
+ * name, the debug log's keys, and the config's spec version with the
+ * per-verb gates. Pure.
  *
  * @module
  */
@@ -12,8 +13,12 @@ import { NAME_RE } from "./env.ts";
 import { versionAtLeast } from "./spec-version.ts";
 import type { CniCommand, RawConf } from "./types.ts";
 
+/** How many unsafe keys an error names (a hostile document may hold millions). */
+const MAX_NAMED_KEYS = 5;
+
 /**
- * Decode stdin into the config object and check its `name`.
+ * Decode stdin into the config object and check what every plugin reads
+ * alike: no unsafe keys, the `name`, and the debug log's keys.
  *
  * @throws {DecodingError} (6) `error unmarshall network config: …`
  * @throws {InvalidConfigError} (7) `missing network name` / `invalid characters found in network name`,
@@ -38,8 +43,9 @@ export function decodeStdinConfig(bytes: Buffer): RawConf {
   }
   const unsafe = findUnsafeKeys(parsed);
   if (unsafe.length > 0) {
+    const more = unsafe.length > MAX_NAMED_KEYS ? ` and ${unsafe.length - MAX_NAMED_KEYS} more` : "";
     throw new InvalidConfigError(
-      `config keys named ${UNSAFE_KEYS.join(", ")} are not allowed: ${unsafe.map(formatKeyPath).join(", ")}`,
+      `config keys named ${UNSAFE_KEYS.join(", ")} are not allowed: ${unsafe.slice(0, MAX_NAMED_KEYS).map(formatKeyPath).join(", ")}${more}`,
     );
   }
   const conf = parsed as Record<string, unknown>;
