@@ -74,6 +74,15 @@ for (const plugin of ["bridge", "host-local"] as const) {
     path: "$.ipam.ranges[0][1].subnet",
     says: ["ipam.ranges[0][1].subnet", '"0.0.0.0/0"'],
   });
+  const route = (name: string, extra: Record<string, unknown>, key: string, value: string) =>
+    REFUSED.push({ plugin, name, ipam: { routes: [{ dst: "0.0.0.0/0", ...extra }] }, path: `$.ipam.routes[0].${key}`, says: [`ipam.routes[0].${key}`, value] });
+  route("route scope 256 (a byte: would wrap to 0)", { scope: 256 }, "scope", "256");
+  route("route scope -1", { scope: -1 }, "scope", "-1");
+  route("route table 0 (would mean main)", { table: 0 }, "table", "0");
+  route("route table 2^32", { table: 2 ** 32 }, "table", "4294967296");
+  route("route priority -1", { priority: -1 }, "priority", "-1");
+  route("route mtu 65536", { mtu: 65536 }, "mtu", "65536");
+  route("route advmss -5", { advmss: -5 }, "advmss", "-5");
   REFUSED.push({ plugin, name: "empty gateway", ipam: { gateway: "" }, path: "$.ipam.gateway", says: ["ipam.gateway"] });
   REFUSED.push({ plugin, name: "empty rangeStart", ipam: { rangeStart: "" }, path: "$.ipam.rangeStart", says: ["ipam.rangeStart"] });
   REFUSED.push({ plugin, name: "rangeStart outside the subnet", ipam: { rangeStart: "10.9.0.1" }, path: "$.ipam.rangeStart", says: ["10.9.0.1", "ipam.rangeStart"] });

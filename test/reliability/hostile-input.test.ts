@@ -256,6 +256,9 @@ for (const plugin of ["bridge", "host-local"] as const) {
     add({ name: `subnet ${subnet}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { subnet }), code: 7 } as any);
   }
   add({ name: "empty gateway", plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { gateway: "" }), code: 7 } as any);
+  for (const [name, extra] of [["route scope 256", { scope: 256 }], ["route table 0", { table: 0 }], ["route priority -1", { priority: -1 }]] as const) {
+    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { routes: [{ dst: "0.0.0.0/0", ...extra }] }), code: 7 } as any);
+  }
 }
 
 let caseCounter = 0;
