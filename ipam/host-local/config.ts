@@ -208,11 +208,11 @@ export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalCo
     }
   }
 
-  // A relative dataDir would land wherever the runtime's working directory is.
+  // A relative path would be wherever the runtime's working directory is.
   const dataDir = ipam.dataDir || DEFAULT_DATA_DIR;
-  if (!dataDir.startsWith("/") || dataDir.includes("\0")) {
-    throw new InvalidConfigError(`dataDir ${JSON.stringify(dataDir)} is not an absolute path without NUL bytes`);
-  }
+  checkAbsolutePath(dataDir, "ipam.dataDir");
+  const resolvConf = ipam.resolvConf || undefined;
+  if (resolvConf !== undefined) checkAbsolutePath(resolvConf, "ipam.resolvConf");
 
   return {
     name: doc.name,
@@ -221,11 +221,18 @@ export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalCo
     requested,
     routes: (ipam.routes ?? []).map(toRoute),
     dataDir,
-    resolvConf: ipam.resolvConf || undefined,
+    resolvConf,
     reclaimAfterReboot: ipam.reclaimAfterReboot ?? true,
     prevResult: doc.prevResult,
     validAttachments: validAttachments(doc),
   };
+}
+
+/** @throws {InvalidConfigError} unless `path` is absolute and free of NUL bytes */
+function checkAbsolutePath(path: string, key: string): void {
+  if (!path.startsWith("/") || path.includes("\0")) {
+    throw new InvalidConfigError(`${JSON.stringify(path)} is not an absolute path without NUL bytes (${key})`);
+  }
 }
 
 function validAttachments(doc: HostLocalConf): AttachmentKey[] | undefined {
