@@ -27,6 +27,14 @@ async function loadFull(): Promise<typeof import("./cli/full-entry.ts")> {
 }
 
 async function main(): Promise<void> {
+  // The one Node environment variable whose effect is already running when
+  // this script starts and that no build flag overrides: V8 coverage would
+  // write a JSON file as root into the directory it names when we exit.
+  // (The rest are overridden by the SEA's execArgv or never used: SECURITY.md.)
+  if (process.env.NODE_V8_COVERAGE !== undefined) {
+    const { stopCoverage } = await import("node:v8");
+    stopCoverage();
+  }
   const name = pickPlugin(process.execPath, process.argv0);
   // Runtimes pass no arguments; any (`--help`, `--version`) is for a human and goes the full way.
   if (name === undefined || needsHandlers(process.env.CNI_COMMAND) || process.argv.length > 2) {

@@ -32,14 +32,20 @@ const rangeSchema = z.looseObject({
 
 const int = () => z.number().check(z.int());
 
+/** An integer in [min, max]: route attributes are fixed-width kernel fields, and a value outside would wrap silently. */
+const intIn = (min: number, max: number) => int().check(z.minimum(min), z.maximum(max));
+const U32_MAX = 2 ** 32 - 1;
+
 const routeSchema = z.looseObject({
   dst: z.string().check(z.refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" })),
   gw: z.nullish(z.string().check(z.refine((s) => parseIp(s) !== undefined, { message: "invalid IP address" }))),
-  mtu: z.nullish(int()),
-  advmss: z.nullish(int()),
-  priority: z.nullish(int()),
-  table: z.nullish(int()),
-  scope: z.nullish(int()),
+  // 0 = unset (the route takes the device's), as the reference.
+  mtu: z.nullish(intIn(0, 65535)),
+  advmss: z.nullish(intIn(0, 65535)),
+  priority: z.nullish(intIn(0, U32_MAX)),
+  // 0 would quietly mean the main table: omit the key for that.
+  table: z.nullish(intIn(1, U32_MAX)),
+  scope: z.nullish(intIn(0, 255)),
 });
 
 const attachmentSchema = z.looseObject({ containerID: z.string(), ifname: z.string() });
@@ -108,7 +114,9 @@ function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
   const path = issue.path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join("");
-  return new InvalidConfigError(`invalid network config: ${path || "(root)"}: ${issue.message}`);
+  const input = (issue as { input?: unknown }).input;
+  const got = input === undefined ? "" : ` (got ${JSON.stringify(input)?.slice(0, 80)})`;
+  return new InvalidConfigError(`invalid network config: ${path || "(root)"}: ${issue.message}${got}`);
 }
 
 function parseRequested(text: string, key: string): IpBytes {
@@ -149,7 +157,7 @@ function toRoute(r: z.infer<typeof routeSchema>): Route {
  * @example loadHostLocalConfig({ name: "net", cniVersion: "1.0.0", ipam: { subnet: "10.1.2.0/24" } }, "")
  */
 export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalConfig {
-  const parsed = hostLocalConfSchema.safeParse(conf);
+  const parsed = hostLocalConfSchema.safeParse(conf, { reportInput: true });
   if (!parsed.success) throw zodToConfigError(parsed.error);
   const doc = parsed.data;
   const ipam = doc.ipam;
@@ -200,11 +208,11 @@ export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalCo
     }
   }
 
-  // A relative dataDir would land wherever the runtime's working directory is.
+  // A relative path would be wherever the runtime's working directory is.
   const dataDir = ipam.dataDir || DEFAULT_DATA_DIR;
-  if (!dataDir.startsWith("/") || dataDir.includes("\0")) {
-    throw new InvalidConfigError(`dataDir ${JSON.stringify(dataDir)} is not an absolute path without NUL bytes`);
-  }
+  checkAbsolutePath(dataDir, "ipam.dataDir");
+  const resolvConf = ipam.resolvConf || undefined;
+  if (resolvConf !== undefined) checkAbsolutePath(resolvConf, "ipam.resolvConf");
 
   return {
     name: doc.name,
@@ -213,11 +221,18 @@ export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalCo
     requested,
     routes: (ipam.routes ?? []).map(toRoute),
     dataDir,
-    resolvConf: ipam.resolvConf || undefined,
+    resolvConf,
     reclaimAfterReboot: ipam.reclaimAfterReboot ?? true,
     prevResult: doc.prevResult,
     validAttachments: validAttachments(doc),
   };
+}
+
+/** @throws {InvalidConfigError} unless `path` is absolute and free of NUL bytes */
+function checkAbsolutePath(path: string, key: string): void {
+  if (!path.startsWith("/") || path.includes("\0")) {
+    throw new InvalidConfigError(`${JSON.stringify(path)} is not an absolute path without NUL bytes (${key})`);
+  }
 }
 
 function validAttachments(doc: HostLocalConf): AttachmentKey[] | undefined {

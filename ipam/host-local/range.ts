@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidConfigError } from "../../src/errors.ts";
-import { formatCidr, lastAddress, netContains, networkAddress, parseCidr } from "../../src/ip/cidr.ts";
+import { formatCidr, lastAddress, netContains, netsOverlap, networkAddress, parseCidr } from "../../src/ip/cidr.ts";
 import type { IpNet } from "../../src/ip/cidr.ts";
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
@@ -29,6 +29,32 @@ export interface Range {
   rangeEnd: IpBytes;
   /** The gateway: never handed out. */
   gateway: IpBytes;
+}
+
+/**
+ * Address blocks no pod interface can use, with why. The reference accepts
+ * subnets in them and hands out addresses that never work (or, for a /0,
+ * an address "in" every network); host-local refuses them.
+ */
+const UNUSABLE_BLOCKS: { net: IpNet; why: string }[] = [
+  ["::1/128", "holds the IPv6 loopback address ::1"],
+  ["::ffff:0:0/96", "overlaps the IPv4-mapped IPv6 block ::ffff:0:0/96 (write the IPv4 subnet instead)"],
+  ["224.0.0.0/4", "overlaps the IPv4 multicast block 224.0.0.0/4"],
+  ["ff00::/8", "overlaps the IPv6 multicast block ff00::/8"],
+  ["127.0.0.0/8", "overlaps the IPv4 loopback block 127.0.0.0/8"],
+].map(([cidr, why]) => ({ net: parseCidr(cidr!)!, why: why! }));
+
+/**
+ * Why `subnet` cannot be a range's subnet, or undefined when it can.
+ *
+ * @example unusableSubnetReason(parseCidr("0.0.0.0/0")!) // "is a /0: it covers every address"
+ */
+export function unusableSubnetReason(subnet: IpNet): string | undefined {
+  if (subnet.prefix === 0) return "is a /0: it covers every address";
+  for (const block of UNUSABLE_BLOCKS) {
+    if (block.net.address.length === subnet.address.length && netsOverlap(block.net, subnet)) return block.why;
+  }
+  return undefined;
 }
 
 function parseAddress(text: string, key: string): IpBytes {
@@ -63,6 +89,8 @@ export function canonicalizeRange(input: RangeInput, key: string): Range {
     );
   }
   const subnet: IpNet = { address: network, prefix: parsed.prefix };
+  const unusable = unusableSubnetReason(subnet);
+  if (unusable) throw new InvalidConfigError(`subnet ${JSON.stringify(input.subnet)} ${unusable} (${key}.subnet)`);
   const cidr = formatCidr(subnet);
   const gateway = input.gateway !== undefined ? parseAddress(input.gateway, `${key}.gateway`) : nextIp(network);
   if (!netContains(subnet, gateway)) {

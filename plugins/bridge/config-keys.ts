@@ -19,7 +19,7 @@ export function canonicalizeKeys(raw: unknown, known: readonly string[]): unknow
   for (const [key, value] of Object.entries(src)) {
     const canonical = byLower.get(key.toLowerCase());
     if (canonical && canonical !== key) {
-      if (!(canonical in src) && !(canonical in out)) out[canonical] = value;
+      if (!Object.hasOwn(src, canonical) && !Object.hasOwn(out, canonical)) out[canonical] = value;
     } else {
       out[key] = value;
     }

@@ -51,7 +51,7 @@ describe("parseBridgeConf()", () => {
   });
 
   test("null values mean the default", () => {
-    expect(parseBridgeConf({ ...base, isGateway: null, mtu: null, bridge: "" })).toMatchObject({ isGateway: false, mtu: 0, bridgeName: "cni0" });
+    expect(parseBridgeConf({ ...base, isGateway: null, mtu: null, bridge: null })).toMatchObject({ isGateway: false, mtu: 0, bridgeName: "cni0" });
   });
 
   test.each([

@@ -96,6 +96,13 @@ export interface BridgeSettings {
   dns: Dns | undefined;
 }
 
+/** The bridge when the config names none. */
+const DEFAULT_BRIDGE = "cni0";
+/** The smallest MTU the kernel gives an Ethernet device (veth, bridge). */
+const MIN_MTU = 68;
+/** The largest MTU of a veth or bridge. */
+const MAX_MTU = 65535;
+
 /** Keys matched case-insensitively, as Go's encoding/json does. */
 const KNOWN_KEYS = Object.keys(bridgeConfSchema.shape);
 
@@ -131,16 +138,31 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
   if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
     throw new InvalidConfigError(`unknown ipmasq backend "${backend}"`);
   }
+  // 0 (and null) mean "the kernel's default", as in the reference, whose Go
+  // struct cannot tell 0 from absent: configs marshalled by Go tools carry it.
   const mtu = c.mtu ?? 0;
-  if (mtu < 0) throw new InvalidConfigError(`invalid MTU ${mtu}`);
+  if (mtu !== 0 && (mtu < MIN_MTU || mtu > MAX_MTU)) {
+    throw new InvalidConfigError(`invalid MTU ${mtu}: mtu must be between ${MIN_MTU} and ${MAX_MTU} (or 0/absent for the kernel's default)`);
+  }
 
   const ipamType = c.ipam?.type ?? "";
   const macText = c.runtimeConfig?.mac || c.args?.cni?.mac || cniArgsMac || undefined;
   const mac = macText ? normalizeMac(macText) : undefined;
 
-  const bridgeName = c.bridge || "cni0";
-  if (Buffer.byteLength(bridgeName) > 15 || bridgeName === "." || bridgeName === ".." || /[/:\s]/u.test(bridgeName)) {
-    throw new InvalidConfigError(`invalid bridge name "${bridgeName}": 1-15 bytes, not . or .., no /, : or whitespace`);
+  // Only an absent/null key means the default bridge: an empty name is a
+  // mistake the reference refuses too (and silently using cni0 would join
+  // this network to another one's bridge).
+  const bridgeName = c.bridge ?? DEFAULT_BRIDGE;
+  if (
+    bridgeName === "" ||
+    Buffer.byteLength(bridgeName) > 15 ||
+    bridgeName === "." ||
+    bridgeName === ".." ||
+    /[/:\s\0]/u.test(bridgeName)
+  ) {
+    throw new InvalidConfigError(
+      `invalid bridge name ${JSON.stringify(bridgeName)}: bridge must be 1-15 bytes, not . or .., no /, :, NUL or whitespace (omit it for ${DEFAULT_BRIDGE})`,
+    );
   }
 
   const dns = pickDns(c.dns);

@@ -32,10 +32,25 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache,
-    // A plugin lives ~50 ms: V8's worker pool (4 threads here) only costs
-    // thread stacks (measured: private dirty memory per bridge ADD 12.0 ->
-    // 11.8 MiB, ADD/DEL/VERSION times unchanged).
-    execArgv: ["--v8-pool-size=0"],
+    execArgv: [
+      // A plugin lives ~50 ms: V8's worker pool (4 threads here) only costs
+      // thread stacks (measured: private dirty memory per bridge ADD 12.0 ->
+      // 11.8 MiB, ADD/DEL/VERSION times unchanged).
+      "--v8-pool-size=0",
+      // The runtime's environment reaches every plugin, and these flags take
+      // precedence over the variables Node would otherwise obey (SECURITY.md,
+      // "Node's own environment variables"): OPENSSL_CONF can load a provider
+      // (foreign code) at start-up, NODE_ICU_DATA points ICU at other data
+      // files, and NODE_REDIRECT_WARNINGS/NODE_PENDING_DEPRECATION would make
+      // a warning write a file of the caller's choosing as root.
+      "--openssl-config=/dev/null",
+      "--icu-data-dir=/dev/null",
+      "--no-warnings",
+    ],
+    // NODE_OPTIONS is ignored: it could preload code (--require/--import),
+    // open a debugger (--inspect-brk), or stop the executable before it
+    // prints its JSON answer (an unknown flag).
+    execArgvExtension: "none",
     assets: { [NATIVE_ASSET_KEY]: runtime.addon, ...assets },
   };
   const configPath = join(dir, "sea-config.json");

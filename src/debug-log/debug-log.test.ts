@@ -1,11 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   DEFAULT_DEBUG_LOG_MAX_BYTES,
-  appendLogLine,
   debugLogSettings,
   debugStepsEnabled,
   logStep,
@@ -18,10 +16,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The invocation lines (the first line is the log's marker). */
 const lines = (path: string) =>
   readFileSync(path, "utf8")
     .split("\n")
     .filter((l) => l !== "")
+    .slice(1)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const env = (extra: Record<string, string>) => ({
@@ -33,17 +33,28 @@ const env = (extra: Record<string, string>) => ({
 });
 
 describe("debugLogSettings", () => {
-  it("is off without the variable or the key", () => {
+  it("is off without the variables", () => {
     expect(debugLogSettings({}, { name: "n" })).toBeUndefined();
   });
-  it("reads the config keys, the environment winning key by key", () => {
-    expect(debugLogSettings({}, { debugLog: "/a", debugLogLevel: "debug", debugLogMaxBytes: 10 })).toEqual({
-      path: "/a",
+  it("ignores a config's debugLog unless CNI_TS_DEBUG_LOG_DIR allows configs to log", () => {
+    expect(debugLogSettings({}, { debugLog: "pods.log" })).toBeUndefined();
+    expect(debugLogSettings({ CNI_TS_DEBUG_LOG_DIR: "/var/log/cni-ts/" }, { debugLog: "pods.log", debugLogLevel: "debug", debugLogMaxBytes: 10 })).toEqual({
+      path: "/var/log/cni-ts/pods.log",
       level: "debug",
       maxBytes: 10,
     });
+  });
+  it("never turns a config's path into a path of its choosing", () => {
+    for (const debugLog of ["/tmp/x", "../x", "sub/x", ".", "..", "", "x\u0000y", 5, null]) {
+      expect(debugLogSettings({ CNI_TS_DEBUG_LOG_DIR: "/var/log/cni-ts" }, { debugLog }), String(debugLog)).toBeUndefined();
+    }
+  });
+  it("lets the environment win key by key", () => {
     expect(
-      debugLogSettings({ CNI_TS_DEBUG_LOG: "/b", CNI_TS_DEBUG_LOG_MAX_BYTES: "0" }, { debugLog: "/a", debugLogMaxBytes: 10 }),
+      debugLogSettings(
+        { CNI_TS_DEBUG_LOG: "/b", CNI_TS_DEBUG_LOG_DIR: "/d", CNI_TS_DEBUG_LOG_MAX_BYTES: "0" },
+        { debugLog: "a", debugLogMaxBytes: 10 },
+      ),
     ).toEqual({ path: "/b", level: "info", maxBytes: 0 });
     expect(debugLogSettings({ CNI_TS_DEBUG_LOG: "/b" }, undefined)?.maxBytes).toBe(DEFAULT_DEBUG_LOG_MAX_BYTES);
   });
@@ -81,9 +92,9 @@ describe("startInvocationLog", () => {
 
   it("is armed by the config key, and at debug level records steps, config and output", () => {
     const path = join(dir, "log");
-    const log = startInvocationLog("loopback", env({}));
+    const log = startInvocationLog("loopback", env({ CNI_TS_DEBUG_LOG_DIR: dir }));
     expect(debugStepsEnabled()).toBe(false);
-    log.stdin(Buffer.from(JSON.stringify({ name: "lo", debugLog: path, debugLogLevel: "debug" })));
+    log.stdin(Buffer.from(JSON.stringify({ name: "lo", debugLog: "log", debugLogLevel: "debug" })));
     logStep("lo up", { ifindex: 1 });
     logStep("done");
     log.stdout(JSON.stringify({ cniVersion: "1.0.0", ips: [] }));
@@ -122,35 +133,20 @@ describe("startInvocationLog", () => {
   });
 });
 
-describe("appendLogLine", () => {
-  it("refuses a symlink (O_NOFOLLOW) and a FIFO, leaving their targets alone", () => {
-    const target = join(dir, "target");
-    writeFileSync(target, "keep\n");
-    symlinkSync(target, join(dir, "link"));
-    expect(() => appendLogLine(join(dir, "link"), Buffer.from("x\n"), 0)).toThrow(/ELOOP/);
-    expect(readFileSync(target, "utf8")).toBe("keep\n");
-    execFileSync("mkfifo", [join(dir, "fifo")]);
-    expect(() => appendLogLine(join(dir, "fifo"), Buffer.from("x\n"), 0)).toThrow(/ENXIO|not a regular file/);
-  });
-
-  it("rotates to <file>.1 when the next line would pass the limit", () => {
-    const path = join(dir, "log");
-    const line = Buffer.from(`${"x".repeat(99)}\n`);
-    for (let i = 0; i < 10; i++) appendLogLine(path, line, 1000);
-    expect(statSync(path).size).toBe(1000);
-    expect(existsSync(`${path}.1`)).toBe(false);
-    appendLogLine(path, Buffer.from("next\n"), 1000);
-    expect(readFileSync(path, "utf8")).toBe("next\n");
-    expect(statSync(`${path}.1`).size).toBe(1000);
-    appendLogLine(path, line, 0);
-    expect(statSync(path).size).toBe(105);
-  });
-
-  it("keeps an existing file's mode and refuses an unwritable one", () => {
-    const path = join(dir, "log");
-    writeFileSync(path, "");
-    chmodSync(path, 0o400);
-    if (process.getuid?.() === 0) return; // root writes anyway
-    expect(() => appendLogLine(path, Buffer.from("x\n"), 0)).toThrow(/EACCES/);
+describe("where the log may be written", () => {
+  it("refuses a relative path and a directory others can write, and writes nothing", () => {
+    const open = join(dir, "open");
+    mkdirSync(open);
+    chmodSync(open, 0o1777);
+    for (const [path, reason] of [
+      ["relative.log", /not an absolute path/],
+      [join(open, "log"), /writable by group or others/],
+    ] as const) {
+      const reports: string[] = [];
+      startInvocationLog("bridge", env({ CNI_TS_DEBUG_LOG: path }), (m) => reports.push(m)).finish(0);
+      expect(reports).toEqual([expect.stringMatching(reason)]);
+    }
+    expect(existsSync("relative.log")).toBe(false);
+    expect(readdirSync(open)).toEqual([]);
   });
 });

@@ -1,29 +1,35 @@
 /**
- * The opt-in debug log: one JSON line per plugin invocation appended to a
- * file named by `CNI_TS_DEBUG_LOG` or the config's top-level `debugLog`.
- * At level `debug` the line also carries the steps plugins reported through
+ * The opt-in debug log: one JSON line per plugin invocation appended to the
+ * file the node's administrator chose: `CNI_TS_DEBUG_LOG`, or, when
+ * `CNI_TS_DEBUG_LOG_DIR` allows configs to log, the file a network config
+ * names with `debugLog` (a bare file name) in that directory. At level
+ * `debug` the line also carries the steps plugins reported through
  * {@link logStep}, the config and the output.
  *
  * Rules: never on stdout; a log that cannot be written never fails the
  * operation (one note on stderr at most); the file is bounded (rotated to
- * `<file>.1`); it is opened O_APPEND|O_CREAT|O_NOFOLLOW|O_NONBLOCK, mode
- * 0600, must be a regular file, and each line is one `write(2)`, so
- * concurrent invocations never interleave within a line.
+ * `<file>.1`); only files the log created itself, in a directory only we
+ * can change, are written or rotated (`log-file.ts`); each line is one
+ * `write(2)`, so concurrent invocations never interleave within a line.
  *
- * When logging is off this costs one environment lookup and one
- * `Buffer.includes` over stdin: the module imports only `node:fs`.
+ * When logging is off this costs two environment lookups; the module
+ * imports only `node:fs`.
  *
  * @module
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
+import { isDebugLogFileName, isDebugLogLevel, isDebugLogMaxBytes } from "./conf-rules.ts";
+import { UnsafeLogPathError, appendLogLine, checkLogDirectory } from "./log-file.ts";
 
-/** Environment variable naming the log file (wins over the config key). */
+/** Environment variable naming the log file, an absolute path (wins over the config key). */
 export const DEBUG_LOG_ENV = "CNI_TS_DEBUG_LOG";
+/** Environment variable naming the directory in which configs' `debugLog` files are created; unset = configs cannot log. */
+export const DEBUG_LOG_DIR_ENV = "CNI_TS_DEBUG_LOG_DIR";
 /** Environment variable for the level: `info` (default) or `debug`. */
 export const DEBUG_LOG_LEVEL_ENV = "CNI_TS_DEBUG_LOG_LEVEL";
 /** Environment variable for the rotation size in bytes (0 = never rotate). */
 export const DEBUG_LOG_MAX_BYTES_ENV = "CNI_TS_DEBUG_LOG_MAX_BYTES";
-/** Config key naming the log file. */
+/** Config key naming the log file (a file name in {@link DEBUG_LOG_DIR_ENV}). */
 export const DEBUG_LOG_KEY = "debugLog";
 /** Config key for the level. */
 export const DEBUG_LOG_LEVEL_KEY = "debugLogLevel";
@@ -83,30 +89,48 @@ export interface InvocationRecord {
 type Env = Record<string, string | undefined>;
 
 /**
- * Resolve the settings. The environment wins over the config, key by key.
+ * Resolve the settings. The environment wins over the config, key by key;
+ * the config's file name counts only inside the directory the environment
+ * allows, and its keys only when they follow their rules (`conf-rules.ts`;
+ * the skeleton refuses a config that breaks them).
  *
  * @param env the process environment
  * @param conf the parsed stdin config, if any
  * @returns the settings, or undefined when logging is off
  * @example debugLogSettings({ CNI_TS_DEBUG_LOG: "/var/log/cni-ts.log" }, undefined)
  *   // { path: "/var/log/cni-ts.log", level: "info", maxBytes: 5242880 }
+ * @example debugLogSettings({ CNI_TS_DEBUG_LOG_DIR: "/var/log/cni-ts" }, { debugLog: "pods.log" })
+ *   // { path: "/var/log/cni-ts/pods.log", level: "info", maxBytes: 5242880 }
  */
 export function debugLogSettings(env: Env, conf: Record<string, unknown> | undefined): DebugLogSettings | undefined {
-  const path = env[DEBUG_LOG_ENV] || stringKey(conf, DEBUG_LOG_KEY);
+  const path = env[DEBUG_LOG_ENV] || configLogPath(env[DEBUG_LOG_DIR_ENV], conf?.[DEBUG_LOG_KEY]);
   if (!path) return undefined;
-  const levelText = env[DEBUG_LOG_LEVEL_ENV] || stringKey(conf, DEBUG_LOG_LEVEL_KEY);
+  const confLevel = conf?.[DEBUG_LOG_LEVEL_KEY];
+  const levelText = env[DEBUG_LOG_LEVEL_ENV] || (isDebugLogLevel(confLevel) ? confLevel : undefined);
   const level: DebugLogLevel = levelText === "debug" ? "debug" : "info";
   const envMax = env[DEBUG_LOG_MAX_BYTES_ENV];
   const confMax = conf?.[DEBUG_LOG_MAX_BYTES_KEY];
   let maxBytes = DEFAULT_DEBUG_LOG_MAX_BYTES;
-  if (envMax !== undefined && envMax !== "" && /^\d+$/.test(envMax)) maxBytes = Number(envMax);
-  else if (typeof confMax === "number" && Number.isInteger(confMax) && confMax >= 0) maxBytes = confMax;
+  if (envMax !== undefined && /^\d+$/.test(envMax)) maxBytes = Number(envMax);
+  else if (isDebugLogMaxBytes(confMax)) maxBytes = confMax;
   return { path, level, maxBytes };
 }
 
-function stringKey(conf: Record<string, unknown> | undefined, key: string): string | undefined {
-  const v = conf?.[key];
-  return typeof v === "string" && v !== "" ? v : undefined;
+function configLogPath(dir: string | undefined, name: unknown): string | undefined {
+  if (!dir || !isDebugLogFileName(name)) return undefined;
+  return `${dir.endsWith("/") ? dir.slice(0, -1) : dir}/${name}`;
+}
+
+/**
+ * Check where a log line would go: an absolute path without NUL in a directory only we can change.
+ *
+ * @throws {UnsafeLogPathError} naming the reason
+ */
+function checkLogPath(path: string): void {
+  if (!path.startsWith("/") || path.includes("\0")) {
+    throw new UnsafeLogPathError(`${JSON.stringify(path)} is not an absolute path without NUL bytes`);
+  }
+  checkLogDirectory(path.slice(0, path.lastIndexOf("/")) || "/");
 }
 
 /**
@@ -127,48 +151,6 @@ function safeStringify(v: unknown): string {
     return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
   } catch {
     return JSON.stringify({ unserializable: true });
-  }
-}
-
-const OPEN_FLAGS =
-  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
-function openLog(path: string): number {
-  const fd = openSync(path, OPEN_FLAGS, 0o600);
-  try {
-    if (!fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file`);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
-  return fd;
-}
-
-/**
- * Append one line to the log, rotating it to `<path>.1` first when the line
- * would take it past `maxBytes`. The rename happens only while `path` still
- * names the file this process opened, so concurrent rotations lose nothing
- * but an older generation.
- *
- * @param path the log file (a symlink is refused: O_NOFOLLOW)
- * @param line one whole line, written with a single `write(2)`
- * @param maxBytes rotation size; 0 = never rotate
- * @throws the filesystem error when the log cannot be opened or written
- */
-export function appendLogLine(path: string, line: Buffer, maxBytes: number): void {
-  let fd = openLog(path);
-  try {
-    const st = fstatSync(fd);
-    if (maxBytes > 0 && st.size > 0 && st.size + line.length > maxBytes) {
-      const current = lstatSync(path, { throwIfNoEntry: false });
-      if (current && current.ino === st.ino && current.dev === st.dev) renameSync(path, `${path}.1`);
-      closeSync(fd);
-      fd = -1;
-      fd = openLog(path);
-    }
-    writeSync(fd, line);
-  } finally {
-    if (fd >= 0) closeSync(fd);
   }
 }
 
@@ -261,7 +243,7 @@ export function startInvocationLog(
   return {
     stdin(bytes) {
       stdinBytes = bytes;
-      if (settings === undefined && verb !== "" && bytes.includes(DEBUG_LOG_KEY)) {
+      if (settings === undefined && verb !== "" && env[DEBUG_LOG_DIR_ENV] && bytes.includes(DEBUG_LOG_KEY)) {
         stdinConf = parseObject(bytes.toString("utf8"));
         settings = debugLogSettings(env, stdinConf);
         arm();
@@ -277,6 +259,7 @@ export function startInvocationLog(
       try {
         const conf = stdinConf ?? parseObject(stdinBytes?.toString("utf8"));
         const record = buildRecord(plugin, env, s.level, startedAt, started, status, conf, stdoutText);
+        checkLogPath(s.path);
         appendLogLine(s.path, formatRecord(record), s.maxBytes);
       } catch (err) {
         onFailure(`cannot write ${s.path}: ${(err as Error)?.message ?? String(err)}`);

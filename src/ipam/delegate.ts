@@ -13,6 +13,7 @@
 import { hostLocalPlugin } from "../../ipam/host-local/plugin.ts";
 import { DecodingError, IpamError } from "../errors.ts";
 import { callHandler } from "../skel/call-handler.ts";
+import { decodeStdinConfig } from "../skel/stdin-config.ts";
 import type { CmdArgs, PluginDefinition, RawConf } from "../skel/types.ts";
 import type { Result } from "../types/result.ts";
 import { parseResult } from "../types/parse-result.ts";
@@ -41,7 +42,7 @@ const IN_PROCESS: Record<string, PluginDefinition> = { "host-local": hostLocalPl
  */
 export async function delegateIpam(verb: IpamVerb, ipamType: string, args: CmdArgs, conf?: RawConf): Promise<Result | undefined> {
   const path = findPlugin(ipamType, args.path);
-  const inProcess = IN_PROCESS[ipamType];
+  const inProcess = Object.hasOwn(IN_PROCESS, ipamType) ? IN_PROCESS[ipamType] : undefined;
   if (inProcess && isOwnExecutable(path)) {
     return runInProcess(inProcess, verb, args, conf);
   }
@@ -66,7 +67,7 @@ export async function delegateIpam(verb: IpamVerb, ipamType: string, args: CmdAr
 }
 
 async function runInProcess(def: PluginDefinition, verb: IpamVerb, args: CmdArgs, conf: RawConf | undefined): Promise<Result | undefined> {
-  const raw = conf ?? (JSON.parse(args.stdinData.toString("utf8")) as RawConf);
+  const raw = conf ?? decodeStdinConfig(args.stdinData);
   const callArgs: CmdArgs = { ...args, command: verb, env: { ...args.env, CNI_COMMAND: verb } };
   if (verb === "ADD" && !def.add) throw new IpamError(`IPAM plugin ${def.name} does not implement ADD`);
   return callHandler(def, verb, callArgs, raw);

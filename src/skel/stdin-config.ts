@@ -1,20 +1,29 @@
 /**
- * The skeleton's checks on stdin: JSON, network name, and the config's spec
- * version with the per-verb gates. Pure.
+ * The skeleton's checks on stdin: JSON, keys no config may carry, network
+ * name, the debug log's keys, and the config's spec version with the
+ * per-verb gates. Pure.
  *
  * @module
  */
 import { DecodingError, IncompatibleVersionError, InvalidConfigError } from "../errors.ts";
+import { UNSAFE_KEYS, findUnsafeKeys, formatKeyPath } from "../config/unsafe-keys.ts";
+import { debugLogConfProblems } from "../debug-log/conf-rules.ts";
 import { SUPPORTED_VERSIONS, isSupportedVersion, type SpecVersion } from "../version.ts";
 import { NAME_RE } from "./env.ts";
 import { versionAtLeast } from "./spec-version.ts";
 import type { CniCommand, RawConf } from "./types.ts";
 
+/** How many unsafe keys an error names (a hostile document may hold millions). */
+const MAX_NAMED_KEYS = 5;
+
 /**
- * Decode stdin into the config object and check its `name`.
+ * Decode stdin into the config object and check what every plugin reads
+ * alike: no unsafe keys, the `name`, and the debug log's keys.
  *
  * @throws {DecodingError} (6) `error unmarshall network config: …`
- * @throws {InvalidConfigError} (7) `missing network name` / `invalid characters found in network name`
+ * @throws {InvalidConfigError} (7) `missing network name` / `invalid characters found in network name`,
+ *   a `__proto__`, `constructor` or `prototype` key at any depth (see `src/config/unsafe-keys.ts`),
+ *   or a debug-log key breaking its rule (see `src/debug-log/conf-rules.ts`)
  * @example decodeStdinConfig(Buffer.from('{"name":"net","cniVersion":"1.1.0"}')).name // "net"
  */
 export function decodeStdinConfig(bytes: Buffer): RawConf {
@@ -32,6 +41,13 @@ export function decodeStdinConfig(bytes: Buffer): RawConf {
       `error unmarshall network config: json: cannot unmarshal ${jsonKind(parsed)} into a network config object`,
     );
   }
+  const unsafe = findUnsafeKeys(parsed);
+  if (unsafe.length > 0) {
+    const more = unsafe.length > MAX_NAMED_KEYS ? ` and ${unsafe.length - MAX_NAMED_KEYS} more` : "";
+    throw new InvalidConfigError(
+      `config keys named ${UNSAFE_KEYS.join(", ")} are not allowed: ${unsafe.slice(0, MAX_NAMED_KEYS).map(formatKeyPath).join(", ")}${more}`,
+    );
+  }
   const conf = parsed as Record<string, unknown>;
   const name = conf.name;
   if (name !== undefined && name !== null && typeof name !== "string") {
@@ -39,6 +55,8 @@ export function decodeStdinConfig(bytes: Buffer): RawConf {
   }
   if (!name) throw new InvalidConfigError("missing network name");
   if (!NAME_RE.test(name)) throw new InvalidConfigError("invalid characters found in network name", name);
+  const logProblems = debugLogConfProblems(conf);
+  if (logProblems.length > 0) throw new InvalidConfigError(`invalid config: ${logProblems.join("; ")}`);
   return conf as RawConf;
 }
 

@@ -25,6 +25,7 @@ const RULE_KEYS: readonly { re: RegExp; keys: (c: Record<string, unknown>) => st
   { re: /trunk/, keys: () => ["vlanTrunk"] },
   { re: /ipmasq backend/, keys: () => ["ipMasqBackend"] },
   { re: /MTU/, keys: () => ["mtu"] },
+  { re: /bridge name/, keys: () => ["bridge"] },
   { re: /DisableContainerInterface/, keys: () => ["disableContainerInterface"] },
   { re: /hairpin mode and promiscuous/, keys: () => ["promiscMode"] },
   {

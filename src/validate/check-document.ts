@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { UNSAFE_KEYS, findUnsafeKeys } from "../config/unsafe-keys.ts";
 import { NAME_RE } from "../skel/env.ts";
 import type { RawConf } from "../skel/types.ts";
 import { SUPPORTED_VERSIONS, isSupportedVersion } from "../version.ts";
@@ -99,6 +100,12 @@ export function checkDocument(text: string, kind: DocumentKind): DocumentReport 
   }
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     return { findings: [{ path: "$", value: doc, message: "expected a JSON object", severity: "error" }], networkName: undefined };
+  }
+  // The plugins refuse such a document before reading anything else in it.
+  const unsafe = findUnsafeKeys(doc);
+  if (unsafe.length > 0) {
+    const message = `key not allowed (${UNSAFE_KEYS.join(", ")} are refused at any depth)`;
+    return { findings: unsafe.map((p) => ({ path: jsonPath("$", p), message, severity: "error" })), networkName: undefined };
   }
   const obj = doc as Record<string, unknown>;
   const nameFindings = checkName(obj);

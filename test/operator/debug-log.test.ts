@@ -3,7 +3,7 @@
  * back; an unwritable log never fails ADD and never touches stdout;
  * rotation; the config key.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -32,10 +32,12 @@ const env = (extra: Record<string, string>) => ({
   ...extra,
 });
 
+/** The invocation lines (the first line is the log's marker). */
 const lines = (path: string) =>
   readFileSync(path, "utf8")
     .trimEnd()
     .split("\n")
+    .slice(1)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("debug log (dist/bin/loopback)", () => {
@@ -75,13 +77,42 @@ describe("debug log (dist/bin/loopback)", () => {
     expect(lines(log)[0]).toMatchObject({ outcome: "error", code: r.json.code, msg: r.json.msg });
   });
 
-  it("is enabled by the config key, at debug level with config and output", () => {
-    const log = join(dir, "cni.log");
-    const conf = { ...CONF, debugLog: log, debugLogLevel: "debug" };
-    const r = runPlugin(ours("loopback"), env({}), conf);
+  it("is enabled by the config key inside CNI_TS_DEBUG_LOG_DIR, at debug level with config and output", () => {
+    const conf = { ...CONF, debugLog: "cni.log", debugLogLevel: "debug" };
+    const r = runPlugin(ours("loopback"), env({ CNI_TS_DEBUG_LOG_DIR: dir }), conf);
     expect(r.status).toBe(0);
-    const [line] = lines(log);
+    const [line] = lines(join(dir, "cni.log"));
     expect(line).toMatchObject({ verb: "ADD", outcome: "ok", config: conf, output: r.json, steps: [] });
+  });
+
+  it("ignores the config key unless the node set CNI_TS_DEBUG_LOG_DIR", () => {
+    const r = runPlugin(ours("loopback"), env({}), { ...CONF, debugLog: "cni.log" }, { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("the reported attack: a config's path and 1-byte limit get code 7 on every verb and touch nothing", () => {
+    const victim = join(dir, "x");
+    writeFileSync(victim, "precious\n");
+    for (const debugLog of [victim, "logs/relative.log", "../x"]) {
+      const conf = { ...CONF, cniVersion: "1.1.0", debugLog, debugLogMaxBytes: 1 };
+      for (const verb of ["ADD", "DEL", "CHECK", "STATUS", "GC"]) {
+        const r = runPlugin(ours("loopback"), env({ CNI_COMMAND: verb, CNI_TS_DEBUG_LOG_DIR: dir }), conf, { cwd: dir });
+        expect(r.json, `${verb} ${debugLog}`).toMatchObject({ code: 7, msg: expect.stringContaining(`debugLog: ${JSON.stringify(debugLog)}`) });
+      }
+    }
+    expect(readFileSync(victim, "utf8")).toBe("precious\n");
+    expect(readdirSync(dir)).toEqual(["x"]);
+  });
+
+  it("an administrator's log in a directory others can write (like /tmp) is refused, never written", () => {
+    const open = join(dir, "open");
+    mkdirSync(open);
+    chmodSync(open, 0o1777);
+    const r = runPlugin(ours("loopback"), env({ CNI_TS_DEBUG_LOG: join(open, "cni.log") }), CONF);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/debug log: cannot write .*writable by group or others/);
+    expect(readdirSync(open)).toEqual([]);
   });
 
   it("an unwritable log (missing directory, symlink) never fails ADD nor touches stdout", () => {

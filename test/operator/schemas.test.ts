@@ -52,7 +52,7 @@ const GOOD: Record<CniTsPluginType, Record<string, unknown>[]> = {
       vlan: 100,
       vlanTrunk: [{ id: 5 }, { minID: 10, maxID: 20 }],
       hairpinMode: true,
-      debugLog: "/var/log/cni-ts.log",
+      debugLog: "cni-ts.log",
       debugLogLevel: "debug",
       ipam: { type: "host-local", ranges: [[{ subnet: "10.1.0.0/24" }]] },
     },
@@ -78,6 +78,7 @@ const BAD_SHAPE: [CniTsPluginType, Record<string, unknown>][] = [
   ["bridge", { name: "net", mtu: 1.5 }],
   ["bridge", { name: "net", vlanTrunk: [{ id: "5" }] }],
   ["bridge", { name: "net", debugLogLevel: "trace" }],
+  ["bridge", { name: "net", debugLog: "/var/log/cni-ts.log" }],
   ["bridge", { isGateway: true }],
   ["loopback", { name: "lo", capabilities: { portMappings: "yes" } }],
   ["host-local", { name: "net", ipam: { ranges: [[{ subnet: 10 }]] } }],
@@ -88,7 +89,6 @@ const BAD_SHAPE: [CniTsPluginType, Record<string, unknown>][] = [
 const BAD_MEANING: [CniTsPluginType, Record<string, unknown>, string][] = [
   ["host-local", { cniVersion: "1.0.0", name: "net", type: "host-local", ipam: { ranges: [[{ subnet: "10.0.0.0/33" }]] } }, "$.ipam.ranges[0][0].subnet"],
   ["bridge", { cniVersion: "1.0.0", name: "net", type: "bridge", vlan: 5000 }, "$.vlan"],
-  ["bridge", { cniVersion: "1.0.0", name: "net", type: "bridge", debugLog: "relative.log" }, "$.debugLog"],
 ];
 
 describe("JSON Schemas", () => {

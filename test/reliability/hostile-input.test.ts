@@ -201,6 +201,66 @@ add({ name: "bad MAC in CNI_ARGS", plugin: "bridge", env: { CNI_ARGS: "IgnoreUnk
 add({ name: "unknown CNI_ARGS key", plugin: "bridge", env: { CNI_ARGS: "K8S_POD_NAME=x" }, code: 4 });
 add({ name: "CNI_ARGS with bad IgnoreUnknown", plugin: "bridge", env: { CNI_ARGS: "IgnoreUnknown=maybe;MAC=zz" }, code: 4 });
 
+// Keys named __proto__, constructor or prototype, at any depth: refused (7)
+// before anything reads the config. A JS object cannot hold an own
+// `__proto__`, so the JSON text is written with a placeholder key renamed.
+const UNSAFE_PLACEHOLDER = "cnitsUnsafeKeyPlaceholder";
+function withUnsafeKey(conf: Record<string, unknown>, path: string[], key: string): string {
+  const copy = structuredClone(conf) as Record<string, any>;
+  let target: any = copy;
+  for (const k of path) {
+    if (target[k] === null || typeof target[k] !== "object") target[k] = {};
+    target = target[k];
+    while (Array.isArray(target)) target = target[0] ??= {};
+  }
+  target[UNSAFE_PLACEHOLDER] = { mtu: 9000, ipMasq: true, isGateway: true, subnet: "0.0.0.0/0", dataDir: "/tmp/cnits-proto" };
+  return JSON.stringify(copy).replace(`"${UNSAFE_PLACEHOLDER}"`, JSON.stringify(key));
+}
+const UNSAFE_AT: [string, string[]][] = [
+  ["top level", []],
+  ["ipam", ["ipam"]],
+  ["ipam.ranges", ["ipam", "ranges"]],
+  ["ipam.routes", ["ipam", "routes"]],
+  ["runtimeConfig", ["runtimeConfig"]],
+  ["args.cni", ["args", "cni"]],
+  ["prevResult.ips", ["prevResult", "ips"]],
+  ["dns", ["dns"]],
+];
+for (const plugin of PLUGINS) {
+  for (const [where, path] of UNSAFE_AT) {
+    for (const key of plugin === "bridge" ? ["__proto__", "constructor", "prototype"] : ["__proto__"]) {
+      add({ name: `${key} key in ${where}`, plugin, stdin: (s: Slot) => withUnsafeKey(validConf(s, plugin), path, key), code: 7 } as any);
+    }
+  }
+}
+
+// The debug log's config keys: never a path of the config's choosing.
+for (const plugin of PLUGINS) {
+  const logCase = (name: string, patch: Record<string, unknown>) =>
+    add({ name, plugin, env: { CNI_TS_DEBUG_LOG_DIR: "/var/log" }, stdin: (s: Slot) => validConf(s, plugin, patch), code: 7 } as any);
+  logCase("debugLog is an absolute path with a 1-byte limit", { debugLog: "/tmp/cnits-victim", debugLogMaxBytes: 1 });
+  logCase("debugLog is a relative path", { debugLog: "logs/cni.log" });
+  logCase("debugLog climbs out with ..", { debugLog: "../etc/cnits-x" });
+  logCase("debugLogLevel unknown", { debugLogLevel: "trace" });
+  logCase("debugLogMaxBytes negative", { debugLogMaxBytes: -1 });
+}
+
+// Values the reference refuses, and extremes that used to fall back silently.
+bridgeCase("bridge name empty", { bridge: "" });
+bridgeCase("bridge name with NUL", { bridge: "cni\u00000" });
+bridgeCase("mtu below 68", { mtu: 1 });
+bridgeCase("mtu above 65535", { mtu: 65536 });
+bridgeCase("mtu 2^53", { mtu: 2 ** 53 });
+for (const plugin of ["bridge", "host-local"] as const) {
+  for (const subnet of ["0.0.0.0/0", "::/0", "::ffff:10.78.0.0/120", "224.0.0.0/24", "ff02::/64", "::/64"]) {
+    add({ name: `subnet ${subnet}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { subnet }), code: 7 } as any);
+  }
+  add({ name: "empty gateway", plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { gateway: "" }), code: 7 } as any);
+  for (const [name, extra] of [["route scope 256", { scope: 256 }], ["route table 0", { table: 0 }], ["route priority -1", { priority: -1 }]] as const) {
+    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { routes: [{ dst: "0.0.0.0/0", ...extra }] }), code: 7 } as any);
+  }
+}
+
 let caseCounter = 0;
 function resolveCase(slot: Slot, c: Case): Case {
   const stdin = typeof c.stdin === "function" ? (c.stdin as (s: Slot) => unknown)(slot) : c.stdin;
@@ -231,6 +291,20 @@ const HOSTILE_VALUES: unknown[] = [
   "fd00::/64",
   "\n",
   "$(reboot)",
+  // Unusual Unicode: bidi override, combining mark, lone surrogate, emoji, BOM, fullwidth digits.
+  "\u202eevil",
+  "e\u0301",
+  "\ud800",
+  "\u{1F600}".repeat(8),
+  "\ufeff10.78.0.0/24",
+  "\uff11\uff10.78.0.0/24",
+  // Extremes.
+  2 ** 53,
+  -0,
+  1e-300,
+  65536,
+  "0.0.0.0/0",
+  "::ffff:10.78.0.0/120",
 ];
 const KEY_PATHS: string[][] = [
   ["cniVersion"],
@@ -263,6 +337,9 @@ const KEY_PATHS: string[][] = [
   ["ipam", "ranges"],
   ["ipam", "dataDir"],
   ["ipam", "resolvConf"],
+  ["debugLog"],
+  ["debugLogLevel"],
+  ["debugLogMaxBytes"],
 ];
 
 function generated(seed: number, count: number): Case[] {
@@ -280,9 +357,13 @@ function generated(seed: number, count: number): Case[] {
       edits.push([path, value]);
       desc.push(`${path.join(".")}=${JSON.stringify(value)?.slice(0, 20)}`);
     }
+    // One case in four also carries a key named __proto__/constructor/prototype somewhere.
+    const unsafe = rand() < 0.25 ? { key: pick(["__proto__", "constructor", "prototype"]), at: pick(KEY_PATHS).slice(0, -1) } : undefined;
+    if (unsafe) desc.push(`${[...unsafe.at, unsafe.key].join(".")}={...}`);
     out.push({
       name: `generated #${i} (seed ${seed}): ${desc.join(", ")}`,
       plugin,
+      unsafe: unsafe !== undefined,
       stdin: (s: Slot) => {
         const conf = structuredClone(validConf(s, plugin)) as Record<string, any>;
         for (const [path, value] of edits) {
@@ -293,7 +374,7 @@ function generated(seed: number, count: number): Case[] {
           }
           target[path.at(-1)!] = structuredClone(value);
         }
-        return conf;
+        return unsafe ? withUnsafeKey(conf, unsafe.at, unsafe.key) : conf;
       },
       code: -1,
     } as any);
@@ -355,7 +436,7 @@ describe.concurrent("hostile input: table", () => {
 
 describe.concurrent("hostile input: generated configs", () => {
   const SEED = Number(process.env.CNI_TS_FUZZ_SEED ?? 20240611);
-  test.each(generated(SEED, 40).map((c) => [c.name, c] as const))("%s", async (_label, c) => {
+  test.each(generated(SEED, 60).map((c) => [c.name, c] as const))("%s", async (_label, c) => {
     await withSlot(async (slot) => {
       const { node } = slot;
       const resolved = resolveCase(slot, c);
@@ -363,6 +444,7 @@ describe.concurrent("hostile input: generated configs", () => {
       const r = await run(slot, resolved);
       expect(r.signal, c.name).toBeNull();
       if (r.status === 0) {
+        expect((c as { unsafe?: boolean }).unsafe, `${c.name}: accepted an unsafe key`).toBeFalsy();
         // The mutation happened to be harmless: then DEL must undo it completely.
         const del = await node.run(c.plugin, { ...validEnv(slot), ...resolved.env, CNI_COMMAND: "DEL" }, resolved.stdin);
         expect(del.status, `${c.name}: DEL ${del.stdout}`).toBe(0);
@@ -371,6 +453,7 @@ describe.concurrent("hostile input: generated configs", () => {
       }
       const doc = errorDoc(r);
       expect(doc.code, `${c.name}: unhandled error: ${doc.msg}\n${r.stderr}`).not.toBe(999);
+      if ((c as { unsafe?: boolean }).unsafe) expect(doc.code, `${c.name}: ${doc.msg}`).toBe(7);
       expect(comparable(node.snapshot()), `${c.name}: left a trace`).toEqual(before);
     });
   });
