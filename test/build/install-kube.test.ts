@@ -48,6 +48,26 @@ describe("cni-ts install --node-name: pod CIDR from the API", () => {
     expect(readFileSync(join(files.server, "requests.log"), "utf8")).toBe("GET /api/v1/nodes/kind-worker token-ok\n");
   });
 
+  it("waits while its Node has no pod CIDR yet, installing nothing, then installs once one is assigned", async () => {
+    const list = JSON.parse(readFileSync(NODES, "utf8"));
+    const worker = list.items.find((n: any) => n.metadata.name === "kind-worker");
+    const assigned = worker.spec;
+    worker.spec = { providerID: assigned.providerID };
+    writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    const child = spawn(CNI_TS, ["install", "--node-name", "kind-worker", "--resync-interval", "1", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d")], {
+      env: installerEnv(api.port, files.account),
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await eventually(() => output.includes("node kind-worker has no pod CIDR assigned yet; asking again in 1 s"), "the wait message");
+    expect(existsSync(join(work, "bin"))).toBe(false);
+    worker.spec = assigned;
+    writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    expect(await exited).toBe(0);
+    expect(output).toContain("for 10.244.1.0/24, fd00:10:244:1::/64");
+  });
+
   it("fails without installing anything on a wrong token, an untrusted CA or an unknown node", () => {
     writeFileSync(join(files.account, "token"), "wrong");
     const badToken = install(installerEnv(api.port, files.account));
