@@ -134,10 +134,21 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   it("adds the routes, follows a node leaving, keeps everything on SIGTERM, and leaves others' routes alone", async () => {
     // someone else's route to a peer's CIDR is not ours to replace
     node.exec("ip", "route", "add", "10.244.2.0/24", "via", "172.18.0.99");
+    // a peer whose InternalIP is not on-link costs only its own route
+    const withUnreachable = JSON.parse(readFileSync(NODES, "utf8"));
+    withUnreachable.items.push({
+      metadata: { name: "far-away" },
+      spec: { podCIDR: "10.244.7.0/24", podCIDRs: ["10.244.7.0/24"] },
+      status: { addresses: [{ type: "InternalIP", address: "198.51.100.7" }] },
+    });
+    writeFileSync(join(files.server, "nodes.json"), JSON.stringify(withUnreachable));
     const watch = startWatch();
     await eventually(() => ownRoutes().length === 3, "three routes");
     expect(ownRoutes()).toEqual(["10.244.1.0/24 via 172.18.0.3", "fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"]);
     expect(watch.output()).toContain("route 10.244.2.0/24 via 172.18.0.4 (node kind-worker2) not added: another route to 10.244.2.0/24 exists");
+    expect(watch.output()).toMatch(/route 10\.244\.7\.0\/24 via 198\.51\.100\.7 \(node far-away\) not added: network is unreachable/);
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // two more resyncs: reported once, not again
+    expect(watch.output().match(/node far-away\) not added/g)).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(work, "net.d/10-cni-ts.conflist"), "utf8")).plugins[0].ipam.ranges[0]).toEqual([{ subnet: "10.244.0.0/24" }]);
 
     // kind-worker leaves; kind-worker2 gets the other route's CIDR back from its owner
