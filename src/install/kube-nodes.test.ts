@@ -43,4 +43,25 @@ describe("Node JSON", () => {
     expect(peerRoutes(list, "self")).toEqual([{ dst: "10.0.1.0/24", via: "192.0.2.1", node: "a" }]);
     expect(peerRoutes({ items: "no" }, "self")).toEqual([]);
   });
+
+  it("never routes this node's own pod CIDRs, a CIDR overlapping one already routed, or a default route", () => {
+    const peer = (name: string, cidrs: string[], ip: string) => ({
+      metadata: { name },
+      spec: { podCIDRs: cidrs },
+      status: { addresses: [{ type: "InternalIP", address: ip }] },
+    });
+    const list = {
+      items: [
+        peer("self", ["10.244.0.0/24"], "192.0.2.1"),
+        peer("a", ["10.244.0.0/23"], "192.0.2.2"), // covers self's CIDR
+        peer("b", ["10.244.4.0/24"], "192.0.2.3"),
+        peer("c", ["10.244.4.128/25", "10.244.5.0/24"], "192.0.2.4"), // inside b's
+        peer("d", ["0.0.0.0/0"], "192.0.2.5"),
+      ],
+    };
+    expect(peerRoutes(list, "self")).toEqual([
+      { dst: "10.244.4.0/24", via: "192.0.2.3", node: "b" },
+      { dst: "10.244.5.0/24", via: "192.0.2.4", node: "c" },
+    ]);
+  });
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { TryAgainLaterError } from "../errors.ts";
-import { formatCidr, networkAddress, parseCidr } from "../ip/cidr.ts";
+import { formatCidr, netsOverlap, networkAddress, parseCidr } from "../ip/cidr.ts";
 import { formatIp, ipFamily, parseIp } from "../ip/ip-bytes.ts";
 
 /** The parts of a Node this module reads. */
@@ -81,8 +81,10 @@ export function ownPodCidrs(node: unknown): string[] {
 /**
  * Routes to every other node's pod CIDRs via its InternalIP of the same
  * family, sorted by destination. A node without a matching address (or
- * without a pod CIDR) gets no route; a CIDR claimed twice keeps its first
- * claimant by name, so the result is stable.
+ * without a pod CIDR) gets no route. A CIDR that overlaps this node's own
+ * pod CIDRs, or one already routed to another node (nodes in name order),
+ * or a default route (/0), is skipped: a wrong or hostile Node object
+ * cannot divert this node's own pods or all of its traffic.
  *
  * @example peerRoutes(nodeList, "kind-control-plane") // [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }]
  */
@@ -90,6 +92,7 @@ export function peerRoutes(nodeList: unknown, self: string): PeerRoute[] {
   const items = (nodeList as { items?: unknown } | null)?.items;
   if (!Array.isArray(items)) return [];
   const byDst = new Map<string, PeerRoute>();
+  const taken = items.filter((item) => nodeName(item) === self).flatMap((item) => nodePodCidrs(item).map((c) => parseCidr(c)!));
   const nodes = items
     .map((item) => ({ item, name: nodeName(item) }))
     .filter((n): n is { item: unknown; name: string } => n.name !== undefined && n.name !== self)
@@ -97,9 +100,12 @@ export function peerRoutes(nodeList: unknown, self: string): PeerRoute[] {
   for (const { item, name } of nodes) {
     const ips = nodeInternalIps(item);
     for (const dst of nodePodCidrs(item)) {
-      const family = ipFamily(parseCidr(dst)!.address);
+      const net = parseCidr(dst)!;
+      const family = ipFamily(net.address);
       const via = ips.find((ip) => ipFamily(parseIp(ip)!) === family);
-      if (via !== undefined && !byDst.has(dst)) byDst.set(dst, { dst, via, node: name });
+      if (via === undefined || net.prefix === 0 || taken.some((other) => netsOverlap(other, net))) continue;
+      taken.push(net);
+      byDst.set(dst, { dst, via, node: name });
     }
   }
   return [...byDst.values()].sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));

@@ -21,6 +21,8 @@ export interface RouteChanges {
   removed: { dst: string; via: string | undefined }[];
   /** Desired routes whose destination already has a route someone else installed. */
   conflicts: PeerRoute[];
+  /** Desired routes the kernel refused (e.g. a gateway that is not on-link), with its reason. */
+  failed: { route: PeerRoute; reason: string }[];
 }
 
 /** Our routes now in the main table. */
@@ -33,11 +35,11 @@ export function ownedRoutes(sock: RtnlSocket): { dst: string; via: string | unde
 /**
  * Add the missing desired routes, remove our routes that are no longer desired.
  *
- * @throws {SyscallError} when the kernel refuses a change other than a conflicting existing route
+ * @throws {SyscallError} when the routes cannot be listed or one of ours cannot be removed
  * @example reconcilePeerRoutes(RtnlSocket.open(), [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }])
  */
 export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRoute[]): RouteChanges {
-  const changes: RouteChanges = { added: [], removed: [], conflicts: [] };
+  const changes: RouteChanges = { added: [], removed: [], conflicts: [], failed: [] };
   const key = (dst: string, via: string | undefined) => `${dst} via ${via}`;
   const wanted = new Set(desired.map((r) => key(r.dst, r.via)));
   const owned = ownedRoutes(sock);
@@ -53,8 +55,9 @@ export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRout
       addRoute(sock, { dst: route.dst, gw: route.via, protocol: RTPROT_CNI_TS });
       changes.added.push(route);
     } catch (err) {
-      if (!hasErrno(err, "EEXIST")) throw err;
-      changes.conflicts.push(route);
+      // One unreachable peer must not keep the others' routes out.
+      if (hasErrno(err, "EEXIST")) changes.conflicts.push(route);
+      else changes.failed.push({ route, reason: (err as Error).message });
     }
   }
   return changes;

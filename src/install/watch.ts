@@ -28,11 +28,18 @@ export type Log = (line: string) => void;
 
 /**
  * One resync: this node's conflist from its pod CIDRs, routes to the others.
+ * `reported` carries the problems already logged from one resync to the next.
  *
  * @throws {IoFailureError} when the API cannot be read
  * @throws {TryAgainLaterError} when this node has no pod CIDR yet
  */
-export async function resyncOnce(settings: InstallSettings, endpoint: ApiEndpoint, sock: RtnlSocket, log: Log): Promise<void> {
+export async function resyncOnce(
+  settings: InstallSettings,
+  endpoint: ApiEndpoint,
+  sock: RtnlSocket,
+  log: Log,
+  reported: Set<string> = new Set(),
+): Promise<void> {
   const self = settings.nodeName!;
   const list = await listNodes(endpoint);
   const items = (list as { items?: unknown[] }).items;
@@ -44,7 +51,14 @@ export async function resyncOnce(settings: InstallSettings, endpoint: ApiEndpoin
   const changes = reconcilePeerRoutes(sock, peerRoutes(list, self));
   for (const r of changes.added) log(`route ${r.dst} via ${r.via} (node ${r.node}) added`);
   for (const r of changes.removed) log(`route ${r.dst} via ${r.via ?? "-"} removed`);
-  for (const r of changes.conflicts) log(`route ${r.dst} via ${r.via} (node ${r.node}) not added: another route to ${r.dst} exists`);
+  // A route that cannot be added is reported once, not on every resync, until it changes.
+  const problems = [
+    ...changes.conflicts.map((r) => `route ${r.dst} via ${r.via} (node ${r.node}) not added: another route to ${r.dst} exists`),
+    ...changes.failed.map(({ route: r, reason }) => `route ${r.dst} via ${r.via} (node ${r.node}) not added: ${reason}`),
+  ];
+  for (const line of problems) if (!reported.has(line)) log(line);
+  reported.clear();
+  for (const line of problems) reported.add(line);
 }
 
 /**
@@ -60,10 +74,11 @@ export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoin
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve(signal));
   });
   let signal: string | undefined;
+  const reported = new Set<string>();
   try {
     while (signal === undefined) {
       try {
-        await resyncOnce(settings, endpoint, sock, log);
+        await resyncOnce(settings, endpoint, sock, log, reported);
       } catch (err) {
         log(`resync failed (retrying in ${settings.resyncSeconds} s): ${(err as Error).message}`);
       }

