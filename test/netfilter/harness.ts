@@ -13,6 +13,7 @@ const DRIVER = join(ROOT, "test/netfilter/driver.ts");
 /** Outcome of one driver call. */
 export interface DriverResult {
   ok: boolean;
+  value?: any;
   code?: number;
   msg?: string;
 }
@@ -26,10 +27,11 @@ export function inNode(ns: TestNetns, op: string, ...args: unknown[]): DriverRes
   return JSON.parse(out.stdout) as DriverResult;
 }
 
-/** Like {@link inNode} but the call must succeed. */
-export function mustInNode(ns: TestNetns, op: string, ...args: unknown[]): void {
+/** Like {@link inNode} but the call must succeed; returns what it returned. */
+export function mustInNode(ns: TestNetns, op: string, ...args: unknown[]): any {
   const r = inNode(ns, op, ...args);
   if (!r.ok) throw new Error(`${op} failed: ${r.code} ${r.msg}`);
+  return r.value;
 }
 
 /** `-A`/`-N` lines of `iptables-save -t nat` (or ip6tables), counters and comments of the header dropped. */
