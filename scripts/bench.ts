@@ -130,11 +130,14 @@ function record(series: Series, run: Invocation): void {
   series.cpuMs.push(run.cpuMs);
 }
 
-/** F: the pinned Node's `node -e 0`, run exactly like a plugin (same timer, same namespace). */
-async function runFloor(): Promise<Invocation> {
+/**
+ * Run F, the pinned Node's `node -e 0`, exactly like a plugin (same timer,
+ * same namespace), and record it in every series given.
+ */
+async function recordFloor(...series: Series[]): Promise<void> {
   const run = await invoke(PINNED_NODE, { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, "", timed({ args: ["-e", "0"] }));
   if (run.exitCode !== 0) throw new Error(`node -e 0 failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
-  return run;
+  for (const one of series) record(one, run);
 }
 
 /** One latency row: medians of wall time and CPU, F's beside them (rows without F leave it out). */
@@ -166,8 +169,7 @@ async function benchLifecycle(scenario: "plain" | "masq", dataDirs: Record<Impl,
     for (const impl of orderWithFloor(i)) {
       if (impl === "floor") {
         // One F per iteration, each subtracted from ADD, CHECK and DEL alike.
-        const floor = await runFloor();
-        for (const op of [s.add, s.check, s.del]) record(op.floor, floor);
+        await recordFloor(s.add.floor, s.check.floor, s.del.floor);
         continue;
       }
       const pod = createPod();
@@ -217,9 +219,7 @@ async function benchLoopback(): Promise<{ add: TimedSamples; del: TimedSamples }
   for (let i = 0; i < iterations; i++) {
     for (const impl of orderWithFloor(i)) {
       if (impl === "floor") {
-        const floor = await runFloor();
-        record(s.add.floor, floor);
-        record(s.del.floor, floor);
+        await recordFloor(s.add.floor, s.del.floor);
         continue;
       }
       const pod = createPod();
@@ -244,9 +244,7 @@ async function benchFloor(): Promise<{ node: TimedSamples; version: TimedSamples
   for (let i = 0; i < iterations; i++) {
     for (const who of orderWithFloor(i)) {
       if (who === "floor") {
-        const floor = await runFloor();
-        record(s.node.ours, floor);
-        record(s.version.floor, floor);
+        await recordFloor(s.node.ours, s.version.floor);
         continue;
       }
       const run = await invokeOk(join(binDir(who), "loopback"), versionEnv, "{}", timed());
