@@ -20,8 +20,14 @@ export interface DriverResult {
 
 /** Call one exported netfilter function inside `ns`. */
 export function inNode(ns: TestNetns, op: string, ...args: unknown[]): DriverResult {
+  return inNodeWithPath(ns, undefined, op, ...args);
+}
+
+/** {@link inNode} with the driver's PATH replaced (which iptables it finds). */
+export function inNodeWithPath(ns: TestNetns, path: string | undefined, op: string, ...args: unknown[]): DriverResult {
   const out = spawnSync("ip", ["netns", "exec", ns.name, NODE, "--experimental-strip-types", "--no-warnings", DRIVER, JSON.stringify({ op, args })], {
     encoding: "utf8",
+    env: path === undefined ? process.env : { ...process.env, PATH: path },
   });
   if (out.status !== 0) throw new Error(`driver failed: ${out.stderr}`);
   return JSON.parse(out.stdout) as DriverResult;
