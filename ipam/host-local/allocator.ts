@@ -76,6 +76,8 @@ function prefixFor(set: RangeSet, ip: IpBytes): { prefix: number; gateway: IpByt
  * Allocate one address from `set` (the reference's `allocator.Get`).
  *
  * @param requested an address of this set the caller asked for, if any
+ * @param held the attachment's addresses in the store before this ADD (read
+ *   only when needed; one read serves every set, since sets never overlap)
  * @returns the address with its prefix and gateway
  * @throws {IpamError} gateway requested, address taken, duplicate attachment, or set exhausted
  * @example allocateFromSet(store, set, 0, "cid", "eth0", undefined)
@@ -87,6 +89,7 @@ export function allocateFromSet(
   containerId: string,
   ifName: string,
   requested: IpBytes | undefined,
+  held: () => readonly IpBytes[] = () => store.getByAttachment(containerId, ifName),
 ): AllocatedIp {
   if (requested) {
     const { prefix, gateway } = prefixFor(set, requested);
@@ -96,9 +99,9 @@ export function allocateFromSet(
     }
     return { ip: requested, prefix, gateway };
   }
-  for (const held of store.getByAttachment(containerId, ifName)) {
-    if (rangeSetContains(set, held)) {
-      throw new IpamError(`${formatIp(held)} has been allocated to ${containerId}, duplicate allocation is not allowed`);
+  for (const ip of held()) {
+    if (rangeSetContains(set, ip)) {
+      throw new IpamError(`${formatIp(ip)} has been allocated to ${containerId}, duplicate allocation is not allowed`);
     }
   }
   for (const candidate of rangeSetCandidates(set, store.lastReservedIp(rangeId))) {
@@ -123,11 +126,15 @@ export function allocateAddresses(store: IpStore, request: AllocationRequest): A
   const rollback = () => {
     for (const a of done) store.releaseIp(a.ip, containerId, ifName);
   };
+  // Read once for all sets (a dual-stack ADD used to read the store per set):
+  // what this call allocates lies in other sets, so it never changes the answer.
+  let heldBefore: IpBytes[] | undefined;
+  const held = () => (heldBefore ??= store.getByAttachment(containerId, ifName));
   request.rangeSets.forEach((set, rangeId) => {
     const wanted = pending.findIndex((ip) => rangeSetContains(set, ip));
     const requested = wanted >= 0 ? pending.splice(wanted, 1)[0] : undefined;
     try {
-      done.push(allocateFromSet(store, set, rangeId, containerId, ifName, requested));
+      done.push(allocateFromSet(store, set, rangeId, containerId, ifName, requested, held));
     } catch (err) {
       rollback();
       if (err instanceof IpamError) throw new IpamError(`failed to allocate for range ${rangeId}: ${err.msg}`, err.details, { cause: err });

@@ -15,12 +15,12 @@ import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquer
 import { setupMacSpoofCheck, teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
 import { deleteLink, getLinkByIndex, getLinkByName, listLinks, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
-import type { NetnsHandle } from "../../src/netns/netns.ts";
+import { withNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { IpConfig, Result, Route } from "../../src/types/result.ts";
 import { calcGateways } from "./calc-gateways.ts";
 import { checkAddRules, loadSettings } from "./config.ts";
-import { configureIface } from "./configure-iface.ts";
+import { configureIface, podSysctls, writePodSysctls } from "./configure-iface.ts";
 import { ensureBridge } from "./ensure-bridge.ts";
 import { kernel } from "./kernel-error.ts";
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayIface } from "./gateway-addr.ts";
@@ -57,20 +57,30 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   try {
     const bridge = ensureBridge(host, s).link;
     faultPoint("bridge:after-bridge");
-    podNs = openPodNetns(args.netns);
-    pod = RtnlSocket.openInNetns(podNs);
-
-    const veth = setupVeth(host, pod, {
-      ifName: args.ifName,
-      podNetns: podNs,
-      bridgeIndex: bridge.index,
-      mtu: s.mtu,
-      mac: s.mac,
-      onCreated: (hostName) =>
-        undo.push(`delete veth ${hostName}`, () => {
-          const l = getLinkByName(host, hostName);
-          if (l) deleteLink(host, l.index);
-        }),
+    const podNetns = openPodNetns(args.netns);
+    podNs = podNetns;
+    // One visit to the pod for its socket, the veth (made over the host
+    // socket, which stays in the host namespace) and, with IPAM, the
+    // interface sysctls that do not depend on the addresses (all of them for
+    // IPv4 only). Nothing in the window execs or waits.
+    const earlySysctls = s.ipamType ? podSysctls(args.ifName, false, s.enableDad) : [];
+    const { veth, podSocket } = withNetns(podNetns, () => {
+      const podSocket = RtnlSocket.open();
+      pod = podSocket;
+      const veth = setupVeth(host, podSocket, {
+        ifName: args.ifName,
+        podNetns,
+        bridgeIndex: bridge.index,
+        mtu: s.mtu,
+        mac: s.mac,
+        onCreated: (hostName) =>
+          undo.push(`delete veth ${hostName}`, () => {
+            const l = getLinkByName(host, hostName);
+            if (l) deleteLink(host, l.index);
+          }),
+      });
+      writePodSysctls(earlySysctls);
+      return { veth, podSocket };
     });
     configureHostPort(host, {
       index: veth.host.index,
@@ -104,13 +114,14 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       routes = plan.routes;
       ipamDns = ipamResult.dns;
 
-      configureIface(pod, {
-        podNetns: podNs,
+      configureIface(podSocket, {
+        podNetns,
         ifName: args.ifName,
         index: veth.container.index,
         ips,
         routes,
         enableDad: s.enableDad,
+        sysctlsWritten: new Set(earlySysctls.map((e) => e.key)),
       });
       faultPoint("bridge:after-pod-iface");
 
@@ -134,7 +145,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       }
     } else if (!s.disableContainerInterface) {
       try {
-        setLinkUp(pod, veth.container.index);
+        setLinkUp(podSocket, veth.container.index);
       } catch (err) {
         throw kernel(`failed to set "${args.ifName}" up`, err);
       }

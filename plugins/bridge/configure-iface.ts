@@ -28,14 +28,27 @@ export interface IfaceOptions {
   ips: readonly IpConfig[];
   routes: readonly Route[];
   enableDad: boolean;
+  /** Keys already written by {@link writePodSysctls} in an earlier visit to the pod (skipped here). */
+  sysctlsWritten: ReadonlySet<string>;
+}
+
+/** One sysctl to write inside the pod. */
+export interface PodSysctl {
+  key: string;
+  value: string;
+  /** Failing to write it fails the ADD; the others are best effort. */
+  fatal: boolean;
+  /** Written only when it can be read and differs. */
+  onlyIfReadable?: boolean;
 }
 
 /**
- * The sysctls to write inside the pod, in order. Pure.
- * `fatal` ones fail the ADD; the others are best effort.
+ * The sysctls to write inside the pod, in order. Pure. Those of an
+ * IPv4-only interface (`hasV6` false) come first in every list, so they can
+ * be written before the addresses are known.
  */
-export function podSysctls(ifName: string, hasV6: boolean, enableDad: boolean): { key: string; value: string; fatal: boolean; onlyIfReadable?: boolean }[] {
-  const out: { key: string; value: string; fatal: boolean; onlyIfReadable?: boolean }[] = [];
+export function podSysctls(ifName: string, hasV6: boolean, enableDad: boolean): PodSysctl[] {
+  const out: PodSysctl[] = [];
   // Best effort: on a host with IPv6 disabled these files do not exist.
   if (enableDad) {
     out.push({ key: `net/ipv6/conf/${ifName}/enhanced_dad`, value: "1", fatal: false });
@@ -72,28 +85,9 @@ export function configureIface(pod: RtnlSocket, o: IfaceOptions): void {
   const cidrs = o.ips.map((ip) => ({ text: ip.address, cidr: parseCidr(ip.address) }));
   const hasV6 = cidrs.some((c) => c.cidr?.family === 6);
 
-  withNetns(o.podNetns, () => {
-    for (const s of podSysctls(o.ifName, hasV6, o.enableDad)) {
-      if (!s.fatal) {
-        ignoreErrors(() => writeSysctl(s.key, s.value));
-        continue;
-      }
-      if (s.onlyIfReadable) {
-        let current: string | undefined;
-        try {
-          current = readSysctl(s.key);
-        } catch {
-          current = undefined;
-        }
-        if (current === undefined || current === s.value) continue;
-      }
-      try {
-        writeSysctl(s.key, s.value);
-      } catch (err) {
-        throw kernel(`failed to set ${s.key.replaceAll("/", ".")}=${s.value}`, err);
-      }
-    }
-  });
+  const pending = podSysctls(o.ifName, hasV6, o.enableDad).filter((s) => !o.sysctlsWritten.has(s.key));
+  // The pod is entered only when something is left (IPv6 keys; nothing for IPv4 only).
+  if (pending.length > 0) withNetns(o.podNetns, () => writePodSysctls(pending));
 
   for (const { text, cidr } of cidrs) {
     if (!cidr) throw new KernelError(`failed to add IP addr ${text} to "${o.ifName}": invalid address`);
@@ -125,6 +119,35 @@ export function configureIface(pod: RtnlSocket, o: IfaceOptions): void {
       });
     } catch (err) {
       throw kernel(`failed to add route '${route.dst}${gw ? ` via ${gw}` : ""} dev ${o.ifName}${route.priority !== undefined ? ` metric ${route.priority}` : ""}'`, err);
+    }
+  }
+}
+
+/**
+ * Write sysctls of the pod; the calling thread must be in the pod's
+ * namespace (/proc/sys/net follows it).
+ *
+ * @throws {KernelError} when a fatal one cannot be written
+ */
+export function writePodSysctls(sysctls: readonly PodSysctl[]): void {
+  for (const s of sysctls) {
+    if (!s.fatal) {
+      ignoreErrors(() => writeSysctl(s.key, s.value));
+      continue;
+    }
+    if (s.onlyIfReadable) {
+      let current: string | undefined;
+      try {
+        current = readSysctl(s.key);
+      } catch {
+        current = undefined;
+      }
+      if (current === undefined || current === s.value) continue;
+    }
+    try {
+      writeSysctl(s.key, s.value);
+    } catch (err) {
+      throw kernel(`failed to set ${s.key.replaceAll("/", ".")}=${s.value}`, err);
     }
   }
 }

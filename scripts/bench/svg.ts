@@ -1,64 +1,94 @@
 /**
  * A dependency-free SVG bar chart: median latency per operation, ours beside
- * the reference, with whiskers from p25 to p75 (pure).
+ * the reference, with whiskers from p25 to p75 (pure). Where F (the bare
+ * runtime's start) ran beside an operation, our bar is drawn in two
+ * segments, F and the work above it: the part that is ours to win.
  */
 import type { Summary } from "./stats.ts";
 
 /** One group of bars. */
-export interface LatencyRow {
+export interface PlotRow {
   label: string;
   ours: Summary;
   reference: Summary;
+  /** F measured beside this operation, if it was. */
+  floor?: Summary;
 }
 
 const OURS_COLOUR = "#2f6fb0";
+const FLOOR_COLOUR = "#a9c6e4";
 const REFERENCE_COLOUR = "#b0b0b0";
+const FONT_SIZE = 12;
+/** A generous average glyph width for 12 px sans-serif, so no label is clipped. */
+const CHAR_WIDTH = 7;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+const textWidth = (text: string) => text.length * CHAR_WIDTH;
+
 /**
  * Render rows as a horizontal bar chart in milliseconds.
  *
- * @example renderLatencySvg([{label: "ADD", ours, reference}])
+ * @example renderLatencySvg([{label: "ADD", ours, reference, floor}], "latency")
  */
-export function renderLatencySvg(rows: readonly LatencyRow[], title: string): string {
-  const labelWidth = 230;
+export function renderLatencySvg(rows: readonly PlotRow[], title: string): string {
+  const margin = 10;
+  const labelWidth = margin * 2 + Math.max(0, ...rows.map((r) => textWidth(r.label)));
   const chartWidth = 520;
   const barHeight = 14;
   const groupHeight = barHeight * 2 + 14;
   const top = 40;
-  const height = top + rows.length * groupHeight + 40;
+  const legendRows = 2;
+  const height = top + rows.length * groupHeight + 20 + legendRows * 18;
   const maxValue = Math.max(1, ...rows.flatMap((r) => [r.ours.p75, r.reference.p75]));
   const scale = chartWidth / maxValue;
+  const valueText = (row: PlotRow, who: "ours" | "reference") => {
+    const s = row[who];
+    if (who === "reference" || !row.floor) return s.median.toFixed(1);
+    return `${s.median.toFixed(1)} (F ${row.floor.median.toFixed(1)} + ${(s.median - row.floor.median).toFixed(1)})`;
+  };
+  const rightText = Math.max(textWidth(title) - labelWidth - chartWidth, ...rows.map((r) => textWidth(valueText(r, "ours"))));
+  const width = labelWidth + chartWidth + rightText + margin * 2;
+  const x = (ms: number) => (labelWidth + ms * scale).toFixed(1);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + chartWidth + 90}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="${FONT_SIZE}">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${margin}" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   rows.forEach((row, i) => {
     const y = top + i * groupHeight;
-    parts.push(`<text x="${labelWidth - 8}" y="${y + barHeight + 4}" text-anchor="end">${escapeXml(row.label)}</text>`);
-    const bars: [Summary, string, string][] = [
-      [row.ours, OURS_COLOUR, "cni-ts"],
-      [row.reference, REFERENCE_COLOUR, "reference"],
-    ];
-    bars.forEach(([summary, colour, who], j) => {
+    parts.push(`<text x="${labelWidth - margin}" y="${y + barHeight + 4}" text-anchor="end">${escapeXml(row.label)}</text>`);
+    (["ours", "reference"] as const).forEach((who, j) => {
+      const s = row[who];
       const by = y + j * barHeight;
-      const width = Math.max(1, summary.median * scale);
+      const end = Math.max(1, s.median * scale);
+      const name = who === "ours" ? "cni-ts" : "reference";
+      if (who === "ours" && row.floor) {
+        const floorEnd = Math.min(end, Math.max(0, row.floor.median * scale));
+        parts.push(
+          `<rect x="${labelWidth}" y="${by}" width="${floorEnd.toFixed(1)}" height="${barHeight - 2}" fill="${FLOOR_COLOUR}"><title>F (node -e 0): median ${row.floor.median.toFixed(1)} ms</title></rect>`,
+          `<rect x="${(labelWidth + floorEnd).toFixed(1)}" y="${by}" width="${Math.max(0, end - floorEnd).toFixed(1)}" height="${barHeight - 2}" fill="${OURS_COLOUR}"><title>${name} above F: ${(s.median - row.floor.median).toFixed(1)} ms</title></rect>`,
+        );
+      } else {
+        const colour = who === "ours" ? OURS_COLOUR : REFERENCE_COLOUR;
+        parts.push(`<rect x="${labelWidth}" y="${by}" width="${end.toFixed(1)}" height="${barHeight - 2}" fill="${colour}"><title>${name}: median ${s.median.toFixed(1)} ms</title></rect>`);
+      }
       parts.push(
-        `<rect x="${labelWidth}" y="${by}" width="${width.toFixed(1)}" height="${barHeight - 2}" fill="${colour}"><title>${who}: median ${summary.median.toFixed(1)} ms</title></rect>`,
-        `<line x1="${(labelWidth + summary.p25 * scale).toFixed(1)}" x2="${(labelWidth + summary.p75 * scale).toFixed(1)}" y1="${by + barHeight / 2 - 1}" y2="${by + barHeight / 2 - 1}" stroke="black"/>`,
-        `<text x="${(labelWidth + Math.max(width, summary.p75 * scale) + 4).toFixed(1)}" y="${by + barHeight - 3}">${summary.median.toFixed(1)}</text>`,
+        `<line x1="${x(s.p25)}" x2="${x(s.p75)}" y1="${by + barHeight / 2 - 1}" y2="${by + barHeight / 2 - 1}" stroke="black"/>`,
+        `<text x="${(labelWidth + Math.max(end, s.p75 * scale) + 4).toFixed(1)}" y="${by + barHeight - 3}">${valueText(row, who)}</text>`,
       );
     });
   });
-  const legendY = height - 16;
+  const legendY = height - 18 * legendRows;
+  const swatch = (at: number, colour: string, text: string) =>
+    `<rect x="${at}" y="${legendY - 10}" width="12" height="12" fill="${colour}"/><text x="${at + 16}" y="${legendY}">${text}</text>`;
   parts.push(
-    `<rect x="${labelWidth}" y="${legendY - 10}" width="12" height="12" fill="${OURS_COLOUR}"/><text x="${labelWidth + 16}" y="${legendY}">cni-ts</text>`,
-    `<rect x="${labelWidth + 80}" y="${legendY - 10}" width="12" height="12" fill="${REFERENCE_COLOUR}"/><text x="${labelWidth + 96}" y="${legendY}">reference (Go)</text>`,
-    `<text x="${labelWidth + 220}" y="${legendY}">median ms; whiskers p25–p75</text>`,
+    swatch(margin, FLOOR_COLOUR, "F: node -e 0 (any Node executable's start)"),
+    swatch(margin + 320, OURS_COLOUR, "cni-ts above F (or the whole run)"),
+    swatch(margin + 580, REFERENCE_COLOUR, "reference (Go)"),
+    `<text x="${margin}" y="${legendY + 18}">median ms; whiskers p25–p75</text>`,
     `</svg>`,
   );
   return parts.join("\n") + "\n";

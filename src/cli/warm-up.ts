@@ -12,6 +12,10 @@
  */
 import { loadHostLocalConfig } from "../../ipam/host-local/config.ts";
 import { parseBridgeConf } from "../../plugins/bridge/config.ts";
+import { sha256Hex } from "../hash/sha2.ts";
+import { parseMasqAddress } from "../netfilter/masq-address.ts";
+import { iptablesChainName, iptablesComment } from "../netfilter/names.ts";
+import { parseDumpedRule, xtMasqSetup, xtMasqTeardown } from "../netfilter/xt-masq-rules.ts";
 import { parseResult } from "../types/parse-result.ts";
 import { toWire } from "../types/convert.ts";
 import { SUPPORTED_VERSIONS } from "../version.ts";
@@ -46,4 +50,21 @@ export function warmUpCodePaths(): void {
     "1.1.0",
   );
   for (const version of SUPPORTED_VERSIONS) toWire(result, version);
+  warmUpMasquerade();
+}
+
+/**
+ * The ipMasq rules as nfnetlink messages (built, never sent) and the hashes
+ * behind store and chain names: pure code every ipMasq ADD/DEL runs.
+ */
+function warmUpMasquerade(): void {
+  sha256Hex("warm-up");
+  const chain = iptablesChainName(SAMPLE_CONF.name, "warm-up");
+  const comment = iptablesComment(SAMPLE_CONF.name, "warm-up");
+  for (const cidr of ["10.0.0.2/24", "fd00::2/64"]) {
+    const address = parseMasqAddress(cidr);
+    const rules = xtMasqSetup({ chain, comment, family: address.family, addresses: [address] });
+    parseDumpedRule(Buffer.from(rules[rules.length - 1]!.finish(1, 0).subarray(16)));
+    xtMasqTeardown(address.family, chain, [1n]);
+  }
 }

@@ -6,13 +6,22 @@
  * whether the container's chain exists; when it does not (a first ADD, or a
  * DEL with nothing left), the listing, and for DEL the restore, are skipped.
  *
+ * With iptables-nft, the common cases run no tool at all: a first ADD into
+ * an existing nat POSTROUTING, and a DEL of an existing chain, are one
+ * nfnetlink transaction with the rules encoded exactly as iptables-nft
+ * encodes them (./xt-masq-rules.ts). Anything else (legacy iptables, no nat
+ * table yet, a retried ADD, a comment iptables would refuse, a transaction
+ * the kernel refuses) takes the tool path, which decides as before.
+ *
  * @module
  */
 import { runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts";
 import { findJumps, parseIptablesListing, renderIptablesSetup, renderIptablesTeardown, type IptablesRule } from "./iptables-script.ts";
 import type { MasqAddress } from "./masq-address.ts";
 import { iptablesChainName, iptablesComment } from "./names.ts";
+import { commitBatch, dumpRules } from "./nft-batch.ts";
 import { iptablesIsNft, nftChainExists } from "./nft-probe.ts";
+import { parseDumpedRule, xtCommentFits, xtFamily, xtMasqSetup, xtMasqTeardown } from "./xt-masq-rules.ts";
 
 /** `iptables` or `ip6tables`. */
 export function iptablesBin(family: 4 | 6): string {
@@ -45,7 +54,9 @@ export function setupIptablesMasq(network: string, containerId: string, addresse
     const render = (existingJumps: IptablesRule[]) =>
       renderIptablesSetup({ chain, comment, family, addresses: addresses.filter((a) => a.family === family), existingJumps });
     // A first ADD (iptables-nft, our chain not there yet) has no jump to replace: no listing needed.
-    if (iptablesIsNft(iptablesBin(family)) && nftChainExists(family === 4 ? "ip" : "ip6", "nat", chain) === false) {
+    if (iptablesIsNft(iptablesBin(family)) && nftChainExists(xtFamily(family), "nat", chain) === false) {
+      const ofFamily = addresses.filter((a) => a.family === family);
+      if (setupIptablesMasqOverNetlink(chain, comment, family, ofFamily)) continue;
       try {
         restoreNat("failed to set up IP masquerade", family, render([]));
         continue;
@@ -77,8 +88,12 @@ export function teardownIptablesMasq(network: string, containerId: string): void
   const chain = iptablesChainName(network, containerId);
   let failure: unknown;
   for (const family of [4, 6] as const) {
-    // nf_tables iptables without our chain: no chain and no jump to remove (2 execs saved).
-    if (iptablesIsNft(iptablesBin(family)) && nftChainExists(family === 4 ? "ip" : "ip6", "nat", chain) === false) continue;
+    if (iptablesIsNft(iptablesBin(family))) {
+      const exists = nftChainExists(xtFamily(family), "nat", chain);
+      // nf_tables iptables without our chain: no chain and no jump to remove (2 execs saved).
+      if (exists === false) continue;
+      if (exists && teardownIptablesMasqOverNetlink(chain, family)) continue;
+    }
     const listing = listNat(family, "POSTROUTING");
     if (!listing.ok) continue;
     const jumps = findJumps(parseIptablesListing(listing.stdout), chain);
@@ -89,4 +104,38 @@ export function teardownIptablesMasq(network: string, containerId: string): void
     }
   }
   if (failure) throw failure;
+}
+
+/**
+ * A first ADD's rules as one nfnetlink transaction, when the nat table's
+ * POSTROUTING chain exists (as iptables-nft would have made it) and
+ * iptables could store the rules.
+ *
+ * @returns false when the tool path must do it (nothing was changed)
+ */
+export function setupIptablesMasqOverNetlink(chain: string, comment: string, family: 4 | 6, addresses: MasqAddress[]): boolean {
+  if (!xtCommentFits(comment) || addresses.some((a) => a.prefix === 0)) return false;
+  if (nftChainExists(xtFamily(family), "nat", "POSTROUTING") !== true) return false;
+  try {
+    commitBatch(xtMasqSetup({ chain, comment, family, addresses }));
+    return true;
+  } catch {
+    return false; // e.g. the chain appeared meanwhile: the tool path replaces it
+  }
+}
+
+/**
+ * Remove the POSTROUTING jumps to `chain` and the chain in one nfnetlink
+ * transaction.
+ *
+ * @returns false when the tool path must do it (nothing was changed)
+ */
+export function teardownIptablesMasqOverNetlink(chain: string, family: 4 | 6): boolean {
+  try {
+    const jumps = dumpRules(xtFamily(family), "nat", "POSTROUTING", parseDumpedRule).filter((r) => r.jumpsTo === chain);
+    commitBatch(xtMasqTeardown(family, chain, jumps.map((r) => r.handle)));
+    return true;
+  } catch {
+    return false;
+  }
 }

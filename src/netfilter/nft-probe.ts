@@ -13,20 +13,8 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { hasErrno } from "../errors.ts";
-import { MessageBuilder } from "../netlink/message.ts";
 import { RtnlSocket } from "../netlink/socket.ts";
-
-const NETLINK_NETFILTER = 12;
-const NFNL_SUBSYS_NFTABLES = 10;
-const NFT_MSG_GETTABLE = 1;
-const NFT_MSG_GETCHAIN = 4;
-const NFTA_TABLE_NAME = 1;
-const NFTA_CHAIN_TABLE = 1;
-const NFTA_CHAIN_NAME = 3;
-
-/** nftables families: `ip`, `ip6`, `inet`, `bridge`. */
-export type NftFamily = "ip" | "ip6" | "inet" | "bridge";
-const FAMILY: Record<NftFamily, number> = { inet: 1, ip: 2, bridge: 7, ip6: 10 };
+import { NETLINK_NETFILTER, NFT_MSG_GETCHAIN, NFT_MSG_GETTABLE, NFTA_CHAIN_NAME, NFTA_CHAIN_TABLE, NFTA_TABLE_NAME, nftMessage, type NftFamily } from "./nft-wire.ts";
 
 /** One GET with ACK: true when the kernel answers, false on ENOENT, undefined otherwise. */
 function exists(msgType: number, family: NftFamily, names: [type: number, value: string][]): boolean | undefined {
@@ -37,8 +25,7 @@ function exists(msgType: number, family: NftFamily, names: [type: number, value:
     return undefined;
   }
   try {
-    // nfgenmsg: family, version 0, resource id 0.
-    const msg = new MessageBuilder((NFNL_SUBSYS_NFTABLES << 8) | msgType, 0, Uint8Array.of(FAMILY[family], 0, 0, 0));
+    const msg = nftMessage(msgType, 0, family);
     for (const [type, value] of names) msg.str(type, value);
     sock.request(msg);
     return true;

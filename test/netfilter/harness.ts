@@ -13,23 +13,31 @@ const DRIVER = join(ROOT, "test/netfilter/driver.ts");
 /** Outcome of one driver call. */
 export interface DriverResult {
   ok: boolean;
+  value?: any;
   code?: number;
   msg?: string;
 }
 
 /** Call one exported netfilter function inside `ns`. */
 export function inNode(ns: TestNetns, op: string, ...args: unknown[]): DriverResult {
+  return inNodeWithPath(ns, undefined, op, ...args);
+}
+
+/** {@link inNode} with the driver's PATH replaced (which iptables it finds). */
+export function inNodeWithPath(ns: TestNetns, path: string | undefined, op: string, ...args: unknown[]): DriverResult {
   const out = spawnSync("ip", ["netns", "exec", ns.name, NODE, "--experimental-strip-types", "--no-warnings", DRIVER, JSON.stringify({ op, args })], {
     encoding: "utf8",
+    env: path === undefined ? process.env : { ...process.env, PATH: path },
   });
   if (out.status !== 0) throw new Error(`driver failed: ${out.stderr}`);
   return JSON.parse(out.stdout) as DriverResult;
 }
 
-/** Like {@link inNode} but the call must succeed. */
-export function mustInNode(ns: TestNetns, op: string, ...args: unknown[]): void {
+/** Like {@link inNode} but the call must succeed; returns what it returned. */
+export function mustInNode(ns: TestNetns, op: string, ...args: unknown[]): any {
   const r = inNode(ns, op, ...args);
   if (!r.ok) throw new Error(`${op} failed: ${r.code} ${r.msg}`);
+  return r.value;
 }
 
 /** `-A`/`-N` lines of `iptables-save -t nat` (or ip6tables), counters and comments of the header dropped. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { iptablesChainName } from "../../src/netfilter/names.ts";
+import { iptablesChainName, iptablesComment } from "../../src/netfilter/names.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { reference, runPlugin } from "../helpers/run-plugin.ts";
 import { ip, mustInNode, natRules, nftChains, nftRules } from "./harness.ts";
@@ -80,6 +80,50 @@ describe("interop with the reference bridge (v1.1.1)", () => {
     // The reference's DEL finds and removes ours.
     refBridge("DEL");
     expectNoTrace();
+  });
+
+  test("over nfnetlink (iptables-nft, no tool run) our rules are byte for byte the reference's, and each side deletes the other's", () => {
+    const result = refBridge("ADD");
+    const chain = iptablesChainName(NET, CID);
+    const comment = iptablesComment(NET, CID);
+    const snapshot = () => ({
+      save4: natRules(node, 4),
+      save6: natRules(node, 6),
+      // Expressions as nft decodes them, and the listing, handles left out (chain by chain: a
+      // chain deleted and made again is listed after the chains made before it).
+      debug: (["ip", "ip6"] as const).flatMap((family) =>
+        [chain, "POSTROUTING"].map((c) => node.exec("nft", "--debug=netlink", "list", "chain", family, "nat", c).replace(/^(ip6? nat \S+)( \d+)+$/gm, "$1")),
+      ),
+      raw: (["ip", "ip6"] as const).flatMap((family) => [chain, "POSTROUTING"].map((c) => mustInNode(node, "rawRules", family, "nat", c))),
+    });
+    const reference = snapshot();
+    expect(reference.raw.flat()).toHaveLength(6); // 2 rules in each chain, 1 jump in each POSTROUTING
+
+    // Ours deletes the reference's chain and jump over nfnetlink.
+    expect(mustInNode(node, "teardownIptablesMasqOverNetlink", chain, 4)).toBe(true);
+    expect(mustInNode(node, "teardownIptablesMasqOverNetlink", chain, 6)).toBe(true);
+    expect(natRules(node, 4)).toEqual([]);
+    expect(natRules(node, 6)).toEqual([]);
+
+    // Ours recreates them over nfnetlink: identical in every attribute the kernel keeps.
+    const addresses = (result.ips as { address: string }[]).map((i) => i.address);
+    expect(mustInNode(node, "setupIptablesMasqOverNetlink", chain, comment, 4, addresses.filter((a) => !a.includes(":")))).toBe(true);
+    expect(mustInNode(node, "setupIptablesMasqOverNetlink", chain, comment, 6, addresses.filter((a) => a.includes(":")))).toBe(true);
+    expect(snapshot()).toEqual(reference);
+
+    // A second setup over nfnetlink refuses (the chain exists) and changes nothing: the tool path replaces.
+    expect(mustInNode(node, "setupIptablesMasqOverNetlink", chain, comment, 4, ["10.44.0.9/24"])).toBe(false);
+    expect(snapshot()).toEqual(reference);
+
+    // The reference's DEL finds and removes ours.
+    refBridge("DEL");
+    expectNoTrace();
+  });
+
+  test("over nfnetlink, setup declines when iptables has no nat POSTROUTING yet (the tool path creates it as iptables would)", () => {
+    const chain = iptablesChainName(NET, CID);
+    expect(mustInNode(node, "setupIptablesMasqOverNetlink", chain, iptablesComment(NET, CID), 4, ["10.44.0.2/24"])).toBe(false);
+    expect(nftChains(node, "ip", "nat")).toEqual([]);
   });
 });
 

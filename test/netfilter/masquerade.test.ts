@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { nftInstanceHash } from "../../src/netfilter/names.ts";
-import { inNode, mustInNode, natRules, nftChains, nftRules, nftTable } from "./harness.ts";
+import { inNode, inNodeWithPath, mustInNode, natRules, nftChains, nftRules, nftTable } from "./harness.ts";
 
 const target = { network: "mynet", containerId: "ctr1", ifName: "eth0" };
 const CHAIN = "CNI-5145007e2a8415ce07579739"; // sha512("mynetctr1")[:24], as the reference names it
@@ -57,6 +60,31 @@ describe("iptables backend", () => {
     node.exec("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "10.44.0.0/24", "-j", CHAIN);
     mustInNode(node, "teardownMasquerade", target);
     expect(natRules(node, 4)).toEqual([]);
+  });
+});
+
+describe("iptables backend with legacy iptables first on PATH", () => {
+  let bin: string;
+  beforeEach(() => {
+    bin = mkdtempSync(join(tmpdir(), "cnits-legacy-"));
+    for (const tool of ["iptables", "iptables-restore", "ip6tables", "ip6tables-restore"]) symlinkSync("/usr/sbin/xtables-legacy-multi", join(bin, tool));
+  });
+  afterEach(() => rmSync(bin, { recursive: true, force: true }));
+
+  test("the rules go through the legacy tools even where nfnetlink could write them (the probe decides, not a guess)", () => {
+    // An nf_tables nat POSTROUTING exists, so only the probe keeps the nfnetlink path out.
+    node.exec("nft", "add table ip nat; add chain ip nat POSTROUTING { type nat hook postrouting priority srcnat; }");
+    const path = `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`;
+    expect(inNodeWithPath(node, path, "setupMasquerade", target, "iptables", ["10.44.0.2/24"])).toMatchObject({ ok: true });
+    const legacy = () => node.exec("iptables-legacy-save", "-t", "nat").split("\n").filter((l) => l.startsWith("-A"));
+    expect(legacy()).toEqual([
+      `-A POSTROUTING -s 10.44.0.2/32 ${C} -j ${CHAIN}`,
+      `-A ${CHAIN} -d 10.44.0.0/24 ${C} -j ACCEPT`,
+      `-A ${CHAIN} ! -d 224.0.0.0/4 ${C} -j MASQUERADE`,
+    ]);
+    expect(nftChains(node, "ip", "nat")).toEqual(["POSTROUTING"]);
+    expect(inNodeWithPath(node, path, "teardownMasquerade", target)).toMatchObject({ ok: true });
+    expect(legacy()).toEqual([]);
   });
 });
 

@@ -1,0 +1,228 @@
+/**
+ * The reference's masquerade rules encoded exactly as iptables-nft (the
+ * nf_tables variant of iptables, Debian's default) encodes them, so that
+ * rules we add over nfnetlink are, rule for rule, what `iptables -A` would
+ * have left: `iptables-save` and `nft list ruleset` cannot tell them apart,
+ * and either implementation deletes the other's. Pure: messages are built,
+ * not sent.
+ *
+ * How iptables-nft encodes the pieces used here:
+ * - `-s`/`-d` ADDR/PLEN: the address bytes are loaded from the network
+ *   header; a prefix on a byte boundary loads only its whole bytes, any
+ *   other prefix loads the whole address through a `bitwise` mask; then a
+ *   `cmp` (`!=` when negated).
+ * - `-m comment`: the xtables `comment` match (revision 0) through nft_compat,
+ *   its 256-byte `xt_comment_info`.
+ * - a `counter` on every rule, then the target: ACCEPT and jumps are
+ *   `immediate` verdicts, MASQUERADE is the xtables target (revision 0).
+ *
+ * @module
+ */
+import type { MessageBuilder } from "../netlink/message.ts";
+import { parseIp } from "../ip/ip-bytes.ts";
+import type { MasqAddress } from "./masq-address.ts";
+import {
+  attrList,
+  attrMap,
+  attrText,
+  be32,
+  be64,
+  NFT_MSG_DELCHAIN,
+  NFT_MSG_DELRULE,
+  NFT_MSG_NEWCHAIN,
+  NFT_MSG_NEWRULE,
+  NFTA_CHAIN_NAME,
+  NFTA_CHAIN_TABLE,
+  NFTA_EXPR_DATA,
+  NFTA_EXPR_NAME,
+  NFTA_LIST_ELEM,
+  NFTA_RULE_CHAIN,
+  NFTA_RULE_EXPRESSIONS,
+  NFTA_RULE_HANDLE,
+  NFTA_RULE_TABLE,
+  nftMessage,
+  NLM_F_APPEND,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  type NftFamily,
+} from "./nft-wire.ts";
+
+const NAT_TABLE = "nat";
+/** `xt_comment_info`: the comment, NUL-padded. */
+const XT_COMMENT_SIZE = 256;
+const NFT_REG_VERDICT = 0;
+const NFT_REG_1 = 1;
+const NFT_PAYLOAD_NETWORK_HEADER = 1;
+const NFT_CMP_EQ = 0;
+const NFT_CMP_NEQ = 1;
+const NF_ACCEPT = 1;
+const NFT_JUMP = -3;
+
+/** The nftables family iptables (4) or ip6tables (6) keeps its tables in. */
+export function xtFamily(family: 4 | 6): NftFamily {
+  return family === 4 ? "ip" : "ip6";
+}
+
+/** Whether iptables-nft could store `comment` (it refuses more than 255 bytes). */
+export function xtCommentFits(comment: string): boolean {
+  return Buffer.byteLength(comment) < XT_COMMENT_SIZE;
+}
+
+function expression(msg: MessageBuilder, name: string, data: (m: MessageBuilder) => void): void {
+  msg.begin(NFTA_LIST_ELEM).str(NFTA_EXPR_NAME, name).begin(NFTA_EXPR_DATA);
+  data(msg);
+  msg.end().end();
+}
+
+/** A value in an NFTA_DATA_VALUE nest. */
+function dataValue(msg: MessageBuilder, type: number, value: Uint8Array): void {
+  msg.begin(type).bytes(1 /* NFTA_DATA_VALUE */, value).end();
+}
+
+/** `-s`/`-d ADDR/PLEN` (`!` with `negate`) as iptables-nft's payload [+ bitwise] + cmp. */
+function addressMatch(msg: MessageBuilder, family: 4 | 6, field: "source" | "destination", cidr: string, negate: boolean): void {
+  const [text, plen] = cidr.split("/") as [string, string];
+  const address = parseIp(text)!;
+  const prefix = Number(plen);
+  const mask = address.map((_, i) => (0xff << (8 - Math.max(0, Math.min(8, prefix - i * 8)))) & 0xff);
+  const partialByte = prefix % 8 !== 0;
+  const length = partialByte ? address.length : prefix / 8;
+  const offset = family === 4 ? (field === "source" ? 12 : 16) : field === "source" ? 8 : 24;
+  expression(msg, "payload", (m) => {
+    m.bytes(1 /* DREG */, be32(NFT_REG_1)).bytes(2 /* BASE */, be32(NFT_PAYLOAD_NETWORK_HEADER));
+    m.bytes(3 /* OFFSET */, be32(offset)).bytes(4 /* LEN */, be32(length));
+  });
+  if (partialByte) {
+    expression(msg, "bitwise", (m) => {
+      m.bytes(1 /* SREG */, be32(NFT_REG_1)).bytes(2 /* DREG */, be32(NFT_REG_1)).bytes(3 /* LEN */, be32(length));
+      dataValue(m, 4 /* MASK */, mask);
+      dataValue(m, 5 /* XOR */, new Uint8Array(length));
+    });
+  }
+  expression(msg, "cmp", (m) => {
+    m.bytes(1 /* SREG */, be32(NFT_REG_1)).bytes(2 /* OP */, be32(negate ? NFT_CMP_NEQ : NFT_CMP_EQ));
+    dataValue(m, 3 /* DATA */, address.subarray(0, length).map((b, i) => b & mask[i]!));
+  });
+}
+
+function commentMatch(msg: MessageBuilder, comment: string): void {
+  const info = Buffer.alloc(XT_COMMENT_SIZE);
+  info.write(comment, "utf8");
+  expression(msg, "match", (m) => m.str(1 /* NAME */, "comment").bytes(2 /* REV */, be32(0)).bytes(3 /* INFO */, info));
+}
+
+function counter(msg: MessageBuilder): void {
+  expression(msg, "counter", (m) => m.bytes(1 /* BYTES */, be64(0n)).bytes(2 /* PACKETS */, be64(0n)));
+}
+
+function verdict(msg: MessageBuilder, code: number, chain?: string): void {
+  expression(msg, "immediate", (m) => {
+    m.bytes(1 /* DREG */, be32(NFT_REG_VERDICT)).begin(2 /* DATA */).begin(2 /* NFTA_DATA_VERDICT */);
+    m.bytes(1 /* CODE */, be32(code));
+    if (chain !== undefined) m.str(2 /* CHAIN */, chain);
+    m.end().end();
+  });
+}
+
+/**
+ * The MASQUERADE target with the info iptables fills in: for IPv4 a
+ * `nf_nat_ipv4_multi_range_compat` with rangesize 1 (host order), for IPv6
+ * an all-zero `nf_nat_range`.
+ */
+function masqueradeTarget(msg: MessageBuilder, family: 4 | 6): void {
+  const info = Buffer.alloc(family === 4 ? 24 : 40);
+  if (family === 4) info.writeUInt32LE(1, 0);
+  expression(msg, "target", (m) => m.str(1 /* NAME */, "MASQUERADE").bytes(2 /* REV */, be32(0)).bytes(3 /* INFO */, info));
+}
+
+function appendRule(family: 4 | 6, chain: string, body: (m: MessageBuilder) => void): MessageBuilder {
+  const msg = nftMessage(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, xtFamily(family));
+  msg.str(NFTA_RULE_TABLE, NAT_TABLE).str(NFTA_RULE_CHAIN, chain).begin(NFTA_RULE_EXPRESSIONS);
+  body(msg);
+  return msg.end();
+}
+
+/** Inputs of {@link xtMasqSetup}. */
+export interface XtMasqInput {
+  chain: string;
+  comment: string;
+  family: 4 | 6;
+  /** Addresses of this family only, none with prefix 0 (iptables would drop that match). */
+  addresses: MasqAddress[];
+}
+
+/**
+ * The batch body that creates `chain` in the nat table (failing if it
+ * exists) with `-d <net> ACCEPT` per network and a multicast-excluding
+ * MASQUERADE, then appends one POSTROUTING jump per address: the same rules
+ * in the same order as the iptables-restore path.
+ */
+export function xtMasqSetup(input: XtMasqInput): MessageBuilder[] {
+  const { chain, comment, family } = input;
+  const messages = [nftMessage(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, xtFamily(family)).str(NFTA_CHAIN_TABLE, NAT_TABLE).str(NFTA_CHAIN_NAME, chain)];
+  for (const network of new Set(input.addresses.map((a) => a.network))) {
+    messages.push(
+      appendRule(family, chain, (m) => {
+        addressMatch(m, family, "destination", network, false);
+        commentMatch(m, comment);
+        counter(m);
+        verdict(m, NF_ACCEPT);
+      }),
+    );
+  }
+  messages.push(
+    appendRule(family, chain, (m) => {
+      addressMatch(m, family, "destination", family === 4 ? "224.0.0.0/4" : "ff00::/8", true);
+      commentMatch(m, comment);
+      counter(m);
+      masqueradeTarget(m, family);
+    }),
+  );
+  for (const ip of new Set(input.addresses.map((a) => a.ip))) {
+    messages.push(
+      appendRule(family, "POSTROUTING", (m) => {
+        addressMatch(m, family, "source", `${ip}/${family === 4 ? 32 : 128}`, false);
+        commentMatch(m, comment);
+        counter(m);
+        verdict(m, NFT_JUMP, chain);
+      }),
+    );
+  }
+  return messages;
+}
+
+/**
+ * The batch body that deletes the given POSTROUTING rules (by handle), then
+ * every rule of `chain` and `chain` itself.
+ */
+export function xtMasqTeardown(family: 4 | 6, chain: string, jumpHandles: readonly bigint[]): MessageBuilder[] {
+  const nft = xtFamily(family);
+  const rule = (chainName: string) => nftMessage(NFT_MSG_DELRULE, 0, nft).str(NFTA_RULE_TABLE, NAT_TABLE).str(NFTA_RULE_CHAIN, chainName);
+  return [
+    ...jumpHandles.map((handle) => rule("POSTROUTING").bytes(NFTA_RULE_HANDLE, be64(handle))),
+    rule(chain), // no handle: all of the chain's rules
+    nftMessage(NFT_MSG_DELCHAIN, 0, nft).str(NFTA_CHAIN_TABLE, NAT_TABLE).str(NFTA_CHAIN_NAME, chain),
+  ];
+}
+
+/** One dumped rule: its handle and, when its verdict is a jump or goto, the chain it goes to. */
+export interface DumpedRule {
+  handle: bigint;
+  jumpsTo: string | undefined;
+}
+
+/** Decode an NFT_MSG_NEWRULE dump message's payload (nfgenmsg first). */
+export function parseDumpedRule(payload: Buffer): DumpedRule {
+  const attrs = attrMap(payload, 4);
+  const handle = attrs.get(NFTA_RULE_HANDLE)?.readBigUInt64BE(0) ?? 0n;
+  let jumpsTo: string | undefined;
+  for (const [, elem] of attrList(attrs.get(NFTA_RULE_EXPRESSIONS) ?? Buffer.alloc(0))) {
+    const expr = attrMap(elem);
+    if (attrText(expr.get(NFTA_EXPR_NAME)) !== "immediate") continue;
+    const data = attrMap(expr.get(NFTA_EXPR_DATA)!).get(2 /* NFTA_IMMEDIATE_DATA */);
+    const verdictAttrs = data && attrMap(data).get(2 /* NFTA_DATA_VERDICT */);
+    const chain = verdictAttrs && attrText(attrMap(verdictAttrs).get(2 /* NFTA_VERDICT_CHAIN */));
+    if (chain !== undefined) jumpsTo = chain;
+  }
+  return { handle, jumpsTo };
+}
