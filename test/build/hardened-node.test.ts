@@ -4,11 +4,10 @@
 // offer. Each case runs in a private mount namespace (unshare -m) whose
 // /var/lib is a fresh tmpfs, so nothing is mounted over the machine's.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createNetns, type TestNetns } from "../helpers/netns.ts";
+import { describe, expect, it } from "vitest";
+import { useScratch } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 
 const CONF = JSON.stringify({ cniVersion: "1.1.0", name: "cnits-hardened", type: "loopback" });
@@ -20,16 +19,7 @@ const HARDENINGS = {
 } as const;
 
 describe.each(Object.entries(HARDENINGS))("/var/lib/cni-ts mounted %s", (_label, options) => {
-  let work: string;
-  let netns: TestNetns;
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), "cnits-hardened-"));
-    netns = createNetns("hard");
-  });
-  afterEach(() => {
-    netns.remove();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const scratch = useScratch("hardened");
 
   /** loopback ADD (it needs the addon for setns) from `bin`, with /var/lib/cni-ts hardened. */
   function loopbackAdd(bin: string) {
@@ -50,7 +40,7 @@ describe.each(Object.entries(HARDENINGS))("/var/lib/cni-ts mounted %s", (_label,
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         CNI_COMMAND: "ADD",
         CNI_CONTAINERID: "cnits-hardened",
-        CNI_NETNS: netns.path,
+        CNI_NETNS: scratch.netns.path,
         CNI_IFNAME: "lo",
         CNI_PATH: bin,
       },
@@ -59,14 +49,14 @@ describe.each(Object.entries(HARDENINGS))("/var/lib/cni-ts mounted %s", (_label,
   }
 
   function install(): string {
-    const bin = join(work, "bin");
+    const bin = join(scratch.work, "bin");
     const run = spawnSync(join(DIST_BIN, "cni-ts"), ["install", "--cni-bin-dir", bin], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     return bin;
   }
 
   function loUp(): boolean {
-    return /\bUP\b/.test(netns.exec("ip", "-o", "link", "show", "lo").split("state")[0]!);
+    return /\bUP\b/.test(scratch.netns.exec("ip", "-o", "link", "show", "lo").split("state")[0]!);
   }
 
   it("works with the addon installed beside the executables", () => {
@@ -97,50 +87,41 @@ describe.each(Object.entries(HARDENINGS))("/var/lib/cni-ts mounted %s", (_label,
 });
 
 describe("installed addon on a writable node", () => {
-  let work: string;
-  let netns: TestNetns;
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), "cnits-beside-"));
-    netns = createNetns("beside");
-  });
-  afterEach(() => {
-    netns.remove();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const scratch = useScratch("beside");
 
   function loopbackAdd(bin: string, cache: string) {
     return spawnSync(join(bin, "loopback"), [], {
       input: CONF,
       encoding: "utf8",
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: "ADD", CNI_CONTAINERID: "c", CNI_NETNS: netns.path, CNI_IFNAME: "lo", CNI_PATH: bin, CNI_TS_CACHE_DIR: cache },
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: "ADD", CNI_CONTAINERID: "c", CNI_NETNS: scratch.netns.path, CNI_IFNAME: "lo", CNI_PATH: bin, CNI_TS_CACHE_DIR: cache },
     });
   }
 
   it("is used instead of the cache; a copy others could write, or a tampered one, falls back to the cache", () => {
-    const bin = join(work, "bin");
+    const bin = join(scratch.work, "bin");
     expect(spawnSync(join(DIST_BIN, "cni-ts"), ["install", "--cni-bin-dir", bin]).status).toBe(0);
     const [addon] = readdirSync(bin).filter((name) => name.endsWith(".node"));
     expect(addon).toMatch(/^cni_ts_native-[0-9a-f]{16}\.node$/);
 
-    const unused = join(work, "cache-unused");
+    const unused = join(scratch.work, "cache-unused");
     const run = loopbackAdd(bin, unused);
     expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(() => readdirSync(unused)).toThrow(/ENOENT/);
 
     spawnSync("chmod", ["666", join(bin, addon!)]);
-    const writable = join(work, "cache-writable");
+    const writable = join(scratch.work, "cache-writable");
     expect(loopbackAdd(bin, writable).status).toBe(0);
     expect(readdirSync(writable)).toEqual([addon]);
 
     spawnSync("chmod", ["644", join(bin, addon!)]);
     writeFileSync(join(bin, addon!), Buffer.concat([readFileSync(join(bin, addon!)), Buffer.from([0])]));
-    const tampered = join(work, "cache-tampered");
+    const tampered = join(scratch.work, "cache-tampered");
     expect(loopbackAdd(bin, tampered).status).toBe(0);
     expect(readdirSync(tampered)).toEqual([addon]);
   });
 
   it("replaces another build's addon on install", () => {
-    const bin = join(work, "bin");
+    const bin = join(scratch.work, "bin");
     spawnSync("mkdir", ["-p", bin]);
     writeFileSync(join(bin, "cni_ts_native-0000000000000000.node"), "old build");
     expect(spawnSync(join(DIST_BIN, "cni-ts"), ["install", "--cni-bin-dir", bin]).status).toBe(0);

@@ -4,6 +4,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
 
 /** Prefix of every namespace, link and chain a test creates. */
 export const TEST_PREFIX = "cnits-";
@@ -38,6 +42,36 @@ export function createNetns(tag = "ns"): TestNetns {
       } catch {
         // already gone
       }
+    },
+  };
+}
+
+/** A scratch directory and a namespace, both fresh for each test of the suite that calls this. */
+export interface Scratch {
+  readonly work: string;
+  readonly netns: TestNetns;
+}
+
+/**
+ * Register per-test setup and cleanup of a `cnits-<tag>-*` temp directory and
+ * a `cnits-<tag>-*` namespace; read them through the returned object inside a test.
+ */
+export function useScratch(tag: string): Scratch {
+  const current = {} as { work: string; netns: TestNetns };
+  beforeEach(() => {
+    current.work = mkdtempSync(join(tmpdir(), `${TEST_PREFIX}${tag}-`));
+    current.netns = createNetns(tag);
+  });
+  afterEach(() => {
+    current.netns.remove();
+    rmSync(current.work, { recursive: true, force: true });
+  });
+  return {
+    get work() {
+      return current.work;
+    },
+    get netns() {
+      return current.netns;
     },
   };
 }
