@@ -5,9 +5,9 @@
  * @module
  */
 import { InvalidConfigError } from "../../src/errors.ts";
-import { formatCidr, lastAddress, netContains, networkAddress, parseCidr } from "../../src/ip/cidr.ts";
-import type { IpNet } from "../../src/ip/cidr.ts";
-import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
+import { formatCidr, lastAddress, netContains, networkAddress, parseAddress, parseCidr } from "../../src/ip/cidr.ts";
+import type { Cidr } from "../../src/ip/cidr.ts";
+import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { compareIp, ipToBigInt, nextIp, prevIp } from "../../src/ip/ip-math.ts";
 
@@ -22,7 +22,7 @@ export interface RangeInput {
 /** A validated range with every default filled in. */
 export interface Range {
   /** The subnet, host bits clear. */
-  subnet: IpNet;
+  subnet: Cidr;
   /** First allocatable address (inclusive). */
   rangeStart: IpBytes;
   /** Last allocatable address (inclusive). */
@@ -31,8 +31,8 @@ export interface Range {
   gateway: IpBytes;
 }
 
-function parseAddress(text: string, key: string): IpBytes {
-  const ip = parseIp(text);
+function requireAddress(text: string, key: string): IpBytes {
+  const ip = parseAddress(text);
   if (!ip) throw new InvalidConfigError(`invalid IP address: ${text} (${key})`);
   return ip;
 }
@@ -52,29 +52,29 @@ function parseAddress(text: string, key: string): IpBytes {
 export function canonicalizeRange(input: RangeInput, key: string): Range {
   const parsed = parseCidr(input.subnet);
   if (!parsed) throw new InvalidConfigError(`invalid CIDR address: ${input.subnet} (${key}.subnet)`);
-  const bits = parsed.address.length * 8;
-  if (parsed.prefix > bits - 2) {
+  const bits = parsed.ip.length * 8;
+  if (parsed.prefixLength > bits - 2) {
     throw new InvalidConfigError(`Network ${formatCidr(parsed)} too small to allocate from (${key}.subnet)`);
   }
   const network = networkAddress(parsed);
-  if (compareIp(network, parsed.address) !== 0) {
+  if (compareIp(network, parsed.ip) !== 0) {
     throw new InvalidConfigError(
-      `Network has host bits set. For a subnet mask of length ${parsed.prefix} the network address is ${formatIp(network)} (${key}.subnet = ${input.subnet})`,
+      `Network has host bits set. For a subnet mask of length ${parsed.prefixLength} the network address is ${formatIp(network)} (${key}.subnet = ${input.subnet})`,
     );
   }
-  const subnet: IpNet = { address: network, prefix: parsed.prefix };
+  const subnet: Cidr = { ...parsed, ip: network };
   const cidr = formatCidr(subnet);
-  const gateway = input.gateway !== undefined ? parseAddress(input.gateway, `${key}.gateway`) : nextIp(network);
+  const gateway = input.gateway !== undefined ? requireAddress(input.gateway, `${key}.gateway`) : nextIp(network);
   if (!netContains(subnet, gateway)) {
     throw new InvalidConfigError(`gateway ${formatIp(gateway)} not in network ${cidr} (${key}.gateway)`);
   }
-  const rangeStart = input.rangeStart !== undefined ? parseAddress(input.rangeStart, `${key}.rangeStart`) : nextIp(network);
+  const rangeStart = input.rangeStart !== undefined ? requireAddress(input.rangeStart, `${key}.rangeStart`) : nextIp(network);
   if (!netContains(subnet, rangeStart)) {
     throw new InvalidConfigError(`RangeStart ${formatIp(rangeStart)} not in network ${cidr} (${key}.rangeStart)`);
   }
   const last = lastAddress(subnet);
   const rangeEnd =
-    input.rangeEnd !== undefined ? parseAddress(input.rangeEnd, `${key}.rangeEnd`) : network.length === 4 ? prevIp(last) : last;
+    input.rangeEnd !== undefined ? requireAddress(input.rangeEnd, `${key}.rangeEnd`) : network.length === 4 ? prevIp(last) : last;
   if (!netContains(subnet, rangeEnd)) {
     throw new InvalidConfigError(`RangeEnd ${formatIp(rangeEnd)} not in network ${cidr} (${key}.rangeEnd)`);
   }
@@ -89,7 +89,7 @@ export function canonicalizeRange(input: RangeInput, key: string): Range {
 /**
  * Whether `ip` is in the range's pool `[rangeStart, rangeEnd]`.
  *
- * @example rangeContains(range, parseIp("10.1.2.7")!)
+ * @example rangeContains(range, parseAddress("10.1.2.7")!)
  */
 export function rangeContains(range: Range, ip: IpBytes): boolean {
   return (
