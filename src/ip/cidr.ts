@@ -6,10 +6,29 @@
  *
  * @module
  */
+import { createRequire } from "node:module";
 // Deep imports: the package's index also loads its URL and arpa helpers, which nothing here needs.
 import { Address4 } from "ip-address/dist/ipv4.js";
-import { Address6 } from "ip-address/dist/ipv6.js";
+import type { Address6 } from "ip-address/dist/ipv6.js";
 import { formatIp, type IpBytes } from "./ip-bytes.ts";
+
+let address6: typeof Address6 | undefined;
+
+/**
+ * ip-address's IPv6 class, loaded on first use: its module builds tables of
+ * special-purpose prefixes when loaded, ~4.5 M instructions that an
+ * IPv4-only ADD or DEL would pay for nothing (BENCHMARKS.md). The bundle is
+ * CommonJS, where esbuild turns this `require` into a lazy load of the
+ * bundled module; the ESM fallback serves the unit tests.
+ */
+function v6(): typeof Address6 {
+  address6 ??= (
+    (typeof require === "function"
+      ? require("ip-address/dist/ipv6.js")
+      : createRequire(import.meta.url)("ip-address/dist/ipv6.js")) as typeof import("ip-address/dist/ipv6.js")
+  ).Address6;
+  return address6;
+}
 
 /** An address with its prefix length, e.g. `10.1.2.3/24`; `ip` may have host bits set. */
 export interface Cidr {
@@ -30,7 +49,7 @@ const PREFIX_LENGTH = /^(0|[1-9][0-9]{0,2})$/;
 function parseText(text: string): IpAddress | undefined {
   if (text.includes("%")) return undefined;
   try {
-    return text.includes(":") ? new Address6(text) : new Address4(text);
+    return text.includes(":") ? new (v6())(text) : new Address4(text);
   } catch {
     return undefined;
   }
@@ -42,7 +61,7 @@ function bytesOf(address: IpAddress): IpBytes {
 
 function toAddress(cidr: Cidr): IpAddress {
   const text = `${formatIp(cidr.ip)}/${cidr.prefixLength}`;
-  return cidr.family === 4 ? new Address4(text) : new Address6(text);
+  return cidr.family === 4 ? new Address4(text) : new (v6())(text);
 }
 
 /**
