@@ -1,8 +1,8 @@
 /**
- * Pure netlink framing on the `netlink` package's generic layer
- * (netlink/dist/structs: header, attribute and value codecs): a builder for
- * request messages (header, fixed family struct, attributes, nested
- * attributes) and parsers for the kernel's replies. No I/O here;
+ * Pure netlink framing: a builder for request messages (header, fixed
+ * family struct, attributes, nested attributes) on the `netlink` package's
+ * generic layer (netlink/dist/structs: message, attribute and value
+ * codecs), and readers for the kernel's replies. No I/O here;
  * src/netlink/socket.ts sends and receives.
  *
  * Only that module of the package is bundled: its typed rtnetlink codecs
