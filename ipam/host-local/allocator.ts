@@ -69,7 +69,7 @@ export function* rangeSetCandidates(set: RangeSet, last: IpBytes | undefined): G
 
 function prefixFor(set: RangeSet, ip: IpBytes): { prefix: number; gateway: IpBytes } {
   const range = set[rangeSetIndexOf(set, ip)]!;
-  return { prefix: range.subnet.prefix, gateway: range.gateway };
+  return { prefix: range.subnet.prefixLength, gateway: range.gateway };
 }
 
 /**

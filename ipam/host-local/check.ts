@@ -5,7 +5,8 @@
  * @module
  */
 import { IpamError } from "../../src/errors.ts";
-import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
+import { parseAddress } from "../../src/ip/cidr.ts";
+import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { loadHostLocalConfig } from "./config.ts";
 import { withStore } from "./open-store.ts";
@@ -25,14 +26,14 @@ export function prevResultAddresses(prev: unknown): string[] {
   const out: string[] = [];
   for (const cidr of cidrs) {
     if (typeof cidr !== "string") continue;
-    const ip = parseIp(cidr.split("/")[0]!);
+    const ip = parseAddress(cidr.split("/")[0]!);
     if (ip) out.push(formatIp(ip));
   }
   return out;
 }
 
 function inSets(sets: RangeSet[], text: string): boolean {
-  const ip = parseIp(text)!;
+  const ip = parseAddress(text)!;
   return sets.some((set) => rangeSetContains(set, ip));
 }
 

@@ -10,8 +10,8 @@
 import * as z from "zod/mini";
 import "../../src/config/zod.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
-import { parseCidr } from "../../src/ip/cidr.ts";
-import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
+import { parseAddress, parseCidr } from "../../src/ip/cidr.ts";
+import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { loadCniArgs } from "../../src/skel/cni-args.ts";
 import type { RawConf } from "../../src/skel/types.ts";
@@ -38,7 +38,7 @@ const U32_MAX = 2 ** 32 - 1;
 
 const routeSchema = z.looseObject({
   dst: z.string().check(z.refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" })),
-  gw: z.nullish(z.string().check(z.refine((s) => parseIp(s) !== undefined, { message: "invalid IP address" }))),
+  gw: z.nullish(z.string().check(z.refine((s) => parseAddress(s) !== undefined, { message: "invalid IP address" }))),
   // 0 = unset (the route takes the device's), as the reference.
   mtu: z.nullish(intIn(0, 65535)),
   advmss: z.nullish(intIn(0, 65535)),
@@ -120,9 +120,8 @@ function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
 }
 
 function parseRequested(text: string, key: string): IpBytes {
-  const slash = text.indexOf("/");
-  const ip = parseIp(slash >= 0 ? text.slice(0, slash) : text);
-  if (!ip || (slash >= 0 && !parseCidr(text))) throw new InvalidConfigError(`cannot understand ip: ${text} (${key})`);
+  const ip = text.includes("/") ? parseCidr(text)?.ip : parseAddress(text);
+  if (!ip) throw new InvalidConfigError(`cannot understand ip: ${text} (${key})`);
   return ip;
 }
 

@@ -43,9 +43,9 @@ export function canonicalizeRangeSet(ranges: LabelledRange[], index: number): Ra
       throw err;
     }
   }
-  const family = set[0]!.subnet.address.length;
+  const family = set[0]!.subnet.ip.length;
   set.forEach((range, i) => {
-    if (range.subnet.address.length !== family) fail(`mixed address families (${ranges[i]!.key}.subnet = ${ranges[i]!.input.subnet})`);
+    if (range.subnet.ip.length !== family) fail(`mixed address families (${ranges[i]!.key}.subnet = ${ranges[i]!.input.subnet})`);
   });
   for (let i = 0; i < set.length; i++) {
     for (let j = i + 1; j < set.length; j++) {
@@ -99,7 +99,7 @@ export function formatRangeSet(set: RangeSet): string {
  * @example rangeSetFamily(set) // 4
  */
 export function rangeSetFamily(set: RangeSet): 4 | 6 {
-  return ipFamily(set[0]!.subnet.address);
+  return ipFamily(set[0]!.subnet.ip);
 }
 
 /**

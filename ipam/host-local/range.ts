@@ -5,9 +5,9 @@
  * @module
  */
 import { InvalidConfigError } from "../../src/errors.ts";
-import { formatCidr, lastAddress, netContains, netsOverlap, networkAddress, parseCidr } from "../../src/ip/cidr.ts";
-import type { IpNet } from "../../src/ip/cidr.ts";
-import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
+import { formatCidr, lastAddress, netContains, netsOverlap, networkAddress, parseAddress, parseCidr } from "../../src/ip/cidr.ts";
+import type { Cidr } from "../../src/ip/cidr.ts";
+import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { compareIp, ipToBigInt, nextIp, prevIp } from "../../src/ip/ip-math.ts";
 
@@ -22,7 +22,7 @@ export interface RangeInput {
 /** A validated range with every default filled in. */
 export interface Range {
   /** The subnet, host bits clear. */
-  subnet: IpNet;
+  subnet: Cidr;
   /** First allocatable address (inclusive). */
   rangeStart: IpBytes;
   /** Last allocatable address (inclusive). */
@@ -36,7 +36,7 @@ export interface Range {
  * subnets in them and hands out addresses that never work (or, for a /0,
  * an address "in" every network); host-local refuses them.
  */
-const UNUSABLE_BLOCKS: { net: IpNet; why: string }[] = [
+const UNUSABLE_BLOCKS: { net: Cidr; why: string }[] = [
   ["::1/128", "holds the IPv6 loopback address ::1"],
   ["::ffff:0:0/96", "overlaps the IPv4-mapped IPv6 block ::ffff:0:0/96 (write the IPv4 subnet instead)"],
   ["224.0.0.0/4", "overlaps the IPv4 multicast block 224.0.0.0/4"],
@@ -49,16 +49,16 @@ const UNUSABLE_BLOCKS: { net: IpNet; why: string }[] = [
  *
  * @example unusableSubnetReason(parseCidr("0.0.0.0/0")!) // "is a /0: it covers every address"
  */
-export function unusableSubnetReason(subnet: IpNet): string | undefined {
-  if (subnet.prefix === 0) return "is a /0: it covers every address";
+export function unusableSubnetReason(subnet: Cidr): string | undefined {
+  if (subnet.prefixLength === 0) return "is a /0: it covers every address";
   for (const block of UNUSABLE_BLOCKS) {
-    if (block.net.address.length === subnet.address.length && netsOverlap(block.net, subnet)) return block.why;
+    if (block.net.family === subnet.family && netsOverlap(block.net, subnet)) return block.why;
   }
   return undefined;
 }
 
-function parseAddress(text: string, key: string): IpBytes {
-  const ip = parseIp(text);
+function requireAddress(text: string, key: string): IpBytes {
+  const ip = parseAddress(text);
   if (!ip) throw new InvalidConfigError(`invalid IP address: ${text} (${key})`);
   return ip;
 }
@@ -78,31 +78,31 @@ function parseAddress(text: string, key: string): IpBytes {
 export function canonicalizeRange(input: RangeInput, key: string): Range {
   const parsed = parseCidr(input.subnet);
   if (!parsed) throw new InvalidConfigError(`invalid CIDR address: ${input.subnet} (${key}.subnet)`);
-  const bits = parsed.address.length * 8;
-  if (parsed.prefix > bits - 2) {
+  const bits = parsed.ip.length * 8;
+  if (parsed.prefixLength > bits - 2) {
     throw new InvalidConfigError(`Network ${formatCidr(parsed)} too small to allocate from (${key}.subnet)`);
   }
   const network = networkAddress(parsed);
-  if (compareIp(network, parsed.address) !== 0) {
+  if (compareIp(network, parsed.ip) !== 0) {
     throw new InvalidConfigError(
-      `Network has host bits set. For a subnet mask of length ${parsed.prefix} the network address is ${formatIp(network)} (${key}.subnet = ${input.subnet})`,
+      `Network has host bits set. For a subnet mask of length ${parsed.prefixLength} the network address is ${formatIp(network)} (${key}.subnet = ${input.subnet})`,
     );
   }
-  const subnet: IpNet = { address: network, prefix: parsed.prefix };
+  const subnet: Cidr = { ...parsed, ip: network };
   const unusable = unusableSubnetReason(subnet);
   if (unusable) throw new InvalidConfigError(`subnet ${JSON.stringify(input.subnet)} ${unusable} (${key}.subnet)`);
   const cidr = formatCidr(subnet);
-  const gateway = input.gateway !== undefined ? parseAddress(input.gateway, `${key}.gateway`) : nextIp(network);
+  const gateway = input.gateway !== undefined ? requireAddress(input.gateway, `${key}.gateway`) : nextIp(network);
   if (!netContains(subnet, gateway)) {
     throw new InvalidConfigError(`gateway ${formatIp(gateway)} not in network ${cidr} (${key}.gateway)`);
   }
-  const rangeStart = input.rangeStart !== undefined ? parseAddress(input.rangeStart, `${key}.rangeStart`) : nextIp(network);
+  const rangeStart = input.rangeStart !== undefined ? requireAddress(input.rangeStart, `${key}.rangeStart`) : nextIp(network);
   if (!netContains(subnet, rangeStart)) {
     throw new InvalidConfigError(`RangeStart ${formatIp(rangeStart)} not in network ${cidr} (${key}.rangeStart)`);
   }
   const last = lastAddress(subnet);
   const rangeEnd =
-    input.rangeEnd !== undefined ? parseAddress(input.rangeEnd, `${key}.rangeEnd`) : network.length === 4 ? prevIp(last) : last;
+    input.rangeEnd !== undefined ? requireAddress(input.rangeEnd, `${key}.rangeEnd`) : network.length === 4 ? prevIp(last) : last;
   if (!netContains(subnet, rangeEnd)) {
     throw new InvalidConfigError(`RangeEnd ${formatIp(rangeEnd)} not in network ${cidr} (${key}.rangeEnd)`);
   }
@@ -117,7 +117,7 @@ export function canonicalizeRange(input: RangeInput, key: string): Range {
 /**
  * Whether `ip` is in the range's pool `[rangeStart, rangeEnd]`.
  *
- * @example rangeContains(range, parseIp("10.1.2.7")!)
+ * @example rangeContains(range, parseAddress("10.1.2.7")!)
  */
 export function rangeContains(range: Range, ip: IpBytes): boolean {
   return (

@@ -10,7 +10,10 @@ describe("cidr", () => {
   it("parseCidr() parses both families and refuses junk", () => {
     expect(formatCidr(net("10.1.2.3/24"))).toBe("10.1.2.3/24");
     expect(formatCidr(net("2001:DB8::1/64"))).toBe("2001:db8::1/64");
-    for (const bad of ["10.0.0.0", "10.0.0.0/33", "::/129", "10.0.0.0/-1", "x/8", "10.0.0.0/08"]) expect(parseCidr(bad)).toBeUndefined();
+    expect(net("fd00::1/64")).toEqual({ ip: ip("fd00::1"), prefixLength: 64, family: 6 });
+    expect(formatCidr(net("::ffff:10.1.2.3/120"))).toBe("::ffff:10.1.2.3/120");
+    const bad = ["10.0.0.0", "10.0.0.0/33", "::/129", "10.0.0.0/-1", "x/8", "10.0.0.0/08", "10.0.0.0/8/8", "fe80::1%eth0/64", "10.0.0.0/ 8"];
+    for (const text of bad) expect(parseCidr(text)).toBeUndefined();
   });
 
   it("networkAddress() and lastAddress() mask the host bits", () => {
@@ -19,12 +22,15 @@ describe("cidr", () => {
     expect(formatIp(networkAddress(net("fd00::1:2/112")))).toBe("fd00::1:0");
     expect(formatIp(lastAddress(net("fd00::1:2/112")))).toBe("fd00::1:ffff");
     expect(formatIp(lastAddress(net("0.0.0.0/0")))).toBe("255.255.255.255");
+    expect(formatIp(networkAddress(net("::ffff:10.1.2.3/120")))).toBe("::ffff:10.1.2.0");
   });
 
   it("netContains() and netsOverlap() respect family and prefix", () => {
     expect(netContains(net("10.0.0.0/8"), ip("10.255.0.1"))).toBe(true);
     expect(netContains(net("10.0.0.0/8"), ip("11.0.0.1"))).toBe(false);
     expect(netContains(net("::/0"), ip("10.0.0.1"))).toBe(false);
+    expect(netContains(net("fd00::/64"), ip("fd00::ffff"))).toBe(true);
+    expect(netContains(net("fd00::/64"), ip("fd00:0:0:1::1"))).toBe(false);
     expect(netsOverlap(net("10.0.0.0/8"), net("10.2.0.0/16"))).toBe(true);
     expect(netsOverlap(net("10.0.0.0/16"), net("10.1.0.0/16"))).toBe(false);
   });

@@ -1,43 +1,101 @@
 /**
- * CIDR prefixes over address bytes: parse, format, network and last
- * address, containment and overlap. Pure and dependency-free.
+ * Addresses and prefixes as configs and results write them: parse and
+ * validate, print, network and last address, containment and overlap, all
+ * through the `ip-address` library. Values are kept as network-order bytes
+ * (./ip-bytes.ts), the form netlink and the allocator work in.
  *
  * @module
  */
-import { formatIp, parseIp } from "./ip-bytes.ts";
-import type { IpBytes } from "./ip-bytes.ts";
-import { compareIp } from "./ip-math.ts";
+import { createRequire } from "node:module";
+// Deep imports: the package's index also loads its URL and arpa helpers, which nothing here needs.
+import { Address4 } from "ip-address/dist/ipv4.js";
+import type { Address6 } from "ip-address/dist/ipv6.js";
+import { formatIp, type IpBytes } from "./ip-bytes.ts";
 
-/** An address with a prefix length; `address` may have host bits set. */
-export interface IpNet {
-  address: IpBytes;
-  prefix: number;
+let address6: typeof Address6 | undefined;
+
+/**
+ * ip-address's IPv6 class, loaded on first use: its module builds tables of
+ * special-purpose prefixes when loaded, ~4.5 M instructions that an
+ * IPv4-only ADD or DEL would pay for nothing (BENCHMARKS.md). The bundle is
+ * CommonJS, where esbuild turns this `require` into a lazy load of the
+ * bundled module; the ESM fallback serves the unit tests.
+ */
+function v6(): typeof Address6 {
+  address6 ??= (
+    (typeof require === "function"
+      ? require("ip-address/dist/ipv6.js")
+      : createRequire(import.meta.url)("ip-address/dist/ipv6.js")) as typeof import("ip-address/dist/ipv6.js")
+  ).Address6;
+  return address6;
+}
+
+/** An address with its prefix length, e.g. `10.1.2.3/24`; `ip` may have host bits set. */
+export interface Cidr {
+  ip: IpBytes;
+  prefixLength: number;
+  family: 4 | 6;
+}
+
+type IpAddress = Address4 | Address6;
+
+/** A prefix length as Go writes and reads it: decimal, no sign, no leading zero. */
+const PREFIX_LENGTH = /^(0|[1-9][0-9]{0,2})$/;
+
+/**
+ * ip-address's object for an address, with or without `/prefix`.
+ * A zone (`%eth0`) is refused: no CNI field takes one.
+ */
+function parseText(text: string): IpAddress | undefined {
+  if (text.includes("%")) return undefined;
+  try {
+    return text.includes(":") ? new (v6())(text) : new Address4(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function bytesOf(address: IpAddress): IpBytes {
+  return Uint8Array.from(address instanceof Address4 ? address.toArray() : address.toByteArray());
+}
+
+function toAddress(cidr: Cidr): IpAddress {
+  const text = `${formatIp(cidr.ip)}/${cidr.prefixLength}`;
+  return cidr.family === 4 ? new Address4(text) : new (v6())(text);
+}
+
+/**
+ * Parse an IPv4 or IPv6 address without a prefix.
+ *
+ * @returns the bytes, or undefined when `text` is not an address
+ * @example parseAddress("fd00::1") // Uint8Array(16)
+ */
+export function parseAddress(text: string): IpBytes | undefined {
+  const address = text.includes("/") ? undefined : parseText(text);
+  return address && bytesOf(address);
 }
 
 /**
  * Parse `addr/prefix` (IPv4 or IPv6). The address keeps its host bits.
  *
- * @returns the prefix, or `undefined` when `text` is not a CIDR
- * @example parseCidr("10.1.2.3/24") // { address: [10,1,2,3], prefix: 24 }
+ * @returns the prefix, or undefined when `text` is not a CIDR
+ * @example parseCidr("10.1.2.3/24") // { ip: [10,1,2,3], prefixLength: 24, family: 4 }
  */
-export function parseCidr(text: string): IpNet | undefined {
+export function parseCidr(text: string): Cidr | undefined {
   const slash = text.indexOf("/");
-  if (slash < 0) return undefined;
-  const address = parseIp(text.slice(0, slash));
-  const bits = text.slice(slash + 1);
-  if (!address || !/^(0|[1-9][0-9]{0,2})$/.test(bits)) return undefined;
-  const prefix = Number(bits);
-  if (prefix > address.length * 8) return undefined;
-  return { address, prefix };
+  if (slash < 0 || !PREFIX_LENGTH.test(text.slice(slash + 1))) return undefined;
+  const address = parseText(text);
+  if (!address || address.subnetMask !== Number(text.slice(slash + 1))) return undefined;
+  return { ip: bytesOf(address), prefixLength: address.subnetMask, family: address instanceof Address4 ? 4 : 6 };
 }
 
 /**
- * Format as `addr/prefix`.
+ * Canonical `ip/prefix` text (RFC 5952 for IPv6, IPv4-mapped dotted).
  *
- * @example formatCidr({ address: parseIp("10.0.0.0")!, prefix: 8 }) // "10.0.0.0/8"
+ * @example formatCidr(parseCidr("2001:DB8::1/64")!) // "2001:db8::1/64"
  */
-export function formatCidr(net: IpNet): string {
-  return `${formatIp(net.address)}/${net.prefix}`;
+export function formatCidr(cidr: Cidr): string {
+  return `${formatIp(cidr.ip)}/${cidr.prefixLength}`;
 }
 
 /**
@@ -45,13 +103,8 @@ export function formatCidr(net: IpNet): string {
  *
  * @example formatIp(networkAddress(parseCidr("10.1.2.3/24")!)) // "10.1.2.0"
  */
-export function networkAddress(net: IpNet): IpBytes {
-  const out = new Uint8Array(net.address);
-  for (let i = 0; i < out.length; i++) {
-    const keep = Math.max(0, Math.min(8, net.prefix - i * 8));
-    out[i] = out[i]! & ((0xff00 >> keep) & 0xff);
-  }
-  return out;
+export function networkAddress(cidr: Cidr): IpBytes {
+  return bytesOf(toAddress(cidr).startAddress());
 }
 
 /**
@@ -59,23 +112,18 @@ export function networkAddress(net: IpNet): IpBytes {
  *
  * @example formatIp(lastAddress(parseCidr("10.1.2.3/24")!)) // "10.1.2.255"
  */
-export function lastAddress(net: IpNet): IpBytes {
-  const out = new Uint8Array(net.address);
-  for (let i = 0; i < out.length; i++) {
-    const keep = Math.max(0, Math.min(8, net.prefix - i * 8));
-    out[i] = out[i]! | (0xff >> keep);
-  }
-  return out;
+export function lastAddress(cidr: Cidr): IpBytes {
+  return bytesOf(toAddress(cidr).endAddress());
 }
 
 /**
  * Whether `ip` lies inside the prefix (same family, same network bits).
  *
- * @example netContains(parseCidr("10.0.0.0/8")!, parseIp("10.9.9.9")!) // true
+ * @example netContains(parseCidr("10.0.0.0/8")!, parseAddress("10.9.9.9")!) // true
  */
-export function netContains(net: IpNet, ip: IpBytes): boolean {
-  if (ip.length !== net.address.length) return false;
-  return compareIp(networkAddress({ address: ip, prefix: net.prefix }), networkAddress(net)) === 0;
+export function netContains(cidr: Cidr, ip: IpBytes): boolean {
+  if (ip.length !== cidr.ip.length) return false;
+  return toAddress({ ip, prefixLength: ip.length * 8, family: cidr.family }).isHostInSubnet(toAddress(cidr));
 }
 
 /**
@@ -83,6 +131,6 @@ export function netContains(net: IpNet, ip: IpBytes): boolean {
  *
  * @example netsOverlap(parseCidr("10.0.0.0/8")!, parseCidr("10.1.0.0/16")!) // true
  */
-export function netsOverlap(a: IpNet, b: IpNet): boolean {
-  return netContains(a, b.address) || netContains(b, a.address);
+export function netsOverlap(a: Cidr, b: Cidr): boolean {
+  return netContains(a, b.ip) || netContains(b, a.ip);
 }

@@ -1,5 +1,14 @@
 import { describe, expect, test } from "vitest";
+import { Address6 } from "ip-address/dist/ipv6.js";
+import { parseAddress } from "./cidr.ts";
 import { formatIp, parseIp } from "./ip-bytes.ts";
+
+const CORPUS = [
+  "10.1.2.3", "0.0.0.0", "255.255.255.255", "::", "::1", "2001:DB8::1", "2001:db8:0:0:1:0:0:1", "fe80::",
+  "::ffff:10.1.2.3", "::ffff:0:0", "::1.2.3.4", "1:2:3:4:5:6:7::", "1:0:0:2:0:0:0:3", "0:0:1::", "fd00:1:2::77",
+  "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", " 1.2.3.4", "1:2:3:4:5:6:7:8:9", "1::2::3", ":::1", "g::1",
+  "12345::1", "10.1.2.3/24", "::1%eth0", "1:2:3:4:5:6:7", "::ffff:1.2.3.04", "1.2.3.4:80",
+];
 
 describe("parseIp()/formatIp()", () => {
   test.each([
@@ -12,7 +21,9 @@ describe("parseIp()/formatIp()", () => {
     ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
     ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
     ["fe80::", "fe80::"],
-    ["::ffff:10.1.2.3", "::ffff:a01:203"],
+    ["::ffff:10.1.2.3", "::ffff:10.1.2.3"],
+    ["::FFFF:a01:203", "::ffff:10.1.2.3"],
+    ["::1.2.3.4", "::102:304"],
     ["1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"],
   ])("round-trips %s as %s", (text, canonical) => {
     const bytes = parseIp(text);
@@ -26,4 +37,15 @@ describe("parseIp()/formatIp()", () => {
       expect(parseIp(text)).toBeUndefined();
     },
   );
+});
+
+describe("the byte-level pair agrees with ip-address", () => {
+  test.each(CORPUS)("%j", (text) => {
+    const bytes = parseIp(text);
+    expect(bytes).toEqual(parseAddress(text));
+    if (bytes?.length === 16) {
+      const address = Address6.fromUnsignedByteArray([...bytes]);
+      expect(formatIp(bytes)).toBe(address.isMapped4() ? address.to4in6() : address.correctForm());
+    }
+  });
 });

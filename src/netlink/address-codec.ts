@@ -5,7 +5,8 @@
  * @module
  */
 import { InvalidConfigError } from "../errors.ts";
-import { formatIp, parseIp } from "../ip/ip-bytes.ts";
+import { parseAddress as addressBytes } from "../ip/cidr.ts";
+import { formatIp } from "../ip/ip-bytes.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -63,7 +64,7 @@ export function afOf(family: 4 | 6): number {
 }
 
 function checkedAddress(address: string, prefixLength: number): Uint8Array {
-  const bytes = parseIp(address);
+  const bytes = addressBytes(address);
   if (!bytes || !Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > bytes.length * 8) {
     throw new InvalidConfigError(`invalid address "${address}/${prefixLength}"`);
   }

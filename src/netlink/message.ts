@@ -1,11 +1,30 @@
 /**
- * Pure netlink framing: a small builder for request messages (header,
- * fixed family struct, attributes, nested attributes) and parsers for the
- * kernel's replies. No I/O here; src/netlink/socket.ts sends and receives.
+ * Pure netlink framing: a builder for request messages (header, fixed
+ * family struct, attributes, nested attributes) on the `netlink` package's
+ * generic layer (netlink/dist/structs: message, attribute and value
+ * codecs), and readers for the kernel's replies. No I/O here;
+ * src/netlink/socket.ts sends and receives.
+ *
+ * Only that module of the package is bundled: its typed rtnetlink codecs
+ * (netlink/dist/rt/gen_structs and rt/ifla) cost more to load than an ADD may
+ * grow (BENCHMARKS.md, "Library adoption"), so the family structs and the
+ * attribute numbers stay ours (./link-codec.ts, ./address-codec.ts,
+ * ./route-codec.ts, ./bridge-port.ts, ./constants.ts).
  *
  * @module
  */
-import { NLA_F_NESTED, NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MSG } from "./constants.ts";
+import {
+  formatAttribute,
+  formatMessage,
+  getString,
+  getU32,
+  getU8,
+  putString,
+  putU16,
+  putU32,
+  putU8,
+} from "netlink/dist/structs.js";
+import { NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MSG } from "./constants.ts";
 
 /** Size of `struct nlmsghdr`. */
 export const NLMSG_HDRLEN = 16;
@@ -13,6 +32,19 @@ export const NLMSG_HDRLEN = 16;
 /** Round `n` up to netlink's 4-byte alignment. */
 export function align4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/** `data` followed by the zero bytes that align what comes after it. */
+function padded(data: Uint8Array[]): Uint8Array[] {
+  const length = data.reduce((n, d) => n + d.length, 0);
+  return length === align4(length) ? data : [...data, new Uint8Array(align4(length) - length)];
+}
+
+/** A nested attribute being built: its type and the (padded) parts inside it so far. */
+interface OpenNest {
+  type: number;
+  flagNested: boolean;
+  parts: Uint8Array[];
 }
 
 /**
@@ -27,9 +59,8 @@ export class MessageBuilder {
   readonly type: number;
   /** Flags besides NLM_F_REQUEST / NLM_F_ACK, which the socket adds. */
   readonly flags: number;
-  private buf: Buffer;
-  private len = NLMSG_HDRLEN;
-  private readonly open: number[] = [];
+  private readonly parts: Uint8Array[] = [];
+  private readonly open: OpenNest[] = [];
 
   /**
    * @param type the RTM_* message type
@@ -39,60 +70,43 @@ export class MessageBuilder {
   constructor(type: number, flags: number, header: Uint8Array) {
     this.type = type;
     this.flags = flags;
-    this.buf = Buffer.alloc(256);
     this.raw(header);
   }
 
-  private reserve(n: number): number {
-    const at = this.len;
-    const need = at + align4(n);
-    if (need > this.buf.length) {
-      const bigger = Buffer.alloc(Math.max(need, this.buf.length * 2));
-      this.buf.copy(bigger, 0, 0, this.len);
-      this.buf = bigger;
-    }
-    this.len = need;
-    return at;
+  private get current(): Uint8Array[] {
+    return this.open.at(-1)?.parts ?? this.parts;
   }
 
   /** Append raw bytes (padded to 4), e.g. the ifinfomsg inside VETH_INFO_PEER. */
   raw(data: Uint8Array): this {
-    const at = this.reserve(data.length);
-    this.buf.set(data, at);
+    this.current.push(...padded([data]));
     return this;
   }
 
   /** Append an attribute with an arbitrary value. */
   bytes(type: number, value: Uint8Array): this {
-    const at = this.reserve(4 + value.length);
-    this.buf.writeUInt16LE(4 + value.length, at);
-    this.buf.writeUInt16LE(type, at + 2);
-    this.buf.set(value, at + 4);
+    this.current.push(...padded(formatAttribute({ type, data: Buffer.from(value.buffer, value.byteOffset, value.length) })));
     return this;
   }
 
   /** Append an 8-bit attribute. */
   u8(type: number, value: number): this {
-    return this.bytes(type, Uint8Array.of(value));
+    return this.bytes(type, putU8(value));
   }
 
   /** Append a 16-bit (host order) attribute. */
   u16(type: number, value: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(value);
-    return this.bytes(type, b);
+    return this.bytes(type, putU16(value));
   }
 
   /** Append a 32-bit (host order) attribute. */
   u32(type: number, value: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value >>> 0);
-    return this.bytes(type, b);
+    return this.bytes(type, putU32(value >>> 0));
   }
 
   /** Append a NUL-terminated string attribute. */
   str(type: number, value: string): this {
-    return this.bytes(type, Buffer.from(`${value}\0`, "utf8"));
+    return this.bytes(type, putString(value));
   }
 
   /**
@@ -102,35 +116,28 @@ export class MessageBuilder {
    *   policies want it on new attributes; old ones accept either)
    */
   begin(type: number, flagNested = true): this {
-    const at = this.reserve(4);
-    this.buf.writeUInt16LE(flagNested ? type | NLA_F_NESTED : type, at + 2);
-    this.open.push(at);
+    this.open.push({ type, flagNested, parts: [] });
     return this;
   }
 
   /** Close the innermost nested attribute. */
   end(): this {
-    const at = this.open.pop();
-    if (at === undefined) throw new Error("MessageBuilder.end() without begin()");
-    this.buf.writeUInt16LE(this.len - at, at);
+    const nest = this.open.pop();
+    if (nest === undefined) throw new Error("MessageBuilder.end() without begin()");
+    this.current.push(...formatAttribute({ type: nest.type, nested: nest.flagNested, data: nest.parts }));
     return this;
   }
 
   /**
-   * Write the header and return the finished message (a view of the
-   * internal buffer).
+   * Write the header and return the finished message.
    *
    * @param seq the sequence number
    * @param extraFlags flags the socket adds (NLM_F_REQUEST, NLM_F_ACK)
    */
   finish(seq: number, extraFlags: number): Buffer {
     if (this.open.length) throw new Error("MessageBuilder.finish() with an open nested attribute");
-    this.buf.writeUInt32LE(this.len, 0);
-    this.buf.writeUInt16LE(this.type, 4);
-    this.buf.writeUInt16LE(this.flags | extraFlags, 6);
-    this.buf.writeUInt32LE(seq >>> 0, 8);
-    this.buf.writeUInt32LE(0, 12);
-    return this.buf.subarray(0, this.len);
+    const message = formatMessage({ type: this.type, flags: this.flags | extraFlags, seq: seq >>> 0, port: 0, data: this.parts });
+    return Buffer.concat(message);
   }
 }
 
@@ -142,13 +149,16 @@ export interface NlMessage {
   payload: Buffer;
 }
 
-/** Split a received datagram into messages (views, no copies). */
+/**
+ * Split a received datagram into messages (views, no copies).
+ *
+ * @throws {Error} when a message is cut: the socket would otherwise wait forever for its ack
+ */
 export function splitMessages(buf: Buffer, length: number): NlMessage[] {
   const out: NlMessage[] = [];
-  let off = 0;
-  while (off + NLMSG_HDRLEN <= length) {
-    const len = buf.readUInt32LE(off);
-    if (len < NLMSG_HDRLEN || off + len > length) break;
+  for (let off = 0; off < length; ) {
+    const len = off + NLMSG_HDRLEN <= length ? buf.readUInt32LE(off) : 0;
+    if (len < NLMSG_HDRLEN || off + len > length) throw new Error(`Invalid header length (${len})`);
     out.push({
       type: buf.readUInt16LE(off + 4),
       flags: buf.readUInt16LE(off + 6),
@@ -160,12 +170,16 @@ export function splitMessages(buf: Buffer, length: number): NlMessage[] {
   return out;
 }
 
-/** Call `fn` for every attribute in `buf` from `start` to its end; the type has the flag bits masked off. */
+/**
+ * Call `fn` for every attribute in `buf` from `start` to its end; the type
+ * has the flag bits masked off. Our loop rather than the package's
+ * `parseAttributes`, which slices the rest of the buffer and allocates a
+ * record per attribute: measurable over the link and route dumps of an ADD.
+ */
 export function forEachAttr(buf: Buffer, start: number, fn: (type: number, value: Buffer) => void): void {
-  let off = start;
-  while (off + 4 <= buf.length) {
+  for (let off = start; off + 4 <= buf.length; ) {
     const len = buf.readUInt16LE(off);
-    if (len < 4 || off + len > buf.length) break;
+    if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
     fn(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + 4, off + len));
     off += align4(len);
   }
@@ -180,19 +194,17 @@ export function parseAttrs(buf: Buffer, start = 0): Map<number, Buffer> {
 
 /** A string attribute without its trailing NUL. */
 export function attrString(value: Buffer | undefined): string | undefined {
-  if (!value) return undefined;
-  const nul = value.indexOf(0);
-  return value.toString("utf8", 0, nul < 0 ? value.length : nul);
+  return value && getString(value);
 }
 
-/** A 32-bit attribute, or undefined when absent or short. */
+/** A 32-bit attribute, or undefined when absent. */
 export function attrU32(value: Buffer | undefined): number | undefined {
-  return value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
+  return value && getU32(value);
 }
 
 /** An 8-bit attribute, or undefined when absent. */
 export function attrU8(value: Buffer | undefined): number | undefined {
-  return value && value.length >= 1 ? value[0] : undefined;
+  return value && getU8(value);
 }
 
 /** The decoded payload of an NLMSG_ERROR message. */

@@ -5,7 +5,8 @@
  * @module
  */
 import { InvalidConfigError } from "../errors.ts";
-import { formatIp, parseIp } from "../ip/ip-bytes.ts";
+import { parseAddress, parseCidr } from "../ip/cidr.ts";
+import { formatIp } from "../ip/ip-bytes.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -79,31 +80,17 @@ export function rtmsg(family: number, dstLen: number, table: number, protocol: n
 }
 
 /**
- * Parse "a.b.c.d/n" or "x::/n" into network-order bytes and a prefix length.
- *
- * @throws {InvalidConfigError} when it is not a CIDR
- */
-export function parseCidr(cidr: string): { bytes: Uint8Array; prefixLength: number } {
-  const slash = cidr.indexOf("/");
-  const bytes = parseIp(slash < 0 ? cidr : cidr.slice(0, slash));
-  const prefixText = slash < 0 ? undefined : cidr.slice(slash + 1);
-  const prefixLength = prefixText === undefined ? (bytes?.length ?? 0) * 8 : Number(prefixText);
-  if (!bytes || !/^\d{1,3}$/.test(prefixText ?? "0") || prefixLength > bytes.length * 8) {
-    throw new InvalidConfigError(`invalid CIDR address: ${cidr}`);
-  }
-  return { bytes, prefixLength };
-}
-
-/**
  * Encode RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE. A delete
  * matches any protocol, type and (unless given) scope, like `ip route del`.
  *
  * @throws {InvalidConfigError} for a malformed destination or gateway, or mixed families
  */
 export function encodeRoute(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, spec: RouteSpec): MessageBuilder {
-  const { bytes: dst, prefixLength } = parseCidr(spec.dst);
-  const family = dst.length === 4 ? AF_INET : AF_INET6;
-  const gw = spec.gw === undefined ? undefined : parseIp(spec.gw);
+  const cidr = parseCidr(spec.dst);
+  if (!cidr) throw new InvalidConfigError(`invalid CIDR address: ${spec.dst}`);
+  const { ip: dst, prefixLength } = cidr;
+  const family = cidr.family === 4 ? AF_INET : AF_INET6;
+  const gw = spec.gw === undefined ? undefined : parseAddress(spec.gw);
   if (spec.gw !== undefined && (!gw || gw.length !== dst.length)) {
     throw new InvalidConfigError(`invalid gateway "${spec.gw}" for route to ${spec.dst}`);
   }

@@ -6,8 +6,7 @@
  * @module
  */
 import { DecodingError } from "../errors.ts";
-import { parseCidr } from "../ip/cidr.ts";
-import { parseIp } from "../ip/ip-bytes.ts";
+import { parseAddress, parseCidr } from "../ip/cidr.ts";
 import type { SpecVersion } from "../version.ts";
 import { fromWire, type DocOf } from "./convert.ts";
 import type { Dns, Result, Route } from "./result.ts";
@@ -65,7 +64,7 @@ function cidr(v: unknown, path: string): string {
 function optIp(v: unknown, path: string): string | undefined {
   const s = optStr(v, path);
   if (s === undefined || s === "") return undefined;
-  if (!parseIp(s)) fail(path, `invalid IP address: ${s}`);
+  if (!parseAddress(s)) fail(path, `invalid IP address: ${s}`);
   return s;
 }
 
