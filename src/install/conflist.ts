@@ -48,12 +48,12 @@ export function normalisePodCidrs(cidrs: readonly string[]): string[] {
   return cidrs.map((text) => {
     const net = parseCidr(text.trim());
     if (!net) throw new InvalidConfigError(`pod CIDR ${JSON.stringify(text)} is not an IPv4 or IPv6 CIDR`);
-    const family = ipFamily(net.address);
+    const family = net.family;
     if (seen.has(family)) throw new InvalidConfigError(`more than one IPv${family} pod CIDR given (${cidrs.join(", ")})`);
     seen.add(family);
-    const hostBits = net.address.length * 8 - net.prefix;
+    const hostBits = net.ip.length * 8 - net.prefixLength;
     if (hostBits < 2) throw new InvalidConfigError(`pod CIDR ${text} leaves no address for pods`);
-    return formatCidr({ address: networkAddress(net), prefix: net.prefix });
+    return formatCidr({ ...net, ip: networkAddress(net) });
   });
 }
 

@@ -49,7 +49,7 @@ export function nodePodCidrs(node: unknown): string[] {
   const cidrs: string[] = [];
   for (const entry of list) {
     const net = typeof entry === "string" ? parseCidr(entry) : undefined;
-    if (net) cidrs.push(formatCidr({ address: networkAddress(net), prefix: net.prefix }));
+    if (net) cidrs.push(formatCidr({ ...net, ip: networkAddress(net) }));
   }
   return cidrs;
 }
@@ -101,9 +101,9 @@ export function peerRoutes(nodeList: unknown, self: string): PeerRoute[] {
     const ips = nodeInternalIps(item);
     for (const dst of nodePodCidrs(item)) {
       const net = parseCidr(dst)!;
-      const family = ipFamily(net.address);
+      const family = net.family;
       const via = ips.find((ip) => ipFamily(parseIp(ip)!) === family);
-      if (via === undefined || net.prefix === 0 || taken.some((other) => netsOverlap(other, net))) continue;
+      if (via === undefined || net.prefixLength === 0 || taken.some((other) => netsOverlap(other, net))) continue;
       taken.push(net);
       byDst.set(dst, { dst, via, node: name });
     }
