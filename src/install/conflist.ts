@@ -8,7 +8,6 @@
  */
 import { InvalidConfigError } from "../errors.ts";
 import { formatCidr, networkAddress, parseCidr } from "../ip/cidr.ts";
-import { ipFamily } from "../ip/ip-bytes.ts";
 
 /** What shapes the node's conflist. */
 export interface NodeConflistOptions {
