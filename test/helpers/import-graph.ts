@@ -14,6 +14,8 @@ export interface StaticImports {
   files: string[];
   /** npm packages by name, whatever subpath was imported. */
   packages: string[];
+  /** The package files themselves, as `name/path/in/package.js`. */
+  packageFiles: string[];
   /** Node built-ins, without the `node:` prefix. */
   builtins: string[];
 }
@@ -22,7 +24,12 @@ const STATIC_KINDS = new Set(["import-statement", "require-call", "entry-point"]
 
 /** `node_modules/@scope/name/...` or `node_modules/name/...` → the package name. */
 function packageOf(path: string): string | undefined {
-  const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
+  return packageFileOf(path)?.split("/", path.includes("node_modules/@") ? 2 : 1).join("/");
+}
+
+/** `.../node_modules/name/dist/x.js` → `name/dist/x.js`. */
+function packageFileOf(path: string): string | undefined {
+  const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+\/.*)$/.exec(path);
   return match?.[1];
 }
 
@@ -68,6 +75,7 @@ export async function staticImports(entry: string, nodeModules = join(ROOT, "nod
   return {
     files: [...files].filter((f) => packageOf(f) === undefined).sort(),
     packages: [...packages].sort(),
+    packageFiles: [...files].flatMap((f) => packageFileOf(f) ?? []).sort(),
     builtins: [...builtins].sort(),
   };
 }
