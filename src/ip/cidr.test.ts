@@ -33,6 +33,11 @@ describe("cidr", () => {
     expect(netContains(net("fd00::/64"), ip("fd00:0:0:1::1"))).toBe(false);
     expect(netsOverlap(net("10.0.0.0/8"), net("10.2.0.0/16"))).toBe(true);
     expect(netsOverlap(net("10.0.0.0/16"), net("10.1.0.0/16"))).toBe(false);
+    expect(netContains(net("10.1.2.0/23"), ip("10.1.3.254"))).toBe(true);
+    expect(netContains(net("10.1.2.0/23"), ip("10.1.4.0"))).toBe(false);
+    expect(netContains(net("0.0.0.0/0"), ip("203.0.113.9"))).toBe(true);
+    expect(netContains(net("fd00::8000/113"), ip("fd00::ffff"))).toBe(true);
+    expect(netContains(net("fd00::8000/113"), ip("fd00::7fff"))).toBe(false);
   });
 });
 

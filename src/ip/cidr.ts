@@ -1,8 +1,11 @@
 /**
- * Addresses and prefixes as configs and results write them: parse and
- * validate, print, network and last address, containment and overlap, all
- * through the `ip-address` library. Values are kept as network-order bytes
- * (./ip-bytes.ts), the form netlink and the allocator work in.
+ * Addresses and prefixes as configs and results write them: parsed and
+ * validated through the `ip-address` library, then kept as network-order
+ * bytes (./ip-bytes.ts), the form netlink and the allocator work in.
+ * Network and last address, containment and overlap work on those bytes
+ * (./ip-math.ts): through ip-address each would re-print and re-parse the
+ * prefix, the cost BENCHMARKS.md ("Library adoption") measured on every
+ * ADD and DEL.
  *
  * @module
  */
@@ -11,6 +14,7 @@ import { createRequire } from "node:module";
 import { Address4 } from "ip-address/dist/ipv4.js";
 import type { Address6 } from "ip-address/dist/ipv6.js";
 import { formatIp, type IpBytes } from "./ip-bytes.ts";
+import { samePrefix, withHostBits } from "./ip-math.ts";
 
 let address6: typeof Address6 | undefined;
 
@@ -55,13 +59,23 @@ function parseText(text: string): IpAddress | undefined {
   }
 }
 
-function bytesOf(address: IpAddress): IpBytes {
-  return Uint8Array.from(address instanceof Address4 ? address.toArray() : address.toByteArray());
+/**
+ * Parses so far, by text: one ADD or DEL reads the same subnet, range and
+ * gateway texts from the config several times. Bounded so a hostile config
+ * with many entries cannot grow it without end.
+ */
+const parsed = new Map<string, IpAddress | undefined>();
+const PARSE_CACHE_LIMIT = 256;
+
+function parseTextCached(text: string): IpAddress | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  const address = parseText(text);
+  if (parsed.size < PARSE_CACHE_LIMIT) parsed.set(text, address);
+  return address;
 }
 
-function toAddress(cidr: Cidr): IpAddress {
-  const text = `${formatIp(cidr.ip)}/${cidr.prefixLength}`;
-  return cidr.family === 4 ? new Address4(text) : new (v6())(text);
+function bytesOf(address: IpAddress): IpBytes {
+  return Uint8Array.from(address instanceof Address4 ? address.toArray() : address.toByteArray());
 }
 
 /**
@@ -71,7 +85,7 @@ function toAddress(cidr: Cidr): IpAddress {
  * @example parseAddress("fd00::1") // Uint8Array(16)
  */
 export function parseAddress(text: string): IpBytes | undefined {
-  const address = text.includes("/") ? undefined : parseText(text);
+  const address = text.includes("/") ? undefined : parseTextCached(text);
   return address && bytesOf(address);
 }
 
@@ -84,7 +98,7 @@ export function parseAddress(text: string): IpBytes | undefined {
 export function parseCidr(text: string): Cidr | undefined {
   const slash = text.indexOf("/");
   if (slash < 0 || !PREFIX_LENGTH.test(text.slice(slash + 1))) return undefined;
-  const address = parseText(text);
+  const address = parseTextCached(text);
   if (!address || address.subnetMask !== Number(text.slice(slash + 1))) return undefined;
   return { ip: bytesOf(address), prefixLength: address.subnetMask, family: address instanceof Address4 ? 4 : 6 };
 }
@@ -104,7 +118,7 @@ export function formatCidr(cidr: Cidr): string {
  * @example formatIp(networkAddress(parseCidr("10.1.2.3/24")!)) // "10.1.2.0"
  */
 export function networkAddress(cidr: Cidr): IpBytes {
-  return bytesOf(toAddress(cidr).startAddress());
+  return withHostBits(cidr.ip, cidr.prefixLength, 0);
 }
 
 /**
@@ -113,7 +127,7 @@ export function networkAddress(cidr: Cidr): IpBytes {
  * @example formatIp(lastAddress(parseCidr("10.1.2.3/24")!)) // "10.1.2.255"
  */
 export function lastAddress(cidr: Cidr): IpBytes {
-  return bytesOf(toAddress(cidr).endAddress());
+  return withHostBits(cidr.ip, cidr.prefixLength, 1);
 }
 
 /**
@@ -122,8 +136,7 @@ export function lastAddress(cidr: Cidr): IpBytes {
  * @example netContains(parseCidr("10.0.0.0/8")!, parseAddress("10.9.9.9")!) // true
  */
 export function netContains(cidr: Cidr, ip: IpBytes): boolean {
-  if (ip.length !== cidr.ip.length) return false;
-  return toAddress({ ip, prefixLength: ip.length * 8, family: cidr.family }).isHostInSubnet(toAddress(cidr));
+  return samePrefix(cidr.ip, ip, cidr.prefixLength);
 }
 
 /**

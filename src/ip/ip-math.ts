@@ -96,3 +96,34 @@ export function prevIp(ip: IpBytes): IpBytes {
   }
   return out;
 }
+
+/**
+ * The address with every bit after the first `prefixLength` set to `hostBit`
+ * (0: the network address, 1: the last address of the prefix).
+ *
+ * @example formatIp(withHostBits(parseIp("10.1.2.3")!, 24, 1)) // "10.1.2.255"
+ */
+export function withHostBits(ip: IpBytes, prefixLength: number, hostBit: 0 | 1): IpBytes {
+  const out = new Uint8Array(ip);
+  for (let i = 0; i < out.length; i++) {
+    const keep = Math.min(8, Math.max(0, prefixLength - i * 8));
+    const hostMask = 0xff >> keep;
+    out[i] = hostBit ? out[i]! | hostMask : out[i]! & ~hostMask;
+  }
+  return out;
+}
+
+/**
+ * Whether the first `prefixLength` bits of two addresses of one family agree.
+ *
+ * @example samePrefix(parseIp("10.0.0.1")!, parseIp("10.9.9.9")!, 8) // true
+ */
+export function samePrefix(a: IpBytes, b: IpBytes, prefixLength: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length && i * 8 < prefixLength; i++) {
+    const keep = Math.min(8, prefixLength - i * 8);
+    const networkMask = (0xff << (8 - keep)) & 0xff;
+    if ((a[i]! & networkMask) !== (b[i]! & networkMask)) return false;
+  }
+  return true;
+}

@@ -1,8 +1,8 @@
 /**
  * Pure netlink framing: a builder for request messages (header, fixed
  * family struct, attributes, nested attributes) on the `netlink` package's
- * generic layer (netlink/dist/structs: message, attribute and value
- * codecs), and readers for the kernel's replies. No I/O here;
+ * generic layer (netlink/dist/structs: header size, alignment, host-order
+ * writers and value decoders), and readers for the kernel's replies. No I/O here;
  * src/netlink/socket.ts sends and receives.
  *
  * Only that module of the package is bundled: its typed rtnetlink codecs
@@ -13,43 +13,27 @@
  *
  * @module
  */
-import {
-  formatAttribute,
-  formatMessage,
-  getString,
-  getU32,
-  getU8,
-  putString,
-  putU16,
-  putU32,
-  putU8,
-} from "netlink/dist/structs.js";
-import { NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MSG } from "./constants.ts";
+import { getString, getU32, getU8, HEADER_LENGTH, padding, writeU16, writeU32, writeU8 } from "netlink/dist/structs.js";
+import { NLA_F_NESTED, NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MSG } from "./constants.ts";
 
 /** Size of `struct nlmsghdr`. */
-export const NLMSG_HDRLEN = 16;
+export const NLMSG_HDRLEN: number = HEADER_LENGTH;
 
 /** Round `n` up to netlink's 4-byte alignment. */
 export function align4(n: number): number {
-  return (n + 3) & ~3;
+  return n + padding(n);
 }
 
-/** `data` followed by the zero bytes that align what comes after it. */
-function padded(data: Uint8Array[]): Uint8Array[] {
-  const length = data.reduce((n, d) => n + d.length, 0);
-  return length === align4(length) ? data : [...data, new Uint8Array(align4(length) - length)];
-}
-
-/** A nested attribute being built: its type and the (padded) parts inside it so far. */
-interface OpenNest {
-  type: number;
-  flagNested: boolean;
-  parts: Uint8Array[];
-}
+/** Size of an attribute header (`struct nlattr`). */
+const NLA_HDRLEN = 4;
 
 /**
- * Builds one netlink request. The header is written by {@link finish} once
- * the socket has chosen a sequence number.
+ * Builds one netlink request into a single growing Buffer, written in place
+ * with the package's host-order writers: the package's `formatAttribute` /
+ * `put*` helpers allocate a Buffer per header, value and padding, which
+ * BENCHMARKS.md ("Library adoption") measured on every ADD and DEL. The
+ * header is written by {@link finish} once the socket has chosen a
+ * sequence number.
  *
  * @example
  * const msg = new MessageBuilder(RTM_NEWLINK, NLM_F_CREATE, new Uint8Array(16)).str(IFLA_IFNAME, "br0");
@@ -59,8 +43,12 @@ export class MessageBuilder {
   readonly type: number;
   /** Flags besides NLM_F_REQUEST / NLM_F_ACK, which the socket adds. */
   readonly flags: number;
-  private readonly parts: Uint8Array[] = [];
-  private readonly open: OpenNest[] = [];
+  /** Zero-filled, so padding needs no writes. */
+  private buf: Buffer = Buffer.alloc(256);
+  /** End of what is written so far (always 4-aligned between calls). */
+  private length = NLMSG_HDRLEN;
+  /** Offsets of the headers of the nested attributes still open. */
+  private readonly open: number[] = [];
 
   /**
    * @param type the RTM_* message type
@@ -73,40 +61,70 @@ export class MessageBuilder {
     this.raw(header);
   }
 
-  private get current(): Uint8Array[] {
-    return this.open.at(-1)?.parts ?? this.parts;
+  /** Room for `n` more bytes and their padding; returns where they start. May replace `buf`: read it after. */
+  private reserve(n: number): number {
+    const at = this.length;
+    const needed = at + align4(n);
+    if (needed > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(needed, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, at);
+      this.buf = grown;
+    }
+    this.length = needed;
+    return at;
+  }
+
+  /** Write an attribute header for `valueLength` bytes of value; returns where the value goes. */
+  private header(type: number, valueLength: number): number {
+    const length = NLA_HDRLEN + valueLength;
+    if (length >= 0x10000) throw new Error(`Maximum attribute length exceeded (${length})`);
+    const at = this.reserve(length);
+    writeU16.call(this.buf, length, at);
+    writeU16.call(this.buf, type & NLA_TYPE_MASK, at + 2);
+    return at + NLA_HDRLEN;
   }
 
   /** Append raw bytes (padded to 4), e.g. the ifinfomsg inside VETH_INFO_PEER. */
   raw(data: Uint8Array): this {
-    this.current.push(...padded([data]));
+    const at = this.reserve(data.length);
+    this.buf.set(data, at);
     return this;
   }
 
   /** Append an attribute with an arbitrary value. */
   bytes(type: number, value: Uint8Array): this {
-    this.current.push(...padded(formatAttribute({ type, data: Buffer.from(value.buffer, value.byteOffset, value.length) })));
+    const at = this.header(type, value.length);
+    this.buf.set(value, at);
     return this;
   }
 
   /** Append an 8-bit attribute. */
   u8(type: number, value: number): this {
-    return this.bytes(type, putU8(value));
+    const at = this.header(type, 1);
+    writeU8.call(this.buf, value, at);
+    return this;
   }
 
   /** Append a 16-bit (host order) attribute. */
   u16(type: number, value: number): this {
-    return this.bytes(type, putU16(value));
+    const at = this.header(type, 2);
+    writeU16.call(this.buf, value, at);
+    return this;
   }
 
   /** Append a 32-bit (host order) attribute. */
   u32(type: number, value: number): this {
-    return this.bytes(type, putU32(value >>> 0));
+    const at = this.header(type, 4);
+    writeU32.call(this.buf, value >>> 0, at);
+    return this;
   }
 
-  /** Append a NUL-terminated string attribute. */
+  /** Append a NUL-terminated string attribute (UTF-8, as the package's `putString`). */
   str(type: number, value: string): this {
-    return this.bytes(type, putString(value));
+    const length = Buffer.byteLength(value);
+    const at = this.header(type, length + 1);
+    this.buf.write(value, at, length);
+    return this;
   }
 
   /**
@@ -116,15 +134,19 @@ export class MessageBuilder {
    *   policies want it on new attributes; old ones accept either)
    */
   begin(type: number, flagNested = true): this {
-    this.open.push({ type, flagNested, parts: [] });
+    const at = this.header(type, 0) - NLA_HDRLEN;
+    if (flagNested) writeU16.call(this.buf, (type & NLA_TYPE_MASK) | NLA_F_NESTED, at + 2);
+    this.open.push(at);
     return this;
   }
 
   /** Close the innermost nested attribute. */
   end(): this {
-    const nest = this.open.pop();
-    if (nest === undefined) throw new Error("MessageBuilder.end() without begin()");
-    this.current.push(...formatAttribute({ type: nest.type, nested: nest.flagNested, data: nest.parts }));
+    const at = this.open.pop();
+    if (at === undefined) throw new Error("MessageBuilder.end() without begin()");
+    const length = this.length - at;
+    if (length >= 0x10000) throw new Error(`Maximum attribute length exceeded (${length})`);
+    writeU16.call(this.buf, length, at);
     return this;
   }
 
@@ -136,8 +158,13 @@ export class MessageBuilder {
    */
   finish(seq: number, extraFlags: number): Buffer {
     if (this.open.length) throw new Error("MessageBuilder.finish() with an open nested attribute");
-    const message = formatMessage({ type: this.type, flags: this.flags | extraFlags, seq: seq >>> 0, port: 0, data: this.parts });
-    return Buffer.concat(message);
+    const message = this.buf.subarray(0, this.length);
+    writeU32.call(message, this.length, 0);
+    writeU16.call(message, this.type, 4);
+    writeU16.call(message, this.flags | extraFlags, 6);
+    writeU32.call(message, seq >>> 0, 8);
+    writeU32.call(message, 0, 12);
+    return message;
   }
 }
 
