@@ -144,6 +144,8 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
     writeFileSync(join(files.server, "nodes.json"), JSON.stringify(withUnreachable));
     const watch = startWatch();
     await eventually(() => ownRoutes().length === 3, "three routes");
+    // The watcher logs after it changes routes, and its output reaches this process through a pipe: wait for both lines.
+    await eventually(() => (watch.output().match(/\) not added: /g) ?? []).length >= 2, "the two refusals logged");
     expect(ownRoutes()).toEqual(["10.244.1.0/24 via 172.18.0.3", "fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"]);
     expect(watch.output()).toContain("route 10.244.2.0/24 via 172.18.0.4 (node kind-worker2) not added: another route to 10.244.2.0/24 exists");
     expect(watch.output()).toMatch(/route 10\.244\.7\.0\/24 via 198\.51\.100\.7 \(node far-away\) not added: network is unreachable/);
