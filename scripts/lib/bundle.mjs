@@ -88,6 +88,31 @@ function zodEnglishOnly() {
 }
 
 /**
+ * netlink/dist/structs requires Node's `os` for one answer, the host byte
+ * order: the only reason an ADD or DEL would load the `os` builtin and its
+ * binding (measured in BENCHMARKS.md). Inside that package, `os` resolves to
+ * a module answering `endianness()` from a typed-array probe instead, which
+ * gives the same answer on every architecture we build for.
+ */
+export function netlinkHostOrderWithoutOs() {
+  return {
+    name: "cni-ts-netlink-host-order",
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?os$/ }, (args) => {
+        if (!args.importer.includes("/node_modules/netlink/")) return undefined;
+        return { path: "host-order", namespace: "cni-ts-netlink-os" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "cni-ts-netlink-os" }, () => ({
+        contents:
+          "const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;\n" +
+          'exports.endianness = () => (le ? "LE" : "BE");\n',
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/**
  * Bundle one entry into `outfile`.
  *
  * `src/main.ts` is the SEA main script (kept small: VERSION and the about
@@ -124,7 +149,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: entry === "main" ? [entryStubs(), zodEnglishOnly()] : [zodEnglishOnly()],
+    plugins: entry === "main" ? [entryStubs(), zodEnglishOnly(), netlinkHostOrderWithoutOs()] : [zodEnglishOnly(), netlinkHostOrderWithoutOs()],
     logLevel: "warning",
   });
 }
