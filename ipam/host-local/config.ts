@@ -8,7 +8,7 @@
  * @module
  */
 import * as z from "zod/mini";
-import "../../src/config/zod.ts";
+import { nullishIntegerIn, nullishText, nullishTextList, text } from "../../src/config/schema-parts.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { parseAddress, parseCidr } from "../../src/ip/cidr.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
@@ -24,62 +24,55 @@ import type { RangeInput } from "./range.ts";
 export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
 
 const rangeSchema = z.looseObject({
-  subnet: z.string(),
-  rangeStart: z.nullish(z.string()),
-  rangeEnd: z.nullish(z.string()),
-  gateway: z.nullish(z.string()),
+  subnet: text,
+  rangeStart: nullishText,
+  rangeEnd: nullishText,
+  gateway: nullishText,
 });
+const rangeSetsSchema = z.nullish(z.array(z.array(rangeSchema)));
 
-const int = () => z.number().check(z.int());
-
-/** An integer in [min, max]: route attributes are fixed-width kernel fields, and a value outside would wrap silently. */
-const intIn = (min: number, max: number) => int().check(z.minimum(min), z.maximum(max));
 const U32_MAX = 2 ** 32 - 1;
+const nullishU16 = nullishIntegerIn(0, 65535);
 
 const routeSchema = z.looseObject({
   dst: z.string().check(z.refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" })),
   gw: z.nullish(z.string().check(z.refine((s) => parseAddress(s) !== undefined, { message: "invalid IP address" }))),
   // 0 = unset (the route takes the device's), as the reference.
-  mtu: z.nullish(intIn(0, 65535)),
-  advmss: z.nullish(intIn(0, 65535)),
-  priority: z.nullish(intIn(0, U32_MAX)),
+  mtu: nullishU16,
+  advmss: nullishU16,
+  priority: nullishIntegerIn(0, U32_MAX),
   // 0 would quietly mean the main table: omit the key for that.
-  table: z.nullish(intIn(1, U32_MAX)),
-  scope: z.nullish(intIn(0, 255)),
+  table: nullishIntegerIn(1, U32_MAX),
+  scope: nullishIntegerIn(0, 255),
 });
 
-const attachmentSchema = z.looseObject({ containerID: z.string(), ifname: z.string() });
+const attachmentListSchema = z.optional(z.nullable(z.array(z.looseObject({ containerID: text, ifname: text }))));
 
 /** `ipam` of a host-local config. */
 export const hostLocalIpamSchema = z.looseObject({
-  type: z.nullish(z.string()),
-  ranges: z.nullish(z.array(z.array(rangeSchema))),
-  subnet: z.nullish(z.string()),
-  rangeStart: z.nullish(z.string()),
-  rangeEnd: z.nullish(z.string()),
-  gateway: z.nullish(z.string()),
+  type: nullishText,
+  ranges: rangeSetsSchema,
+  subnet: nullishText,
+  rangeStart: nullishText,
+  rangeEnd: nullishText,
+  gateway: nullishText,
   routes: z.nullish(z.array(routeSchema)),
-  dataDir: z.nullish(z.string()),
-  resolvConf: z.nullish(z.string()),
+  dataDir: nullishText,
+  resolvConf: nullishText,
   /** cni-ts: release allocations made before the current boot (default true). */
   reclaimAfterReboot: z.nullish(z.boolean()),
 });
 
 /** The whole stdin document as host-local reads it. */
 export const hostLocalConfSchema = z.looseObject({
-  name: z.string(),
-  cniVersion: z.nullish(z.string()),
+  name: text,
+  cniVersion: nullishText,
   ipam: z.nullish(hostLocalIpamSchema),
-  runtimeConfig: z.nullish(
-    z.looseObject({
-      ipRanges: z.nullish(z.array(z.array(rangeSchema))),
-      ips: z.nullish(z.array(z.string())),
-    }),
-  ),
-  args: z.nullish(z.looseObject({ cni: z.nullish(z.looseObject({ ips: z.nullish(z.array(z.string())) })) })),
+  runtimeConfig: z.nullish(z.looseObject({ ipRanges: rangeSetsSchema, ips: nullishTextList })),
+  args: z.nullish(z.looseObject({ cni: z.nullish(z.looseObject({ ips: nullishTextList })) })),
   prevResult: z.optional(z.unknown()),
-  "cni.dev/valid-attachments": z.optional(z.nullable(z.array(attachmentSchema))),
-  "cni.dev/attachments": z.optional(z.nullable(z.array(attachmentSchema))),
+  "cni.dev/valid-attachments": attachmentListSchema,
+  "cni.dev/attachments": attachmentListSchema,
 });
 
 /** The document type, inferred from {@link hostLocalConfSchema}. */

@@ -5,7 +5,7 @@
  * @module
  */
 import * as z from "zod/mini";
-import "../../src/config/zod.ts";
+import { goBool, nullishInteger, nullishText, nullishTextList } from "../../src/config/schema-parts.ts";
 import { netConfSchema, parseNetConf } from "../../src/config/net-conf.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { loadCniArgs } from "../../src/skel/cni-args.ts";
@@ -14,41 +14,35 @@ import type { Dns } from "../../src/types/result.ts";
 import { collectVlanTrunk } from "./vlan-trunk.ts";
 import { canonicalizeKeys } from "./config-keys.ts";
 
-/** A Go-style boolean: absent or null means false. */
-const flag = () => z.pipe(z.nullish(z.boolean()), z.transform((v: boolean | null | undefined) => v ?? false));
-const int = () => z.number().check(z.int());
+const vlanTrunkEntrySchema = z.nullable(z.object({ id: nullishInteger, minID: nullishInteger, maxID: nullishInteger }));
 
-const vlanTrunkEntrySchema = z.nullable(
-  z.object({ id: z.nullish(int()), minID: z.nullish(int()), maxID: z.nullish(int()) }),
-);
-
-const macHolderSchema = z.looseObject({ mac: z.nullish(z.string()) });
+const macHolderSchema = z.looseObject({ mac: nullishText });
 
 /** The bridge plugin's network configuration. */
 export const bridgeConfSchema = z.extend(netConfSchema, {
-  bridge: z.nullish(z.string()),
-  isGateway: flag(),
-  isDefaultGateway: flag(),
-  forceAddress: flag(),
-  ipMasq: flag(),
-  ipMasqBackend: z.nullish(z.string()),
-  mtu: z.nullish(int()),
-  hairpinMode: flag(),
-  promiscMode: flag(),
-  vlan: z.nullish(int()),
+  bridge: nullishText,
+  isGateway: goBool,
+  isDefaultGateway: goBool,
+  forceAddress: goBool,
+  ipMasq: goBool,
+  ipMasqBackend: nullishText,
+  mtu: nullishInteger,
+  hairpinMode: goBool,
+  promiscMode: goBool,
+  vlan: nullishInteger,
   vlanTrunk: z.nullish(z.array(vlanTrunkEntrySchema)),
-  preserveDefaultVlan: flag(),
-  enabledad: flag(),
-  macspoofchk: flag(),
-  disableContainerInterface: flag(),
-  portIsolation: flag(),
-  ipam: z.nullish(z.looseObject({ type: z.nullish(z.string()) })),
+  preserveDefaultVlan: goBool,
+  enabledad: goBool,
+  macspoofchk: goBool,
+  disableContainerInterface: goBool,
+  portIsolation: goBool,
+  ipam: z.nullish(z.looseObject({ type: nullishText })),
   dns: z.nullish(
     z.looseObject({
-      nameservers: z.nullish(z.array(z.string())),
-      domain: z.nullish(z.string()),
-      search: z.nullish(z.array(z.string())),
-      options: z.nullish(z.array(z.string())),
+      nameservers: nullishTextList,
+      domain: nullishText,
+      search: nullishTextList,
+      options: nullishTextList,
     }),
   ),
   args: z.nullish(z.looseObject({ cni: z.nullish(macHolderSchema) })),

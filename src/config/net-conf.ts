@@ -8,27 +8,30 @@
  */
 import * as z from "zod/mini";
 import "./zod.ts";
+import { optionalText, optionalTextList, text } from "./schema-parts.ts";
 import { InvalidConfigError } from "../errors.ts";
 
 /** Resolver settings (`dns` in the config and in results). */
 export const dnsSchema = z.object({
-  nameservers: z.optional(z.array(z.string())),
-  domain: z.optional(z.string()),
-  search: z.optional(z.array(z.string())),
-  options: z.optional(z.array(z.string())),
+  nameservers: optionalTextList,
+  domain: optionalText,
+  search: optionalTextList,
+  options: optionalTextList,
 });
 
 /** The keys the CNI specification allows in every plugin's config, whatever its type. */
+const optionalObject = z.optional(z.record(text, z.unknown()));
+
 export const netConfSchema = z.object({
-  cniVersion: z.optional(z.string()),
-  name: z.string(),
-  type: z.optional(z.string()),
-  capabilities: z.optional(z.record(z.string(), z.boolean())),
-  ipam: z.optional(z.looseObject({ type: z.optional(z.string()) })),
+  cniVersion: optionalText,
+  name: text,
+  type: optionalText,
+  capabilities: z.optional(z.record(text, z.boolean())),
+  ipam: z.optional(z.looseObject({ type: optionalText })),
   dns: z.optional(dnsSchema),
-  prevResult: z.optional(z.record(z.string(), z.unknown())),
-  runtimeConfig: z.optional(z.record(z.string(), z.unknown())),
-  args: z.optional(z.record(z.string(), z.unknown())),
+  prevResult: optionalObject,
+  runtimeConfig: optionalObject,
+  args: optionalObject,
 });
 
 /** The base config type. */
