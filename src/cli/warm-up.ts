@@ -18,6 +18,7 @@ import { iptablesChainName, iptablesComment } from "../netfilter/names.ts";
 import { parseDumpedRule, xtMasqSetup, xtMasqTeardown } from "../netfilter/xt-masq-rules.ts";
 import { parseResult } from "../types/parse-result.ts";
 import { toWire } from "../types/convert.ts";
+import { warmUpNetlink } from "./warm-up-netlink.ts";
 import { SUPPORTED_VERSIONS } from "../version.ts";
 
 const SAMPLE_CONF = {
@@ -51,6 +52,7 @@ export function warmUpCodePaths(): void {
   );
   for (const version of SUPPORTED_VERSIONS) toWire(result, version);
   warmUpMasquerade();
+  warmUpNetlink();
 }
 
 /**
