@@ -5,18 +5,29 @@
  * the skeleton; any other name (normally `cni-ts`) runs the human-facing CLI.
  *
  * VERSION and the about text need only the plugin's name, so they are
- * answered from this small bundle. Everything else (plugin handlers, zod,
- * netlink, commander) lives in ./cli/full-entry.ts, which the build ships
- * as a separate embedded bundle compiled only on those paths.
+ * answered from this small bundle. A runtime's other verbs (no arguments)
+ * go to ./cli/plugin-entry.ts, and everything else (the CLI, a plugin name
+ * with arguments) to ./cli/full-entry.ts: in the build each is a separate
+ * embedded bundle, compiled only on its own paths.
  *
  * @module
  */
 import { writeSync } from "node:fs";
 import { needsHandlers, pickPlugin } from "./cli/pick-plugin.ts";
 
-/** Set by the build: the asset keys of the full bundle and of its code cache. */
+/** Set by the build: the asset keys of the two bundles and of their code caches. */
+declare const __CNI_TS_PLUGINS_ASSET__: string | undefined;
+declare const __CNI_TS_PLUGINS_CACHE_ASSET__: string | undefined;
 declare const __CNI_TS_FULL_ASSET__: string | undefined;
 declare const __CNI_TS_FULL_CACHE_ASSET__: string | undefined;
+
+async function loadPlugins(): Promise<typeof import("./cli/plugin-entry.ts")> {
+  if (typeof __CNI_TS_PLUGINS_ASSET__ === "string" && typeof __CNI_TS_PLUGINS_CACHE_ASSET__ === "string") {
+    const { loadAssetModule } = await import("./cli/load-asset-module.ts");
+    return loadAssetModule(__CNI_TS_PLUGINS_ASSET__, __CNI_TS_PLUGINS_CACHE_ASSET__) as typeof import("./cli/plugin-entry.ts");
+  }
+  return import("./cli/plugin-entry.ts");
+}
 
 async function loadFull(): Promise<typeof import("./cli/full-entry.ts")> {
   if (typeof __CNI_TS_FULL_ASSET__ === "string" && typeof __CNI_TS_FULL_CACHE_ASSET__ === "string") {
@@ -37,9 +48,14 @@ async function main(): Promise<void> {
   }
   const name = pickPlugin(process.execPath, process.argv0);
   // Runtimes pass no arguments; any (`--help`, `--version`) is for a human and goes the full way.
-  if (name === undefined || needsHandlers(process.env.CNI_COMMAND) || process.argv.length > 2) {
+  if (name === undefined || process.argv.length > 2) {
     const { runFull } = await loadFull();
     await runFull(name, process.argv);
+    return;
+  }
+  if (needsHandlers(process.env.CNI_COMMAND)) {
+    const { runPlugin } = await loadPlugins();
+    await runPlugin(name);
     return;
   }
   const { runPluginMain } = await import("./skel/main.ts");

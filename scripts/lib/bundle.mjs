@@ -1,15 +1,19 @@
-// esbuild: src/main.ts -> one CommonJS file for the SEA blob.
+// esbuild: the three entries -> one CommonJS file each for the SEA blob.
 import { build } from "esbuild";
 import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "./paths.mjs";
 
+/** The skeleton's `--help`/`--version` (commander): reached only with arguments, which src/main.ts sends to the full bundle. */
+const SKELETON_CLI_STUB = {
+  contents: "export const runCli = undefined;",
+  importers: { "src/skel/run-plugin.ts": "only with argv flags, and src/main.ts sends any argv to the full bundle" },
+};
+
 /**
  * Modules the small entry bundle must not carry because it never reaches
  * them, each with the only modules allowed to import it and why that import
- * cannot run in the main bundle. The full entry comes from its asset in a
- * SEA (src/main.ts imports it directly only outside the build); the
- * skeleton's `--help`/`--version` (commander) is used only when argv is
- * non-empty, which src/main.ts sends to the full bundle.
+ * cannot run in the main bundle. The other two entries come from their
+ * assets in a SEA (src/main.ts imports them directly only outside the build).
  *
  * A stub exports `undefined`, so any other import of a stubbed module would
  * pass every test run from the sources and crash only in the built
@@ -21,11 +25,15 @@ const ENTRY_ONLY_STUBS = {
     contents: "export const runFull = undefined;",
     importers: { "src/main.ts": "loadFull() takes the SEA asset whenever the build defines __CNI_TS_FULL_ASSET__" },
   },
-  "src/skel/cli.ts": {
-    contents: "export const runCli = undefined;",
-    importers: { "src/skel/run-plugin.ts": "only with argv flags, and src/main.ts sends any argv to the full bundle" },
+  "src/cli/plugin-entry.ts": {
+    contents: "export const runPlugin = undefined;",
+    importers: { "src/main.ts": "loadPlugins() takes the SEA asset whenever the build defines __CNI_TS_PLUGINS_ASSET__" },
   },
+  "src/skel/cli.ts": SKELETON_CLI_STUB,
 };
+
+/** The same rule for the plugins bundle, which carries no commander. */
+const PLUGINS_ONLY_STUBS = { "src/skel/cli.ts": SKELETON_CLI_STUB };
 
 /**
  * esbuild plugin: replaces the modules of `stubs` and fails the build on
@@ -112,19 +120,27 @@ export function netlinkHostOrderWithoutOs() {
   };
 }
 
+/** Each entry's source file and the modules its bundle stubs out. */
+const ENTRIES = {
+  main: { source: "src/main.ts", stubs: ENTRY_ONLY_STUBS },
+  plugins: { source: "src/cli/plugin-entry.ts", stubs: PLUGINS_ONLY_STUBS },
+  full: { source: "src/cli/full-entry.ts", stubs: undefined },
+};
+
 /**
  * Bundle one entry into `outfile`.
  *
  * `src/main.ts` is the SEA main script (kept small: VERSION and the about
- * text); `src/cli/full-entry.ts` is everything else, wrapped as a CommonJS
+ * text); `src/cli/plugin-entry.ts` is a runtime's plugin verbs and
+ * `src/cli/full-entry.ts` everything else, each wrapped as a CommonJS
  * function expression for src/cli/load-asset-module.ts.
  *
- * @param {{ entry: "main" | "full", outfile: string, defines: Record<string, string> }} options values of `defines` are JS source
+ * @param {{ entry: "main" | "plugins" | "full", outfile: string, defines: Record<string, string> }} options values of `defines` are JS source
  */
 export async function bundle({ entry, outfile, defines }) {
   const shim = 'var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};';
   await build({
-    entryPoints: [join(ROOT, entry === "main" ? "src/main.ts" : "src/cli/full-entry.ts")],
+    entryPoints: [join(ROOT, ENTRIES[entry].source)],
     outfile,
     bundle: true,
     platform: "node",
@@ -137,7 +153,10 @@ export async function bundle({ entry, outfile, defines }) {
     treeShaking: true,
     sourcemap: false,
     legalComments: "none",
-    charset: "utf8",
+    // ASCII only (other characters escaped), so V8 holds the source as a
+    // one-byte string: one character outside it made the whole ~400 KB
+    // bundle a two-byte string, twice the memory, at every start.
+    charset: "ascii",
     // Sources are ESM (import.meta.url for createRequire); the bundle is CJS,
     // where __filename is the executable, which is what createRequire needs.
     // A getter, so node:url is loaded only by the code paths that ask.
@@ -149,7 +168,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: entry === "main" ? [entryStubs(), zodEnglishOnly(), netlinkHostOrderWithoutOs()] : [zodEnglishOnly(), netlinkHostOrderWithoutOs()],
+    plugins: [...(ENTRIES[entry].stubs ? [entryStubs(ENTRIES[entry].stubs)] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs()],
     logLevel: "warning",
   });
 }

@@ -71,11 +71,12 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
  * V8 code cache for `script` as the executable will compile it (vm.Script
  * named `filename`), made by the pinned runtime so V8 accepts it.
  *
- * @param {{ runtime: Runtime, script: string, filename: string, output: string }} options
+ * @param {{ runtime: Runtime, script: string, filename: string, output: string, eager?: boolean }} options
+ *   `eager`: every function compiled into the cache, not only those the warm-up ran (see code-cache.cjs)
  */
-export function makeCodeCache({ runtime, script, filename, output }) {
+export function makeCodeCache({ runtime, script, filename, output, eager = false }) {
   const helper = join(dirname(fileURLToPath(import.meta.url)), "code-cache.cjs");
-  runtime.run([helper, script, filename, output], { stdio: "inherit" });
+  runtime.run([helper, script, filename, output, ...(eager ? ["--eager"] : [])], { stdio: "inherit" });
 }
 
 /**

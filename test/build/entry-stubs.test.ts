@@ -14,7 +14,7 @@ import { ROOT } from "../helpers/run-plugin.ts";
 
 type StubTable = Record<string, { contents: string; importers: Record<string, string> }>;
 const { bundle, entryStubs } = (await import(join(ROOT, "scripts/lib/bundle.mjs"))) as {
-  bundle: (options: { entry: "main" | "full"; outfile: string; defines: Record<string, string> }) => Promise<void>;
+  bundle: (options: { entry: "main" | "plugins" | "full"; outfile: string; defines: Record<string, string> }) => Promise<void>;
   entryStubs: (stubs?: StubTable) => import("esbuild").Plugin;
 };
 
@@ -46,8 +46,8 @@ async function bundleProbe(name: string, source: string, stubs?: StubTable): Pro
 const from = (file: string) => JSON.stringify(relative(dir, join(ROOT, file)));
 
 describe("main bundle stubs", () => {
-  it("the real main bundle builds (its imports of stubbed modules are the listed ones)", async () => {
-    await expect(bundle({ entry: "main", outfile: join(dir, "main.cjs"), defines: {} })).resolves.toBeUndefined();
+  it.each(["main", "plugins"] as const)("the real %s bundle builds (its imports of stubbed modules are the listed ones)", async (entry) => {
+    await expect(bundle({ entry, outfile: join(dir, `${entry}.cjs`), defines: {} })).resolves.toBeUndefined();
   });
 
   it.each([
@@ -55,6 +55,7 @@ describe("main bundle stubs", () => {
     ["dynamic import of src/skel/cli.ts from an unlisted module", `export const f = () => import(${from("src/skel/cli.ts")});\n`],
     ["static import of src/cli/full-entry.ts", `import { runFull } from ${from("src/cli/full-entry.ts")};\nconsole.log(runFull);\n`],
     ["require() of src/cli/full-entry.ts", `module.exports = require(${from("src/cli/full-entry.ts")});\n`],
+    ["static import of src/cli/plugin-entry.ts", `import { runPlugin } from ${from("src/cli/plugin-entry.ts")};\nconsole.log(runPlugin);\n`],
   ])("fails the build on a %s", async (_, source) => {
     expect(await bundleProbe("probe.ts", source)).toMatch(/replaces with a stub exporting undefined/);
   });

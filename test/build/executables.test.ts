@@ -63,14 +63,30 @@ describe("dist/bin", () => {
     expect(JSON.parse(out.stdout).supportedVersions).toEqual([...ALL_SPEC_VERSIONS]);
   });
 
-  it("answers VERSION from the small entry bundle; other paths load the full one with V8's code cache", () => {
+  it("answers VERSION from the small entry bundle, a runtime's verbs from the plugins bundle and the CLI from the full one, each with V8's code cache", () => {
     const debug = { CNI_TS_DEBUG_CODE_CACHE: "1" };
     const version = runBare(join(DIST_BIN, "bridge"), { ...debug, CNI_COMMAND: "VERSION" });
     expect(version.status).toBe(0);
     expect(version.stderr).toBe("");
+    // A verb with no config: it loads the handlers and fails before touching anything.
+    const verb = runBare(join(DIST_BIN, "bridge"), { ...debug, CNI_COMMAND: "DEL", CNI_CONTAINERID: "c", CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN });
+    expect(JSON.parse(verb.stdout)).toMatchObject({ code: 6, msg: "error unmarshall network config: unexpected end of JSON input" });
+    expect(verb.stderr).toBe("cni-ts: code cache for plugins.cjs accepted\n");
     const cli = runBare(join(DIST_BIN, "cni-ts"), debug, ["version"]);
     expect(cli.status).toBe(0);
     expect(cli.stderr).toBe("cni-ts: code cache for full.cjs accepted\n");
+    const help = runBare(join(DIST_BIN, "bridge"), debug, ["--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stderr).toBe("cni-ts: code cache for full.cjs accepted\n");
+  });
+
+  it("the bundles are ASCII (V8 keeps them as one-byte strings) and the plugins one carries no commander", () => {
+    const sea = join(ROOT, "dist/sea");
+    for (const name of ["main.cjs", "plugins.cjs", "full.cjs"]) {
+      expect(/[^\x00-\x7f]/.test(readFileSync(join(sea, name), "latin1")), name).toBe(false);
+    }
+    expect(readFileSync(join(sea, "plugins.cjs"), "utf8")).not.toContain("node_modules/commander/");
+    expect(readFileSync(join(sea, "full.cjs"), "utf8")).toContain("node_modules/commander/");
   });
 
   it("cni-ts rejects an unknown command", () => {

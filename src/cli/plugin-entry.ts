@@ -1,0 +1,40 @@
+/**
+ * A plugin verb as a runtime calls it: no arguments, CNI_COMMAND set. In
+ * the single-executable build this module and what it imports (the
+ * plugins, zod, netlink; not commander nor the `cni-ts` CLI) are the
+ * "plugins" bundle, an asset whose V8 code cache holds every function
+ * compiled ahead of time (scripts/lib/code-cache.cjs), so a verb compiles
+ * nothing at run time. Everything else (the CLI, `--help` on a plugin name)
+ * goes to ./full-entry.ts.
+ *
+ * @module
+ */
+import { runPluginMain } from "../skel/main.ts";
+import type { PluginDefinition } from "../skel/types.ts";
+import type { PluginName } from "./pick-plugin.ts";
+
+/** Loads one plugin's definition; only the loader that is called costs anything. */
+export const PLUGIN_LOADERS: Readonly<Record<PluginName, () => Promise<PluginDefinition>>> = {
+  bridge: async () => (await import("../../plugins/bridge/plugin.ts")).bridgePlugin,
+  loopback: async () => (await import("../../plugins/loopback/plugin.ts")).loopbackPlugin,
+  "host-local": async () => (await import("../../ipam/host-local/plugin.ts")).hostLocalPlugin,
+};
+
+/**
+ * Build-time only (scripts/lib/code-cache.cjs): load every plugin module and
+ * run the config, result and netlink code once (see ./warm-up.ts).
+ */
+export async function warmUpForCodeCache(): Promise<void> {
+  for (const load of Object.values(PLUGIN_LOADERS)) await load();
+  const { warmUpCodePaths } = await import("./warm-up.ts");
+  warmUpCodePaths();
+}
+
+/**
+ * Run plugin `name` for the verb in the environment.
+ *
+ * @param name the plugin picked from the executable's name
+ */
+export async function runPlugin(name: PluginName): Promise<void> {
+  await runPluginMain(await PLUGIN_LOADERS[name]());
+}
