@@ -3,35 +3,24 @@
 // compiles it (src/cli/load-asset-module.ts: vm.Script with the same filename).
 //   node code-cache.cjs <script> <filename> <output> [--eager]
 //
-// V8 caches only functions that have been compiled, and compiles a function
-// on its first call. So before writing the cache the bundle is run (its
-// wrapper evaluated, then its `warmUpForCodeCache` export if any, which
-// loads every plugin module and runs their pure code once).
-//
-// --eager compiles every function of the script up front (V8's --no-lazy,
-// switched on only around this one compilation and back off before the
-// cache is written: V8 refuses a cache made under other flags), so the
-// cache holds functions the warm-up cannot reach without a kernel (the
-// store, the lock, the socket wrappers). BENCHMARKS.md ("Fifth pass")
-// has what that saves per ADD and what it costs in size.
+// V8 caches only functions that have been compiled, and by default compiles
+// a function on its first call: a plain cache holds the top level and
+// little else. --eager compiles every function of the script up front
+// (V8's --no-lazy, switched on only around this one compilation and back
+// off before the cache is written: V8 refuses a cache made under other
+// flags), so the cache holds all of them, the store, lock and socket code
+// that no build-time run could reach without a kernel included.
+// BENCHMARKS.md ("Fifth pass") has what that saves per ADD (and that the
+// earlier warm-up runs of the pure code add nothing on top of it).
 const { readFileSync, writeFileSync } = require("node:fs");
 const { setFlagsFromString } = require("node:v8");
 const { Script } = require("node:vm");
 
-async function main() {
-  const [source, filename, output, mode] = process.argv.slice(2);
-  const eager = mode === "--eager";
-  if (eager) setFlagsFromString("--no-lazy");
-  const script = new Script(readFileSync(source, "utf8"), { filename });
-  if (eager) setFlagsFromString("--lazy");
-  const wrapper = script.runInThisContext();
-  const module = { exports: {} };
-  wrapper(module.exports, require, module, filename, ".");
-  if (typeof module.exports.warmUpForCodeCache === "function") await module.exports.warmUpForCodeCache();
-  writeFileSync(output, script.createCachedData());
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+const [source, filename, output, mode] = process.argv.slice(2);
+const eager = mode === "--eager";
+if (eager) setFlagsFromString("--no-lazy");
+const script = new Script(readFileSync(source, "utf8"), { filename });
+if (eager) setFlagsFromString("--lazy");
+// Evaluated, as the executable does first, so the top level is compiled in any mode.
+script.runInThisContext()({}, require, { exports: {} }, filename, ".");
+writeFileSync(output, script.createCachedData());

@@ -72,7 +72,7 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
  * named `filename`), made by the pinned runtime so V8 accepts it.
  *
  * @param {{ runtime: Runtime, script: string, filename: string, output: string, eager?: boolean }} options
- *   `eager`: every function compiled into the cache, not only those the warm-up ran (see code-cache.cjs)
+ *   `eager`: every function compiled into the cache, not only the top level (see code-cache.cjs)
  */
 export function makeCodeCache({ runtime, script, filename, output, eager = false }) {
   const helper = join(dirname(fileURLToPath(import.meta.url)), "code-cache.cjs");

@@ -21,16 +21,6 @@ export const PLUGIN_LOADERS: Readonly<Record<PluginName, () => Promise<PluginDef
 };
 
 /**
- * Build-time only (scripts/lib/code-cache.cjs): load every plugin module and
- * run the config, result and netlink code once (see ./warm-up.ts).
- */
-export async function warmUpForCodeCache(): Promise<void> {
-  for (const load of Object.values(PLUGIN_LOADERS)) await load();
-  const { warmUpCodePaths } = await import("./warm-up.ts");
-  warmUpCodePaths();
-}
-
-/**
  * Run plugin `name` for the verb in the environment.
  *
  * @param name the plugin picked from the executable's name
