@@ -9,12 +9,13 @@
 //   node scripts/build.mjs --arch arm64  the same for linux/arm64, into dist/linux-arm64/bin:
 //     the arm64 Node from the npm registry, the addon cross-compiled, blob and
 //     code cache made by the arm64 Node under qemu-user (see scripts/lib/arch.mjs)
-// Three bundles: the SEA main script (~25 KiB: entry, name dispatch, skeleton)
+// Five bundles: the SEA main script (~30 KiB: entry, name dispatch, skeleton)
 // answers VERSION and the about text; a runtime's other verbs run the
-// "plugins" bundle, whose V8 code cache holds every function compiled; the
-// CLI and anything with arguments run the "full" bundle. Both are assets
-// compiled on demand with code cache made by the same runtime. The main
-// script's code cache is on too. A startup snapshot is not used.
+// plugin's own bundle (bridge, loopback, host-local), whose V8 code cache
+// holds every function compiled; the CLI and anything with arguments run the
+// "full" bundle. Those four are assets compiled on demand with code cache
+// made by the same runtime. The main script's code cache is on too. A
+// startup snapshot is not used.
 import { createHash } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -27,8 +28,7 @@ import {
   SEA_DIR,
   FULL_ASSET_KEY,
   FULL_CACHE_ASSET_KEY,
-  PLUGINS_ASSET_KEY,
-  PLUGINS_CACHE_ASSET_KEY,
+  pluginAssetKeys,
   packageVersion,
 } from "./lib/paths.mjs";
 import { injectSeaBlob, makeCodeCache, makeSeaBlob } from "./lib/sea.mjs";
@@ -63,31 +63,31 @@ const defines = {
   __CNI_TS_VERSION__: JSON.stringify(version),
   __CNI_TS_NATIVE_ASSET__: JSON.stringify(NATIVE_ASSET_KEY),
   __CNI_TS_NATIVE_SHA256__: JSON.stringify(addonSha),
-  __CNI_TS_PLUGINS_ASSET__: JSON.stringify(PLUGINS_ASSET_KEY),
-  __CNI_TS_PLUGINS_CACHE_ASSET__: JSON.stringify(PLUGINS_CACHE_ASSET_KEY),
+  __CNI_TS_PLUGIN_ASSETS__: JSON.stringify(Object.fromEntries(PLUGIN_NAMES.map((name) => [name, pluginAssetKeys(name)]))),
   __CNI_TS_FULL_ASSET__: JSON.stringify(FULL_ASSET_KEY),
   __CNI_TS_FULL_CACHE_ASSET__: JSON.stringify(FULL_CACHE_ASSET_KEY),
 };
 const bundlePath = join(work, "main.cjs");
-const pluginsPath = join(work, PLUGINS_ASSET_KEY);
-const pluginsCachePath = join(work, PLUGINS_CACHE_ASSET_KEY);
 const fullPath = join(work, FULL_ASSET_KEY);
 const fullCachePath = join(work, FULL_CACHE_ASSET_KEY);
-for (const [entry, outfile] of [["main", bundlePath], ["plugins", pluginsPath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
-makeCodeCache({ runtime, script: pluginsPath, filename: PLUGINS_ASSET_KEY, output: pluginsCachePath, eager: true });
+/** Asset key -> file, for the blob. */
+const assets = { [FULL_ASSET_KEY]: fullPath, [FULL_CACHE_ASSET_KEY]: fullCachePath };
+for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
 makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
+for (const name of PLUGIN_NAMES) {
+  const keys = pluginAssetKeys(name);
+  assets[keys.bundle] = join(work, keys.bundle);
+  assets[keys.cache] = join(work, keys.cache);
+  await bundle({ entry: `plugin:${name}`, outfile: assets[keys.bundle], defines });
+  makeCodeCache({ runtime, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], eager: true });
+}
 
 const blob = makeSeaBlob({
   runtime,
   dir: work,
   main: bundlePath,
   useCodeCache: process.env.CNI_TS_CODE_CACHE !== "0",
-  assets: {
-    [PLUGINS_ASSET_KEY]: pluginsPath,
-    [PLUGINS_CACHE_ASSET_KEY]: pluginsCachePath,
-    [FULL_ASSET_KEY]: fullPath,
-    [FULL_CACHE_ASSET_KEY]: fullCachePath,
-  },
+  assets,
 });
 // Build beside the target and rename, so a running dist/bin/cni-ts is never overwritten in place.
 const temp = join(BIN_DIR, `.${MAIN_NAME}.build-${process.pid}`);
@@ -103,7 +103,7 @@ for (const name of PLUGIN_NAMES) {
 
 const size = statSync(join(BIN_DIR, MAIN_NAME)).size;
 const bundleSize = statSync(bundlePath).size;
-const pluginsSize = statSync(pluginsPath).size;
+const pluginSizes = PLUGIN_NAMES.map((name) => `${name} ${(statSync(assets[pluginAssetKeys(name).bundle]).size / 1024).toFixed(0)}`).join(" / ");
 const fullSize = statSync(fullPath).size;
 rmSync(seaDir, { recursive: true, force: true });
 try {
@@ -112,6 +112,6 @@ try {
   rmSync(work, { recursive: true, force: true }); // another build got there first
 }
 console.log(
-  `build: ${outDir}/${MAIN_NAME} v${version} (linux/${arch}) (${(size / 1048576).toFixed(1)} MiB, main ${(bundleSize / 1024).toFixed(0)} KiB + plugins ${(pluginsSize / 1024).toFixed(0)} KiB + full ${(fullSize / 1024).toFixed(0)} KiB, addon ${addonSha}) ` +
+  `build: ${outDir}/${MAIN_NAME} v${version} (linux/${arch}) (${(size / 1048576).toFixed(1)} MiB, main ${(bundleSize / 1024).toFixed(0)} KiB + plugins ${pluginSizes} KiB + full ${(fullSize / 1024).toFixed(0)} KiB, addon ${addonSha}) ` +
     `+ ${PLUGIN_NAMES.join(", ")} as hard links, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );

@@ -6,25 +6,26 @@
  *
  * VERSION and the about text need only the plugin's name, so they are
  * answered from this small bundle. A runtime's other verbs (no arguments)
- * go to ./cli/plugin-entry.ts, and everything else (the CLI, a plugin name
- * with arguments) to ./cli/full-entry.ts: in the build each is a separate
+ * go to ./cli/plugin-entry.ts, built once per plugin with only that
+ * plugin's modules, and everything else (the CLI, a plugin name with
+ * arguments) to ./cli/full-entry.ts: in the build each is a separate
  * embedded bundle, compiled only on its own paths.
  *
  * @module
  */
 import { writeSync } from "node:fs";
-import { needsHandlers, pickPlugin } from "./cli/pick-plugin.ts";
+import { needsHandlers, pickPlugin, type PluginName } from "./cli/pick-plugin.ts";
 
-/** Set by the build: the asset keys of the two bundles and of their code caches. */
-declare const __CNI_TS_PLUGINS_ASSET__: string | undefined;
-declare const __CNI_TS_PLUGINS_CACHE_ASSET__: string | undefined;
+/** Set by the build: the asset keys of each plugin's bundle and of the full one, with their code caches. */
+declare const __CNI_TS_PLUGIN_ASSETS__: Record<PluginName, { bundle: string; cache: string }> | undefined;
 declare const __CNI_TS_FULL_ASSET__: string | undefined;
 declare const __CNI_TS_FULL_CACHE_ASSET__: string | undefined;
 
-async function loadPlugins(): Promise<typeof import("./cli/plugin-entry.ts")> {
-  if (typeof __CNI_TS_PLUGINS_ASSET__ === "string" && typeof __CNI_TS_PLUGINS_CACHE_ASSET__ === "string") {
+async function loadPlugin(name: PluginName): Promise<typeof import("./cli/plugin-entry.ts")> {
+  if (typeof __CNI_TS_PLUGIN_ASSETS__ === "object") {
+    const { bundle, cache } = __CNI_TS_PLUGIN_ASSETS__[name];
     const { loadAssetModule } = await import("./cli/load-asset-module.ts");
-    return loadAssetModule(__CNI_TS_PLUGINS_ASSET__, __CNI_TS_PLUGINS_CACHE_ASSET__) as typeof import("./cli/plugin-entry.ts");
+    return loadAssetModule(bundle, cache) as typeof import("./cli/plugin-entry.ts");
   }
   return import("./cli/plugin-entry.ts");
 }
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     return;
   }
   if (needsHandlers(process.env.CNI_COMMAND)) {
-    const { runPlugin } = await loadPlugins();
+    const { runPlugin } = await loadPlugin(name);
     await runPlugin(name);
     return;
   }

@@ -32,8 +32,32 @@ const ENTRY_ONLY_STUBS = {
   "src/skel/cli.ts": SKELETON_CLI_STUB,
 };
 
-/** The same rule for the plugins bundle, which carries no commander. */
-const PLUGINS_ONLY_STUBS = { "src/skel/cli.ts": SKELETON_CLI_STUB };
+/** Each plugin's module and the definition it exports. */
+const PLUGIN_MODULES = {
+  bridge: { path: "plugins/bridge/plugin.ts", exported: "bridgePlugin" },
+  loopback: { path: "plugins/loopback/plugin.ts", exported: "loopbackPlugin" },
+  "host-local": { path: "ipam/host-local/plugin.ts", exported: "hostLocalPlugin" },
+};
+
+/**
+ * The same rule for a plugin's own bundle: no commander, and no other
+ * plugin's module, except the ones `plugin` runs in-process (the bridge
+ * runs host-local for its IPAM).
+ *
+ * @param {"bridge" | "loopback" | "host-local"} plugin
+ */
+function pluginBundleStubs(plugin) {
+  const keeps = plugin === "bridge" ? ["bridge", "host-local"] : [plugin];
+  const stubs = { "src/skel/cli.ts": SKELETON_CLI_STUB };
+  for (const [name, { path, exported }] of Object.entries(PLUGIN_MODULES)) {
+    if (keeps.includes(name)) continue;
+    stubs[path] = {
+      contents: `export const ${exported} = undefined;`,
+      importers: { "src/cli/plugin-entry.ts": `a ${plugin} executable only loads its own plugin` },
+    };
+  }
+  return stubs;
+}
 
 /**
  * esbuild plugin: replaces the modules of `stubs` and fails the build on
@@ -120,27 +144,35 @@ export function netlinkHostOrderWithoutOs() {
   };
 }
 
-/** Each entry's source file and the modules its bundle stubs out. */
-const ENTRIES = {
-  main: { source: "src/main.ts", stubs: ENTRY_ONLY_STUBS },
-  plugins: { source: "src/cli/plugin-entry.ts", stubs: PLUGINS_ONLY_STUBS },
-  full: { source: "src/cli/full-entry.ts", stubs: undefined },
-};
+/**
+ * An entry's source file and the modules its bundle stubs out.
+ *
+ * @param {string} entry "main", "full", or "plugin:<name>"
+ */
+function entrySpec(entry) {
+  if (entry === "main") return { source: "src/main.ts", stubs: ENTRY_ONLY_STUBS };
+  if (entry === "full") return { source: "src/cli/full-entry.ts", stubs: undefined };
+  const plugin = entry.slice("plugin:".length);
+  if (!entry.startsWith("plugin:") || !(plugin in PLUGIN_MODULES)) throw new Error(`unknown bundle entry ${entry}`);
+  return { source: "src/cli/plugin-entry.ts", stubs: pluginBundleStubs(plugin) };
+}
 
 /**
  * Bundle one entry into `outfile`.
  *
  * `src/main.ts` is the SEA main script (kept small: VERSION and the about
- * text); `src/cli/plugin-entry.ts` is a runtime's plugin verbs and
- * `src/cli/full-entry.ts` everything else, each wrapped as a CommonJS
- * function expression for src/cli/load-asset-module.ts.
+ * text); `plugin:<name>` is `src/cli/plugin-entry.ts` with that plugin's
+ * modules only (a runtime's verbs), and `full` (`src/cli/full-entry.ts`)
+ * everything else, each wrapped as a CommonJS function expression for
+ * src/cli/load-asset-module.ts.
  *
- * @param {{ entry: "main" | "plugins" | "full", outfile: string, defines: Record<string, string> }} options values of `defines` are JS source
+ * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full" or "plugin:<name>"; values of `defines` are JS source
  */
 export async function bundle({ entry, outfile, defines }) {
+  const spec = entrySpec(entry);
   const shim = 'var __cniTsMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};';
   await build({
-    entryPoints: [join(ROOT, ENTRIES[entry].source)],
+    entryPoints: [join(ROOT, spec.source)],
     outfile,
     bundle: true,
     platform: "node",
@@ -168,7 +200,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: [...(ENTRIES[entry].stubs ? [entryStubs(ENTRIES[entry].stubs)] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs()],
+    plugins: [...(spec.stubs ? [entryStubs(spec.stubs)] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs()],
     logLevel: "warning",
   });
 }

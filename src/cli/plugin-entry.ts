@@ -1,11 +1,12 @@
 /**
  * A plugin verb as a runtime calls it: no arguments, CNI_COMMAND set. In
- * the single-executable build this module and what it imports (the
- * plugins, zod, netlink; not commander nor the `cni-ts` CLI) are the
- * "plugins" bundle, an asset whose V8 code cache holds every function
- * compiled ahead of time (scripts/lib/code-cache.cjs), so a verb compiles
- * nothing at run time. Everything else (the CLI, `--help` on a plugin name)
- * goes to ./full-entry.ts.
+ * the single-executable build this module is bundled once per plugin, with
+ * only that plugin's modules (the other loaders are stubbed out; the
+ * bridge keeps host-local, which it runs in-process) and no commander nor
+ * `cni-ts` CLI: an asset whose V8 code cache holds every function compiled
+ * ahead of time (scripts/lib/code-cache.cjs), so a verb compiles nothing at
+ * run time. Everything else (the CLI, `--help` on a plugin name) goes to
+ * ./full-entry.ts.
  *
  * @module
  */

@@ -63,15 +63,17 @@ describe("dist/bin", () => {
     expect(JSON.parse(out.stdout).supportedVersions).toEqual([...ALL_SPEC_VERSIONS]);
   });
 
-  it("answers VERSION from the small entry bundle, a runtime's verbs from the plugins bundle and the CLI from the full one, each with V8's code cache", () => {
+  it("answers VERSION from the small entry bundle, a runtime's verbs from the plugin's own bundle and the CLI from the full one, each with V8's code cache", () => {
     const debug = { CNI_TS_DEBUG_CODE_CACHE: "1" };
     const version = runBare(join(DIST_BIN, "bridge"), { ...debug, CNI_COMMAND: "VERSION" });
     expect(version.status).toBe(0);
     expect(version.stderr).toBe("");
     // A verb with no config: it loads the handlers and fails before touching anything.
-    const verb = runBare(join(DIST_BIN, "bridge"), { ...debug, CNI_COMMAND: "DEL", CNI_CONTAINERID: "c", CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN });
-    expect(JSON.parse(verb.stdout)).toMatchObject({ code: 6, msg: "error unmarshall network config: unexpected end of JSON input" });
-    expect(verb.stderr).toBe("cni-ts: code cache for plugins.cjs accepted\n");
+    for (const plugin of PLUGINS) {
+      const verb = runBare(join(DIST_BIN, plugin), { ...debug, CNI_COMMAND: "DEL", CNI_CONTAINERID: "c", CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN });
+      expect(JSON.parse(verb.stdout)).toMatchObject({ code: 6, msg: "error unmarshall network config: unexpected end of JSON input" });
+      expect(verb.stderr).toBe(`cni-ts: code cache for plugin-${plugin}.cjs accepted\n`);
+    }
     const cli = runBare(join(DIST_BIN, "cni-ts"), debug, ["version"]);
     expect(cli.status).toBe(0);
     expect(cli.stderr).toBe("cni-ts: code cache for full.cjs accepted\n");
@@ -80,13 +82,17 @@ describe("dist/bin", () => {
     expect(help.stderr).toBe("cni-ts: code cache for full.cjs accepted\n");
   });
 
-  it("the bundles are ASCII (V8 keeps them as one-byte strings) and the plugins one carries no commander", () => {
+  it("the bundles are ASCII (V8 keeps them as one-byte strings); a plugin's own carries no commander and no other plugin", () => {
     const sea = join(ROOT, "dist/sea");
-    for (const name of ["main.cjs", "plugins.cjs", "full.cjs"]) {
-      expect(/[^\x00-\x7f]/.test(readFileSync(join(sea, name), "latin1")), name).toBe(false);
+    const read = (name: string) => readFileSync(join(sea, name), "latin1");
+    for (const name of ["main.cjs", "full.cjs", ...PLUGINS.map((p) => `plugin-${p}.cjs`)]) {
+      expect(/[^\x00-\x7f]/.test(read(name)), name).toBe(false);
+      expect(read(name).includes("node_modules/commander/"), name).toBe(name === "full.cjs");
     }
-    expect(readFileSync(join(sea, "plugins.cjs"), "utf8")).not.toContain("node_modules/commander/");
-    expect(readFileSync(join(sea, "full.cjs"), "utf8")).toContain("node_modules/commander/");
+    const modules = (name: string) => new Set([...read(name).matchAll(/__esm\(\{"((?:plugins|ipam)\/[^/]+)\//g)].map((m) => m[1]));
+    expect(modules("plugin-bridge.cjs")).toEqual(new Set(["plugins/bridge", "ipam/host-local"]));
+    expect(modules("plugin-loopback.cjs")).toEqual(new Set(["plugins/loopback"]));
+    expect(modules("plugin-host-local.cjs")).toEqual(new Set(["ipam/host-local"]));
   });
 
   it("cni-ts rejects an unknown command", () => {
