@@ -21,19 +21,28 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+type FakeApi = { work: string; files: ReturnType<typeof makeApiFiles>; api: { port: number; process: ChildProcess } };
+
+/** A fresh work dir holding the fake API server's files, and the server (reachable from `node` when given). */
+async function startFakeApi(prefix: string, node?: TestNetns): Promise<FakeApi> {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const files = makeApiFiles(work);
+  return { work, files, api: await startApiServer(files.server, node) };
+}
+
+function stopFakeApi({ work, api }: Partial<FakeApi>): void {
+  api?.process.kill();
+  if (work) rmSync(work, { recursive: true, force: true });
+}
+
 describe("cni-ts install --node-name: pod CIDR from the API", () => {
   let work: string;
-  let api: { port: number; process: ChildProcess };
-  let files: ReturnType<typeof makeApiFiles>;
+  let api: FakeApi["api"];
+  let files: FakeApi["files"];
   beforeEach(async () => {
-    work = mkdtempSync(join(tmpdir(), "cnits-kubeapi-"));
-    files = makeApiFiles(work);
-    api = await startApiServer(files.server);
+    ({ work, files, api } = await startFakeApi("cnits-kubeapi-"));
   });
-  afterEach(() => {
-    api.process.kill();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterEach(() => stopFakeApi({ work, api }));
 
   function install(env: Record<string, string>, ...args: string[]) {
     return spawnSync(CNI_TS, ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...args], { encoding: "utf8", env });
@@ -96,18 +105,15 @@ describe("cni-ts install --node-name: pod CIDR from the API", () => {
 describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   let work: string;
   let node: TestNetns;
-  let api: { port: number; process: ChildProcess };
-  let files: ReturnType<typeof makeApiFiles>;
+  let api: FakeApi["api"];
+  let files: FakeApi["files"];
   beforeEach(async () => {
-    work = mkdtempSync(join(tmpdir(), "cnits-kubewatch-"));
-    files = makeApiFiles(work);
     node = createKindNode("kwatch");
-    api = await startApiServer(files.server, node);
+    ({ work, files, api } = await startFakeApi("cnits-kubewatch-", node));
   });
   afterEach(() => {
-    api?.process.kill();
+    stopFakeApi({ work, api });
     node.remove();
-    rmSync(work, { recursive: true, force: true });
   });
 
   function startWatch(...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
