@@ -1,4 +1,4 @@
-// esbuild: the three entries -> one CommonJS file each for the SEA blob.
+// esbuild: the main script, the full bundle and one bundle per plugin -> one CommonJS file each for the SEA blob.
 import { build } from "esbuild";
 import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "./paths.mjs";
@@ -12,8 +12,8 @@ const SKELETON_CLI_STUB = {
 /**
  * Modules the small entry bundle must not carry because it never reaches
  * them, each with the only modules allowed to import it and why that import
- * cannot run in the main bundle. The other two entries come from their
- * assets in a SEA (src/main.ts imports them directly only outside the build).
+ * cannot run in the main bundle. The other entries come from their assets
+ * in a SEA (src/main.ts imports them directly only outside the build).
  *
  * A stub exports `undefined`, so any other import of a stubbed module would
  * pass every test run from the sources and crash only in the built
@@ -27,7 +27,7 @@ const ENTRY_ONLY_STUBS = {
   },
   "src/cli/plugin-entry.ts": {
     contents: "export const runPlugin = undefined;",
-    importers: { "src/main.ts": "loadPlugins() takes the SEA asset whenever the build defines __CNI_TS_PLUGINS_ASSET__" },
+    importers: { "src/main.ts": "loadPlugin() takes the SEA asset whenever the build defines __CNI_TS_PLUGIN_ASSETS__" },
   },
   "src/skel/cli.ts": SKELETON_CLI_STUB,
 };

@@ -17,13 +17,13 @@ export const nullishText = z.nullish(text);
 /** A string, or absent. */
 export const optionalText = z.optional(text);
 /** A list of strings. */
-export const textList = z.array(text);
+const textList = z.array(text);
 /** A list of strings, absent or null. */
 export const nullishTextList = z.nullish(textList);
 /** A list of strings, or absent. */
 export const optionalTextList = z.optional(textList);
 /** An integer. */
-export const integer = z.number().check(z.int());
+const integer = z.number().check(z.int());
 /** An integer, absent or null. */
 export const nullishInteger = z.nullish(integer);
 
