@@ -1,6 +1,7 @@
 /**
  * Typed access to cni-ts's native addon (native/cni_ts_native.c): setns,
- * a synchronous netlink socket and flock. Loaded once, lazily, so verbs
+ * a synchronous netlink socket, flock, fork/exec, and the detached kernel
+ * waits (docs/ARCHITECTURE.md). Loaded once, lazily, so verbs
  * that never touch the kernel (VERSION, the about text) do not pay for it.
  *
  * In a single-executable build the addon is an embedded asset written to a
@@ -21,6 +22,14 @@ export interface NativeAddon {
   netlinkRecv(fd: number, buffer: Uint8Array): number;
   flock(fd: number, operation: number): boolean;
   runProcess(path: string, argv: string[], envp: string[], input: Uint8Array): RawProcessResult;
+  /**
+   * Send an RTM_DELLINK for `index` from a detached child process; return
+   * once `watchFd` (same namespace) hears the link announced deleted (null),
+   * or with the kernel's NLMSG_ERROR answer relayed by the child.
+   */
+  netlinkDeleteLinkDetached(sendFd: number, watchFd: number, request: Uint8Array, index: number): Buffer | null;
+  /** Close `fd`, leaving what its last close waits for to a detached child process. Never throws. */
+  closeDetached(fd: number): void;
 }
 
 /** What `runProcess` returns: exit status (or the killing signal) and the raw output. */
@@ -80,6 +89,9 @@ export function native(): NativeAddon {
     netlinkRecv: (fd, buffer) => call(() => raw.netlinkRecv(fd, buffer)),
     flock: (fd, operation) => call(() => raw.flock(fd, operation)),
     runProcess: (path, argv, envp, input) => call(() => raw.runProcess(path, argv, envp, input)),
+    netlinkDeleteLinkDetached: (sendFd, watchFd, request, index) =>
+      call(() => raw.netlinkDeleteLinkDetached(sendFd, watchFd, request, index)),
+    closeDetached: (fd) => raw.closeDetached(fd),
   };
   return wrapped;
 }
