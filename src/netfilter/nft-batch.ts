@@ -1,17 +1,17 @@
 /**
  * Sending nf_tables changes as one nfnetlink batch (one atomic transaction:
  * all of it commits or none), and dumping a chain's rules. Synchronous, on
- * a NETLINK_NETFILTER socket in the current network namespace.
+ * the process's nfnetlink socket (./nfnl-socket.ts).
  *
  * @module
  */
 import { SyscallError } from "../errors.ts";
 import { native } from "../native/addon.ts";
 import type { MessageBuilder } from "../netlink/message.ts";
-import { RtnlSocket } from "../netlink/socket.ts";
+import type { RtnlSocket } from "../netlink/socket.ts";
+import { nfnlSocket, noteCommit } from "./nfnl-socket.ts";
 import {
   batchDelimiter,
-  NETLINK_NETFILTER,
   NFNL_MSG_BATCH_BEGIN,
   NFNL_MSG_BATCH_END,
   NFT_MSG_GETGEN,
@@ -60,15 +60,6 @@ function nfnetlinkError(operation: string, errno: number, detail: string): Sysca
   return new SyscallError(operation, errno, ERRNO_CODES[errno] ?? `errno ${errno}`, `${detail} (${ERRNO_CODES[errno] ?? `errno ${errno}`})`);
 }
 
-function withSocket<T>(fn: (sock: RtnlSocket) => T): T {
-  const sock = RtnlSocket.openProtocol(NETLINK_NETFILTER);
-  try {
-    return fn(sock);
-  } finally {
-    sock.close();
-  }
-}
-
 /**
  * Commit `messages` as one nf_tables transaction.
  *
@@ -80,23 +71,24 @@ function withSocket<T>(fn: (sock: RtnlSocket) => T): T {
  * @throws {SyscallError} with the first error the kernel reported (the transaction was then aborted)
  */
 export function commitBatch(messages: readonly MessageBuilder[]): void {
-  withSocket((sock) => {
-    const first = ((Date.now() & 0x3fffffff) >>> 0) + 1;
-    const frames = [batchDelimiter(NFNL_MSG_BATCH_BEGIN).finish(first, NLM_F_REQUEST)];
-    messages.forEach((m, i) => frames.push(Buffer.from(m.finish(first + 1 + i, NLM_F_REQUEST | NLM_F_ACK))));
-    const barrierSeq = first + messages.length + 2;
-    frames.push(batchDelimiter(NFNL_MSG_BATCH_END).finish(first + messages.length + 1, NLM_F_REQUEST));
-    native().netlinkSend(sock.fd, Buffer.concat(frames));
-    native().netlinkSend(sock.fd, nftMessage(NFT_MSG_GETGEN, 0, "unspec").finish(barrierSeq, NLM_F_REQUEST | NLM_F_ACK));
-    let failure: SyscallError | undefined;
-    for (const m of receive(sock)) {
-      if (m.type !== NLMSG_ERROR) continue;
-      const errno = errnoOf(m.payload);
-      if (m.seq === barrierSeq) break;
-      if (errno && !failure) failure = nfnetlinkError("nfnetlink batch", errno, `nf_tables refused message ${m.seq - first} of the batch`);
-    }
-    if (failure) throw failure;
-  });
+  const sock = nfnlSocket();
+  const first = sock.reserveSeq(messages.length + 3);
+  const frames = [batchDelimiter(NFNL_MSG_BATCH_BEGIN).finish(first, NLM_F_REQUEST)];
+  messages.forEach((m, i) => frames.push(Buffer.from(m.finish(first + 1 + i, NLM_F_REQUEST | NLM_F_ACK))));
+  const barrierSeq = first + messages.length + 2;
+  frames.push(batchDelimiter(NFNL_MSG_BATCH_END).finish(first + messages.length + 1, NLM_F_REQUEST));
+  native().netlinkSend(sock.fd, Buffer.concat(frames));
+  noteCommit();
+  native().netlinkSend(sock.fd, nftMessage(NFT_MSG_GETGEN, 0, "unspec").finish(barrierSeq, NLM_F_REQUEST | NLM_F_ACK));
+  let failure: SyscallError | undefined;
+  for (const m of receive(sock)) {
+    // Anything older on the shared socket (a dump abandoned on an error) is not ours.
+    if (m.type !== NLMSG_ERROR || m.seq < first || m.seq > barrierSeq) continue;
+    const errno = errnoOf(m.payload);
+    if (m.seq === barrierSeq) break;
+    if (errno && !failure) failure = nfnetlinkError("nfnetlink batch", errno, `nf_tables refused message ${m.seq - first} of the batch`);
+  }
+  if (failure) throw failure;
 }
 
 /**
@@ -106,21 +98,20 @@ export function commitBatch(messages: readonly MessageBuilder[]): void {
  * @throws {SyscallError} when the kernel refuses the dump (ENOENT: no such table or chain)
  */
 export function dumpRules<T>(family: NftFamily, table: string, chain: string, parse: (payload: Buffer) => T): T[] {
-  return withSocket((sock) => {
-    const seq = ((Date.now() & 0x3fffffff) >>> 0) + 1;
-    const msg = nftMessage(NFT_MSG_GETRULE, NLM_F_DUMP, family).str(NFTA_RULE_TABLE, table).str(NFTA_RULE_CHAIN, chain);
-    native().netlinkSend(sock.fd, msg.finish(seq, NLM_F_REQUEST | NLM_F_ACK));
-    const out: T[] = [];
-    for (const m of receive(sock)) {
-      if (m.seq !== seq) continue;
-      if (m.type === NLMSG_DONE) break;
-      if (m.type === NLMSG_ERROR) {
-        const errno = errnoOf(m.payload);
-        if (errno) throw nfnetlinkError("nfnetlink dump", errno, `listing ${family} ${table} ${chain} failed`);
-        break;
-      }
-      out.push(parse(m.payload));
+  const sock = nfnlSocket();
+  const seq = sock.reserveSeq(1);
+  const msg = nftMessage(NFT_MSG_GETRULE, NLM_F_DUMP, family).str(NFTA_RULE_TABLE, table).str(NFTA_RULE_CHAIN, chain);
+  native().netlinkSend(sock.fd, msg.finish(seq, NLM_F_REQUEST | NLM_F_ACK));
+  const out: T[] = [];
+  for (const m of receive(sock)) {
+    if (m.seq !== seq) continue;
+    if (m.type === NLMSG_DONE) break;
+    if (m.type === NLMSG_ERROR) {
+      const errno = errnoOf(m.payload);
+      if (errno) throw nfnetlinkError("nfnetlink dump", errno, `listing ${family} ${table} ${chain} failed`);
+      break;
     }
-    return out;
-  });
+    out.push(parse(m.payload));
+  }
+  return out;
 }

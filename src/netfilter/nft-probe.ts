@@ -1,6 +1,6 @@
 /**
- * Whether an nftables table or chain exists, asked over nfnetlink with one
- * synchronous request instead of exec'ing `nft` or `iptables` (a few ms each).
+ * Whether an nftables table or chain exists, asked over nfnetlink (the
+ * process's socket, ./nfnl-socket.ts) with one synchronous request instead of exec'ing `nft` or `iptables` (a few ms each).
  *
  * Teardown uses it to skip tools that cannot find anything: no `inet
  * cni_plugins_masquerade` table means no nft masquerade rules; with the
@@ -13,26 +13,18 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { hasErrno } from "../errors.ts";
-import { RtnlSocket } from "../netlink/socket.ts";
-import { NETLINK_NETFILTER, NFT_MSG_GETCHAIN, NFT_MSG_GETTABLE, NFTA_CHAIN_NAME, NFTA_CHAIN_TABLE, NFTA_TABLE_NAME, nftMessage, type NftFamily } from "./nft-wire.ts";
+import { nfnlSocket } from "./nfnl-socket.ts";
+import { NFT_MSG_GETCHAIN, NFT_MSG_GETTABLE, NFTA_CHAIN_NAME, NFTA_CHAIN_TABLE, NFTA_TABLE_NAME, nftMessage, type NftFamily } from "./nft-wire.ts";
 
 /** One GET with ACK: true when the kernel answers, false on ENOENT, undefined otherwise. */
 function exists(msgType: number, family: NftFamily, names: [type: number, value: string][]): boolean | undefined {
-  let sock: RtnlSocket;
-  try {
-    sock = RtnlSocket.openProtocol(NETLINK_NETFILTER);
-  } catch {
-    return undefined;
-  }
   try {
     const msg = nftMessage(msgType, 0, family);
     for (const [type, value] of names) msg.str(type, value);
-    sock.request(msg);
+    nfnlSocket().request(msg);
     return true;
   } catch (err) {
     return hasErrno(err, "ENOENT") ? false : undefined;
-  } finally {
-    sock.close();
   }
 }
 

@@ -167,3 +167,9 @@ export function isCurrentNetns(path: string): boolean {
   const ours = statSync(SELF_NETNS);
   return theirs.dev === ours.dev && theirs.ino === ours.ino;
 }
+
+/** The calling thread's network namespace as a key (device and inode), for state kept per namespace. */
+export function currentNetnsKey(): string {
+  const ns = statSync(SELF_NETNS);
+  return `${ns.dev}:${ns.ino}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * One nfnetlink (NETLINK_NETFILTER) socket per network namespace for the
+ * whole process (in a plugin, only the node's: masquerade, the spoof check
+ * and GC all work there).
+ *
+ * nf_tables frees a committed transaction after an RCU grace period, and
+ * the last close of a bound nfnetlink socket waits for that work to finish:
+ * measured 10-15 ms when a DEL's commit follows the pod veth's deletion.
+ * So one socket serves every probe, dump and commit (a second socket
+ * closed after the commit would wait the same), and after a commit it is
+ * closed at exit by a detached child (`closeDetached`), so that wait
+ * happens after the plugin has answered.
+ *
+ * @module
+ */
+import { native } from "../native/addon.ts";
+import { RtnlSocket } from "../netlink/socket.ts";
+import { currentNetnsKey } from "../netns/netns.ts";
+import { NETLINK_NETFILTER } from "./nft-wire.ts";
+
+interface Shared {
+  sock: RtnlSocket;
+  committed: boolean;
+}
+
+/** By namespace ({@link currentNetnsKey}). */
+const sockets = new Map<string, Shared>();
+
+function closeAll(): void {
+  for (const { sock, committed } of sockets.values()) {
+    if (committed) native().closeDetached(sock.fd);
+    else sock.close();
+  }
+}
+
+function current(): Shared {
+  const key = currentNetnsKey();
+  let shared = sockets.get(key);
+  if (!shared) {
+    if (sockets.size === 0) process.once("exit", closeAll);
+    shared = { sock: RtnlSocket.openProtocol(NETLINK_NETFILTER), committed: false };
+    sockets.set(key, shared);
+  }
+  return shared;
+}
+
+/** The socket for the calling thread's network namespace, opened on first use. */
+export function nfnlSocket(): RtnlSocket {
+  return current().sock;
+}
+
+/** Record that a transaction is being committed in the current namespace (its socket's close may then wait). */
+export function noteCommit(): void {
+  current().committed = true;
+}
