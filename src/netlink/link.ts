@@ -251,13 +251,13 @@ export function deleteLink(sock: RtnlSocket, index: number): void {
 }
 
 /** Failures of {@link RtnlSocket.deleteLinkDetached} before the request left this process. */
-const NOTHING_SENT = new Set(["setsockopt", "pipe2", "fork"]);
+const NOTHING_SENT = new Set(["setsockopt", "pipe2", "mmap", "clone"]);
 
 /**
  * Delete the link and return as soon as it is gone from its namespace (no
  * name, addresses, routes or bridge port left), leaving the kernel's
  * freeing of the device to a detached child process
- * ({@link RtnlSocket.deleteLinkDetached}). Where no child can be forked,
+ * ({@link RtnlSocket.deleteLinkDetached}). Where no child can be started,
  * the deletion runs here, to the end.
  *
  * @param sock a socket in the link's namespace (it also hears the deletion announced)

@@ -115,7 +115,7 @@ export class RtnlSocket {
    * even after this process has exited. Consumes this socket (closed here).
    *
    * @throws {SyscallError} the kernel's refusal (ENODEV: no such link), or
-   *   syscall `setsockopt`, `pipe2` or `fork` when nothing was sent
+   *   syscall `setsockopt`, `pipe2`, `mmap` or `clone` when nothing was sent
    */
   deleteLinkDetached(msg: MessageBuilder, index: number, watch: RtnlSocket): void {
     try {
