@@ -53,13 +53,42 @@ function loadAddon(): NativeAddon {
   return require("../../native/build/Release/cni_ts_native.node") as NativeAddon;
 }
 
+/**
+ * The errnos that answer expected questions ("no such chain", "already
+ * there", "no such device") on hot paths, by their Linux numbers (the same
+ * on every architecture cni-ts builds for; src/native/errno-names.test.ts
+ * checks them against Node's table). Loading `node:os` for its table cost
+ * ~1 ms, paid by every ipMasq ADD and DEL for a probe's ENOENT.
+ */
+export const COMMON_ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  9: "EBADF",
+  11: "EWOULDBLOCK",
+  13: "EACCES",
+  16: "EBUSY",
+  17: "EEXIST",
+  19: "ENODEV",
+  22: "EINVAL",
+  34: "ERANGE",
+  95: "EOPNOTSUPP",
+  97: "EAFNOSUPPORT",
+  99: "EADDRNOTAVAIL",
+  101: "ENETUNREACH",
+  105: "ENOBUFS",
+};
+
 let errnoNames: Map<number, string> | undefined;
 
 /** Symbolic name of an errno value (`2` → `ENOENT`), looked up only on error paths. */
 export function errnoName(errno: number): string {
+  const common = COMMON_ERRNO_NAMES[errno];
+  if (common !== undefined) return common;
   if (!errnoNames) {
     errnoNames = new Map();
-    // Imported lazily: os constants are only needed when something failed.
+    // Imported lazily: os constants are only needed when something unusual failed.
     const { constants } = createRequire(import.meta.url)("node:os") as typeof import("node:os");
     for (const [name, value] of Object.entries(constants.errno)) errnoNames.set(value, name);
   }
