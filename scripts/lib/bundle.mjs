@@ -1,5 +1,6 @@
 // esbuild: the main script, the full bundle and one bundle per plugin -> one CommonJS file each for the SEA blob.
 import { build } from "esbuild";
+import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "./paths.mjs";
 
@@ -145,6 +146,51 @@ export function netlinkHostOrderWithoutOs() {
 }
 
 /**
+ * ip-address's IPv4 module builds ~30 Address4 objects at load (the
+ * special-purpose, private, multicast… tables behind `isPrivate()`,
+ * `isGlobal()` and the like, which cni-ts never calls): ~0.7 ms of every
+ * IPv4 ADD, DEL and CHECK. The tables end the module as `const X_V4 = …;`
+ * declarations; this rewrites them into one function run on the first use
+ * of any of them, so the class reads them through it.
+ *
+ * @param {string} source ip-address/dist/ipv4.js
+ * @returns {string} the same module with its tables built on first use
+ * @throws {Error} when the module no longer ends with the tables (a changed
+ *   ip-address: look at the new layout before bundling it)
+ */
+export function deferIpv4Tables(source) {
+  const start = source.indexOf("\nconst MULTICAST_V4 = ");
+  const end = source.lastIndexOf("\n//# sourceMappingURL=");
+  const tail = start < 0 ? "" : source.slice(start + 1, end < 0 ? source.length : end);
+  const names = [...tail.matchAll(/^const (\w+_V4) = /gm)].map((m) => m[1]);
+  const declarations = tail.split(/^(?=const \w+_V4 = )/m);
+  if (names.length < 10 || declarations.length !== names.length || !declarations.every((d) => /;\s*$/.test(d))) {
+    throw new Error("ip-address/dist/ipv4.js no longer ends with its const *_V4 tables: review deferIpv4Tables (scripts/lib/bundle.mjs)");
+  }
+  const use = new RegExp(`\\b(${names.join("|")})\\b`, "g");
+  const head = source.slice(0, start + 1).replace(use, "(__cniTsIpv4Tables(), $1)");
+  return (
+    head +
+    `let ${names.join(", ")}, __cniTsIpv4TablesBuilt = false;\n` +
+    `function __cniTsIpv4Tables() {\n  if (__cniTsIpv4TablesBuilt) return;\n  __cniTsIpv4TablesBuilt = true;\n` +
+    tail.replace(/^const (\w+_V4) = /gm, "  $1 = ") +
+    "}\n"
+  );
+}
+
+function ipAddressTablesOnDemand() {
+  return {
+    name: "cni-ts-ip-address-tables-on-demand",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]ip-address[\\/]dist[\\/]ipv4\.js$/ }, async (args) => ({
+        contents: deferIpv4Tables(await readFile(args.path, "utf8")),
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/**
  * An entry's source file and the modules its bundle stubs out.
  *
  * @param {string} entry "main", "full", or "plugin:<name>"
@@ -200,7 +246,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: [...(spec.stubs ? [entryStubs(spec.stubs)] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs()],
+    plugins: [...(spec.stubs ? [entryStubs(spec.stubs)] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs(), ipAddressTablesOnDemand()],
     logLevel: "warning",
   });
 }

@@ -66,7 +66,8 @@ export function iptablesIsNft(tool: string): boolean {
     const path = `${dir}/${tool}`;
     if (!existsSync(path)) continue;
     try {
-      return realpathSync(path).endsWith("/xtables-nft-multi");
+      // realpath(3) in one call; the JS realpathSync lstat()s every component.
+      return realpathSync.native(path).endsWith("/xtables-nft-multi");
     } catch {
       return false;
     }
