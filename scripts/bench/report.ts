@@ -101,7 +101,7 @@ export function renderGenerated(r: Report): string {
     "",
     "### CPU per invocation",
     "",
-    "User + system time of the process, all its threads and whatever it waited for (wait4's rusage), ms, median.",
+    "User + system time of the process, all its threads and every descendant (wait4's rusage), including the children cni-ts leaves to finish the kernel's work after it has answered (scripts/bench/timed-run.c reaps them as their subreaper), ms, median.",
     "",
     ...cpuTable(r.latency),
     "",
