@@ -1,6 +1,7 @@
 /**
  * Whether an nftables table or chain exists, asked over nfnetlink (the
- * process's socket, ./nfnl-socket.ts) with one synchronous request instead of exec'ing `nft` or `iptables` (a few ms each).
+ * process's socket, ./nfnl-socket.ts) with one synchronous request instead
+ * of exec'ing `nft` or `iptables` (a few ms each).
  *
  * Teardown uses it to skip tools that cannot find anything: no `inet
  * cni_plugins_masquerade` table means no nft masquerade rules; with the
