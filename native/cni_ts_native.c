@@ -1,10 +1,11 @@
 /*
- * The few system calls Node does not expose and cni-ts needs: entering a
+ * What cni-ts needs and Node does not expose, or not cheaply: entering a
  * network namespace (setns), talking rtnetlink synchronously (an AF_NETLINK
- * socket), advisory file locks (flock), fork/exec of tools, and handing the
- * kernel's last waits to a detached child (fork). Everything is synchronous
- * on purpose: a CNI plugin does one short job, and namespace switches are
- * per-thread, so the work must stay on the main thread.
+ * socket), advisory file locks (flock), fork/exec of tools, handing the
+ * kernel's last waits to a detached child, and SHA-2 from the OpenSSL the
+ * Node executable carries. Everything is synchronous on purpose: a CNI
+ * plugin does one short job, and namespace switches are per-thread, so the
+ * work must stay on the main thread.
  *
  * Errors are thrown as JS Errors carrying `errno` (positive) and `syscall`;
  * src/native/ turns them into typed SyscallErrors.
@@ -29,6 +30,7 @@
 #include <sys/wait.h>
 
 #include <node_api.h>
+#include <openssl/sha.h>
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -175,6 +177,38 @@ static napi_value js_flock(napi_env env, napi_callback_info info) {
     return throw_errno(env, "flock", errno);
   }
   napi_get_boolean(env, true, &result);
+  return result;
+}
+
+/*
+ * sha2(bits, data) -> Buffer: the SHA-256 or SHA-512 digest of data, by the
+ * OpenSSL inside the Node executable (its one-shot SHA256/SHA512, exported
+ * for addons): the plugins hash a few dozen bytes per run for names, and
+ * loading node:crypto for that cost more than the rest of the hashing path.
+ */
+static napi_value js_sha2(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t bits;
+  void *data;
+  size_t length;
+  napi_typedarray_type type;
+  napi_value arraybuffer;
+  size_t offset;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &bits) != napi_ok || (bits != 256 && bits != 512) ||
+      napi_get_typedarray_info(env, argv[1], &type, &length, &data, &arraybuffer, &offset) != napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "expected (256 | 512, data: Uint8Array)");
+    return NULL;
+  }
+  unsigned char digest[SHA512_DIGEST_LENGTH];
+  size_t digest_length = bits == 256 ? SHA256_DIGEST_LENGTH : SHA512_DIGEST_LENGTH;
+  if (bits == 256) SHA256(data, length, digest);
+  else SHA512(data, length, digest);
+  napi_value result;
+  void *copy;
+  napi_create_buffer_copy(env, digest_length, digest, &copy, &result);
   return result;
 }
 
@@ -669,6 +703,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"runProcess", NULL, js_run_process, NULL, NULL, NULL, napi_enumerable, NULL},
       {"netlinkDeleteLinkDetached", NULL, js_netlink_delete_link_detached, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeDetached", NULL, js_close_detached, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sha2", NULL, js_sha2, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

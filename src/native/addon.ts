@@ -1,7 +1,7 @@
 /**
  * Typed access to cni-ts's native addon (native/cni_ts_native.c): setns,
- * a synchronous netlink socket, flock, fork/exec, and the detached kernel
- * waits (docs/ARCHITECTURE.md). Loaded once, lazily, so verbs
+ * a synchronous netlink socket, flock, fork/exec, the detached kernel
+ * waits (docs/ARCHITECTURE.md) and SHA-2. Loaded once, lazily, so verbs
  * that never touch the kernel (VERSION, the about text) do not pay for it.
  *
  * In a single-executable build the addon is an embedded asset written to a
@@ -30,6 +30,8 @@ export interface NativeAddon {
   netlinkDeleteLinkDetached(sendFd: number, watchFd: number, request: Uint8Array, index: number): Buffer | null;
   /** Close `fd`, leaving what its last close waits for to a detached child process. Never throws. */
   closeDetached(fd: number): void;
+  /** The SHA-256 or SHA-512 digest of `data` (OpenSSL's, from the Node executable). */
+  sha2(bits: 256 | 512, data: Uint8Array): Buffer;
 }
 
 /** What `runProcess` returns: exit status (or the killing signal) and the raw output. */
@@ -121,6 +123,7 @@ export function native(): NativeAddon {
     netlinkDeleteLinkDetached: (sendFd, watchFd, request, index) =>
       call(() => raw.netlinkDeleteLinkDetached(sendFd, watchFd, request, index)),
     closeDetached: (fd) => raw.closeDetached(fd),
+    sha2: (bits, data) => raw.sha2(bits, data),
   };
   return wrapped;
 }
