@@ -9,11 +9,13 @@
  * So one socket serves every probe, dump and commit (a second socket
  * closed after the commit would wait the same), and after a commit it is
  * closed at exit by a detached child (`closeDetached`), so that wait
- * happens after the plugin has answered.
+ * happens after the plugin has answered (where that child will be reaped:
+ * ../native/orphans.ts).
  *
  * @module
  */
 import { native } from "../native/addon.ts";
+import { orphansAreReaped } from "../native/orphans.ts";
 import { RtnlSocket } from "../netlink/socket.ts";
 import { currentNetnsKey } from "../netns/netns.ts";
 import { NETLINK_NETFILTER } from "./nft-wire.ts";
@@ -28,7 +30,7 @@ const sockets = new Map<string, Shared>();
 
 function closeAll(): void {
   for (const { sock, committed } of sockets.values()) {
-    if (committed) native().closeDetached(sock.fd);
+    if (committed && orphansAreReaped()) native().closeDetached(sock.fd);
     else sock.close();
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * The children a plugin leaves to finish the kernel's work (docs/ARCHITECTURE.md,
+ * "Detached kernel waits") must never pile up as zombies. Run by a program
+ * that is PID 1 of its own PID namespace and waits only for the processes it
+ * started (as a daemon running CNI plugins in its container does), an ipMasq
+ * ADD and DEL leave no process behind, zombie or not, and still remove the
+ * pod's veth and its rules.
+ */
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import type { TestNetns } from "../helpers/netns.ts";
+import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { cniNetfilterLines, createNode, vethNames, type Node } from "./harness.ts";
+
+let node: Node;
+let pod: TestNetns;
+
+beforeAll(() => {
+  node = createNode("10.78.9.0/24");
+  pod = node.newPod("orphans");
+});
+afterAll(() => node?.cleanup());
+
+// PID 1 of a new PID namespace: runs ADD then DEL and waits for exactly
+// those two processes, then reports every other process left in the
+// namespace (its /proc is that namespace's).
+const PID1 = `
+import json, os, subprocess, sys, time
+conf, node_ns, pod_ns, bin_dir = sys.argv[1:5]
+for verb in ("ADD", "DEL"):
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": verb, "CNI_CONTAINERID": "cnits-orphans", "CNI_NETNS": pod_ns, "CNI_IFNAME": "eth0", "CNI_PATH": bin_dir}
+    run = subprocess.run(["ip", "netns", "exec", node_ns, bin_dir + "/bridge"], input=conf.encode(), env=env, capture_output=True)
+    if run.returncode != 0: sys.exit(f"{verb} failed: {run.stdout!r}")
+time.sleep(0.5)
+left = []
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) != 1:
+        with open(f"/proc/{pid}/stat") as f: left.append(f.read())
+print(json.dumps(left))
+`;
+
+test("under a PID 1 that reaps nothing it did not start, ADD and DEL leave no process and still remove the veth", () => {
+  const conf = JSON.stringify(node.conf({ ipMasq: true }));
+  const run = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "python3", "-c", PID1, conf, node.ns.name, pod.path, DIST_BIN], { encoding: "utf8" });
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  expect(JSON.parse(run.stdout)).toEqual([]);
+  expect(vethNames(node.ns)).toEqual([]);
+  expect(cniNetfilterLines(node.snapshot())).toEqual([]);
+});
