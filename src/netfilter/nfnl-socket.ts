@@ -20,38 +20,31 @@ import { RtnlSocket } from "../netlink/socket.ts";
 import { currentNetnsKey } from "../netns/netns.ts";
 import { NETLINK_NETFILTER } from "./nft-wire.ts";
 
-interface Shared {
-  sock: RtnlSocket;
-  committed: boolean;
-}
-
 /** By namespace ({@link currentNetnsKey}). */
-const sockets = new Map<string, Shared>();
+const sockets = new Map<string, RtnlSocket>();
+/** Those a transaction was committed on: their close may wait. */
+const committed = new Set<RtnlSocket>();
 
 function closeAll(): void {
-  for (const { sock, committed } of sockets.values()) {
-    if (committed && orphansAreReaped()) native().closeDetached(sock.fd);
+  for (const sock of sockets.values()) {
+    if (committed.has(sock) && orphansAreReaped()) native().closeDetached(sock.fd);
     else sock.close();
   }
 }
 
-function current(): Shared {
-  const key = currentNetnsKey();
-  let shared = sockets.get(key);
-  if (!shared) {
-    if (sockets.size === 0) process.once("exit", closeAll);
-    shared = { sock: RtnlSocket.openProtocol(NETLINK_NETFILTER), committed: false };
-    sockets.set(key, shared);
-  }
-  return shared;
-}
-
 /** The socket for the calling thread's network namespace, opened on first use. */
 export function nfnlSocket(): RtnlSocket {
-  return current().sock;
+  const key = currentNetnsKey();
+  let sock = sockets.get(key);
+  if (!sock) {
+    if (sockets.size === 0) process.once("exit", closeAll);
+    sock = RtnlSocket.openProtocol(NETLINK_NETFILTER);
+    sockets.set(key, sock);
+  }
+  return sock;
 }
 
-/** Record that a transaction is being committed in the current namespace (its socket's close may then wait). */
-export function noteCommit(): void {
-  current().committed = true;
+/** Record that a transaction is being committed on `sock` (its close may then wait). */
+export function noteCommit(sock: RtnlSocket): void {
+  committed.add(sock);
 }
