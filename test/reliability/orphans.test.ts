@@ -4,7 +4,8 @@
  * that is PID 1 of its own PID namespace and waits only for the processes it
  * started (as a daemon running CNI plugins in its container does), an ipMasq
  * ADD and DEL leave no process behind, zombie or not, and still remove the
- * pod's veth and its rules.
+ * pod's veth and its rules. On the host, where init reaps, the same DEL
+ * does leave its wait to a child, which a subreaper running the plugin sees.
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -45,6 +46,38 @@ test("under a PID 1 that reaps nothing it did not start, ADD and DEL leave no pr
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
   expect(JSON.parse(run.stdout)).toEqual([]);
+  expect(vethNames(node.ns)).toEqual([]);
+  expect(cniNetfilterLines(node.snapshot())).toEqual([]);
+});
+
+// A subreaper in the host's PID namespace: runs ADD then DEL with ipMasq and
+// counts, per verb, the processes it was left to reap besides the plugin.
+const SUBREAPER = `
+import ctypes, json, os, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+conf, node_ns, pod_ns, bin_dir = sys.argv[1:5]
+adopted = {}
+for verb in ("ADD", "DEL"):
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": verb, "CNI_CONTAINERID": "cnits-orphans-host", "CNI_NETNS": pod_ns, "CNI_IFNAME": "eth0", "CNI_PATH": bin_dir}
+    plugin = subprocess.Popen(["ip", "netns", "exec", node_ns, bin_dir + "/bridge"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+    plugin.stdin.write(conf.encode()); plugin.stdin.close()
+    adopted[verb] = 0
+    while True:
+        try: pid, status = os.wait()
+        except ChildProcessError: break
+        if pid == plugin.pid:
+            if status != 0: sys.exit(f"{verb} failed")
+        else: adopted[verb] += 1
+print(json.dumps(adopted))
+`;
+
+test("on the host, DEL and an ipMasq ADD leave the kernel's last wait to a child, and the veth is gone", () => {
+  const hostPod = node.newPod("orphans-host");
+  const conf = JSON.stringify(node.conf({ ipMasq: true }));
+  const run = spawnSync("python3", ["-c", SUBREAPER, conf, node.ns.name, hostPod.path, DIST_BIN], { encoding: "utf8" });
+  expect(run.stderr).toBe("");
+  // ADD: the nfnetlink socket's close after its commit; DEL: the veth's deletion and that close.
+  expect(JSON.parse(run.stdout)).toEqual({ ADD: 1, DEL: 2 });
   expect(vethNames(node.ns)).toEqual([]);
   expect(cniNetfilterLines(node.snapshot())).toEqual([]);
 });
