@@ -33,10 +33,12 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
     useSnapshot: false,
     useCodeCache,
     execArgv: [
-      // A plugin lives ~50 ms: V8's worker pool (4 threads here) only costs
-      // thread stacks (measured: private dirty memory per bridge ADD 12.0 ->
-      // 11.8 MiB, ADD/DEL/VERSION times unchanged).
-      "--v8-pool-size=0",
+      // A plugin lives ~50 ms: V8's worker pool (4 threads by default) only
+      // costs thread stacks (measured: private dirty memory per bridge ADD
+      // 12.0 -> 11.8 MiB, ADD/DEL/VERSION times unchanged). One thread, the
+      // least Node starts: 0 would mean one per CPU but one, and Node waits
+      // for all of them to start (63 threads cost `node -e 0` +5 ms here).
+      "--v8-pool-size=1",
       // An ADD allocates ~6 MB on the V8 heap, the code cache's objects
       // included; with the default young generation that forced one
       // scavenge (~1.6 ms, objects copied) in every invocation. 8 MB

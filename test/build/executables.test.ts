@@ -1,7 +1,7 @@
 // The built single executable: one file under four names, self-contained,
 // dispatching on its name.
-import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
@@ -93,6 +93,22 @@ describe("dist/bin", () => {
     expect(modules("plugin-bridge.cjs")).toEqual(new Set(["plugins/bridge", "ipam/host-local"]));
     expect(modules("plugin-loopback.cjs")).toEqual(new Set(["plugins/loopback"]));
     expect(modules("plugin-host-local.cjs")).toEqual(new Set(["ipam/host-local"]));
+  });
+
+  it("starts one V8 worker thread, however many CPUs the node has", async () => {
+    // A plugin blocks reading stdin until EOF: its threads are all there by then.
+    const child = spawn(join(DIST_BIN, "loopback"), [], { env: { CNI_COMMAND: "ADD" }, stdio: ["pipe", "ignore", "ignore"] });
+    try {
+      let names: string[] = [];
+      for (let i = 0; i < 250 && !names.includes("SignalInspector"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        names = readdirSync(`/proc/${child.pid}/task`).map((tid) => readFileSync(`/proc/${child.pid}/task/${tid}/comm`, "utf8").trim());
+      }
+      expect(names.filter((name) => name === "V8Worker")).toEqual(["V8Worker"]);
+    } finally {
+      child.stdin.end();
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
   });
 
   it("cni-ts rejects an unknown command", () => {
