@@ -423,7 +423,7 @@ static napi_value js_run_process(napi_env env, napi_callback_info info) {
 }
 
 /* ---- Detached kernel waits -----------------------------------------------
- * Two kernel operations a plugin must start but need not sit through:
+ * Three kernel operations a plugin must start but need not sit through:
  *
  * - Deleting a link. The kernel unlists the device (its name, addresses,
  *   routes and bridge port are gone, and RTM_DELLINK is announced) within a
@@ -432,8 +432,10 @@ static napi_value js_run_process(napi_env env, napi_callback_info info) {
  * - Closing an nfnetlink socket after an nf_tables commit: the last close
  *   waits for nf_tables to free the committed transaction after a grace
  *   period, 10-15 ms measured when it lands right after a link deletion.
+ * - Freeing the process's memory at exit: ~2-3 ms of unmapping, after the
+ *   answer is written but before the runtime sees EOF and the exit status.
  *
- * Both hand the waiting part to a child process that outlives the plugin.
+ * All three hand the waiting part to a child process that outlives the plugin.
  * It is cloned with CLONE_VM (no copy of the plugin's page tables, which
  * made a fork() cost ~1 ms) onto a stack of its own, and so shares the
  * plugin's memory and even this thread's TLS: it must not touch libc state,
@@ -490,7 +492,7 @@ static void __attribute__((noreturn)) raw_exit(int code) {
 /* What a detached child does, in memory it keeps to itself (the top of its stack mapping). */
 struct detached_job {
   int keep[2];    /* descriptors it keeps, ascending; all others are closed first */
-  int socket_fd;  /* DELETE: where it sends; CLOSE: what it closes last */
+  int socket_fd;  /* DELETE: where it sends; CLOSE: what it closes last (-1: nothing, only wait) */
   int relay_fd;   /* DELETE: where it writes the kernel's answer; CLOSE: EOF once the plugin let go */
   int delete_link;
   uint32_t seq;
@@ -505,23 +507,28 @@ static void raw_close_span(unsigned int first, unsigned int last) {
   for (unsigned int fd = first; fd <= last && fd < 65536; fd++) RAW1(SYS_close, fd);
 }
 
+/* Close every descriptor but keep[0] and keep[1] (ascending; may be equal). */
+static void raw_close_all_but(const int keep[2]) {
+  unsigned int low = 0;
+  for (int i = 0; i < 2; i++) {
+    unsigned int kept = (unsigned int)keep[i];
+    if (kept > low) raw_close_span(low, kept - 1);
+    if (kept >= low) low = kept + 1;
+  }
+  raw_close_span(low, ~0U);
+}
+
 static int detached_main(void *arg) {
   struct detached_job *job = arg;
   RAW0(SYS_setsid);
   unsigned long pipe_signal = 1UL << (SIGPIPE - 1); /* a write to a closed relay fails instead of killing us */
   RAW4(SYS_rt_sigprocmask, SIG_BLOCK, &pipe_signal, 0, sizeof pipe_signal);
-  unsigned int low = 0;
-  for (int i = 0; i < 2; i++) {
-    unsigned int kept = (unsigned int)job->keep[i];
-    if (kept > low) raw_close_span(low, kept - 1);
-    if (kept >= low) low = kept + 1;
-  }
-  raw_close_span(low, ~0U);
+  raw_close_all_but(job->keep);
   if (!job->delete_link) {
     char byte;
     while (RAW3(SYS_read, job->relay_fd, &byte, 1) == -EINTR) {
     }
-    RAW1(SYS_close, job->socket_fd);
+    if (job->socket_fd >= 0) RAW1(SYS_close, job->socket_fd);
     raw_exit(0);
   }
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -693,6 +700,39 @@ static napi_value js_close_detached(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * exitDetached(status): end the process at once, as _exit(2) does, and
+ * leave the freeing of its address space to a detached child that shares
+ * it. The kernel frees a process's memory when its last user exits: alone,
+ * a plugin's exit waits ~2-3 ms for that (the executable's mapped pages and
+ * the V8 heap), and the runtime sees neither stdout's EOF nor the exit
+ * status before. The child holds the memory until the relay pipe says we
+ * are gone, then exits, and the freeing happens there. Node's own exit
+ * steps (joining its threads, atexit cleanup) are skipped too: the caller
+ * has written everything synchronously.
+ *
+ * Every other descriptor is closed here, before the clone: the child then
+ * holds no copy of stdout, so the runtime's EOF never waits for the child
+ * to be scheduled. Without a child, this is _exit.
+ */
+static napi_value js_exit_detached(napi_env env, napi_callback_info info) {
+  int32_t status;
+  if (read_int_args(env, info, 1, &status) < 0) return NULL;
+  int relay[2];
+  struct detached_job *job;
+  if (pipe2(relay, O_CLOEXEC) == 0 && (job = new_job()) != NULL) {
+    job->socket_fd = -1;
+    job->relay_fd = relay[0];
+    job->keep[0] = relay[0] < relay[1] ? relay[0] : relay[1];
+    job->keep[1] = relay[0] < relay[1] ? relay[1] : relay[0];
+    raw_close_all_but(job->keep);
+    job->keep[0] = relay[0];
+    job->keep[1] = relay[0];
+    start_detached(job);
+  }
+  _exit(status & 0xff);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"setns", NULL, js_setns, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -704,6 +744,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"netlinkDeleteLinkDetached", NULL, js_netlink_delete_link_detached, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeDetached", NULL, js_close_detached, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sha2", NULL, js_sha2, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"exitDetached", NULL, js_exit_detached, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -32,6 +32,8 @@ export interface NativeAddon {
   closeDetached(fd: number): void;
   /** The SHA-256 or SHA-512 digest of `data` (OpenSSL's, from the Node executable). */
   sha2(bits: 256 | 512, data: Uint8Array): Buffer;
+  /** End the process now with `status` (`_exit(2)`), the freeing of its memory left to a detached child. */
+  exitDetached(status: number): never;
 }
 
 /** What `runProcess` returns: exit status (or the killing signal) and the raw output. */
@@ -124,7 +126,13 @@ export function native(): NativeAddon {
       call(() => raw.netlinkDeleteLinkDetached(sendFd, watchFd, request, index)),
     closeDetached: (fd) => raw.closeDetached(fd),
     sha2: (bits, data) => raw.sha2(bits, data),
+    exitDetached: (status) => raw.exitDetached(status),
   };
+  return wrapped;
+}
+
+/** The addon if something has loaded it already, without loading it. */
+export function loadedNative(): NativeAddon | undefined {
   return wrapped;
 }
 

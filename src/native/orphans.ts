@@ -23,14 +23,24 @@ const REAPING_INITS: ReadonlySet<string> = new Set(["systemd", "init", "tini", "
 
 /**
  * The decision, from the namespace (`readlink /proc/self/ns/pid`) and PID
- * 1's command name (`/proc/1/comm`, undefined when unreadable).
+ * 1's command name (`/proc/1/comm`, read only outside the initial
+ * namespace; undefined when unreadable).
  *
- * @example orphansReapedIn("pid:[4026531836]", "systemd") // true
- * @example orphansReapedIn("pid:[4026532813]", "multus-daemon") // false
+ * @example orphansReapedIn("pid:[4026531836]", () => "anything") // true
+ * @example orphansReapedIn("pid:[4026532813]", () => "multus-daemon") // false
  */
-export function orphansReapedIn(pidNamespace: string, pid1Command: string | undefined): boolean {
+export function orphansReapedIn(pidNamespace: string, pid1Command: () => string | undefined): boolean {
   if (pidNamespace === INITIAL_PID_NAMESPACE) return true;
-  return pid1Command !== undefined && REAPING_INITS.has(pid1Command);
+  const command = pid1Command();
+  return command !== undefined && REAPING_INITS.has(command);
+}
+
+function readPid1Command(): string | undefined {
+  try {
+    return readFileSync("/proc/1/comm", "utf8").trim();
+  } catch {
+    return undefined;
+  }
 }
 
 let answer: boolean | undefined;
@@ -39,18 +49,12 @@ let answer: boolean | undefined;
 export function orphansAreReaped(): boolean {
   if (answer === undefined) {
     let namespace: string;
-    let pid1: string | undefined;
     try {
       namespace = readlinkSync("/proc/self/ns/pid");
     } catch {
       return (answer = false);
     }
-    try {
-      pid1 = readFileSync("/proc/1/comm", "utf8").trim();
-    } catch {
-      pid1 = undefined;
-    }
-    answer = orphansReapedIn(namespace, pid1);
+    answer = orphansReapedIn(namespace, readPid1Command);
   }
   return answer;
 }

@@ -4,8 +4,9 @@
  * that is PID 1 of its own PID namespace and waits only for the processes it
  * started (as a daemon running CNI plugins in its container does), an ipMasq
  * ADD and DEL leave no process behind, zombie or not, and still remove the
- * pod's veth and its rules. On the host, where init reaps, the same DEL
- * does leave its wait to a child, which a subreaper running the plugin sees.
+ * pod's veth and its rules. On the host, where init reaps, the same ADD
+ * and DEL do leave their waits to children, which a subreaper running the
+ * plugin sees.
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -71,13 +72,14 @@ for verb in ("ADD", "DEL"):
 print(json.dumps(adopted))
 `;
 
-test("on the host, DEL and an ipMasq ADD leave the kernel's last wait to a child, and the veth is gone", () => {
+test("on the host, an ipMasq ADD and DEL leave the kernel's last waits to children, and the veth is gone", () => {
   const hostPod = node.newPod("orphans-host");
   const conf = JSON.stringify(node.conf({ ipMasq: true }));
   const run = spawnSync("python3", ["-c", SUBREAPER, conf, node.ns.name, hostPod.path, DIST_BIN], { encoding: "utf8" });
   expect(run.stderr).toBe("");
-  // ADD: the nfnetlink socket's close after its commit; DEL: the veth's deletion and that close.
-  expect(JSON.parse(run.stdout)).toEqual({ ADD: 1, DEL: 2 });
+  // ADD: the nfnetlink socket's close after its commit, and the memory's release at exit;
+  // DEL: the veth's deletion, that close, and the release.
+  expect(JSON.parse(run.stdout)).toEqual({ ADD: 2, DEL: 3 });
   expect(vethNames(node.ns)).toEqual([]);
   expect(cniNetfilterLines(node.snapshot())).toEqual([]);
 });
