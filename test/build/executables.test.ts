@@ -96,15 +96,16 @@ describe("dist/bin", () => {
   });
 
   it("starts one V8 worker thread, however many CPUs the node has", async () => {
-    // A plugin blocks reading stdin until EOF: its threads are all there by then.
-    const child = spawn(join(DIST_BIN, "loopback"), [], { env: { CNI_COMMAND: "ADD" }, stdio: ["pipe", "ignore", "ignore"] });
+    // A plugin blocks reading stdin until EOF; its threads are named by themselves, soon after they start.
+    const env = { CNI_COMMAND: "ADD", CNI_CONTAINERID: "cnits-threads", CNI_NETNS: "/run/netns/cnits-none", CNI_IFNAME: "lo", CNI_PATH: DIST_BIN };
+    const child = spawn(join(DIST_BIN, "loopback"), [], { env, stdio: ["pipe", "ignore", "ignore"] });
+    const threadNames = () => readdirSync(`/proc/${child.pid}/task`).map((tid) => readFileSync(`/proc/${child.pid}/task/${tid}/comm`, "utf8").trim());
+    const readingStdin = () => readFileSync(`/proc/${child.pid}/syscall`, "utf8").startsWith("0 0x0 ");
     try {
-      let names: string[] = [];
-      for (let i = 0; i < 250 && !names.includes("SignalInspector"); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        names = readdirSync(`/proc/${child.pid}/task`).map((tid) => readFileSync(`/proc/${child.pid}/task/${tid}/comm`, "utf8").trim());
+      for (let i = 0; i < 500 && !(readingStdin() && threadNames().includes("V8Worker")); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      expect(names.filter((name) => name === "V8Worker")).toEqual(["V8Worker"]);
+      expect(threadNames().filter((name) => name === "V8Worker")).toEqual(["V8Worker"]);
     } finally {
       child.stdin.end();
       await new Promise((resolve) => child.once("exit", resolve));
