@@ -4,12 +4,21 @@
  * The build stores the bundle already wrapped as
  * `(function (exports, require, module, __filename, __dirname) {...})` plus
  * V8 code cache for exactly that text, made by the same pinned Node; so the
- * asset compiles without re-parsing. Modules get the main script's
- * `require` (built-ins only: everything else is inside the bundle).
+ * asset compiles without re-parsing. Modules get a `require` of built-in
+ * modules only (everything else is inside the bundle).
  *
  * @module
  */
-import { createRequire } from "node:module";
+/**
+ * The `require` a bundle's modules get: everything else is inside the
+ * bundle. `process.getBuiltinModule` rather than a `createRequire`'d
+ * function, which cost ~0.3 ms at every start to build.
+ */
+function requireBuiltin(id: string): unknown {
+  const builtin = process.getBuiltinModule(id);
+  if (builtin === undefined) throw new Error(`cannot load ${id}: an embedded bundle requires built-in modules only`);
+  return builtin;
+}
 
 /**
  * Compile and run the asset `key` (with code cache from `cacheKey`) and return its exports.
@@ -20,9 +29,8 @@ import { createRequire } from "node:module";
  * @throws {Error} when the asset is missing (not a single-executable build)
  */
 export function loadAssetModule(key: string, cacheKey: string): unknown {
-  const require = createRequire(__filename);
-  const sea = require("node:sea") as typeof import("node:sea");
-  const { Script } = require("node:vm") as typeof import("node:vm");
+  const sea = process.getBuiltinModule("node:sea") as typeof import("node:sea");
+  const { Script } = process.getBuiltinModule("node:vm") as typeof import("node:vm");
   const source = sea.getAsset(key, "utf8");
   const cachedData = Buffer.from(sea.getRawAsset(cacheKey) as ArrayBuffer);
   const script = new Script(source, { filename: key, cachedData });
@@ -31,6 +39,6 @@ export function loadAssetModule(key: string, cacheKey: string): unknown {
   }
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper(module.exports, require, module, __filename, __dirname);
+  wrapper(module.exports, requireBuiltin, module, __filename, __dirname);
   return module.exports;
 }

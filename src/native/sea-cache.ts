@@ -33,7 +33,6 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../errors.ts";
 
@@ -58,7 +57,7 @@ function addonFileName(): string {
 }
 
 function embeddedAddon(): Uint8Array {
-  const sea = createRequire(__filename)("node:sea") as typeof import("node:sea");
+  const sea = process.getBuiltinModule("node:sea") as typeof import("node:sea");
   return new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__) as ArrayBuffer);
 }
 
