@@ -32,18 +32,22 @@ const rangeSchema = z.looseObject({
 const rangeSetsSchema = z.nullish(z.array(z.array(rangeSchema)));
 
 const U32_MAX = 2 ** 32 - 1;
-const nullishU16 = nullishIntegerIn(0, 65535);
 
-const routeSchema = z.looseObject({
-  dst: z.string().check(z.refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" })),
-  gw: z.nullish(z.string().check(z.refine((s) => parseAddress(s) !== undefined, { message: "invalid IP address" }))),
-  // 0 = unset (the route takes the device's), as the reference.
-  mtu: nullishU16,
-  advmss: nullishU16,
-  priority: nullishIntegerIn(0, U32_MAX),
-  // 0 would quietly mean the main table: omit the key for that.
-  table: nullishIntegerIn(1, U32_MAX),
-  scope: nullishIntegerIn(0, 255),
+// Built when the first route is parsed (z.lazy): a third of this module's
+// schema instances, which a config without routes never needs.
+const routeSchema = z.lazy(() => {
+  const nullishU16 = nullishIntegerIn(0, 65535);
+  return z.looseObject({
+    dst: z.string().check(z.refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" })),
+    gw: z.nullish(z.string().check(z.refine((s) => parseAddress(s) !== undefined, { message: "invalid IP address" }))),
+    // 0 = unset (the route takes the device's), as the reference.
+    mtu: nullishU16,
+    advmss: nullishU16,
+    priority: nullishIntegerIn(0, U32_MAX),
+    // 0 would quietly mean the main table: omit the key for that.
+    table: nullishIntegerIn(1, U32_MAX),
+    scope: nullishIntegerIn(0, 255),
+  });
 });
 
 const attachmentListSchema = z.optional(z.nullable(z.array(z.looseObject({ containerID: text, ifname: text }))));

@@ -15,9 +15,12 @@ import { listRecords, withAttachmentLock } from "../../src/attachment-lock.ts";
 import { parseBridgeConf } from "./config.ts";
 import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
 
-const attachmentsSchema = z.looseObject({
-  "cni.dev/valid-attachments": z.nullish(z.array(z.looseObject({ containerID: z.string(), ifname: z.string() }))),
-});
+// Built on GC's first use (z.lazy): every other verb loads this module too.
+const attachmentsSchema = z.lazy(() =>
+  z.looseObject({
+    "cni.dev/valid-attachments": z.nullish(z.array(z.looseObject({ containerID: z.string(), ifname: z.string() }))),
+  }),
+);
 
 /**
  * GC: release what no valid attachment uses.
