@@ -9,12 +9,13 @@
 //   node scripts/build.mjs --arch arm64  the same for linux/arm64, into dist/linux-arm64/bin:
 //     the arm64 Node from the npm registry, the addon cross-compiled, blob and
 //     code cache made by the arm64 Node under qemu-user (see scripts/lib/arch.mjs)
-// Five bundles: the SEA main script (~30 KiB: entry, name dispatch, skeleton)
+// Six bundles: the SEA main script (~30 KiB: entry, name dispatch, skeleton)
 // answers VERSION and the about text; a runtime's other verbs run the
 // plugin's own bundle (bridge, loopback, host-local), whose V8 code cache
 // holds every function compiled; the CLI and anything with arguments run the
-// "full" bundle. Those four are assets compiled on demand with code cache
-// made by the same runtime. The main script's code cache is on too. A
+// "full" bundle; ip-address's IPv6 module is one of its own, loaded by
+// whichever of those parses an IPv6 address. Those five are assets compiled
+// on demand with code cache made by the same runtime. The main script's code cache is on too. A
 // startup snapshot is not used.
 import { createHash } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
@@ -28,6 +29,7 @@ import {
   SEA_DIR,
   FULL_ASSET_KEY,
   FULL_CACHE_ASSET_KEY,
+  IPV6_ASSET_KEYS,
   pluginAssetKeys,
   packageVersion,
 } from "./lib/paths.mjs";
@@ -66,6 +68,7 @@ const defines = {
   __CNI_TS_PLUGIN_ASSETS__: JSON.stringify(Object.fromEntries(PLUGIN_NAMES.map((name) => [name, pluginAssetKeys(name)]))),
   __CNI_TS_FULL_ASSET__: JSON.stringify(FULL_ASSET_KEY),
   __CNI_TS_FULL_CACHE_ASSET__: JSON.stringify(FULL_CACHE_ASSET_KEY),
+  __CNI_TS_IPV6_ASSET__: JSON.stringify(IPV6_ASSET_KEYS),
 };
 const bundlePath = join(work, "main.cjs");
 const fullPath = join(work, FULL_ASSET_KEY);
@@ -74,11 +77,12 @@ const fullCachePath = join(work, FULL_CACHE_ASSET_KEY);
 const assets = { [FULL_ASSET_KEY]: fullPath, [FULL_CACHE_ASSET_KEY]: fullCachePath };
 for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
 makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
-for (const name of PLUGIN_NAMES) {
-  const keys = pluginAssetKeys(name);
+// Each plugin's bundle, and ip-address's IPv6 module on its own (only IPv6 addresses load it).
+const eagerBundles = [...PLUGIN_NAMES.map((name) => [`plugin:${name}`, pluginAssetKeys(name)]), ["ipv6", IPV6_ASSET_KEYS]];
+for (const [entry, keys] of eagerBundles) {
   assets[keys.bundle] = join(work, keys.bundle);
   assets[keys.cache] = join(work, keys.cache);
-  await bundle({ entry: `plugin:${name}`, outfile: assets[keys.bundle], defines });
+  await bundle({ entry, outfile: assets[keys.bundle], defines });
   makeCodeCache({ runtime, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], eager: true });
 }
 

@@ -24,7 +24,7 @@ declare const __CNI_TS_FULL_CACHE_ASSET__: string | undefined;
 async function loadPlugin(name: PluginName): Promise<typeof import("./cli/plugin-entry.ts")> {
   if (typeof __CNI_TS_PLUGIN_ASSETS__ === "object") {
     const { bundle, cache } = __CNI_TS_PLUGIN_ASSETS__[name];
-    const { loadAssetModule } = await import("./cli/load-asset-module.ts");
+    const { loadAssetModule } = await import("./sea-asset.ts");
     return loadAssetModule(bundle, cache) as typeof import("./cli/plugin-entry.ts");
   }
   return import("./cli/plugin-entry.ts");
@@ -32,7 +32,7 @@ async function loadPlugin(name: PluginName): Promise<typeof import("./cli/plugin
 
 async function loadFull(): Promise<typeof import("./cli/full-entry.ts")> {
   if (typeof __CNI_TS_FULL_ASSET__ === "string" && typeof __CNI_TS_FULL_CACHE_ASSET__ === "string") {
-    const { loadAssetModule } = await import("./cli/load-asset-module.ts");
+    const { loadAssetModule } = await import("./sea-asset.ts");
     return loadAssetModule(__CNI_TS_FULL_ASSET__, __CNI_TS_FULL_CACHE_ASSET__) as typeof import("./cli/full-entry.ts");
   }
   return import("./cli/full-entry.ts");

@@ -193,11 +193,12 @@ function ipAddressTablesOnDemand() {
 /**
  * An entry's source file and the modules its bundle stubs out.
  *
- * @param {string} entry "main", "full", or "plugin:<name>"
+ * @param {string} entry "main", "full", "ipv6" or "plugin:<name>"
  */
 function entrySpec(entry) {
   if (entry === "main") return { source: "src/main.ts", stubs: ENTRY_ONLY_STUBS };
   if (entry === "full") return { source: "src/cli/full-entry.ts", stubs: undefined };
+  if (entry === "ipv6") return { source: "src/ip/ipv6-entry.ts", stubs: undefined };
   const plugin = entry.slice("plugin:".length);
   if (!entry.startsWith("plugin:") || !(plugin in PLUGIN_MODULES)) throw new Error(`unknown bundle entry ${entry}`);
   return { source: "src/cli/plugin-entry.ts", stubs: pluginBundleStubs(plugin) };
@@ -208,11 +209,12 @@ function entrySpec(entry) {
  *
  * `src/main.ts` is the SEA main script (kept small: VERSION and the about
  * text); `plugin:<name>` is `src/cli/plugin-entry.ts` with that plugin's
- * modules only (a runtime's verbs), and `full` (`src/cli/full-entry.ts`)
- * everything else, each wrapped as a CommonJS function expression for
- * src/cli/load-asset-module.ts.
+ * modules only (a runtime's verbs), `full` (`src/cli/full-entry.ts`)
+ * everything else, and `ipv6` (`src/ip/ipv6-entry.ts`) ip-address's IPv6
+ * module, which the others load only for IPv6 addresses; each wrapped as a
+ * CommonJS function expression for src/sea-asset.ts.
  *
- * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full" or "plugin:<name>"; values of `defines` are JS source
+ * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full", "ipv6" or "plugin:<name>"; values of `defines` are JS source
  */
 export async function bundle({ entry, outfile, defines }) {
   const spec = entrySpec(entry);

@@ -1,6 +1,6 @@
 // Run by the pinned Node (the runtime the executable embeds, so V8 accepts
 // the result): writes V8 code cache for a script, compiled as the executable
-// compiles it (src/cli/load-asset-module.ts: vm.Script with the same filename).
+// compiles it (src/sea-asset.ts: vm.Script with the same filename).
 //   node code-cache.cjs <script> <filename> <output> [--eager]
 //
 // V8 caches only functions that have been compiled, and by default compiles

@@ -19,6 +19,8 @@ export const NATIVE_ASSET_KEY = "cni_ts_native.node";
 export function pluginAssetKeys(plugin) {
   return { bundle: `plugin-${plugin}.cjs`, cache: `plugin-${plugin}.cjs.cache` };
 }
+/** Keys of ip-address's IPv6 module as a bundle of its own (src/ip/ipv6-entry.ts) and its V8 code cache. */
+export const IPV6_ASSET_KEYS = { bundle: "ipv6.cjs", cache: "ipv6.cjs.cache" };
 /** Keys of the full bundle (the CLI, a plugin name with arguments) and its V8 code cache. */
 export const FULL_ASSET_KEY = "full.cjs";
 export const FULL_CACHE_ASSET_KEY = "full.cjs.cache";

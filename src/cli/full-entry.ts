@@ -5,7 +5,7 @@
  * single-executable build this module and all it imports (commander, the
  * installer, the validator, the plugins) are a separate bundle embedded as
  * an asset, compiled only when such an invocation needs it (see
- * ./load-asset-module.ts).
+ * ../sea-asset.ts).
  *
  * @module
  */

@@ -13,22 +13,27 @@ import { createRequire } from "node:module";
 // Deep imports: the package's index also loads its URL and arpa helpers, which nothing here needs.
 import { Address4 } from "ip-address/dist/ipv4.js";
 import type { Address6 } from "ip-address/dist/ipv6.js";
+import { loadAssetModule } from "../sea-asset.ts";
 import { formatIp, type IpBytes } from "./ip-bytes.ts";
 import { samePrefix, withHostBits } from "./ip-math.ts";
+
+/** Set by the single-executable build: the asset keys of ./ipv6-entry.ts's bundle and its code cache. */
+declare const __CNI_TS_IPV6_ASSET__: { bundle: string; cache: string } | undefined;
 
 let address6: typeof Address6 | undefined;
 
 /**
  * ip-address's IPv6 class, loaded on first use: its module builds tables of
- * special-purpose prefixes when loaded, ~4.5 M instructions that an
- * IPv4-only ADD or DEL would pay for nothing (BENCHMARKS.md). The bundle is
- * CommonJS, where esbuild turns this `require` into a lazy load of the
- * bundled module; the ESM fallback serves the unit tests.
+ * special-purpose prefixes when loaded (~4.5 M instructions), and its code
+ * is an eighth of a plugin's code cache, both of which an IPv4-only ADD or
+ * DEL would pay for nothing (BENCHMARKS.md). In the single executable it is
+ * a bundle of its own (./ipv6-entry.ts) compiled from its own code cache;
+ * elsewhere (development, tests) Node loads the package.
  */
 function v6(): typeof Address6 {
   address6 ??= (
-    (typeof require === "function"
-      ? require("ip-address/dist/ipv6.js")
+    (typeof __CNI_TS_IPV6_ASSET__ === "object"
+      ? loadAssetModule(__CNI_TS_IPV6_ASSET__.bundle, __CNI_TS_IPV6_ASSET__.cache)
       : createRequire(import.meta.url)("ip-address/dist/ipv6.js")) as typeof import("ip-address/dist/ipv6.js")
   ).Address6;
   return address6;

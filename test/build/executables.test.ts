@@ -82,12 +82,14 @@ describe("dist/bin", () => {
     expect(help.stderr).toBe("cni-ts: code cache for full.cjs accepted\n");
   });
 
-  it("the bundles are ASCII (V8 keeps them as one-byte strings); a plugin's own carries no commander and no other plugin", () => {
+  it("the bundles are ASCII (V8 keeps them as one-byte strings); a plugin's own carries no commander, no other plugin and no IPv6 module", () => {
     const sea = join(ROOT, "dist/sea");
     const read = (name: string) => readFileSync(join(sea, name), "latin1");
-    for (const name of ["main.cjs", "full.cjs", ...PLUGINS.map((p) => `plugin-${p}.cjs`)]) {
+    for (const name of ["main.cjs", "full.cjs", "ipv6.cjs", ...PLUGINS.map((p) => `plugin-${p}.cjs`)]) {
       expect(/[^\x00-\x7f]/.test(read(name)), name).toBe(false);
       expect(read(name).includes("node_modules/commander/"), name).toBe(name === "full.cjs");
+      // ip-address's IPv6 module is a bundle of its own, loaded only for IPv6 addresses.
+      expect(read(name).includes("node_modules/ip-address/dist/ipv6.js"), name).toBe(name === "ipv6.cjs");
     }
     const modules = (name: string) => new Set([...read(name).matchAll(/__esm\(\{"((?:plugins|ipam)\/[^/]+)\//g)].map((m) => m[1]));
     expect(modules("plugin-bridge.cjs")).toEqual(new Set(["plugins/bridge", "ipam/host-local"]));
