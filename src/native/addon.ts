@@ -12,6 +12,7 @@
  */
 import { createRequire } from "node:module";
 import { SyscallError } from "../errors.ts";
+import { offerDetachedExit } from "./exit.ts";
 import { loadEmbeddedAddon } from "./sea-cache.ts";
 
 /** The raw functions exported by the addon. */
@@ -128,11 +129,7 @@ export function native(): NativeAddon {
     sha2: (bits, data) => raw.sha2(bits, data),
     exitDetached: (status) => raw.exitDetached(status),
   };
-  return wrapped;
-}
-
-/** The addon if something has loaded it already, without loading it. */
-export function loadedNative(): NativeAddon | undefined {
+  offerDetachedExit(wrapped.exitDetached);
   return wrapped;
 }
 

@@ -10,10 +10,20 @@
  * once and a child that shares its memory frees it after we are gone
  * (`exitDetached`, docs/ARCHITECTURE.md "Detached kernel waits").
  *
+ * The addon offers that exit when it loads (./addon.ts), so this module,
+ * which every plugin run imports, does not pull the addon's loader into
+ * the small bundle that answers VERSION.
+ *
  * @module
  */
-import { loadedNative } from "./addon.ts";
 import { orphansAreReaped } from "./orphans.ts";
+
+let detachedExit: ((status: number) => never) | undefined;
+
+/** Called by ./addon.ts once the addon is loaded. */
+export function offerDetachedExit(exit: (status: number) => never): void {
+  detachedExit = exit;
+}
 
 /**
  * End the process with `status`. Everything it had to say must already be
@@ -22,12 +32,11 @@ import { orphansAreReaped } from "./orphans.ts";
  * @example exitPlugin(0)
  */
 export function exitPlugin(status: number): never {
-  const addon = loadedNative();
-  // Loading the addon only to exit would cost what it saves.
-  if (addon && orphansAreReaped()) {
+  // Without the addon loaded already: loading it only to exit would cost what it saves.
+  if (detachedExit && orphansAreReaped()) {
     process.exitCode = status;
     process.emit("exit", status);
-    addon.exitDetached(status);
+    detachedExit(status);
   }
   process.exit(status);
 }

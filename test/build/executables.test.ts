@@ -91,6 +91,8 @@ describe("dist/bin", () => {
       // ip-address's IPv6 module is a bundle of its own, loaded only for IPv6 addresses.
       expect(read(name).includes("node_modules/ip-address/dist/ipv6.js"), name).toBe(name === "ipv6.cjs");
     }
+    // VERSION never loads the addon: the small bundle that answers it does not carry its loader.
+    expect(read("main.cjs")).not.toContain("function loadEmbeddedAddon");
     const modules = (name: string) => new Set([...read(name).matchAll(/__esm\(\{"((?:plugins|ipam)\/[^/]+)\//g)].map((m) => m[1]));
     expect(modules("plugin-bridge.cjs")).toEqual(new Set(["plugins/bridge", "ipam/host-local"]));
     expect(modules("plugin-loopback.cjs")).toEqual(new Set(["plugins/loopback"]));
