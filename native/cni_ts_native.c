@@ -735,11 +735,10 @@ static napi_value js_exit_detached(napi_env env, napi_callback_info info) {
   int relay[2];
   struct detached_job *job;
   if (pipe2(relay, O_CLOEXEC) == 0 && (job = new_job()) != NULL) {
+    const int ours[2] = {relay[0] < relay[1] ? relay[0] : relay[1], relay[0] < relay[1] ? relay[1] : relay[0]};
+    raw_close_all_but(ours);
     job->socket_fd = -1;
     job->relay_fd = relay[0];
-    job->keep[0] = relay[0] < relay[1] ? relay[0] : relay[1];
-    job->keep[1] = relay[0] < relay[1] ? relay[1] : relay[0];
-    raw_close_all_but(job->keep);
     job->keep[0] = relay[0];
     job->keep[1] = relay[0];
     start_detached(job);

@@ -15,8 +15,8 @@
 // holds every function compiled; the CLI and anything with arguments run the
 // "full" bundle; ip-address's IPv6 module is one of its own, loaded by
 // whichever of those parses an IPv6 address. Those five are assets compiled
-// on demand with code cache made by the same runtime. The main script's code cache is on too. A
-// startup snapshot is not used.
+// on demand with code cache made by the same runtime. The main script's
+// code cache is on too. A startup snapshot is not used.
 import { createHash } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join, relative } from "node:path";
