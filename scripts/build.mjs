@@ -12,7 +12,9 @@
 // Six bundles: the SEA main script (~30 KiB: entry, name dispatch, skeleton)
 // answers VERSION and the about text; a runtime's other verbs run the
 // plugin's own bundle (bridge, loopback, host-local), whose V8 code cache
-// holds every function compiled; the CLI and anything with arguments run the
+// holds the functions its verbs run, trained on real verbs when the build
+// runs as root (lib/code-cache-training.mjs), else every function; the CLI
+// and anything with arguments run the
 // "full" bundle; ip-address's IPv6 module is one of its own, loaded by
 // whichever of those parses an IPv6 address. Those five are assets compiled
 // on demand with code cache made by the same runtime. The main script's
@@ -33,6 +35,7 @@ import {
   pluginAssetKeys,
   packageVersion,
 } from "./lib/paths.mjs";
+import { trainCodeCache } from "./lib/code-cache-training.mjs";
 import { injectSeaBlob, makeCodeCache, makeSeaBlob } from "./lib/sea.mjs";
 import { isStale } from "./lib/stale.mjs";
 import { archTarget, parseArch, prepareRuntime } from "./lib/arch.mjs";
@@ -78,12 +81,25 @@ const assets = { [FULL_ASSET_KEY]: fullPath, [FULL_CACHE_ASSET_KEY]: fullCachePa
 for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
 makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
 // Each plugin's bundle, and ip-address's IPv6 module on its own (only IPv6 addresses load it).
-const eagerBundles = [...PLUGIN_NAMES.map((name) => [`plugin:${name}`, pluginAssetKeys(name)]), ["ipv6", IPV6_ASSET_KEYS]];
-for (const [entry, keys] of eagerBundles) {
+const pluginBundles = [...PLUGIN_NAMES.map((name) => [`plugin:${name}`, pluginAssetKeys(name)]), ["ipv6", IPV6_ASSET_KEYS]];
+for (const [entry, keys] of pluginBundles) {
   assets[keys.bundle] = join(work, keys.bundle);
   assets[keys.cache] = join(work, keys.cache);
   await bundle({ entry, outfile: assets[keys.bundle], defines });
-  makeCodeCache({ runtime, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], eager: true });
+}
+// Each plugin's cache trained on real verbs where this machine can run them,
+// else (and for the IPv6 bundle) with every function compiled.
+const trainingAssets = { [NATIVE_ASSET_KEY]: runtime.addon, [IPV6_ASSET_KEYS.bundle]: assets[IPV6_ASSET_KEYS.bundle], [IPV6_ASSET_KEYS.cache]: assets[IPV6_ASSET_KEYS.cache] };
+makeCodeCache({ runtime, script: assets[IPV6_ASSET_KEYS.bundle], filename: IPV6_ASSET_KEYS.bundle, output: assets[IPV6_ASSET_KEYS.cache], eager: true });
+const caches = [];
+for (const name of PLUGIN_NAMES) {
+  const keys = pluginAssetKeys(name);
+  const training =
+    arch === "amd64" && process.env.CNI_TS_TRAIN_CODE_CACHE !== "0"
+      ? trainCodeCache({ node: runtime.node, plugin: name, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], assets: trainingAssets })
+      : { trained: false, reason: arch === "amd64" ? "CNI_TS_TRAIN_CODE_CACHE=0" : `a ${arch} build cannot run its verbs here` };
+  if (!training.trained) makeCodeCache({ runtime, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], eager: true });
+  caches.push(training.trained ? `${name} trained on ${training.runs} verbs (error answers: ${training.errors.join(", ") || "none"})` : `${name} eager (${training.reason})`);
 }
 
 const blob = makeSeaBlob({
@@ -117,5 +133,5 @@ try {
 }
 console.log(
   `build: ${outDir}/${MAIN_NAME} v${version} (linux/${arch}) (${(size / 1048576).toFixed(1)} MiB, main ${(bundleSize / 1024).toFixed(0)} KiB + plugins ${pluginSizes} KiB + full ${(fullSize / 1024).toFixed(0)} KiB, addon ${addonSha}) ` +
-    `+ ${PLUGIN_NAMES.join(", ")} as hard links, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `+ ${PLUGIN_NAMES.join(", ")} as hard links, in ${((Date.now() - started) / 1000).toFixed(1)} s; code caches: ${caches.join(", ")}`,
 );
