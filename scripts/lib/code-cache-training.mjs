@@ -39,7 +39,8 @@ export function trainCodeCache(options) {
   const result = spawnSync(
     "unshare",
     ["--net", "--mount", "--pid", "--fork", "--mount-proc", options.node, fileURLToPath(import.meta.url), "--sandbox", JSON.stringify(options)],
-    { encoding: "utf8" },
+    // A verb that hangs must not hang the build: it falls back instead.
+    { encoding: "utf8", timeout: 180_000 },
   );
   const lastLine = result.stdout.trim().split("\n").pop() ?? "";
   if (result.status !== 0 || !lastLine.startsWith("trained ")) {
@@ -114,6 +115,7 @@ function sandbox(options) {
       const run = spawnSync(options.node, [RUN, options.plugin, options.script, options.filename, cache, out, assetsFile], {
         input: JSON.stringify(conf),
         encoding: "utf8",
+        timeout: 30_000,
         env: {
           ...env,
           CNI_COMMAND: step.command,
