@@ -11,7 +11,10 @@
 // flags), so the cache holds all of them, the store, lock and socket code
 // that no build-time run could reach without a kernel included.
 // BENCHMARKS.md ("Fifth pass") has what that saves per ADD (and that the
-// earlier warm-up runs of the pure code add nothing on top of it).
+// earlier warm-up runs of the pure code add nothing on top of it). Where the
+// build can run verbs against a kernel, a plugin's cache is trained on them
+// instead (code-cache-training.mjs), holding only what they run; --eager
+// is the fallback, and the IPv6 bundle's cache.
 const { readFileSync, writeFileSync } = require("node:fs");
 const { setFlagsFromString } = require("node:v8");
 const { Script } = require("node:vm");

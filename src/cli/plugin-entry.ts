@@ -3,9 +3,10 @@
  * the single-executable build this module is bundled once per plugin, with
  * only that plugin's modules (the other loaders are stubbed out; the
  * bridge keeps host-local, which it runs in-process) and no commander nor
- * `cni-ts` CLI: an asset whose V8 code cache holds every function compiled
- * ahead of time (scripts/lib/code-cache.cjs), so a verb compiles nothing at
- * run time. Everything else (the CLI, `--help` on a plugin name) goes to
+ * `cni-ts` CLI: an asset whose V8 code cache holds the functions a
+ * runtime's verbs run, compiled at build time by running them
+ * (scripts/lib/code-cache-training.mjs), so a verb compiles nothing at run
+ * time. Everything else (the CLI, `--help` on a plugin name) goes to
  * ./full-entry.ts.
  *
  * @module
