@@ -81,16 +81,17 @@ const assets = { [FULL_ASSET_KEY]: fullPath, [FULL_CACHE_ASSET_KEY]: fullCachePa
 for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
 makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
 // Each plugin's bundle, and ip-address's IPv6 module on its own (only IPv6 addresses load it).
-const pluginBundles = [...PLUGIN_NAMES.map((name) => [`plugin:${name}`, pluginAssetKeys(name)]), ["ipv6", IPV6_ASSET_KEYS]];
-for (const [entry, keys] of pluginBundles) {
+const assetBundles = [...PLUGIN_NAMES.map((name) => [`plugin:${name}`, pluginAssetKeys(name)]), ["ipv6", IPV6_ASSET_KEYS]];
+for (const [entry, keys] of assetBundles) {
   assets[keys.bundle] = join(work, keys.bundle);
   assets[keys.cache] = join(work, keys.cache);
   await bundle({ entry, outfile: assets[keys.bundle], defines });
 }
-// Each plugin's cache trained on real verbs where this machine can run them,
-// else (and for the IPv6 bundle) with every function compiled.
-const trainingAssets = { [NATIVE_ASSET_KEY]: runtime.addon, [IPV6_ASSET_KEYS.bundle]: assets[IPV6_ASSET_KEYS.bundle], [IPV6_ASSET_KEYS.cache]: assets[IPV6_ASSET_KEYS.cache] };
+// The IPv6 bundle's cache with every function compiled (made first: the
+// training's dual-stack pod loads it); each plugin's trained on real verbs
+// where this machine can run them, else with every function compiled too.
 makeCodeCache({ runtime, script: assets[IPV6_ASSET_KEYS.bundle], filename: IPV6_ASSET_KEYS.bundle, output: assets[IPV6_ASSET_KEYS.cache], eager: true });
+const trainingAssets = { [NATIVE_ASSET_KEY]: runtime.addon, [IPV6_ASSET_KEYS.bundle]: assets[IPV6_ASSET_KEYS.bundle], [IPV6_ASSET_KEYS.cache]: assets[IPV6_ASSET_KEYS.cache] };
 const caches = [];
 for (const name of PLUGIN_NAMES) {
   const keys = pluginAssetKeys(name);

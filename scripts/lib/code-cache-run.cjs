@@ -30,7 +30,7 @@ const sea = {
   getRawAsset: bytes,
 };
 const builtin = process.getBuiltinModule;
-process.getBuiltinModule = (id) => (id === "node:sea" || id === "sea" ? sea : builtin(id));
+process.getBuiltinModule = (id) => (id === "node:sea" ? sea : builtin(id));
 
 const bundle = { exports: {} };
 script.runInThisContext()(bundle.exports, (id) => process.getBuiltinModule(id), bundle, source, ".");
