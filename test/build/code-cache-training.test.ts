@@ -24,10 +24,9 @@ const ADDON = join(ROOT, "native/build/Release/cni_ts_native.node");
 
 /**
  * Growth below this is not a path compiled at run time: the caches of
- * runs that compiled nothing differ by up to ~100 bytes either way (bridge
- * ADDs measured −24 to +80), and a stack trace taken on a retry adds the
- * source positions of the functions on the stack. The smallest untrained
- * path below, an error answer, adds ~1.2 KB.
+ * identical runs differ by up to ~100 bytes either way (bridge ADDs
+ * measured −24 to +80). The smallest untrained path below, an error
+ * answer, adds ~1.2 KB.
  */
 const NOTHING_COMPILED = 512;
 
