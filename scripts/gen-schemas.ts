@@ -1,5 +1,7 @@
 /**
- * Writes schemas/*.schema.json from the plugins' zod schemas.
+ * Writes what is generated from the plugins' zod schemas: schemas/*.schema.json
+ * (JSON Schemas for editors and operators) and src/config/accept-paths.generated.ts
+ * (the compiled accept paths the plugins parse valid configs with).
  * `--check` writes nothing and exits 1 when a file is missing or stale.
  *
  * Usage: node scripts/gen-schemas.ts [--check]
@@ -7,15 +9,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ACCEPT_PATHS_FILE, generateAcceptPaths } from "../src/config/accept-paths.ts";
 import { SCHEMAS_DIR, generateJsonSchemas } from "../src/validate/json-schemas.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dir = join(root, SCHEMAS_DIR);
 const check = process.argv.includes("--check");
+const files = new Map<string, string>([...generateJsonSchemas()].map(([name, text]) => [`${SCHEMAS_DIR}/${name}`, text]));
+files.set(ACCEPT_PATHS_FILE, generateAcceptPaths());
+
 let stale = 0;
-mkdirSync(dir, { recursive: true });
-for (const [name, text] of generateJsonSchemas()) {
-  const path = join(dir, name);
+mkdirSync(join(root, SCHEMAS_DIR), { recursive: true });
+for (const [file, text] of files) {
+  const path = join(root, file);
   let current: string | undefined;
   try {
     current = readFileSync(path, "utf8");
@@ -24,14 +29,14 @@ for (const [name, text] of generateJsonSchemas()) {
   }
   if (current === text) continue;
   if (check) {
-    process.stderr.write(`${SCHEMAS_DIR}/${name} is ${current === undefined ? "missing" : "out of date"}\n`);
+    process.stderr.write(`${file} is ${current === undefined ? "missing" : "out of date"}\n`);
     stale++;
   } else {
     writeFileSync(path, text);
-    process.stdout.write(`wrote ${SCHEMAS_DIR}/${name}\n`);
+    process.stdout.write(`wrote ${file}\n`);
   }
 }
 if (check && stale > 0) {
-  process.stderr.write("run: node scripts/gen-schemas.ts\n");
+  process.stderr.write("run: npm run schemas\n");
   process.exit(1);
 }

@@ -8,7 +8,9 @@
  * @module
  */
 import * as z from "zod/mini";
-import { nullishIntegerIn, nullishText, nullishTextList, text } from "../../src/config/schema-parts.ts";
+import { acceptHostLocalConf, REJECTED } from "../../src/config/accept-paths.generated.ts";
+import { isCidr, isIpAddress } from "../../src/config/schema-functions.ts";
+import { builtOnFirstUse, nullishIntegerIn, schemaParts } from "../../src/config/schema-parts.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { parseAddress, parseCidr } from "../../src/ip/cidr.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
@@ -23,23 +25,15 @@ import type { RangeInput } from "./range.ts";
 /** The reference's default store location. */
 export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
 
-const rangeSchema = z.looseObject({
-  subnet: text,
-  rangeStart: nullishText,
-  rangeEnd: nullishText,
-  gateway: nullishText,
-});
-const rangeSetsSchema = z.nullish(z.array(z.array(rangeSchema)));
-
 const U32_MAX = 2 ** 32 - 1;
 
-// Built when the first route is parsed (z.lazy): a third of this module's
-// schema instances, which a config without routes never needs.
-const routeSchema = z.lazy(() => {
+/** `ipam` of a host-local config. */
+export const hostLocalIpamSchema = builtOnFirstUse(() => {
+  const { nullishText } = schemaParts();
   const nullishU16 = nullishIntegerIn(0, 65535);
-  return z.looseObject({
-    dst: z.string().check(z.refine((s) => parseCidr(s) !== undefined, { message: "invalid CIDR address" })),
-    gw: z.nullish(z.string().check(z.refine((s) => parseAddress(s) !== undefined, { message: "invalid IP address" }))),
+  const routeSchema = z.looseObject({
+    dst: z.string().check(z.refine(isCidr, { message: "invalid CIDR address" })),
+    gw: z.nullish(z.string().check(z.refine(isIpAddress, { message: "invalid IP address" }))),
     // 0 = unset (the route takes the device's), as the reference.
     mtu: nullishU16,
     advmss: nullishU16,
@@ -48,39 +42,47 @@ const routeSchema = z.lazy(() => {
     table: nullishIntegerIn(1, U32_MAX),
     scope: nullishIntegerIn(0, 255),
   });
+  return z.looseObject({
+    type: nullishText,
+    ranges: rangeSetsSchema(),
+    subnet: nullishText,
+    rangeStart: nullishText,
+    rangeEnd: nullishText,
+    gateway: nullishText,
+    routes: z.nullish(z.array(routeSchema)),
+    dataDir: nullishText,
+    resolvConf: nullishText,
+    /** cni-ts: release allocations made before the current boot (default true). */
+    reclaimAfterReboot: z.nullish(z.boolean()),
+  });
 });
 
-const attachmentListSchema = z.optional(z.nullable(z.array(z.looseObject({ containerID: text, ifname: text }))));
-
-/** `ipam` of a host-local config. */
-export const hostLocalIpamSchema = z.looseObject({
-  type: nullishText,
-  ranges: rangeSetsSchema,
-  subnet: nullishText,
-  rangeStart: nullishText,
-  rangeEnd: nullishText,
-  gateway: nullishText,
-  routes: z.nullish(z.array(routeSchema)),
-  dataDir: nullishText,
-  resolvConf: nullishText,
-  /** cni-ts: release allocations made before the current boot (default true). */
-  reclaimAfterReboot: z.nullish(z.boolean()),
+const rangeSetsSchema = builtOnFirstUse(() => {
+  const { nullishText, text } = schemaParts();
+  const range = z.looseObject({ subnet: text, rangeStart: nullishText, rangeEnd: nullishText, gateway: nullishText });
+  return z.nullish(z.array(z.array(range)));
 });
 
 /** The whole stdin document as host-local reads it. */
-export const hostLocalConfSchema = z.looseObject({
-  name: text,
-  cniVersion: nullishText,
-  ipam: z.nullish(hostLocalIpamSchema),
-  runtimeConfig: z.nullish(z.looseObject({ ipRanges: rangeSetsSchema, ips: nullishTextList })),
-  args: z.nullish(z.looseObject({ cni: z.nullish(z.looseObject({ ips: nullishTextList })) })),
-  prevResult: z.optional(z.unknown()),
-  "cni.dev/valid-attachments": attachmentListSchema,
-  "cni.dev/attachments": attachmentListSchema,
+export const hostLocalConfSchema = builtOnFirstUse(() => {
+  const { nullishText, nullishTextList, text } = schemaParts();
+  const attachmentList = z.optional(z.nullable(z.array(z.looseObject({ containerID: text, ifname: text }))));
+  return z.looseObject({
+    name: text,
+    cniVersion: nullishText,
+    ipam: z.nullish(hostLocalIpamSchema()),
+    runtimeConfig: z.nullish(z.looseObject({ ipRanges: rangeSetsSchema(), ips: nullishTextList })),
+    args: z.nullish(z.looseObject({ cni: z.nullish(z.looseObject({ ips: nullishTextList })) })),
+    prevResult: z.optional(z.unknown()),
+    "cni.dev/valid-attachments": attachmentList,
+    "cni.dev/attachments": attachmentList,
+  });
 });
 
 /** The document type, inferred from {@link hostLocalConfSchema}. */
-export type HostLocalConf = z.infer<typeof hostLocalConfSchema>;
+export type HostLocalConf = z.infer<ReturnType<typeof hostLocalConfSchema>>;
+type RangeConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["ranges"]>[number][number];
+type RouteConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["routes"]>[number];
 
 /** An attachment named in a GC request. */
 export interface AttachmentKey {
@@ -106,6 +108,19 @@ export interface HostLocalConfig {
   validAttachments: AttachmentKey[] | undefined;
 }
 
+/**
+ * The document as zod would parse it: through its compiled accept path
+ * (../../src/config/accept-paths.generated.ts), and through zod itself only
+ * when that path refuses it, for zod's verdict and message.
+ */
+function parseHostLocalConf(conf: RawConf): HostLocalConf {
+  const accepted = acceptHostLocalConf(conf);
+  if (accepted !== REJECTED) return accepted as HostLocalConf;
+  const parsed = hostLocalConfSchema().safeParse(conf, { reportInput: true });
+  if (!parsed.success) throw zodToConfigError(parsed.error);
+  return parsed.data;
+}
+
 function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
   const issue = error.issues[0]!;
   const path = issue.path
@@ -122,7 +137,7 @@ function parseRequested(text: string, key: string): IpBytes {
   return ip;
 }
 
-function labelled(ranges: z.infer<typeof rangeSchema>[], key: string): LabelledRange[] {
+function labelled(ranges: RangeConf[], key: string): LabelledRange[] {
   return ranges.map((r, j) => ({
     input: {
       subnet: r.subnet,
@@ -134,7 +149,7 @@ function labelled(ranges: z.infer<typeof rangeSchema>[], key: string): LabelledR
   }));
 }
 
-function toRoute(r: z.infer<typeof routeSchema>): Route {
+function toRoute(r: RouteConf): Route {
   const route: Route = { dst: r.dst };
   if (r.gw != null) route.gw = r.gw;
   for (const k of ["mtu", "advmss", "priority", "table", "scope"] as const) if (r[k] != null) route[k] = r[k];
@@ -153,9 +168,7 @@ function toRoute(r: z.infer<typeof routeSchema>): Route {
  * @example loadHostLocalConfig({ name: "net", cniVersion: "1.0.0", ipam: { subnet: "10.1.2.0/24" } }, "")
  */
 export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalConfig {
-  const parsed = hostLocalConfSchema.safeParse(conf, { reportInput: true });
-  if (!parsed.success) throw zodToConfigError(parsed.error);
-  const doc = parsed.data;
+  const doc = parseHostLocalConf(conf);
   const ipam = doc.ipam;
   if (!ipam) throw new InvalidConfigError("IPAM config missing 'ipam' key");
 

@@ -5,8 +5,9 @@
  * @module
  */
 import * as z from "zod/mini";
-import { goBool, nullishInteger, nullishText, nullishTextList } from "../../src/config/schema-parts.ts";
-import { netConfSchema, parseNetConf } from "../../src/config/net-conf.ts";
+import { acceptBridgeConf, BRIDGE_CONF_KEYS } from "../../src/config/accept-paths.generated.ts";
+import { builtOnFirstUse, schemaParts } from "../../src/config/schema-parts.ts";
+import { netConfSchema, parseAccepted } from "../../src/config/net-conf.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { loadCniArgs } from "../../src/skel/cni-args.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
@@ -14,43 +15,44 @@ import type { Dns } from "../../src/types/result.ts";
 import { collectVlanTrunk } from "./vlan-trunk.ts";
 import { canonicalizeKeys } from "./config-keys.ts";
 
-const vlanTrunkEntrySchema = z.nullable(z.object({ id: nullishInteger, minID: nullishInteger, maxID: nullishInteger }));
-
-const macHolderSchema = z.looseObject({ mac: nullishText });
-
 /** The bridge plugin's network configuration. */
-export const bridgeConfSchema = z.extend(netConfSchema, {
-  bridge: nullishText,
-  isGateway: goBool,
-  isDefaultGateway: goBool,
-  forceAddress: goBool,
-  ipMasq: goBool,
-  ipMasqBackend: nullishText,
-  mtu: nullishInteger,
-  hairpinMode: goBool,
-  promiscMode: goBool,
-  vlan: nullishInteger,
-  vlanTrunk: z.nullish(z.array(vlanTrunkEntrySchema)),
-  preserveDefaultVlan: goBool,
-  enabledad: goBool,
-  macspoofchk: goBool,
-  disableContainerInterface: goBool,
-  portIsolation: goBool,
-  ipam: z.nullish(z.looseObject({ type: nullishText })),
-  dns: z.nullish(
-    z.looseObject({
-      nameservers: nullishTextList,
-      domain: nullishText,
-      search: nullishTextList,
-      options: nullishTextList,
-    }),
-  ),
-  args: z.nullish(z.looseObject({ cni: z.nullish(macHolderSchema) })),
-  runtimeConfig: z.nullish(macHolderSchema),
+export const bridgeConfSchema = builtOnFirstUse(() => {
+  const { goBool, nullishInteger, nullishText, nullishTextList } = schemaParts();
+  const vlanTrunkEntrySchema = z.nullable(z.object({ id: nullishInteger, minID: nullishInteger, maxID: nullishInteger }));
+  const macHolderSchema = z.looseObject({ mac: nullishText });
+  return z.extend(netConfSchema(), {
+    bridge: nullishText,
+    isGateway: goBool,
+    isDefaultGateway: goBool,
+    forceAddress: goBool,
+    ipMasq: goBool,
+    ipMasqBackend: nullishText,
+    mtu: nullishInteger,
+    hairpinMode: goBool,
+    promiscMode: goBool,
+    vlan: nullishInteger,
+    vlanTrunk: z.nullish(z.array(vlanTrunkEntrySchema)),
+    preserveDefaultVlan: goBool,
+    enabledad: goBool,
+    macspoofchk: goBool,
+    disableContainerInterface: goBool,
+    portIsolation: goBool,
+    ipam: z.nullish(z.looseObject({ type: nullishText })),
+    dns: z.nullish(
+      z.looseObject({
+        nameservers: nullishTextList,
+        domain: nullishText,
+        search: nullishTextList,
+        options: nullishTextList,
+      }),
+    ),
+    args: z.nullish(z.looseObject({ cni: z.nullish(macHolderSchema) })),
+    runtimeConfig: z.nullish(macHolderSchema),
+  });
 });
 
 /** The config as zod parsed it. */
-export type BridgeConf = z.infer<typeof bridgeConfSchema>;
+export type BridgeConf = z.infer<ReturnType<typeof bridgeConfSchema>>;
 
 /** Everything a verb needs, defaults applied and rules checked. */
 export interface BridgeSettings {
@@ -97,8 +99,6 @@ const MIN_MTU = 68;
 /** The largest MTU of a veth or bridge. */
 const MAX_MTU = 65535;
 
-/** Keys matched case-insensitively, as Go's encoding/json does. */
-const KNOWN_KEYS = Object.keys(bridgeConfSchema.shape);
 
 /**
  * Normalise a MAC address to lower-case colon form.
@@ -122,7 +122,8 @@ export function normalizeMac(text: string): string | undefined {
  *   (ADD-only rules are in {@link checkAddRules})
  */
 export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettings {
-  const c = parseNetConf(bridgeConfSchema, canonicalizeKeys(raw, KNOWN_KEYS));
+  // Keys match case-insensitively, as Go's encoding/json matches them.
+  const c = parseAccepted(acceptBridgeConf, bridgeConfSchema, canonicalizeKeys(raw, BRIDGE_CONF_KEYS));
 
   const vlan = c.vlan ?? 0;
   if (vlan < 0 || vlan > 4094) throw new InvalidConfigError(`invalid VLAN ID ${vlan} (must be between 0 and 4094)`);

@@ -7,14 +7,14 @@ import { formatPath, netConfSchema, parseNetConf } from "./net-conf.ts";
 import { parsePrevResult } from "./prev-result.ts";
 
 const cidr = z.string().check(z.refine((s) => /^\d+\.\d+\.\d+\.\d+\/([0-9]|[12][0-9]|3[0-2])$/.test(s), { message: "is not a valid CIDR" }));
-const demoSchema = z.extend(netConfSchema, {
+const demoSchema = z.extend(netConfSchema(), {
   mtu: z.optional(z.number().check(z.int())),
   ipam: z.optional(z.object({ type: z.string(), ranges: z.array(z.array(z.object({ subnet: cidr }))) })),
 });
 
 describe("parseNetConf()", () => {
   it("accepts the base keys and tolerates unknown ones", () => {
-    const conf = parseNetConf(netConfSchema, {
+    const conf = parseNetConf(netConfSchema(), {
       cniVersion: "1.1.0",
       name: "n",
       type: "bridge",

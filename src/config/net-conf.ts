@@ -1,6 +1,6 @@
 /**
  * The base network configuration schema every plugin extends
- * (`bridgeConfSchema = netConfSchema.extend({...})`), and the helper that
+ * (`z.extend(netConfSchema(), {...})`), and the helper that
  * turns zod issues into an {@link InvalidConfigError} naming the JSON path and
  * the offending value. Unknown keys are tolerated (stripped).
  *
@@ -8,34 +8,37 @@
  */
 import * as z from "zod/mini";
 import "./zod.ts";
-import { optionalText, optionalTextList, text } from "./schema-parts.ts";
+import { builtOnFirstUse, schemaParts } from "./schema-parts.ts";
 import { InvalidConfigError } from "../errors.ts";
-
-/** Resolver settings (`dns` in the config and in results). */
-export const dnsSchema = z.object({
-  nameservers: optionalTextList,
-  domain: optionalText,
-  search: optionalTextList,
-  options: optionalTextList,
-});
+import { REJECTED } from "./accept-paths.generated.ts";
 
 /** The keys the CNI specification allows in every plugin's config, whatever its type. */
-const optionalObject = z.optional(z.record(text, z.unknown()));
-
-export const netConfSchema = z.object({
-  cniVersion: optionalText,
-  name: text,
-  type: optionalText,
-  capabilities: z.optional(z.record(text, z.boolean())),
-  ipam: z.optional(z.looseObject({ type: optionalText })),
-  dns: z.optional(dnsSchema),
-  prevResult: optionalObject,
-  runtimeConfig: optionalObject,
-  args: optionalObject,
+export const netConfSchema = builtOnFirstUse(() => {
+  const { optionalText, optionalTextList, text } = schemaParts();
+  const optionalObject = z.optional(z.record(text, z.unknown()));
+  return z.object({
+    cniVersion: optionalText,
+    name: text,
+    type: optionalText,
+    capabilities: z.optional(z.record(text, z.boolean())),
+    ipam: z.optional(z.looseObject({ type: optionalText })),
+    // Resolver settings, as in results.
+    dns: z.optional(
+      z.object({
+        nameservers: optionalTextList,
+        domain: optionalText,
+        search: optionalTextList,
+        options: optionalTextList,
+      }),
+    ),
+    prevResult: optionalObject,
+    runtimeConfig: optionalObject,
+    args: optionalObject,
+  });
 });
 
 /** The base config type. */
-export type NetConf = z.infer<typeof netConfSchema>;
+export type NetConf = z.infer<ReturnType<typeof netConfSchema>>;
 
 /** `a.b[0][1].c` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -100,10 +103,27 @@ export function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string 
  * @param raw the object the skeleton decoded from stdin
  * @returns the typed config
  * @throws {InvalidConfigError} (7) naming each failing path and value
- * @example const conf = parseNetConf(bridgeConfSchema, raw);
+ * @example const conf = parseNetConf(bridgeConfSchema(), raw);
  */
 export function parseNetConf<S extends z.ZodMiniType>(schema: S, raw: unknown): z.infer<S> {
   const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new InvalidConfigError(formatConfigIssues(result.error.issues));
   return result.data;
+}
+
+/**
+ * Parse a raw config as `schema` would, through the schema's compiled
+ * accept path (./accept-paths.generated.ts) first: a config that path
+ * accepts is what zod would have returned, without zod's schemas being
+ * built. Anything else goes to zod, which gives the verdict and the
+ * messages.
+ *
+ * @param accept the schema's compiled accept path
+ * @param schema the schema, built on first use
+ * @throws {InvalidConfigError} (7) as {@link parseNetConf}
+ * @example const conf = parseAccepted(acceptBridgeConf, bridgeConfSchema, raw);
+ */
+export function parseAccepted<S extends z.ZodMiniType>(accept: (raw: unknown) => unknown, schema: () => S, raw: unknown): z.infer<S> {
+  const accepted = accept(raw);
+  return accepted === REJECTED ? parseNetConf(schema(), raw) : (accepted as z.infer<S>);
 }

@@ -1,37 +1,52 @@
 /**
- * Schema pieces the config schemas share. A zod schema is an immutable
- * value, so one instance can sit under any number of keys; every
- * construction, though, runs at every start of the executable (the
- * schemas are module constants), and the config modules built ~200 of
- * them, most identical (BENCHMARKS.md, "Fifth pass").
+ * Schema pieces the config schemas share, and {@link builtOnFirstUse},
+ * which every config schema is made with.
+ *
+ * A zod schema is an immutable value, so one instance can sit under any
+ * number of keys. Building one, though, costs: the first construction of
+ * each zod class runs cold, and the bridge's and host-local's schemas
+ * together took ~2.2 ms of every start (BENCHMARKS.md, "Ninth pass"). A
+ * plugin only needs them when a config fails its compiled accept path
+ * (./accept-paths.generated.ts), so none is built at load.
  *
  * @module
  */
 import * as z from "zod/mini";
 import "./zod.ts";
+import { falseWhenNullish } from "./schema-functions.ts";
 
-/** Any string. */
-export const text = z.string();
-/** A string, absent or null. */
-export const nullishText = z.nullish(text);
-/** A string, or absent. */
-export const optionalText = z.optional(text);
-/** A list of strings. */
-const textList = z.array(text);
-/** A list of strings, absent or null. */
-export const nullishTextList = z.nullish(textList);
-/** A list of strings, or absent. */
-export const optionalTextList = z.optional(textList);
-/** An integer. */
-const integer = z.number().check(z.int());
-/** An integer, absent or null. */
-export const nullishInteger = z.nullish(integer);
+/**
+ * `build`, run once, on the first call of the function returned.
+ *
+ * @example export const fooSchema = builtOnFirstUse(() => z.object({ foo: z.string() }));
+ */
+export function builtOnFirstUse<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
 
-/** A Go-style boolean: absent or null means false. */
-export const goBool = z.pipe(
-  z.nullish(z.boolean()),
-  z.transform((v: boolean | null | undefined) => v ?? false),
-);
+/** The shared pieces, built together on first use. */
+export const schemaParts = builtOnFirstUse(() => {
+  const text = z.string();
+  const textList = z.array(text);
+  const integer = z.number().check(z.int());
+  return {
+    /** Any string. */
+    text,
+    /** A string, absent or null. */
+    nullishText: z.nullish(text),
+    /** A string, or absent. */
+    optionalText: z.optional(text),
+    /** A list of strings, absent or null. */
+    nullishTextList: z.nullish(textList),
+    /** A list of strings, or absent. */
+    optionalTextList: z.optional(textList),
+    /** An integer, absent or null. */
+    nullishInteger: z.nullish(integer),
+    /** A Go-style boolean: absent or null means false. */
+    goBool: z.pipe(z.nullish(z.boolean()), z.transform(falseWhenNullish)),
+  };
+});
 
 /**
  * An integer in [min, max], absent or null: kernel fields are fixed-width,

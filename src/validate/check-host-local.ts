@@ -85,7 +85,7 @@ export function checkHostLocalConf(conf: RawConf, base: string, knownKeysOnly = 
   const schemaOk = findings.length === 0;
   const ipam = isObject(conf.ipam) ? conf.ipam : undefined;
   if (ipam && knownKeysOnly) {
-    const known = new Set(Object.keys(hostLocalIpamSchema.shape));
+    const known = new Set(Object.keys(hostLocalIpamSchema().shape));
     for (const key of Object.keys(ipam)) {
       if (!known.has(key)) {
         findings.push({ path: jsonPath(base, ["ipam", key]), value: ipam[key], message: "unknown key, ignored by host-local", severity: "warning" });

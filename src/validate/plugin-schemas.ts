@@ -32,7 +32,7 @@ export function isCniTsPluginType(type: unknown): type is CniTsPluginType {
  * beyond the base `netConfSchema`) extended with the debug log keys.
  */
 export const PLUGIN_CONFIG_SCHEMAS: Readonly<Record<CniTsPluginType, z.ZodMiniObject>> = {
-  bridge: z.extend(bridgeConfSchema, debugLogConfSchema.shape),
-  loopback: z.extend(netConfSchema, debugLogConfSchema.shape),
-  "host-local": z.extend(hostLocalConfSchema, debugLogConfSchema.shape),
+  bridge: z.extend(bridgeConfSchema(), debugLogConfSchema.shape),
+  loopback: z.extend(netConfSchema(), debugLogConfSchema.shape),
+  "host-local": z.extend(hostLocalConfSchema(), debugLogConfSchema.shape),
 };

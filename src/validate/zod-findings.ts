@@ -53,7 +53,7 @@ export function issueReason(issue: z.core.$ZodIssue): string {
  * @param value the config (or part of it)
  * @param base the JSONPath of `value` in its file
  * @returns one error finding per issue (none when it parses)
- * @example zodFindings(bridgeConfSchema, { name: "n", mtu: "x" }, "$") // [{ path: "$.mtu", value: "x", ... }]
+ * @example zodFindings(bridgeConfSchema(), { name: "n", mtu: "x" }, "$") // [{ path: "$.mtu", value: "x", ... }]
  */
 export function zodFindings(schema: z.ZodMiniType, value: unknown, base: string): Finding[] {
   const result = schema.safeParse(value, { reportInput: true });
