@@ -8,7 +8,8 @@
  * @module
  */
 import * as z from "zod/mini";
-import { acceptHostLocalConf, REJECTED } from "../../src/config/accept-paths.generated.ts";
+// A namespace import: scripts/gen-schemas.ts loads this module to write that file.
+import * as acceptPaths from "../../src/config/accept-paths.generated.ts";
 import { isCidr, isIpAddress } from "../../src/config/schema-functions.ts";
 import { builtOnFirstUse, nullishIntegerIn, schemaParts } from "../../src/config/schema-parts.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
@@ -114,8 +115,8 @@ export interface HostLocalConfig {
  * when that path refuses it, for zod's verdict and message.
  */
 function parseHostLocalConf(conf: RawConf): HostLocalConf {
-  const accepted = acceptHostLocalConf(conf);
-  if (accepted !== REJECTED) return accepted as HostLocalConf;
+  const accepted = acceptPaths.acceptHostLocalConf(conf);
+  if (accepted !== acceptPaths.REJECTED) return accepted as HostLocalConf;
   const parsed = hostLocalConfSchema().safeParse(conf, { reportInput: true });
   if (!parsed.success) throw zodToConfigError(parsed.error);
   return parsed.data;

@@ -5,7 +5,8 @@
  * @module
  */
 import * as z from "zod/mini";
-import { acceptBridgeConf, BRIDGE_CONF_KEYS } from "../../src/config/accept-paths.generated.ts";
+// A namespace import: scripts/gen-schemas.ts loads this module to write that file.
+import * as acceptPaths from "../../src/config/accept-paths.generated.ts";
 import { builtOnFirstUse, schemaParts } from "../../src/config/schema-parts.ts";
 import { netConfSchema, parseAccepted } from "../../src/config/net-conf.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
@@ -123,7 +124,7 @@ export function normalizeMac(text: string): string | undefined {
  */
 export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettings {
   // Keys match case-insensitively, as Go's encoding/json matches them.
-  const c = parseAccepted(acceptBridgeConf, bridgeConfSchema, canonicalizeKeys(raw, BRIDGE_CONF_KEYS));
+  const c = parseAccepted(acceptPaths.acceptBridgeConf, bridgeConfSchema, canonicalizeKeys(raw, acceptPaths.BRIDGE_CONF_KEYS));
 
   const vlan = c.vlan ?? 0;
   if (vlan < 0 || vlan > 4094) throw new InvalidConfigError(`invalid VLAN ID ${vlan} (must be between 0 and 4094)`);

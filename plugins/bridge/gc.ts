@@ -5,23 +5,14 @@
  *
  * @module
  */
-import * as z from "zod/mini";
-import "../../src/config/zod.ts";
-import { parseNetConf } from "../../src/config/net-conf.ts";
 import { builtOnFirstUse } from "../../src/config/schema-parts.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { gcNetfilter } from "../../src/netfilter/gc.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { listRecords, withAttachmentLock } from "../../src/attachment-lock.ts";
 import { parseBridgeConf } from "./config.ts";
+import { parseGcAttachments } from "./gc-conf.ts";
 import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
-
-// Built on GC's first use: every other verb loads this module too.
-const attachmentsSchema = builtOnFirstUse(() =>
-  z.looseObject({
-    "cni.dev/valid-attachments": z.nullish(z.array(z.looseObject({ containerID: z.string(), ifname: z.string() }))),
-  }),
-);
 
 /**
  * GC: release what no valid attachment uses.
@@ -30,7 +21,7 @@ const attachmentsSchema = builtOnFirstUse(() =>
  */
 export async function cmdGc(args: CmdArgs, raw: RawConf): Promise<void> {
   const s = parseBridgeConf(raw);
-  const valid = parseNetConf(attachmentsSchema(), raw)["cni.dev/valid-attachments"];
+  const valid = parseGcAttachments(raw);
   if (s.ipamType) await delegateIpam("GC", s.ipamType, args, raw);
   // Without the list nothing is known to be stale: keep every rule.
   if (!valid) return;

@@ -891,6 +891,76 @@ function accept41(x: unknown): unknown {
   return out;
 }
 
+function accept93(x: unknown): unknown {
+  if (typeof x !== "string") return REJECTED;
+  return x;
+}
+
+function accept94(x: unknown): unknown {
+  if (typeof x !== "string") return REJECTED;
+  return x;
+}
+
+const knownKeys12: ReadonlySet<string> = new Set(["containerID","ifname"]);
+
+function accept92(x: unknown): unknown {
+  if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
+  const o = x as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  let r: unknown;
+  if (!("containerID" in o)) return REJECTED;
+  r = accept93(o["containerID"]);
+  if (r === REJECTED) return REJECTED;
+  out["containerID"] = r;
+  if (!("ifname" in o)) return REJECTED;
+  r = accept94(o["ifname"]);
+  if (r === REJECTED) return REJECTED;
+  out["ifname"] = r;
+  for (const key in o) {
+    if (knownKeys12.has(key) || key === "__proto__") continue;
+    out[key] = o[key];
+  }
+  return out;
+}
+
+function accept91(x: unknown): unknown {
+  if (!Array.isArray(x)) return REJECTED;
+  const out: unknown[] = [];
+  for (const item of x) {
+    const r = accept92(item);
+    if (r === REJECTED) return REJECTED;
+    out.push(r);
+  }
+  return out;
+}
+
+function accept90(x: unknown): unknown {
+  return x === null ? null : accept91(x);
+}
+
+function accept89(x: unknown): unknown {
+  return x === undefined ? undefined : accept90(x);
+}
+
+const knownKeys13: ReadonlySet<string> = new Set(["cni.dev/valid-attachments"]);
+
+function accept88(x: unknown): unknown {
+  if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
+  const o = x as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  let r: unknown;
+  if ("cni.dev/valid-attachments" in o) {
+    r = accept89(o["cni.dev/valid-attachments"]);
+    if (r === REJECTED) return REJECTED;
+    out["cni.dev/valid-attachments"] = r;
+  }
+  for (const key in o) {
+    if (knownKeys13.has(key) || key === "__proto__") continue;
+    out[key] = o[key];
+  }
+  return out;
+}
+
 /** Compiled accept path of the schema behind `acceptBridgeConf`. */
 export function acceptBridgeConf(x: unknown): unknown {
   return accept0(x);
@@ -900,4 +970,8 @@ export const BRIDGE_CONF_KEYS: readonly string[] = ["cniVersion","name","type","
 /** Compiled accept path of the schema behind `acceptHostLocalConf`. */
 export function acceptHostLocalConf(x: unknown): unknown {
   return accept41(x);
+}
+/** Compiled accept path of the schema behind `acceptGcAttachments`. */
+export function acceptGcAttachments(x: unknown): unknown {
+  return accept88(x);
 }

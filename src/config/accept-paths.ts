@@ -7,6 +7,7 @@
  */
 import { hostLocalConfSchema } from "../../ipam/host-local/config.ts";
 import { bridgeConfSchema } from "../../plugins/bridge/config.ts";
+import { gcAttachmentsSchema } from "../../plugins/bridge/gc-conf.ts";
 import { compileAcceptPaths } from "./accept-path-compiler.ts";
 import * as schemaFunctions from "./schema-functions.ts";
 
@@ -14,15 +15,16 @@ import * as schemaFunctions from "./schema-functions.ts";
 export const ACCEPT_PATHS_FILE = "src/config/accept-paths.generated.ts";
 
 /**
- * The source of {@link ACCEPT_PATHS_FILE}: the accept paths of the two
- * configs every bridge verb parses (the bridge's, and host-local's, which
- * runs in-process).
+ * The source of {@link ACCEPT_PATHS_FILE}: the accept paths of every
+ * document a runtime's verb parses (the bridge's config, host-local's,
+ * which runs in-process, and the attachments of a bridge GC).
  */
 export function generateAcceptPaths(): string {
   return compileAcceptPaths(
     [
       { exportName: "acceptBridgeConf", keysExportName: "BRIDGE_CONF_KEYS", schema: bridgeConfSchema() },
       { exportName: "acceptHostLocalConf", schema: hostLocalConfSchema() },
+      { exportName: "acceptGcAttachments", schema: gcAttachmentsSchema() },
     ],
     schemaFunctions,
     "./schema-functions.ts",

@@ -10,7 +10,8 @@ import * as z from "zod/mini";
 import "./zod.ts";
 import { builtOnFirstUse, schemaParts } from "./schema-parts.ts";
 import { InvalidConfigError } from "../errors.ts";
-import { REJECTED } from "./accept-paths.generated.ts";
+// A namespace import: scripts/gen-schemas.ts loads this module to write that file.
+import * as acceptPaths from "./accept-paths.generated.ts";
 
 /** The keys the CNI specification allows in every plugin's config, whatever its type. */
 export const netConfSchema = builtOnFirstUse(() => {
@@ -125,5 +126,5 @@ export function parseNetConf<S extends z.ZodMiniType>(schema: S, raw: unknown): 
  */
 export function parseAccepted<S extends z.ZodMiniType>(accept: (raw: unknown) => unknown, schema: () => S, raw: unknown): z.infer<S> {
   const accepted = accept(raw);
-  return accepted === REJECTED ? parseNetConf(schema(), raw) : (accepted as z.infer<S>);
+  return accepted === acceptPaths.REJECTED ? parseNetConf(schema(), raw) : (accepted as z.infer<S>);
 }
