@@ -1,7 +1,7 @@
 /**
  * Compiles a zod schema's accept path into plain TypeScript: a function
  * that returns exactly what `schema.safeParse(x).data` would for a config
- * it accepts, and {@link REJECTED_NAME} for anything else, which the caller
+ * it accepts, and the module's `REJECTED` for anything else, which the caller
  * then hands to zod itself for the verdict and the messages. The plugins
  * run the compiled path first, so a valid config is parsed without zod's
  * schemas being built at all (building them was ~2.2 ms of every start,
@@ -14,7 +14,7 @@
  * key it cannot mirror exactly stops the generator instead of guessing.
  * It is conservative where zod's rules have corners JSON never reaches:
  * only objects whose prototype is `Object.prototype` are accepted; zod
- * decides the rest. `test/unit/accept-paths.test.ts` holds every compiled
+ * decides the rest. `./accept-paths.test.ts` holds every compiled
  * path against zod on valid, invalid and mutated configs.
  *
  * Pure: used by scripts/gen-schemas.ts, never at run time.
@@ -22,9 +22,6 @@
  * @module
  */
 import type * as z from "zod/mini";
-
-/** The sentinel the compiled functions return for anything they do not accept. */
-export const REJECTED_NAME = "REJECTED";
 
 /** One schema to compile. */
 export interface AcceptPathSpec {
@@ -69,7 +66,7 @@ export function compileAcceptPaths(specs: readonly AcceptPathSpec[], functions: 
     ...(imported.length ? [`import { ${imported.join(", ")} } from ${JSON.stringify(functionsModule)};`] : []),
     "",
     "/** What a compiled accept path returns for a value it does not accept: zod decides it. */",
-    `export const ${REJECTED_NAME}: unique symbol = Symbol("rejected by the compiled accept path");`,
+    'export const REJECTED: unique symbol = Symbol("rejected by the compiled accept path");',
     "",
     ...compiler.declarations,
     ...exports,
