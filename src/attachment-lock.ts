@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { IoFailureError, hasErrno, type CniError } from "./errors.ts";
 import { sha256Hex } from "./hash/sha2.ts";
 import { LOCK_EX, native } from "./native/addon.ts";
-import { ensureSafeDir } from "./safe-dir.ts";
+import { ensureSafeDir, entryPath } from "./safe-dir.ts";
 import { storageError } from "./storage-error.ts";
 
 /** Where attachment locks live (root-owned, 0700, emptied at boot). */
@@ -44,7 +44,7 @@ const MAX_RECORD = 4096;
  * @example attachmentLockPath({ network: "n", containerId: "c", ifName: "eth0" })
  */
 export function attachmentLockPath(id: AttachmentId, dir = ATTACHMENT_LOCK_DIR): string {
-  return join(dir, sha256Hex(JSON.stringify([id.network, id.containerId, id.ifName])).slice(0, 40));
+  return entryPath(dir, sha256Hex(JSON.stringify([id.network, id.containerId, id.ifName])).slice(0, 40));
 }
 
 function lockDirError(dir: string, action: string, err: unknown): CniError {
@@ -144,7 +144,7 @@ export function listRecords(dir = ATTACHMENT_LOCK_DIR): string[] {
   for (const name of readdirSync(dir)) {
     if (!/^[0-9a-f]{40}$/.test(name)) continue;
     try {
-      out.push(readFileSync(join(dir, name), "utf8"));
+      out.push(readFileSync(entryPath(dir, name), "utf8"));
     } catch {
       // Removed meanwhile by its DEL.
     }

@@ -9,11 +9,11 @@
  * @module
  */
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { sha256Hex } from "../../src/hash/sha2.ts";
 import { parseIp } from "../../src/ip/ip-bytes.ts";
 import type { Owner } from "./owner-record.ts";
 import type { StoreFiles } from "./store-files.ts";
+import { entryPath } from "../../src/safe-dir.ts";
 
 /** An attachment's indexed address file names. */
 export interface IndexEntry extends Owner {
@@ -52,7 +52,7 @@ export class AttachmentIndex {
   /** Replace the whole index with what a full scan found on disk. */
   rebuild(found: readonly (Owner & { name: string })[]): void {
     for (const name of readdirSync(this.files.metaDir)) {
-      if (name.startsWith("a-")) this.files.unlinkQuiet(join(this.files.metaDir, name));
+      if (name.startsWith("a-")) this.files.unlinkQuiet(entryPath(this.files.metaDir, name));
     }
     this.cache.clear();
     this.dirty.clear();
@@ -87,7 +87,7 @@ export class AttachmentIndex {
   }
 
   private path(key: string): string {
-    return join(this.files.metaDir, `a-${sha256Hex(key).slice(0, 40)}`);
+    return entryPath(this.files.metaDir, `a-${sha256Hex(key).slice(0, 40)}`);
   }
 
   private load(key: string, entry: IndexEntry): void {

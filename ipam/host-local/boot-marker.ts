@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { StoreFiles } from "./store-files.ts";
+import { entryPath } from "../../src/safe-dir.ts";
 
 /** The reclaim marker's boot id, if any. */
 export function readBootMarker(files: StoreFiles): string | undefined {
-  const text = files.read(join(files.metaDir, "boot"));
+  const text = files.read(entryPath(files.metaDir, "boot"));
   if (text === undefined) return undefined;
   try {
     const id = (JSON.parse(text) as { bootId?: unknown }).bootId;
@@ -21,5 +21,5 @@ export function readBootMarker(files: StoreFiles): string | undefined {
 
 /** Record the boot id whose reclaim is done. */
 export function writeBootMarker(files: StoreFiles, bootId: string): void {
-  files.writeAtomic(join(files.metaDir, "boot"), JSON.stringify({ bootId }));
+  files.writeAtomic(entryPath(files.metaDir, "boot"), JSON.stringify({ bootId }));
 }

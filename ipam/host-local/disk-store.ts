@@ -17,7 +17,7 @@
  * @module
  */
 import { closeSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { IpamError, UnsafePathError } from "../../src/errors.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
@@ -27,7 +27,7 @@ import { readBootMarker, writeBootMarker } from "./boot-marker.ts";
 import { isIndexCurrent, removeStamp, writeStamp } from "./index-stamp.ts";
 import { isOwner, ownerContent, parseOwner } from "./owner-record.ts";
 import { scanAddressFiles, type ScannedAllocation } from "./scan.ts";
-import { ensureSafeDir } from "../../src/safe-dir.ts";
+import { ensureSafeDir, entryPath } from "../../src/safe-dir.ts";
 import { storageError } from "../../src/storage-error.ts";
 import { StoreFiles, type DiskStoreStats } from "./store-files.ts";
 import { lockStoreDir } from "./store-lock.ts";
@@ -75,9 +75,9 @@ export class DiskStore implements IpStore {
         storageError("host-local dataDir", root, `failed to create ${what} ${path}`, err, (msg) => new IpamError(msg, undefined, { cause: err })),
       );
     ensure(root, 0o755, "dataDir", true);
-    this.dir = join(root, network);
+    this.dir = entryPath(root, network);
     ensure(this.dir, 0o755, "network directory", false);
-    this.metaDir = join(this.dir, META_DIR);
+    this.metaDir = entryPath(this.dir, META_DIR);
     ensure(this.metaDir, 0o700, "cni-ts index directory", false);
     this.files = new StoreFiles(root, this.dir, this.metaDir);
     this.index = new AttachmentIndex(this.files);
@@ -111,10 +111,10 @@ export class DiskStore implements IpStore {
     if (!this.files.claim(name, ownerContent(containerId, ifName))) return false;
     faultPoint("host-local:after-claim");
     try {
-      this.files.writeAtomic(join(this.dir, `last_reserved_ip.${rangeId}`), name);
+      this.files.writeAtomic(entryPath(this.dir, `last_reserved_ip.${rangeId}`), name);
     } catch (err) {
       // Not recorded in the index yet: the claim alone is undone.
-      this.files.unlinkQuiet(join(this.dir, name));
+      this.files.unlinkQuiet(entryPath(this.dir, name));
       throw err;
     }
     const entry = this.index.entry(containerId.trim(), ifName);
@@ -124,7 +124,7 @@ export class DiskStore implements IpStore {
   }
 
   lastReservedIp(rangeId: number): IpBytes | undefined {
-    const text = this.files.read(join(this.dir, `last_reserved_ip.${rangeId}`));
+    const text = this.files.read(entryPath(this.dir, `last_reserved_ip.${rangeId}`));
     return text === undefined ? undefined : parseIp(text.trim());
   }
 
@@ -145,7 +145,7 @@ export class DiskStore implements IpStore {
     this.beginMutation();
     const entry = this.index.entry(id, owner);
     for (const name of names) {
-      this.files.unlinkQuiet(join(this.dir, name));
+      this.files.unlinkQuiet(entryPath(this.dir, name));
       faultPoint("host-local:after-release-one");
       entry.names.delete(name);
     }
@@ -209,13 +209,13 @@ export class DiskStore implements IpStore {
   // --- internals ---
 
   private ownerOf(name: string) {
-    return parseOwner(this.files.read(join(this.dir, name)) ?? "");
+    return parseOwner(this.files.read(entryPath(this.dir, name)) ?? "");
   }
 
   /** Delete one address file and drop it from its owner's index entry. */
   private release(name: string, containerId: string, ifName: string | undefined): void {
     this.beginMutation();
-    this.files.unlinkQuiet(join(this.dir, name));
+    this.files.unlinkQuiet(entryPath(this.dir, name));
     const entry = this.index.entry(containerId, ifName);
     entry.names.delete(name);
     this.index.markDirty(entry);

@@ -10,11 +10,11 @@
  * @module
  */
 import { statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
 import type { StoreFiles } from "./store-files.ts";
+import { entryPath } from "../../src/safe-dir.ts";
 
 function stampPath(files: StoreFiles): string {
-  return join(files.metaDir, "stamp");
+  return entryPath(files.metaDir, "stamp");
 }
 
 /** Whether the stamp says the index matches the directory. */

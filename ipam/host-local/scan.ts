@@ -4,11 +4,11 @@
  * @module
  */
 import { lstatSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { parseIp } from "../../src/ip/ip-bytes.ts";
 import { parseOwner } from "./owner-record.ts";
 import type { StoreFiles } from "./store-files.ts";
 import type { Allocation } from "./store.ts";
+import { entryPath } from "../../src/safe-dir.ts";
 
 /** One address file found by a full scan. */
 export interface ScannedAllocation extends Allocation {
@@ -28,7 +28,7 @@ export function scanAddressFiles(files: StoreFiles): ScannedAllocation[] {
   for (const name of readdirSync(files.dir)) {
     const ip = parseIp(name);
     if (!ip) continue;
-    const path = join(files.dir, name);
+    const path = entryPath(files.dir, name);
     let mtimeMs: number;
     try {
       const st = lstatSync(path);

@@ -9,9 +9,9 @@
  * @module
  */
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import { type CniError, IpamError, hasErrno } from "../../src/errors.ts";
 import { storageError } from "../../src/storage-error.ts";
+import { entryPath } from "../../src/safe-dir.ts";
 
 /** Counters, so tests can assert what a verb cost. */
 export interface DiskStoreStats {
@@ -87,7 +87,7 @@ export class StoreFiles {
    * @throws {CniError} see {@link StoreFiles.failure}
    */
   claim(name: string, content: string): boolean {
-    const path = join(this.dir, name);
+    const path = entryPath(this.dir, name);
     let temp = this.claimTemps.get(content);
     if (!temp) {
       temp = this.writeTemp(content, `failed to reserve ${name}`);
@@ -117,7 +117,7 @@ export class StoreFiles {
   /** Remove every temp file, ours or left by an interrupted run. */
   sweepTemps(): void {
     for (const name of readdirSync(this.metaDir)) {
-      if (name.startsWith("tmp-")) this.unlinkQuiet(join(this.metaDir, name));
+      if (name.startsWith("tmp-")) this.unlinkQuiet(entryPath(this.metaDir, name));
     }
     this.claimTemps.clear();
   }
@@ -132,7 +132,7 @@ export class StoreFiles {
 
   /** A new temp file holding `content` (removed again if writing it fails). */
   private writeTemp(content: string, action: string): string {
-    const temp = join(this.metaDir, `tmp-${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+    const temp = entryPath(this.metaDir, `tmp-${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
     try {
       writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
     } catch (err) {

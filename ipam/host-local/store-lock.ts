@@ -5,9 +5,9 @@
  * @module
  */
 import { closeSync, openSync, constants as fsConstants } from "node:fs";
-import { join } from "node:path";
 import type { CniError } from "../../src/errors.ts";
 import { LOCK_EX, native } from "../../src/native/addon.ts";
+import { entryPath } from "../../src/safe-dir.ts";
 
 /**
  * Take the exclusive lock of the store in `dir`, blocking until it is free.
@@ -16,7 +16,7 @@ import { LOCK_EX, native } from "../../src/native/addon.ts";
  * @returns the locked descriptor: close it to release the lock
  */
 export function lockStoreDir(dir: string, failure: (action: string, err: unknown) => CniError): number {
-  const path = join(dir, "lock");
+  const path = entryPath(dir, "lock");
   let fd: number;
   try {
     fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o750);
