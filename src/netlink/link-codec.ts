@@ -26,7 +26,7 @@ import {
   IFLA_VLAN_ID,
   RTM_NEWLINK,
 } from "./constants.ts";
-import { attrString, attrU32, attrU8, parseAttrs } from "./message.ts";
+import { attrString, attrU32, attrU8, parseAttrs, type Attrs } from "./message.ts";
 
 /** Size of `struct ifinfomsg`. */
 export const IFINFOMSG_LEN = 16;
@@ -122,7 +122,7 @@ export function parseLink(type: number, payload: Buffer): Link | undefined {
   return link;
 }
 
-function decodeLinkInfo(link: Link, info: Map<number, Buffer>): void {
+function decodeLinkInfo(link: Link, info: Attrs): void {
   link.kind = attrString(info.get(IFLA_INFO_KIND));
   const data = info.get(IFLA_INFO_DATA);
   if (data && link.kind === "bridge") {

@@ -31,6 +31,16 @@ describe("MessageBuilder", () => {
     expect(parseAttrs(inner.get(2)!).get(9)!.readUInt32LE(0)).toBe(7);
   });
 
+  it("parseAttrs: the last of repeated attributes wins, absent ones are absent, a cut one throws", () => {
+    const msg = new MessageBuilder(16, 0, new Uint8Array(16)).u32(4, 1).u32(4, 2).str(3, "x").finish(1, 0);
+    const attrs = parseAttrs(msg.subarray(16), 16);
+    expect(attrs.get(4)!.readUInt32LE(0)).toBe(2);
+    expect(attrs.has(3)).toBe(true);
+    expect(attrs.has(5)).toBe(false);
+    expect(attrs.get(5)).toBeUndefined();
+    expect(() => parseAttrs(msg.subarray(16, msg.length - 3), 16)).toThrow("Invalid attribute length");
+  });
+
   it("grows past its initial buffer", () => {
     const b = new MessageBuilder(16, 0, new Uint8Array(16));
     for (let i = 0; i < 100; i++) b.u32(1, i);

@@ -212,11 +212,44 @@ export function forEachAttr(buf: Buffer, start: number, fn: (type: number, value
   }
 }
 
-/** The attributes in `buf` from `start`, last one winning on repeats. */
-export function parseAttrs(buf: Buffer, start = 0): Map<number, Buffer> {
-  const attrs = new Map<number, Buffer>();
-  forEachAttr(buf, start, (type, value) => attrs.set(type, value));
-  return attrs;
+/**
+ * The attributes of a message, by type (flag bits masked off, last one
+ * winning on repeats). Only where each starts is recorded: a link carries
+ * ~50 attributes and a reader wants a handful, so a view of a value is made
+ * when it is asked for. Making one for every attribute, in every link,
+ * address and route an ADD reads, kept Node's Buffer constructor hot enough
+ * for V8 to optimise it in every process (BENCHMARKS.md, "Ninth pass").
+ */
+export class Attrs {
+  private readonly offsets = new Map<number, number>();
+
+  /** @throws {Error} on an attribute whose length runs past `buf` */
+  constructor(
+    private readonly buf: Buffer,
+    start: number,
+  ) {
+    for (let off = start; off + 4 <= buf.length; ) {
+      const len = buf.readUInt16LE(off);
+      if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
+      this.offsets.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, off);
+      off += align4(len);
+    }
+  }
+
+  has(type: number): boolean {
+    return this.offsets.has(type);
+  }
+
+  /** The value of attribute `type` (a view into the message), or undefined. */
+  get(type: number): Buffer | undefined {
+    const off = this.offsets.get(type);
+    return off === undefined ? undefined : this.buf.subarray(off + 4, off + this.buf.readUInt16LE(off));
+  }
+}
+
+/** The attributes in `buf` from `start`. */
+export function parseAttrs(buf: Buffer, start = 0): Attrs {
+  return new Attrs(buf, start);
 }
 
 /** A string attribute without its trailing NUL. */
