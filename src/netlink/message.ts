@@ -13,8 +13,20 @@
  *
  * @module
  */
-import { getString, getU32, getU8, HEADER_LENGTH, padding, writeU16, writeU32, writeU8 } from "netlink/dist/structs.js";
+import * as structs from "netlink/dist/structs.js";
 import { NLA_F_NESTED, NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MSG } from "./constants.ts";
+
+// Read once: the bundle reaches a CommonJS module's exports through a getter
+// at every use, and these run for every attribute (BENCHMARKS.md, "Ninth pass").
+const { getString, getU32, getU8, HEADER_LENGTH, padding, writeU16, writeU32, writeU8 } = structs;
+
+/**
+ * A little-endian 16-bit field of a message being parsed (netlink uses the
+ * host's order; every architecture cni-ts builds for is little-endian).
+ * Plain indexing: `Buffer#readUInt16LE` validates its offset at each call,
+ * and the loops below have checked their bounds already.
+ */
+const readU16 = (buf: Buffer, off: number): number => buf[off]! | (buf[off + 1]! << 8);
 
 /** Size of `struct nlmsghdr`. */
 export const NLMSG_HDRLEN: number = HEADER_LENGTH;
@@ -205,9 +217,9 @@ export function splitMessages(buf: Buffer, length: number): NlMessage[] {
  */
 export function forEachAttr(buf: Buffer, start: number, fn: (type: number, value: Buffer) => void): void {
   for (let off = start; off + 4 <= buf.length; ) {
-    const len = buf.readUInt16LE(off);
+    const len = readU16(buf, off);
     if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
-    fn(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + 4, off + len));
+    fn(readU16(buf, off + 2) & NLA_TYPE_MASK, buf.subarray(off + 4, off + len));
     off += align4(len);
   }
 }
@@ -229,9 +241,9 @@ export class Attrs {
     start: number,
   ) {
     for (let off = start; off + 4 <= buf.length; ) {
-      const len = buf.readUInt16LE(off);
+      const len = readU16(buf, off);
       if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
-      this.offsets.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, off);
+      this.offsets.set(readU16(buf, off + 2) & NLA_TYPE_MASK, off);
       off += align4(len);
     }
   }
@@ -243,7 +255,7 @@ export class Attrs {
   /** The value of attribute `type` (a view into the message), or undefined. */
   get(type: number): Buffer | undefined {
     const off = this.offsets.get(type);
-    return off === undefined ? undefined : this.buf.subarray(off + 4, off + this.buf.readUInt16LE(off));
+    return off === undefined ? undefined : this.buf.subarray(off + 4, off + readU16(this.buf, off));
   }
 }
 
