@@ -233,13 +233,12 @@ export function forEachAttr(buf: Buffer, start: number, fn: (type: number, value
  * for V8 to optimise it in every process (BENCHMARKS.md, "Ninth pass").
  */
 export class Attrs {
+  private readonly buf: Buffer;
   private readonly offsets = new Map<number, number>();
 
   /** @throws {Error} on an attribute whose length runs past `buf` */
-  constructor(
-    private readonly buf: Buffer,
-    start: number,
-  ) {
+  constructor(buf: Buffer, start: number) {
+    this.buf = buf;
     for (let off = start; off + 4 <= buf.length; ) {
       const len = readU16(buf, off);
       if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
