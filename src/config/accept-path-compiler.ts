@@ -78,6 +78,7 @@ class Compiler {
   readonly usedFunctions = new Set<string>();
   readonly declarations: string[] = [];
   private readonly names = new Map<z.core.$ZodType, string>();
+  private readonly namesByBody = new Map<string, string>();
   private readonly functionNames = new Map<unknown, string>();
   private keySets = 0;
 
@@ -85,14 +86,22 @@ class Compiler {
     for (const [name, fn] of Object.entries(functions)) if (typeof fn === "function") this.functionNames.set(fn, name);
   }
 
-  /** The name of the function accepting `schema`, compiled once however often it is reached. */
+  /**
+   * The name of the function accepting `schema`: compiled once however often
+   * the schema is reached, and shared by schemas that compile to the same
+   * code (separate `z.boolean()`s, say), so the bundle carries each once.
+   */
   functionFor(schema: z.core.$ZodType): string {
     const known = this.names.get(schema);
     if (known) return known;
-    const name = `accept${this.names.size}`;
+    const body = this.body(schema).map((line) => `  ${line}`).join("\n");
+    let name = this.namesByBody.get(body);
+    if (!name) {
+      name = `accept${this.namesByBody.size}`;
+      this.namesByBody.set(body, name);
+      this.declarations.push(`function ${name}(x: unknown): unknown {\n${body}\n}\n`);
+    }
     this.names.set(schema, name);
-    const body = this.body(schema);
-    this.declarations.push(`function ${name}(x: unknown): unknown {\n${body.map((line) => `  ${line}`).join("\n")}\n}\n`);
     return name;
   }
 

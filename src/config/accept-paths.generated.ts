@@ -5,53 +5,53 @@ import { falseWhenNullish, isCidr, isIpAddress } from "./schema-functions.ts";
 /** What a compiled accept path returns for a value it does not accept: zod decides it. */
 export const REJECTED: unique symbol = Symbol("rejected by the compiled accept path");
 
-function accept2(x: unknown): unknown {
+function accept0(x: unknown): unknown {
   if (typeof x !== "string") return REJECTED;
   return x;
 }
 
 function accept1(x: unknown): unknown {
-  return x === undefined ? undefined : accept2(x);
+  return x === undefined ? undefined : accept0(x);
 }
 
-function accept5(x: unknown): unknown {
+function accept2(x: unknown): unknown {
   return typeof x === "boolean" ? x : REJECTED;
 }
 
-function accept4(x: unknown): unknown {
+function accept3(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(o)) {
     if (key === "__proto__") continue;
-    const r = accept5(o[key]);
+    const r = accept2(o[key]);
     if (r === REJECTED) return REJECTED;
     out[key] = r;
   }
   return out;
 }
 
-function accept3(x: unknown): unknown {
-  return x === undefined ? undefined : accept4(x);
+function accept4(x: unknown): unknown {
+  return x === undefined ? undefined : accept3(x);
 }
 
-function accept10(x: unknown): unknown {
-  return x === null ? null : accept2(x);
+function accept5(x: unknown): unknown {
+  return x === null ? null : accept0(x);
 }
 
-function accept9(x: unknown): unknown {
-  return x === undefined ? undefined : accept10(x);
+function accept6(x: unknown): unknown {
+  return x === undefined ? undefined : accept5(x);
 }
 
 const knownKeys0: ReadonlySet<string> = new Set(["type"]);
 
-function accept8(x: unknown): unknown {
+function accept7(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("type" in o) {
-    r = accept9(o["type"]);
+    r = accept6(o["type"]);
     if (r === REJECTED) return REJECTED;
     out["type"] = r;
   }
@@ -62,31 +62,31 @@ function accept8(x: unknown): unknown {
   return out;
 }
 
-function accept7(x: unknown): unknown {
-  return x === null ? null : accept8(x);
+function accept8(x: unknown): unknown {
+  return x === null ? null : accept7(x);
 }
 
-function accept6(x: unknown): unknown {
-  return x === undefined ? undefined : accept7(x);
+function accept9(x: unknown): unknown {
+  return x === undefined ? undefined : accept8(x);
 }
 
-function accept16(x: unknown): unknown {
+function accept10(x: unknown): unknown {
   if (!Array.isArray(x)) return REJECTED;
   const out: unknown[] = [];
   for (const item of x) {
-    const r = accept2(item);
+    const r = accept0(item);
     if (r === REJECTED) return REJECTED;
     out.push(r);
   }
   return out;
 }
 
-function accept15(x: unknown): unknown {
-  return x === null ? null : accept16(x);
+function accept11(x: unknown): unknown {
+  return x === null ? null : accept10(x);
 }
 
-function accept14(x: unknown): unknown {
-  return x === undefined ? undefined : accept15(x);
+function accept12(x: unknown): unknown {
+  return x === undefined ? undefined : accept11(x);
 }
 
 const knownKeys1: ReadonlySet<string> = new Set(["nameservers","domain","search","options"]);
@@ -97,22 +97,22 @@ function accept13(x: unknown): unknown {
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("nameservers" in o) {
-    r = accept14(o["nameservers"]);
+    r = accept12(o["nameservers"]);
     if (r === REJECTED) return REJECTED;
     out["nameservers"] = r;
   }
   if ("domain" in o) {
-    r = accept9(o["domain"]);
+    r = accept6(o["domain"]);
     if (r === REJECTED) return REJECTED;
     out["domain"] = r;
   }
   if ("search" in o) {
-    r = accept14(o["search"]);
+    r = accept12(o["search"]);
     if (r === REJECTED) return REJECTED;
     out["search"] = r;
   }
   if ("options" in o) {
-    r = accept14(o["options"]);
+    r = accept12(o["options"]);
     if (r === REJECTED) return REJECTED;
     out["options"] = r;
   }
@@ -123,44 +123,44 @@ function accept13(x: unknown): unknown {
   return out;
 }
 
-function accept12(x: unknown): unknown {
+function accept14(x: unknown): unknown {
   return x === null ? null : accept13(x);
 }
 
-function accept11(x: unknown): unknown {
-  return x === undefined ? undefined : accept12(x);
+function accept15(x: unknown): unknown {
+  return x === undefined ? undefined : accept14(x);
 }
 
-function accept19(x: unknown): unknown {
+function accept16(x: unknown): unknown {
   return x;
 }
 
-function accept18(x: unknown): unknown {
+function accept17(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(o)) {
     if (key === "__proto__") continue;
-    const r = accept19(o[key]);
+    const r = accept16(o[key]);
     if (r === REJECTED) return REJECTED;
     out[key] = r;
   }
   return out;
 }
 
-function accept17(x: unknown): unknown {
-  return x === undefined ? undefined : accept18(x);
+function accept18(x: unknown): unknown {
+  return x === undefined ? undefined : accept17(x);
 }
 
 const knownKeys2: ReadonlySet<string> = new Set(["mac"]);
 
-function accept22(x: unknown): unknown {
+function accept19(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("mac" in o) {
-    r = accept9(o["mac"]);
+    r = accept6(o["mac"]);
     if (r === REJECTED) return REJECTED;
     out["mac"] = r;
   }
@@ -171,31 +171,23 @@ function accept22(x: unknown): unknown {
   return out;
 }
 
-function accept21(x: unknown): unknown {
-  return x === null ? null : accept22(x);
-}
-
 function accept20(x: unknown): unknown {
-  return x === undefined ? undefined : accept21(x);
+  return x === null ? null : accept19(x);
 }
 
-function accept27(x: unknown): unknown {
-  return x === null ? null : accept22(x);
-}
-
-function accept26(x: unknown): unknown {
-  return x === undefined ? undefined : accept27(x);
+function accept21(x: unknown): unknown {
+  return x === undefined ? undefined : accept20(x);
 }
 
 const knownKeys3: ReadonlySet<string> = new Set(["cni"]);
 
-function accept25(x: unknown): unknown {
+function accept22(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("cni" in o) {
-    r = accept26(o["cni"]);
+    r = accept21(o["cni"]);
     if (r === REJECTED) return REJECTED;
     out["cni"] = r;
   }
@@ -206,96 +198,92 @@ function accept25(x: unknown): unknown {
   return out;
 }
 
-function accept24(x: unknown): unknown {
-  return x === null ? null : accept25(x);
-}
-
 function accept23(x: unknown): unknown {
-  return x === undefined ? undefined : accept24(x);
+  return x === null ? null : accept22(x);
 }
 
-function accept31(x: unknown): unknown {
-  return typeof x === "boolean" ? x : REJECTED;
+function accept24(x: unknown): unknown {
+  return x === undefined ? undefined : accept23(x);
 }
 
-function accept30(x: unknown): unknown {
-  return x === null ? null : accept31(x);
+function accept25(x: unknown): unknown {
+  return x === null ? null : accept2(x);
 }
 
-function accept29(x: unknown): unknown {
-  return x === undefined ? undefined : accept30(x);
+function accept26(x: unknown): unknown {
+  return x === undefined ? undefined : accept25(x);
 }
 
-function accept32(x: unknown): unknown {
+function accept27(x: unknown): unknown {
   return falseWhenNullish(x as Parameters<typeof falseWhenNullish>[0]);
 }
 
 function accept28(x: unknown): unknown {
-  const left = accept29(x);
-  return left === REJECTED ? REJECTED : accept32(left);
+  const left = accept26(x);
+  return left === REJECTED ? REJECTED : accept27(left);
 }
 
-function accept35(x: unknown): unknown {
+function accept29(x: unknown): unknown {
   if (typeof x !== "number" || !Number.isFinite(x)) return REJECTED;
   if (!Number.isSafeInteger(x)) return REJECTED;
   return x;
 }
 
-function accept34(x: unknown): unknown {
-  return x === null ? null : accept35(x);
+function accept30(x: unknown): unknown {
+  return x === null ? null : accept29(x);
 }
 
-function accept33(x: unknown): unknown {
-  return x === undefined ? undefined : accept34(x);
+function accept31(x: unknown): unknown {
+  return x === undefined ? undefined : accept30(x);
 }
 
-function accept40(x: unknown): unknown {
+function accept32(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("id" in o) {
-    r = accept33(o["id"]);
+    r = accept31(o["id"]);
     if (r === REJECTED) return REJECTED;
     out["id"] = r;
   }
   if ("minID" in o) {
-    r = accept33(o["minID"]);
+    r = accept31(o["minID"]);
     if (r === REJECTED) return REJECTED;
     out["minID"] = r;
   }
   if ("maxID" in o) {
-    r = accept33(o["maxID"]);
+    r = accept31(o["maxID"]);
     if (r === REJECTED) return REJECTED;
     out["maxID"] = r;
   }
   return out;
 }
 
-function accept39(x: unknown): unknown {
-  return x === null ? null : accept40(x);
+function accept33(x: unknown): unknown {
+  return x === null ? null : accept32(x);
 }
 
-function accept38(x: unknown): unknown {
+function accept34(x: unknown): unknown {
   if (!Array.isArray(x)) return REJECTED;
   const out: unknown[] = [];
   for (const item of x) {
-    const r = accept39(item);
+    const r = accept33(item);
     if (r === REJECTED) return REJECTED;
     out.push(r);
   }
   return out;
 }
 
-function accept37(x: unknown): unknown {
-  return x === null ? null : accept38(x);
+function accept35(x: unknown): unknown {
+  return x === null ? null : accept34(x);
 }
 
 function accept36(x: unknown): unknown {
-  return x === undefined ? undefined : accept37(x);
+  return x === undefined ? undefined : accept35(x);
 }
 
-function accept0(x: unknown): unknown {
+function accept37(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -306,7 +294,7 @@ function accept0(x: unknown): unknown {
     out["cniVersion"] = r;
   }
   if (!("name" in o)) return REJECTED;
-  r = accept2(o["name"]);
+  r = accept0(o["name"]);
   if (r === REJECTED) return REJECTED;
   out["name"] = r;
   if ("type" in o) {
@@ -315,37 +303,37 @@ function accept0(x: unknown): unknown {
     out["type"] = r;
   }
   if ("capabilities" in o) {
-    r = accept3(o["capabilities"]);
+    r = accept4(o["capabilities"]);
     if (r === REJECTED) return REJECTED;
     out["capabilities"] = r;
   }
   if ("ipam" in o) {
-    r = accept6(o["ipam"]);
+    r = accept9(o["ipam"]);
     if (r === REJECTED) return REJECTED;
     out["ipam"] = r;
   }
   if ("dns" in o) {
-    r = accept11(o["dns"]);
+    r = accept15(o["dns"]);
     if (r === REJECTED) return REJECTED;
     out["dns"] = r;
   }
   if ("prevResult" in o) {
-    r = accept17(o["prevResult"]);
+    r = accept18(o["prevResult"]);
     if (r === REJECTED) return REJECTED;
     out["prevResult"] = r;
   }
   if ("runtimeConfig" in o) {
-    r = accept20(o["runtimeConfig"]);
+    r = accept21(o["runtimeConfig"]);
     if (r === REJECTED) return REJECTED;
     out["runtimeConfig"] = r;
   }
   if ("args" in o) {
-    r = accept23(o["args"]);
+    r = accept24(o["args"]);
     if (r === REJECTED) return REJECTED;
     out["args"] = r;
   }
   if ("bridge" in o) {
-    r = accept9(o["bridge"]);
+    r = accept6(o["bridge"]);
     if (r === REJECTED) return REJECTED;
     out["bridge"] = r;
   }
@@ -362,12 +350,12 @@ function accept0(x: unknown): unknown {
   if (r === REJECTED) return REJECTED;
   if (r !== undefined || "ipMasq" in o) out["ipMasq"] = r;
   if ("ipMasqBackend" in o) {
-    r = accept9(o["ipMasqBackend"]);
+    r = accept6(o["ipMasqBackend"]);
     if (r === REJECTED) return REJECTED;
     out["ipMasqBackend"] = r;
   }
   if ("mtu" in o) {
-    r = accept33(o["mtu"]);
+    r = accept31(o["mtu"]);
     if (r === REJECTED) return REJECTED;
     out["mtu"] = r;
   }
@@ -378,7 +366,7 @@ function accept0(x: unknown): unknown {
   if (r === REJECTED) return REJECTED;
   if (r !== undefined || "promiscMode" in o) out["promiscMode"] = r;
   if ("vlan" in o) {
-    r = accept33(o["vlan"]);
+    r = accept31(o["vlan"]);
     if (r === REJECTED) return REJECTED;
     out["vlan"] = r;
   }
@@ -407,27 +395,27 @@ function accept0(x: unknown): unknown {
 
 const knownKeys4: ReadonlySet<string> = new Set(["subnet","rangeStart","rangeEnd","gateway"]);
 
-function accept49(x: unknown): unknown {
+function accept38(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if (!("subnet" in o)) return REJECTED;
-  r = accept2(o["subnet"]);
+  r = accept0(o["subnet"]);
   if (r === REJECTED) return REJECTED;
   out["subnet"] = r;
   if ("rangeStart" in o) {
-    r = accept9(o["rangeStart"]);
+    r = accept6(o["rangeStart"]);
     if (r === REJECTED) return REJECTED;
     out["rangeStart"] = r;
   }
   if ("rangeEnd" in o) {
-    r = accept9(o["rangeEnd"]);
+    r = accept6(o["rangeEnd"]);
     if (r === REJECTED) return REJECTED;
     out["rangeEnd"] = r;
   }
   if ("gateway" in o) {
-    r = accept9(o["gateway"]);
+    r = accept6(o["gateway"]);
     if (r === REJECTED) return REJECTED;
     out["gateway"] = r;
   }
@@ -438,57 +426,57 @@ function accept49(x: unknown): unknown {
   return out;
 }
 
-function accept48(x: unknown): unknown {
+function accept39(x: unknown): unknown {
   if (!Array.isArray(x)) return REJECTED;
   const out: unknown[] = [];
   for (const item of x) {
-    const r = accept49(item);
+    const r = accept38(item);
     if (r === REJECTED) return REJECTED;
     out.push(r);
   }
   return out;
 }
 
-function accept47(x: unknown): unknown {
+function accept40(x: unknown): unknown {
   if (!Array.isArray(x)) return REJECTED;
   const out: unknown[] = [];
   for (const item of x) {
-    const r = accept48(item);
+    const r = accept39(item);
     if (r === REJECTED) return REJECTED;
     out.push(r);
   }
   return out;
 }
 
-function accept46(x: unknown): unknown {
-  return x === null ? null : accept47(x);
+function accept41(x: unknown): unknown {
+  return x === null ? null : accept40(x);
 }
 
-function accept45(x: unknown): unknown {
-  return x === undefined ? undefined : accept46(x);
+function accept42(x: unknown): unknown {
+  return x === undefined ? undefined : accept41(x);
 }
 
-function accept54(x: unknown): unknown {
+function accept43(x: unknown): unknown {
   if (typeof x !== "string") return REJECTED;
   if (!isCidr(x)) return REJECTED;
   return x;
 }
 
-function accept57(x: unknown): unknown {
+function accept44(x: unknown): unknown {
   if (typeof x !== "string") return REJECTED;
   if (!isIpAddress(x)) return REJECTED;
   return x;
 }
 
-function accept56(x: unknown): unknown {
-  return x === null ? null : accept57(x);
+function accept45(x: unknown): unknown {
+  return x === null ? null : accept44(x);
 }
 
-function accept55(x: unknown): unknown {
-  return x === undefined ? undefined : accept56(x);
+function accept46(x: unknown): unknown {
+  return x === undefined ? undefined : accept45(x);
 }
 
-function accept60(x: unknown): unknown {
+function accept47(x: unknown): unknown {
   if (typeof x !== "number" || !Number.isFinite(x)) return REJECTED;
   if (!Number.isSafeInteger(x)) return REJECTED;
   if (!(x >= 0)) return REJECTED;
@@ -496,15 +484,15 @@ function accept60(x: unknown): unknown {
   return x;
 }
 
-function accept59(x: unknown): unknown {
-  return x === null ? null : accept60(x);
+function accept48(x: unknown): unknown {
+  return x === null ? null : accept47(x);
 }
 
-function accept58(x: unknown): unknown {
-  return x === undefined ? undefined : accept59(x);
+function accept49(x: unknown): unknown {
+  return x === undefined ? undefined : accept48(x);
 }
 
-function accept63(x: unknown): unknown {
+function accept50(x: unknown): unknown {
   if (typeof x !== "number" || !Number.isFinite(x)) return REJECTED;
   if (!Number.isSafeInteger(x)) return REJECTED;
   if (!(x >= 0)) return REJECTED;
@@ -512,15 +500,15 @@ function accept63(x: unknown): unknown {
   return x;
 }
 
-function accept62(x: unknown): unknown {
-  return x === null ? null : accept63(x);
+function accept51(x: unknown): unknown {
+  return x === null ? null : accept50(x);
 }
 
-function accept61(x: unknown): unknown {
-  return x === undefined ? undefined : accept62(x);
+function accept52(x: unknown): unknown {
+  return x === undefined ? undefined : accept51(x);
 }
 
-function accept66(x: unknown): unknown {
+function accept53(x: unknown): unknown {
   if (typeof x !== "number" || !Number.isFinite(x)) return REJECTED;
   if (!Number.isSafeInteger(x)) return REJECTED;
   if (!(x >= 1)) return REJECTED;
@@ -528,15 +516,15 @@ function accept66(x: unknown): unknown {
   return x;
 }
 
-function accept65(x: unknown): unknown {
-  return x === null ? null : accept66(x);
+function accept54(x: unknown): unknown {
+  return x === null ? null : accept53(x);
 }
 
-function accept64(x: unknown): unknown {
-  return x === undefined ? undefined : accept65(x);
+function accept55(x: unknown): unknown {
+  return x === undefined ? undefined : accept54(x);
 }
 
-function accept69(x: unknown): unknown {
+function accept56(x: unknown): unknown {
   if (typeof x !== "number" || !Number.isFinite(x)) return REJECTED;
   if (!Number.isSafeInteger(x)) return REJECTED;
   if (!(x >= 0)) return REJECTED;
@@ -544,52 +532,52 @@ function accept69(x: unknown): unknown {
   return x;
 }
 
-function accept68(x: unknown): unknown {
-  return x === null ? null : accept69(x);
+function accept57(x: unknown): unknown {
+  return x === null ? null : accept56(x);
 }
 
-function accept67(x: unknown): unknown {
-  return x === undefined ? undefined : accept68(x);
+function accept58(x: unknown): unknown {
+  return x === undefined ? undefined : accept57(x);
 }
 
 const knownKeys5: ReadonlySet<string> = new Set(["dst","gw","mtu","advmss","priority","table","scope"]);
 
-function accept53(x: unknown): unknown {
+function accept59(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if (!("dst" in o)) return REJECTED;
-  r = accept54(o["dst"]);
+  r = accept43(o["dst"]);
   if (r === REJECTED) return REJECTED;
   out["dst"] = r;
   if ("gw" in o) {
-    r = accept55(o["gw"]);
+    r = accept46(o["gw"]);
     if (r === REJECTED) return REJECTED;
     out["gw"] = r;
   }
   if ("mtu" in o) {
-    r = accept58(o["mtu"]);
+    r = accept49(o["mtu"]);
     if (r === REJECTED) return REJECTED;
     out["mtu"] = r;
   }
   if ("advmss" in o) {
-    r = accept58(o["advmss"]);
+    r = accept49(o["advmss"]);
     if (r === REJECTED) return REJECTED;
     out["advmss"] = r;
   }
   if ("priority" in o) {
-    r = accept61(o["priority"]);
+    r = accept52(o["priority"]);
     if (r === REJECTED) return REJECTED;
     out["priority"] = r;
   }
   if ("table" in o) {
-    r = accept64(o["table"]);
+    r = accept55(o["table"]);
     if (r === REJECTED) return REJECTED;
     out["table"] = r;
   }
   if ("scope" in o) {
-    r = accept67(o["scope"]);
+    r = accept58(o["scope"]);
     if (r === REJECTED) return REJECTED;
     out["scope"] = r;
   }
@@ -600,91 +588,79 @@ function accept53(x: unknown): unknown {
   return out;
 }
 
-function accept52(x: unknown): unknown {
+function accept60(x: unknown): unknown {
   if (!Array.isArray(x)) return REJECTED;
   const out: unknown[] = [];
   for (const item of x) {
-    const r = accept53(item);
+    const r = accept59(item);
     if (r === REJECTED) return REJECTED;
     out.push(r);
   }
   return out;
 }
 
-function accept51(x: unknown): unknown {
-  return x === null ? null : accept52(x);
+function accept61(x: unknown): unknown {
+  return x === null ? null : accept60(x);
 }
 
-function accept50(x: unknown): unknown {
-  return x === undefined ? undefined : accept51(x);
-}
-
-function accept72(x: unknown): unknown {
-  return typeof x === "boolean" ? x : REJECTED;
-}
-
-function accept71(x: unknown): unknown {
-  return x === null ? null : accept72(x);
-}
-
-function accept70(x: unknown): unknown {
-  return x === undefined ? undefined : accept71(x);
+function accept62(x: unknown): unknown {
+  return x === undefined ? undefined : accept61(x);
 }
 
 const knownKeys6: ReadonlySet<string> = new Set(["type","ranges","subnet","rangeStart","rangeEnd","gateway","routes","dataDir","resolvConf","reclaimAfterReboot"]);
 
-function accept44(x: unknown): unknown {
+function accept63(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("type" in o) {
-    r = accept9(o["type"]);
+    r = accept6(o["type"]);
     if (r === REJECTED) return REJECTED;
     out["type"] = r;
   }
   if ("ranges" in o) {
-    r = accept45(o["ranges"]);
+    r = accept42(o["ranges"]);
     if (r === REJECTED) return REJECTED;
     out["ranges"] = r;
   }
   if ("subnet" in o) {
-    r = accept9(o["subnet"]);
+    r = accept6(o["subnet"]);
     if (r === REJECTED) return REJECTED;
     out["subnet"] = r;
   }
   if ("rangeStart" in o) {
-    r = accept9(o["rangeStart"]);
+    r = accept6(o["rangeStart"]);
     if (r === REJECTED) return REJECTED;
     out["rangeStart"] = r;
   }
   if ("rangeEnd" in o) {
-    r = accept9(o["rangeEnd"]);
+    r = accept6(o["rangeEnd"]);
     if (r === REJECTED) return REJECTED;
     out["rangeEnd"] = r;
   }
   if ("gateway" in o) {
-    r = accept9(o["gateway"]);
+    r = accept6(o["gateway"]);
     if (r === REJECTED) return REJECTED;
     out["gateway"] = r;
   }
   if ("routes" in o) {
-    r = accept50(o["routes"]);
+    r = accept62(o["routes"]);
     if (r === REJECTED) return REJECTED;
     out["routes"] = r;
   }
   if ("dataDir" in o) {
-    r = accept9(o["dataDir"]);
+    r = accept6(o["dataDir"]);
     if (r === REJECTED) return REJECTED;
     out["dataDir"] = r;
   }
   if ("resolvConf" in o) {
-    r = accept9(o["resolvConf"]);
+    r = accept6(o["resolvConf"]);
     if (r === REJECTED) return REJECTED;
     out["resolvConf"] = r;
   }
   if ("reclaimAfterReboot" in o) {
-    r = accept70(o["reclaimAfterReboot"]);
+    r = accept26(o["reclaimAfterReboot"]);
     if (r === REJECTED) return REJECTED;
     out["reclaimAfterReboot"] = r;
   }
@@ -695,28 +671,28 @@ function accept44(x: unknown): unknown {
   return out;
 }
 
-function accept43(x: unknown): unknown {
-  return x === null ? null : accept44(x);
+function accept64(x: unknown): unknown {
+  return x === null ? null : accept63(x);
 }
 
-function accept42(x: unknown): unknown {
-  return x === undefined ? undefined : accept43(x);
+function accept65(x: unknown): unknown {
+  return x === undefined ? undefined : accept64(x);
 }
 
 const knownKeys7: ReadonlySet<string> = new Set(["ipRanges","ips"]);
 
-function accept75(x: unknown): unknown {
+function accept66(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("ipRanges" in o) {
-    r = accept45(o["ipRanges"]);
+    r = accept42(o["ipRanges"]);
     if (r === REJECTED) return REJECTED;
     out["ipRanges"] = r;
   }
   if ("ips" in o) {
-    r = accept14(o["ips"]);
+    r = accept12(o["ips"]);
     if (r === REJECTED) return REJECTED;
     out["ips"] = r;
   }
@@ -727,23 +703,23 @@ function accept75(x: unknown): unknown {
   return out;
 }
 
-function accept74(x: unknown): unknown {
-  return x === null ? null : accept75(x);
+function accept67(x: unknown): unknown {
+  return x === null ? null : accept66(x);
 }
 
-function accept73(x: unknown): unknown {
-  return x === undefined ? undefined : accept74(x);
+function accept68(x: unknown): unknown {
+  return x === undefined ? undefined : accept67(x);
 }
 
 const knownKeys8: ReadonlySet<string> = new Set(["ips"]);
 
-function accept81(x: unknown): unknown {
+function accept69(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("ips" in o) {
-    r = accept14(o["ips"]);
+    r = accept12(o["ips"]);
     if (r === REJECTED) return REJECTED;
     out["ips"] = r;
   }
@@ -754,23 +730,23 @@ function accept81(x: unknown): unknown {
   return out;
 }
 
-function accept80(x: unknown): unknown {
-  return x === null ? null : accept81(x);
+function accept70(x: unknown): unknown {
+  return x === null ? null : accept69(x);
 }
 
-function accept79(x: unknown): unknown {
-  return x === undefined ? undefined : accept80(x);
+function accept71(x: unknown): unknown {
+  return x === undefined ? undefined : accept70(x);
 }
 
 const knownKeys9: ReadonlySet<string> = new Set(["cni"]);
 
-function accept78(x: unknown): unknown {
+function accept72(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("cni" in o) {
-    r = accept79(o["cni"]);
+    r = accept71(o["cni"]);
     if (r === REJECTED) return REJECTED;
     out["cni"] = r;
   }
@@ -781,35 +757,31 @@ function accept78(x: unknown): unknown {
   return out;
 }
 
-function accept77(x: unknown): unknown {
-  return x === null ? null : accept78(x);
+function accept73(x: unknown): unknown {
+  return x === null ? null : accept72(x);
 }
 
-function accept76(x: unknown): unknown {
-  return x === undefined ? undefined : accept77(x);
+function accept74(x: unknown): unknown {
+  return x === undefined ? undefined : accept73(x);
 }
 
-function accept83(x: unknown): unknown {
-  return x;
-}
-
-function accept82(x: unknown): unknown {
-  return x === undefined ? undefined : accept83(x);
+function accept75(x: unknown): unknown {
+  return x === undefined ? undefined : accept16(x);
 }
 
 const knownKeys10: ReadonlySet<string> = new Set(["containerID","ifname"]);
 
-function accept87(x: unknown): unknown {
+function accept76(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if (!("containerID" in o)) return REJECTED;
-  r = accept2(o["containerID"]);
+  r = accept0(o["containerID"]);
   if (r === REJECTED) return REJECTED;
   out["containerID"] = r;
   if (!("ifname" in o)) return REJECTED;
-  r = accept2(o["ifname"]);
+  r = accept0(o["ifname"]);
   if (r === REJECTED) return REJECTED;
   out["ifname"] = r;
   for (const key in o) {
@@ -819,68 +791,68 @@ function accept87(x: unknown): unknown {
   return out;
 }
 
-function accept86(x: unknown): unknown {
+function accept77(x: unknown): unknown {
   if (!Array.isArray(x)) return REJECTED;
   const out: unknown[] = [];
   for (const item of x) {
-    const r = accept87(item);
+    const r = accept76(item);
     if (r === REJECTED) return REJECTED;
     out.push(r);
   }
   return out;
 }
 
-function accept85(x: unknown): unknown {
-  return x === null ? null : accept86(x);
+function accept78(x: unknown): unknown {
+  return x === null ? null : accept77(x);
 }
 
-function accept84(x: unknown): unknown {
-  return x === undefined ? undefined : accept85(x);
+function accept79(x: unknown): unknown {
+  return x === undefined ? undefined : accept78(x);
 }
 
 const knownKeys11: ReadonlySet<string> = new Set(["name","cniVersion","ipam","runtimeConfig","args","prevResult","cni.dev/valid-attachments","cni.dev/attachments"]);
 
-function accept41(x: unknown): unknown {
+function accept80(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if (!("name" in o)) return REJECTED;
-  r = accept2(o["name"]);
+  r = accept0(o["name"]);
   if (r === REJECTED) return REJECTED;
   out["name"] = r;
   if ("cniVersion" in o) {
-    r = accept9(o["cniVersion"]);
+    r = accept6(o["cniVersion"]);
     if (r === REJECTED) return REJECTED;
     out["cniVersion"] = r;
   }
   if ("ipam" in o) {
-    r = accept42(o["ipam"]);
+    r = accept65(o["ipam"]);
     if (r === REJECTED) return REJECTED;
     out["ipam"] = r;
   }
   if ("runtimeConfig" in o) {
-    r = accept73(o["runtimeConfig"]);
+    r = accept68(o["runtimeConfig"]);
     if (r === REJECTED) return REJECTED;
     out["runtimeConfig"] = r;
   }
   if ("args" in o) {
-    r = accept76(o["args"]);
+    r = accept74(o["args"]);
     if (r === REJECTED) return REJECTED;
     out["args"] = r;
   }
   if ("prevResult" in o) {
-    r = accept82(o["prevResult"]);
+    r = accept75(o["prevResult"]);
     if (r === REJECTED) return REJECTED;
     out["prevResult"] = r;
   }
   if ("cni.dev/valid-attachments" in o) {
-    r = accept84(o["cni.dev/valid-attachments"]);
+    r = accept79(o["cni.dev/valid-attachments"]);
     if (r === REJECTED) return REJECTED;
     out["cni.dev/valid-attachments"] = r;
   }
   if ("cni.dev/attachments" in o) {
-    r = accept84(o["cni.dev/attachments"]);
+    r = accept79(o["cni.dev/attachments"]);
     if (r === REJECTED) return REJECTED;
     out["cni.dev/attachments"] = r;
   }
@@ -891,29 +863,19 @@ function accept41(x: unknown): unknown {
   return out;
 }
 
-function accept93(x: unknown): unknown {
-  if (typeof x !== "string") return REJECTED;
-  return x;
-}
-
-function accept94(x: unknown): unknown {
-  if (typeof x !== "string") return REJECTED;
-  return x;
-}
-
 const knownKeys12: ReadonlySet<string> = new Set(["containerID","ifname"]);
 
-function accept92(x: unknown): unknown {
+function accept81(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if (!("containerID" in o)) return REJECTED;
-  r = accept93(o["containerID"]);
+  r = accept0(o["containerID"]);
   if (r === REJECTED) return REJECTED;
   out["containerID"] = r;
   if (!("ifname" in o)) return REJECTED;
-  r = accept94(o["ifname"]);
+  r = accept0(o["ifname"]);
   if (r === REJECTED) return REJECTED;
   out["ifname"] = r;
   for (const key in o) {
@@ -923,34 +885,34 @@ function accept92(x: unknown): unknown {
   return out;
 }
 
-function accept91(x: unknown): unknown {
+function accept82(x: unknown): unknown {
   if (!Array.isArray(x)) return REJECTED;
   const out: unknown[] = [];
   for (const item of x) {
-    const r = accept92(item);
+    const r = accept81(item);
     if (r === REJECTED) return REJECTED;
     out.push(r);
   }
   return out;
 }
 
-function accept90(x: unknown): unknown {
-  return x === null ? null : accept91(x);
+function accept83(x: unknown): unknown {
+  return x === null ? null : accept82(x);
 }
 
-function accept89(x: unknown): unknown {
-  return x === undefined ? undefined : accept90(x);
+function accept84(x: unknown): unknown {
+  return x === undefined ? undefined : accept83(x);
 }
 
 const knownKeys13: ReadonlySet<string> = new Set(["cni.dev/valid-attachments"]);
 
-function accept88(x: unknown): unknown {
+function accept85(x: unknown): unknown {
   if (typeof x !== "object" || x === null || Object.getPrototypeOf(x) !== Object.prototype) return REJECTED;
   const o = x as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   let r: unknown;
   if ("cni.dev/valid-attachments" in o) {
-    r = accept89(o["cni.dev/valid-attachments"]);
+    r = accept84(o["cni.dev/valid-attachments"]);
     if (r === REJECTED) return REJECTED;
     out["cni.dev/valid-attachments"] = r;
   }
@@ -963,15 +925,15 @@ function accept88(x: unknown): unknown {
 
 /** Compiled accept path of the schema behind `acceptBridgeConf`. */
 export function acceptBridgeConf(x: unknown): unknown {
-  return accept0(x);
+  return accept37(x);
 }
 /** The top-level keys of that schema. */
 export const BRIDGE_CONF_KEYS: readonly string[] = ["cniVersion","name","type","capabilities","ipam","dns","prevResult","runtimeConfig","args","bridge","isGateway","isDefaultGateway","forceAddress","ipMasq","ipMasqBackend","mtu","hairpinMode","promiscMode","vlan","vlanTrunk","preserveDefaultVlan","enabledad","macspoofchk","disableContainerInterface","portIsolation"];
 /** Compiled accept path of the schema behind `acceptHostLocalConf`. */
 export function acceptHostLocalConf(x: unknown): unknown {
-  return accept41(x);
+  return accept80(x);
 }
 /** Compiled accept path of the schema behind `acceptGcAttachments`. */
 export function acceptGcAttachments(x: unknown): unknown {
-  return accept88(x);
+  return accept85(x);
 }
