@@ -100,7 +100,6 @@ const MIN_MTU = 68;
 /** The largest MTU of a veth or bridge. */
 const MAX_MTU = 65535;
 
-
 /**
  * Normalise a MAC address to lower-case colon form.
  *
