@@ -20,7 +20,7 @@
 // on demand with code cache made by the same runtime. The main script's
 // code cache is on too. A startup snapshot is not used.
 import { createHash } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join, relative } from "node:path";
 import { bundle } from "./lib/bundle.mjs";
 import {
@@ -83,8 +83,7 @@ makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: ful
 // Each plugin's bundle, and ip-address's IPv6 module on its own (only IPv6 addresses load it).
 const assetBundles = [...PLUGIN_NAMES.map((name) => [`plugin:${name}`, pluginAssetKeys(name)]), ["ipv6", IPV6_ASSET_KEYS]];
 for (const [entry, keys] of assetBundles) {
-  assets[keys.bundle] = join(work, keys.bundle);
-  assets[keys.cache] = join(work, keys.cache);
+  for (const key of Object.values(keys)) assets[key] = join(work, key);
   await bundle({ entry, outfile: assets[keys.bundle], defines });
 }
 // The IPv6 bundle's cache with every function compiled (made first: the
@@ -97,9 +96,12 @@ for (const name of PLUGIN_NAMES) {
   const keys = pluginAssetKeys(name);
   const training =
     arch === "amd64" && process.env.CNI_TS_TRAIN_CODE_CACHE !== "0"
-      ? trainCodeCache({ node: runtime.node, plugin: name, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], assets: trainingAssets })
+      ? trainCodeCache({ node: runtime.node, plugin: name, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], addOutput: assets[keys.addCache], assets: trainingAssets })
       : { trained: false, reason: arch === "amd64" ? "CNI_TS_TRAIN_CODE_CACHE=0" : `a ${arch} build cannot run its verbs here` };
-  if (!training.trained) makeCodeCache({ runtime, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], eager: true });
+  if (!training.trained) {
+    makeCodeCache({ runtime, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], eager: true });
+    copyFileSync(assets[keys.cache], assets[keys.addCache]);
+  }
   caches.push(training.trained ? `${name} trained on ${training.runs} verbs (error answers: ${training.errors.join(", ") || "none"})` : `${name} eager (${training.reason})`);
 }
 

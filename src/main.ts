@@ -16,16 +16,20 @@
 import { writeSync } from "node:fs";
 import { needsHandlers, pickPlugin, type PluginName } from "./cli/pick-plugin.ts";
 
-/** Set by the build: the asset keys of each plugin's bundle and of the full one, with their code caches. */
-declare const __CNI_TS_PLUGIN_ASSETS__: Record<PluginName, { bundle: string; cache: string }> | undefined;
+/**
+ * Set by the build: the asset keys of each plugin's bundle and of the full
+ * one, with their code caches (a plugin has one for ADD and one for its
+ * other verbs).
+ */
+declare const __CNI_TS_PLUGIN_ASSETS__: Record<PluginName, { bundle: string; cache: string; addCache: string }> | undefined;
 declare const __CNI_TS_FULL_ASSET__: string | undefined;
 declare const __CNI_TS_FULL_CACHE_ASSET__: string | undefined;
 
 async function loadPlugin(name: PluginName): Promise<typeof import("./cli/plugin-entry.ts")> {
   if (typeof __CNI_TS_PLUGIN_ASSETS__ === "object") {
-    const { bundle, cache } = __CNI_TS_PLUGIN_ASSETS__[name];
+    const { bundle, cache, addCache } = __CNI_TS_PLUGIN_ASSETS__[name];
     const { loadAssetModule } = await import("./sea-asset.ts");
-    return loadAssetModule(bundle, cache) as typeof import("./cli/plugin-entry.ts");
+    return loadAssetModule(bundle, process.env.CNI_COMMAND === "ADD" ? addCache : cache) as typeof import("./cli/plugin-entry.ts");
   }
   return import("./cli/plugin-entry.ts");
 }

@@ -17,7 +17,7 @@ export const NATIVE_ASSET_KEY = "cni_ts_native.node";
  * @param {string} plugin one of {@link PLUGIN_NAMES}
  */
 export function pluginAssetKeys(plugin) {
-  return { bundle: `plugin-${plugin}.cjs`, cache: `plugin-${plugin}.cjs.cache` };
+  return { bundle: `plugin-${plugin}.cjs`, cache: `plugin-${plugin}.cjs.cache`, addCache: `plugin-${plugin}.cjs.add.cache` };
 }
 /** Keys of ip-address's IPv6 module as a bundle of its own (src/ip/ipv6-entry.ts) and its V8 code cache. */
 export const IPV6_ASSET_KEYS = { bundle: "ipv6.cjs", cache: "ipv6.cjs.cache" };

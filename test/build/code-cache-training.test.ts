@@ -1,7 +1,8 @@
 // The plugins' V8 code caches, trained at build time on real verbs
-// (scripts/lib/code-cache-training.mjs): the cache the executable embeds
-// holds what a runtime's verbs run, so they compile nothing of the plugin's
-// code, and it is smaller than one holding every function.
+// (scripts/lib/code-cache-training.mjs): the caches the executable embeds,
+// one for ADD and one for the other verbs, hold what a runtime's verbs run,
+// so they compile nothing of the plugin's code, and each is smaller than one
+// holding every function.
 //
 // Whether a verb compiled anything is read off V8 itself: the cache it
 // writes after the verb (scripts/lib/code-cache-run.cjs) holds everything
@@ -48,13 +49,14 @@ describe("code cache trained on real verbs", () => {
   }
 
   /**
-   * Run one verb of `plugin`'s bundle from the embedded cache, in the
-   * namespace `node` when given; returns its answer, its exit status and
-   * how much the cache V8 writes afterwards outgrew the one it started from.
+   * Run one verb of `plugin`'s bundle from the embedded cache the
+   * executable gives that verb, in the namespace `node` when given; returns
+   * its answer, its exit status and how much the cache V8 writes afterwards
+   * outgrew the one it started from.
    */
   function verb(plugin: string, env: Record<string, string>, conf: unknown, node?: string) {
     const bundle = join(SEA, `plugin-${plugin}.cjs`);
-    const cache = `${bundle}.cache`;
+    const cache = env.CNI_COMMAND === "ADD" ? `${bundle}.add.cache` : `${bundle}.cache`;
     const out = join(scratch.work, "after.cache");
     const argv = [NODE, RUN, plugin, bundle, `plugin-${plugin}.cjs`, cache, out, assetsFile()];
     const [cmd, args] = node ? ["ip", ["netns", "exec", node, ...argv]] : [argv[0]!, argv.slice(1)];
@@ -71,7 +73,9 @@ describe("code cache trained on real verbs", () => {
   it("is embedded instead of a cache of every function, and is smaller", () => {
     const eager = join(scratch.work, "eager.cache");
     execFileSync(NODE, [join(ROOT, "scripts/lib/code-cache.cjs"), join(SEA, "plugin-bridge.cjs"), "plugin-bridge.cjs", eager, "--eager"]);
-    expect(statSync(join(SEA, "plugin-bridge.cjs.cache")).size).toBeLessThan(0.9 * statSync(eager).size);
+    for (const cache of ["plugin-bridge.cjs.add.cache", "plugin-bridge.cjs.cache"]) {
+      expect(statSync(join(SEA, cache)).size, cache).toBeLessThan(0.9 * statSync(eager).size);
+    }
   });
 
   it("holds every function of a loopback ADD, CHECK and DEL; an untrained path still compiles", () => {
@@ -127,6 +131,7 @@ describe("code cache trained on real verbs", () => {
       script: join(scratch.work, "missing.cjs"),
       filename: "plugin-loopback.cjs",
       output: join(scratch.work, "out.cache"),
+      addOutput: join(scratch.work, "out.add.cache"),
       assets: {},
     });
     expect(outcome.trained).toBe(false);
