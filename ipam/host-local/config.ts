@@ -10,6 +10,7 @@
 import * as z from "zod/mini";
 // A namespace import: scripts/gen-schemas.ts loads this module to write that file.
 import * as acceptPaths from "../../src/config/accept-paths.generated.ts";
+import { parseAccepted } from "../../src/config/net-conf.ts";
 import { isCidr, isIpAddress } from "../../src/config/schema-functions.ts";
 import { builtOnFirstUse, nullishIntegerIn, schemaParts } from "../../src/config/schema-parts.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
@@ -110,18 +111,9 @@ export interface HostLocalConfig {
 }
 
 /**
- * The document as zod would parse it: through its compiled accept path
- * (../../src/config/accept-paths.generated.ts), and through zod itself only
- * when that path refuses it, for zod's verdict and message.
+ * host-local's wording of zod's verdict: the first issue only, prefixed as
+ * the reference's "invalid network config".
  */
-function parseHostLocalConf(conf: RawConf): HostLocalConf {
-  const accepted = acceptPaths.acceptHostLocalConf(conf);
-  if (accepted !== acceptPaths.REJECTED) return accepted as HostLocalConf;
-  const parsed = hostLocalConfSchema().safeParse(conf, { reportInput: true });
-  if (!parsed.success) throw zodToConfigError(parsed.error);
-  return parsed.data;
-}
-
 function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
   const issue = error.issues[0]!;
   const path = issue.path
@@ -169,7 +161,8 @@ function toRoute(r: RouteConf): Route {
  * @example loadHostLocalConfig({ name: "net", cniVersion: "1.0.0", ipam: { subnet: "10.1.2.0/24" } }, "")
  */
 export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalConfig {
-  const doc = parseHostLocalConf(conf);
+  // Through the document's compiled accept path; zod only for a refusal.
+  const doc = parseAccepted(acceptPaths.acceptHostLocalConf, hostLocalConfSchema, conf, zodToConfigError);
   const ipam = doc.ipam;
   if (!ipam) throw new InvalidConfigError("IPAM config missing 'ipam' key");
 

@@ -97,18 +97,29 @@ export function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string 
   return `invalid config: ${issues.map(formatIssue).join("; ")}`;
 }
 
+/** The error for a config zod rejected: {@link formatConfigIssues} as an InvalidConfigError. */
+function invalidConfig(error: z.core.$ZodError): InvalidConfigError {
+  return new InvalidConfigError(formatConfigIssues(error.issues));
+}
+
 /**
  * Parse a raw config with a plugin's schema.
  *
  * @param schema `netConfSchema` or an extension of it
  * @param raw the object the skeleton decoded from stdin
+ * @param toError the error to throw for zod's verdict (a plugin whose
+ *   messages follow another wording passes its own)
  * @returns the typed config
  * @throws {InvalidConfigError} (7) naming each failing path and value
  * @example const conf = parseNetConf(bridgeConfSchema(), raw);
  */
-export function parseNetConf<S extends z.ZodMiniType>(schema: S, raw: unknown): z.infer<S> {
+export function parseNetConf<S extends z.ZodMiniType>(
+  schema: S,
+  raw: unknown,
+  toError: (error: z.core.$ZodError) => InvalidConfigError = invalidConfig,
+): z.infer<S> {
   const result = schema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new InvalidConfigError(formatConfigIssues(result.error.issues));
+  if (!result.success) throw toError(result.error);
   return result.data;
 }
 
@@ -121,10 +132,16 @@ export function parseNetConf<S extends z.ZodMiniType>(schema: S, raw: unknown): 
  *
  * @param accept the schema's compiled accept path
  * @param schema the schema, built on first use
+ * @param toError as in {@link parseNetConf}
  * @throws {InvalidConfigError} (7) as {@link parseNetConf}
  * @example const conf = parseAccepted(acceptBridgeConf, bridgeConfSchema, raw);
  */
-export function parseAccepted<S extends z.ZodMiniType>(accept: (raw: unknown) => unknown, schema: () => S, raw: unknown): z.infer<S> {
+export function parseAccepted<S extends z.ZodMiniType>(
+  accept: (raw: unknown) => unknown,
+  schema: () => S,
+  raw: unknown,
+  toError?: (error: z.core.$ZodError) => InvalidConfigError,
+): z.infer<S> {
   const accepted = accept(raw);
-  return accepted === acceptPaths.REJECTED ? parseNetConf(schema(), raw) : (accepted as z.infer<S>);
+  return accepted === acceptPaths.REJECTED ? parseNetConf(schema(), raw, toError) : (accepted as z.infer<S>);
 }

@@ -210,27 +210,36 @@ export function splitMessages(buf: Buffer, length: number): NlMessage[] {
 }
 
 /**
- * Call `fn` for every attribute in `buf` from `start` to its end; the type
- * has the flag bits masked off. Our loop rather than the package's
- * `parseAttributes`, which slices the rest of the buffer and allocates a
- * record per attribute: measurable over the link and route dumps of an ADD.
+ * Call `visit` with the type (flag bits masked off), offset and length of
+ * every attribute in `buf` from `start` to its end: the one walk of the
+ * attribute headers that both readers below share. Our loop rather than the
+ * package's `parseAttributes`, which slices the rest of the buffer and
+ * allocates a record per attribute: measurable over the link and route
+ * dumps of an ADD.
+ *
+ * @throws {Error} on an attribute whose length runs past `buf`
  */
-export function forEachAttr(buf: Buffer, start: number, fn: (type: number, value: Buffer) => void): void {
+function walkAttrs(buf: Buffer, start: number, visit: (type: number, off: number, len: number) => void): void {
   for (let off = start; off + 4 <= buf.length; ) {
     const len = readU16(buf, off);
     if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
-    fn(readU16(buf, off + 2) & NLA_TYPE_MASK, buf.subarray(off + 4, off + len));
+    visit(readU16(buf, off + 2) & NLA_TYPE_MASK, off, len);
     off += align4(len);
   }
 }
 
+/** Call `fn` with the type and value of every attribute in `buf` from `start`, in order. */
+export function forEachAttr(buf: Buffer, start: number, fn: (type: number, value: Buffer) => void): void {
+  walkAttrs(buf, start, (type, off, len) => fn(type, buf.subarray(off + 4, off + len)));
+}
+
 /**
- * The attributes of a message, by type (flag bits masked off, last one
- * winning on repeats). Only where each starts is recorded: a link carries
- * ~50 attributes and a reader wants a handful, so a view of a value is made
- * when it is asked for. Making one for every attribute, in every link,
- * address and route an ADD reads, kept Node's Buffer constructor hot enough
- * for V8 to optimise it in every process (BENCHMARKS.md, "Ninth pass").
+ * The attributes of a message, by type (last one winning on repeats). Only
+ * where each starts is recorded: a link carries ~50 attributes and a reader
+ * wants a handful, so a view of a value is made when it is asked for.
+ * Making one for every attribute, in every link, address and route an ADD
+ * reads, kept Node's Buffer constructor hot enough for V8 to optimise it in
+ * every process (BENCHMARKS.md, "Ninth pass").
  */
 export class Attrs {
   private readonly buf: Buffer;
@@ -239,12 +248,7 @@ export class Attrs {
   /** @throws {Error} on an attribute whose length runs past `buf` */
   constructor(buf: Buffer, start: number) {
     this.buf = buf;
-    for (let off = start; off + 4 <= buf.length; ) {
-      const len = readU16(buf, off);
-      if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
-      this.offsets.set(readU16(buf, off + 2) & NLA_TYPE_MASK, off);
-      off += align4(len);
-    }
+    walkAttrs(buf, start, (type, off) => this.offsets.set(type, off));
   }
 
   has(type: number): boolean {
