@@ -7,7 +7,8 @@
  *
  * @module
  */
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
+import { zod } from "../../src/config/zod.ts";
 // A namespace import: scripts/gen-schemas.ts loads this module to write that file.
 import * as acceptPaths from "../../src/config/accept-paths.generated.ts";
 import { parseAccepted } from "../../src/config/net-conf.ts";
@@ -31,6 +32,7 @@ const U32_MAX = 2 ** 32 - 1;
 
 /** `ipam` of a host-local config. */
 export const hostLocalIpamSchema = builtOnFirstUse(() => {
+  const z = zod();
   const { nullishText } = schemaParts();
   const nullishU16 = nullishIntegerIn(0, 65535);
   const routeSchema = z.looseObject({
@@ -60,6 +62,7 @@ export const hostLocalIpamSchema = builtOnFirstUse(() => {
 });
 
 const rangeSetsSchema = builtOnFirstUse(() => {
+  const z = zod();
   const { nullishText, text } = schemaParts();
   const range = z.looseObject({ subnet: text, rangeStart: nullishText, rangeEnd: nullishText, gateway: nullishText });
   return z.nullish(z.array(z.array(range)));
@@ -67,6 +70,7 @@ const rangeSetsSchema = builtOnFirstUse(() => {
 
 /** The whole stdin document as host-local reads it. */
 export const hostLocalConfSchema = builtOnFirstUse(() => {
+  const z = zod();
   const { nullishText, nullishTextList, text } = schemaParts();
   const attachmentList = z.optional(z.nullable(z.array(z.looseObject({ containerID: text, ifname: text }))));
   return z.looseObject({

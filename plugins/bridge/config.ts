@@ -4,7 +4,8 @@
  *
  * @module
  */
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
+import { zod } from "../../src/config/zod.ts";
 // A namespace import: scripts/gen-schemas.ts loads this module to write that file.
 import * as acceptPaths from "../../src/config/accept-paths.generated.ts";
 import { builtOnFirstUse, schemaParts } from "../../src/config/schema-parts.ts";
@@ -18,6 +19,7 @@ import { canonicalizeKeys } from "./config-keys.ts";
 
 /** The bridge plugin's network configuration. */
 export const bridgeConfSchema = builtOnFirstUse(() => {
+  const z = zod();
   const { goBool, nullishInteger, nullishText, nullishTextList } = schemaParts();
   const vlanTrunkEntrySchema = z.nullable(z.object({ id: nullishInteger, minID: nullishInteger, maxID: nullishInteger }));
   const macHolderSchema = z.looseObject({ mac: nullishText });

@@ -103,6 +103,25 @@ export function entryStubs(stubs = ENTRY_ONLY_STUBS) {
  * on every start. cni-ts speaks English only (zod's default, imported
  * separately by zod itself), so `z.locales` keeps just `en`.
  */
+/**
+ * In a plugin's bundle, src/config/zod.ts (zod's functions by static
+ * import) becomes src/config/zod-asset.ts (the same functions from the
+ * "zod" asset, loaded on the first call): a config that passes its
+ * compiled accept path never loads zod, so zod's module start-up and its
+ * share of the code cache stay out of the plugin's verbs.
+ */
+function zodFromAsset() {
+  const accessor = join(ROOT, "src/config/zod.ts");
+  return {
+    name: "cni-ts-zod-from-asset",
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)zod\.ts$/ }, (args) =>
+        resolve(args.resolveDir, args.path) === accessor && args.kind === "import-statement" ? { path: join(ROOT, "src/config/zod-asset.ts") } : undefined,
+      );
+    },
+  };
+}
+
 function zodEnglishOnly() {
   return {
     name: "cni-ts-zod-english-only",
@@ -193,15 +212,16 @@ function ipAddressTablesOnDemand() {
 /**
  * An entry's source file and the modules its bundle stubs out.
  *
- * @param {string} entry "main", "full", "ipv6" or "plugin:<name>"
+ * @param {string} entry "main", "full", "ipv6", "zod" or "plugin:<name>"
  */
 function entrySpec(entry) {
   if (entry === "main") return { source: "src/main.ts", stubs: ENTRY_ONLY_STUBS };
   if (entry === "full") return { source: "src/cli/full-entry.ts", stubs: undefined };
   if (entry === "ipv6") return { source: "src/ip/ipv6-entry.ts", stubs: undefined };
+  if (entry === "zod") return { source: "src/config/zod-api.ts", stubs: undefined };
   const plugin = entry.slice("plugin:".length);
   if (!entry.startsWith("plugin:") || !(plugin in PLUGIN_MODULES)) throw new Error(`unknown bundle entry ${entry}`);
-  return { source: "src/cli/plugin-entry.ts", stubs: pluginBundleStubs(plugin) };
+  return { source: "src/cli/plugin-entry.ts", stubs: pluginBundleStubs(plugin), zodFromAsset: true };
 }
 
 /**
@@ -214,7 +234,7 @@ function entrySpec(entry) {
  * module, which the others load only for IPv6 addresses; each wrapped as a
  * CommonJS function expression for src/sea-asset.ts.
  *
- * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full", "ipv6" or "plugin:<name>"; values of `defines` are JS source
+ * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full", "ipv6", "zod" or "plugin:<name>"; values of `defines` are JS source
  */
 export async function bundle({ entry, outfile, defines }) {
   const spec = entrySpec(entry);
@@ -248,7 +268,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: [...(spec.stubs ? [entryStubs(spec.stubs)] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs(), ipAddressTablesOnDemand()],
+    plugins: [...(spec.stubs ? [entryStubs(spec.stubs)] : []), ...(spec.zodFromAsset ? [zodFromAsset()] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs(), ipAddressTablesOnDemand()],
     logLevel: "warning",
   });
 }

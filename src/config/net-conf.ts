@@ -6,8 +6,8 @@
  *
  * @module
  */
-import * as z from "zod/mini";
-import "./zod.ts";
+import type * as z from "zod/mini";
+import { zod } from "./zod.ts";
 import { builtOnFirstUse, schemaParts } from "./schema-parts.ts";
 import { InvalidConfigError } from "../errors.ts";
 // A namespace import: scripts/gen-schemas.ts loads this module to write that file.
@@ -15,6 +15,7 @@ import * as acceptPaths from "./accept-paths.generated.ts";
 
 /** The keys the CNI specification allows in every plugin's config, whatever its type. */
 export const netConfSchema = builtOnFirstUse(() => {
+  const z = zod();
   const { optionalText, optionalTextList, text } = schemaParts();
   const optionalObject = z.optional(z.record(text, z.unknown()));
   return z.object({

@@ -7,18 +7,20 @@
  * each zod class runs cold, and the bridge's and host-local's schemas
  * together took ~2.2 ms of every start (BENCHMARKS.md, "Ninth pass"). A
  * plugin only needs them when a config fails its compiled accept path
- * (./accept-paths.generated.ts), so none is built at load.
+ * (./accept-paths.generated.ts), so none is built at load, and zod itself
+ * is reached through `zod()` (./zod.ts) inside the builders, so that a
+ * plugin's executable can load it on that first use too.
  *
  * @module
  */
-import * as z from "zod/mini";
-import "./zod.ts";
+import type * as z from "zod/mini";
+import { zod } from "./zod.ts";
 import { falseWhenNullish } from "./schema-functions.ts";
 
 /**
  * `build`, run once, on the first call of the function returned.
  *
- * @example export const fooSchema = builtOnFirstUse(() => z.object({ foo: z.string() }));
+ * @example export const fooSchema = builtOnFirstUse(() => { const z = zod(); return z.object({ foo: z.string() }); });
  */
 export function builtOnFirstUse<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
@@ -27,6 +29,7 @@ export function builtOnFirstUse<T>(build: () => T): () => T {
 
 /** The shared pieces, built together on first use. */
 export const schemaParts = builtOnFirstUse(() => {
+  const z = zod();
   const text = z.string();
   const textList = z.array(text);
   const integer = z.number().check(z.int());
@@ -53,5 +56,6 @@ export const schemaParts = builtOnFirstUse(() => {
  * and a value outside would wrap silently.
  */
 export function nullishIntegerIn(min: number, max: number) {
+  const z = zod();
   return z.nullish(z.number().check(z.int(), z.minimum(min), z.maximum(max)));
 }

@@ -1,19 +1,21 @@
 /**
- * Sets zod up once for every config schema: English messages, no JIT.
- * Import it for its effect beside `import * as z from "zod/mini"`.
+ * `zod()`: the functions the config schemas are built with (./zod-api.ts).
  *
- * The schemas use `zod/mini` (the same zod 4 package and core as `zod`,
- * with functions instead of methods): the classic API builds every schema
- * type with all its methods when it loads (~13% of a bridge ADD's CPU), while
- * mini, imported as a namespace that is only ever used as `z.name`, lets the
- * bundler keep just the schema types the configs use (a ~550 KiB bundle
- * becomes ~30 KiB). Re-exporting that namespace as a value would keep all of
- * it, so this module exports nothing. `jitless` skips zod's `new Function`
- * fast path, which each process would compile to parse a single document.
+ * A schema module calls it inside the builder it hands to
+ * `builtOnFirstUse`, never at load, so a plugin whose config passes the
+ * compiled accept path never touches zod. In a plugin's single-executable
+ * bundle this module is swapped for ./zod-asset.ts, which loads zod from an
+ * asset of its own on that first call; elsewhere (tests, the CLI's full
+ * bundle) it is this static import.
  *
  * @module
  */
-import { config } from "zod/mini";
-import en from "zod/v4/locales/en.js";
+import * as zodApi from "./zod-api.ts";
 
-config({ ...en(), jitless: true });
+/** The configured zod functions. */
+export type ZodApi = typeof zodApi;
+
+/** The configured zod functions, already loaded. */
+export function zod(): ZodApi {
+  return zodApi;
+}

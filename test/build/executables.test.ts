@@ -1,7 +1,8 @@
 // The built single executable: one file under four names, self-contained,
 // dispatching on its name.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
@@ -82,14 +83,17 @@ describe("dist/bin", () => {
     expect(help.stderr).toBe("cni-ts: code cache for full.cjs accepted\n");
   });
 
-  it("the bundles are ASCII (V8 keeps them as one-byte strings); a plugin's own carries no commander, no other plugin and no IPv6 module", () => {
+  it("the bundles are ASCII (V8 keeps them as one-byte strings); a plugin's own carries no commander, no other plugin, no IPv6 module and no zod", () => {
     const sea = join(ROOT, "dist/sea");
     const read = (name: string) => readFileSync(join(sea, name), "latin1");
-    for (const name of ["main.cjs", "full.cjs", "ipv6.cjs", ...PLUGINS.map((p) => `plugin-${p}.cjs`)]) {
+    for (const name of ["main.cjs", "full.cjs", "ipv6.cjs", "zod.cjs", ...PLUGINS.map((p) => `plugin-${p}.cjs`)]) {
       expect(/[^\x00-\x7f]/.test(read(name)), name).toBe(false);
       expect(read(name).includes("node_modules/commander/"), name).toBe(name === "full.cjs");
       // ip-address's IPv6 module is a bundle of its own, loaded only for IPv6 addresses.
       expect(read(name).includes("node_modules/ip-address/dist/ipv6.js"), name).toBe(name === "ipv6.cjs");
+      // So is zod, loaded only for a config its compiled accept path refuses
+      // (the name of zod's base schema class marks its core).
+      expect(read(name).includes('"$ZodType"'), name).toBe(name === "zod.cjs" || name === "full.cjs");
     }
     // VERSION never loads the addon: the small bundle that answers it does not carry its loader.
     expect(read("main.cjs")).not.toContain("function loadEmbeddedAddon");
@@ -97,6 +101,30 @@ describe("dist/bin", () => {
     expect(modules("plugin-bridge.cjs")).toEqual(new Set(["plugins/bridge", "ipam/host-local"]));
     expect(modules("plugin-loopback.cjs")).toEqual(new Set(["plugins/loopback"]));
     expect(modules("plugin-host-local.cjs")).toEqual(new Set(["ipam/host-local"]));
+  });
+
+  it("loads zod (its own asset, with its code cache) only for a config the compiled accept path refuses", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "cnits-zod-asset-"));
+    try {
+      const run = (ranges: unknown) =>
+        spawnSync(join(DIST_BIN, "host-local"), {
+          encoding: "utf8",
+          input: JSON.stringify({ cniVersion: "1.0.0", name: "zodasset", type: "host-local", ipam: { type: "host-local", dataDir, ranges } }),
+          env: { PATH: "/usr/bin:/bin", CNI_TS_DEBUG_CODE_CACHE: "1", CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/run/netns/cnits-zod-asset", CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN },
+        });
+      const valid = run([[{ subnet: "10.99.0.0/24" }]]);
+      expect(JSON.parse(valid.stdout)).toMatchObject({ ips: [{ address: "10.99.0.2/24" }] });
+      expect(valid.stderr).toBe("cni-ts: code cache for plugin-host-local.cjs accepted\n");
+      const refused = run([[{ subnet: 5 }]]);
+      expect(refused.status).not.toBe(0);
+      expect(JSON.parse(refused.stdout)).toMatchObject({
+        code: 7,
+        msg: "invalid network config: ipam.ranges[0][0].subnet: Invalid input: expected string, received number (got 5)",
+      });
+      expect(refused.stderr).toBe("cni-ts: code cache for plugin-host-local.cjs accepted\ncni-ts: code cache for zod.cjs accepted\n");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("starts one V8 worker thread, however many CPUs the node has", async () => {
