@@ -98,12 +98,6 @@ export function entryStubs(stubs = ENTRY_ONLY_STUBS) {
 }
 
 /**
- * zod re-exports all of its ~50 message locales as `z.locales`, which esbuild
- * cannot drop (a namespace re-export); that was ~250 KiB of the bundle, parsed
- * on every start. cni-ts speaks English only (zod's default, imported
- * separately by zod itself), so `z.locales` keeps just `en`.
- */
-/**
  * In a plugin's bundle, src/config/zod.ts (zod's functions by static
  * import) becomes src/config/zod-asset.ts (the same functions from the
  * "zod" asset, loaded on the first call): a config that passes its
@@ -122,6 +116,12 @@ function zodFromAsset() {
   };
 }
 
+/**
+ * zod re-exports all of its ~50 message locales as `z.locales`, which esbuild
+ * cannot drop (a namespace re-export); that was ~250 KiB of the bundle, parsed
+ * on every start. cni-ts speaks English only (zod's default, imported
+ * separately by zod itself), so `z.locales` keeps just `en`.
+ */
 function zodEnglishOnly() {
   return {
     name: "cni-ts-zod-english-only",
@@ -231,7 +231,9 @@ function entrySpec(entry) {
  * text); `plugin:<name>` is `src/cli/plugin-entry.ts` with that plugin's
  * modules only (a runtime's verbs), `full` (`src/cli/full-entry.ts`)
  * everything else, and `ipv6` (`src/ip/ipv6-entry.ts`) ip-address's IPv6
- * module, which the others load only for IPv6 addresses; each wrapped as a
+ * module, which the others load only for IPv6 addresses, and `zod`
+ * (`src/config/zod-api.ts`), which a plugin loads only for a config its
+ * compiled accept path refuses; each wrapped as a
  * CommonJS function expression for src/sea-asset.ts.
  *
  * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full", "ipv6", "zod" or "plugin:<name>"; values of `defines` are JS source
