@@ -115,8 +115,8 @@ export interface HostLocalConfig {
 }
 
 /**
- * host-local's wording of zod's verdict: the first issue only, prefixed as
- * the reference's "invalid network config".
+ * host-local's wording of zod's verdict: its first issue only, as
+ * `invalid network config: <path>: <message> (got <value>)`.
  */
 function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
   const issue = error.issues[0]!;
