@@ -21,6 +21,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseCpuTimes, stealPercent, type CpuTimes } from "./bench/cpu-steal.ts";
 import { buildTimer, invoke, invokeOk, type Invocation, type InvokeOptions } from "./bench/invoke.ts";
 import { renderReport, type LatencyRow, type Report } from "./bench/report.ts";
 import { ratio, summarize } from "./bench/stats.ts";
@@ -313,6 +314,11 @@ async function benchStoreDel(impl: Impl, count: number): Promise<number[]> {
   return samples;
 }
 
+/** The CPUs' time so far, the hypervisor's steal among it (./bench/cpu-steal.ts). */
+function cpuTimes(): CpuTimes {
+  return parseCpuTimes(readFileSync("/proc/stat", "utf8"));
+}
+
 /** The 1, 5 and 15 minute load averages, as /proc/loadavg gives them. */
 function loadAverage(): string {
   return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -344,6 +350,7 @@ async function inner(): Promise<void> {
     const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
     const loadBefore = loadAverage();
     log(`${iterations} iterations per operation; load average ${loadBefore}`);
+    const timesBefore = cpuTimes();
     const floor = await benchFloor();
     log("start-up floor done");
     const plain = await benchLifecycle("plain", dataDirs("plain"));
@@ -352,6 +359,7 @@ async function inner(): Promise<void> {
     log("bridge + host-local with ipMasq done");
     const loopback = await benchLoopback();
     log("loopback done");
+    const steal = stealPercent(timesBefore, cpuTimes());
     const memory = await benchMemory(dataDirs("plain"));
     log("memory done");
     const concurrent: Record<Impl, ConcurrentOutcome[]> = { ours: [], reference: [] };
@@ -369,6 +377,7 @@ async function inner(): Promise<void> {
     const report: Report = {
       date: new Date().toISOString().slice(0, 10),
       load: { before: loadBefore, after: loadAverage() },
+      stealPercent: steal,
       iterations,
       cniVersion: CNI_VERSION,
       kernel: execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(),

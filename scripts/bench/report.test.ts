@@ -6,6 +6,7 @@ const s = (...v: number[]) => summarize(v);
 const report: Report = {
   date: "2026-11-26",
   load: { before: "0.10 0.20 0.30", after: "0.50 0.40 0.30" },
+  stealPercent: 0.44,
   iterations: 3,
   cniVersion: "1.0.0",
   kernel: "6.18",
@@ -49,6 +50,12 @@ test("renderReport() holds the CPU of every ADD to F's + the reference's", () =>
   const text = renderReport(report, "");
   expect(text).toContain("| bridge ADD | 18.0 | 13.0 | 4.0 | 5.0 | 17.0 ❌ |");
   expect(text).toContain("| bridge DEL | 20.0 | 13.0 | 3.0 | 7.0 |  |");
+});
+
+test("renderReport() says how quiet the machine was: load average and the hypervisor's steal", () => {
+  const text = renderReport(report, "");
+  expect(text).toContain("before the run: 0.10 0.20 0.30; after it: 0.50 0.40 0.30.");
+  expect(text).toContain("during the latency runs (steal, /proc/stat): 0.4 %.");
 });
 
 test("renderReport() keeps the hand-written notes outside the markers", () => {

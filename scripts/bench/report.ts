@@ -21,6 +21,8 @@ export interface Report {
   date: string;
   /** /proc/loadavg's three load averages when the run started and ended. */
   load: { before: string; after: string };
+  /** Hypervisor steal during the latency runs, % of all CPU time (./cpu-steal.ts). */
+  stealPercent: number;
   iterations: number;
   cniVersion: string;
   kernel: string;
@@ -94,7 +96,8 @@ export function renderGenerated(r: Report): string {
   const lines: string[] = [
     BEGIN_MARKER,
     `Run of ${r.date}: ${r.iterations} iterations per operation, cniVersion ${r.cniVersion}, kernel ${r.kernel}, ${r.cpus} CPUs.`,
-    `Load average (1, 5, 15 min) before the run: ${r.load.before}; after it: ${r.load.after}.`,
+    `Load average (1, 5, 15 min) before the run: ${r.load.before}; after it: ${r.load.after}. ` +
+      `CPU time the hypervisor gave to other guests during the latency runs (steal, /proc/stat): ${r.stealPercent.toFixed(1)} %.`,
     `Milliseconds, median (p25–p75); wall time from fork to exit, measured by a small already-running timer (scripts/bench/timed-run.c) so no runtime's own spawn is counted. Plot: [docs/bench-latency.svg](docs/bench-latency.svg).`,
     "",
     ...latencyTable(r.latency),
