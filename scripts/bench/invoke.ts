@@ -94,6 +94,11 @@ export function invoke(path: string, env: Record<string, string>, stdin: string,
       }
       resolve({ ms, cpuMs, exitCode, stdout, stderr, privateKiB, rssKiB });
     });
+    // A verb that never reads its config (VERSION) may exit before the
+    // write lands: the broken pipe is its business, its answer still counts.
+    child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") reject(err);
+    });
     child.stdin.end(stdin);
     if (options.sampleMemory && child.pid !== undefined) {
       const pid = child.pid;
