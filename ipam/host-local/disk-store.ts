@@ -111,7 +111,7 @@ export class DiskStore implements IpStore {
     if (!this.files.claim(name, ownerContent(containerId, ifName))) return false;
     faultPoint("host-local:after-claim");
     try {
-      this.files.writeAtomic(entryPath(this.dir, `last_reserved_ip.${rangeId}`), name);
+      this.files.overwriteHint(entryPath(this.dir, `last_reserved_ip.${rangeId}`), name);
     } catch (err) {
       // Not recorded in the index yet: the claim alone is undone.
       this.files.unlinkQuiet(entryPath(this.dir, name));

@@ -1,9 +1,9 @@
 /**
  * DiskStore in-process on temp directories: DEL cost independent of the
  * store's size, index rebuilt after foreign writes, recovery from runs
- * killed at each step, unsafe network names.
+ * killed at each step, unsafe network names, the last-reserved hint.
  */
-import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UnsafePathError } from "../../src/errors.ts";
@@ -108,6 +108,47 @@ describe("DiskStore", () => {
 
   it("refuses network names that would leave dataDir", () => {
     for (const name of ["..", ".", "", "a/b", "../x"]) expect(() => new DiskStore(dataDir, name)).toThrow(UnsafePathError);
+  });
+
+  describe("the last-reserved hint, written in place", () => {
+    const hint = () => join(netDir(), "last_reserved_ip.0");
+    const reserveOne = (id: string, ip: string) => {
+      const store = new DiskStore(dataDir, NET);
+      expect(store.withLock(() => store.reserve(id, "eth0", parseIp(ip)!, 0))).toBe(true);
+    };
+
+    it("holds exactly the last address, also after a longer one (no leftover bytes for the reference's parser)", () => {
+      reserveOne("a", "10.128.0.100");
+      expect(readFileSync(hint(), "utf8")).toBe("10.128.0.100");
+      reserveOne("b", "10.128.0.2");
+      expect(readFileSync(hint(), "utf8")).toBe("10.128.0.2");
+      expect(lstatSync(hint()).mode & 0o777).toBe(0o600);
+    });
+
+    it("replaces a symlink or a hard link planted at its name instead of writing through it", () => {
+      fill(1);
+      const outside = join(dataDir, "outside");
+      writeFileSync(outside, "keep");
+      unlinkSync(hint());
+      symlinkSync(outside, hint());
+      reserveOne("a", "10.128.0.20");
+      expect(lstatSync(hint()).isSymbolicLink()).toBe(false);
+      expect(readFileSync(hint(), "utf8")).toBe("10.128.0.20");
+      unlinkSync(hint());
+      linkSync(outside, hint());
+      reserveOne("b", "10.128.0.21");
+      expect(readFileSync(hint(), "utf8")).toBe("10.128.0.21");
+      expect(readFileSync(outside, "utf8")).toBe("keep");
+    });
+
+    it("a torn hint (a crash mid-write) only costs where the next search starts", () => {
+      fill(2);
+      writeFileSync(hint(), "10.128.0.\u0000x");
+      const store = new DiskStore(dataDir, NET);
+      expect(store.withLock(() => store.lastReservedIp(0))).toBeUndefined();
+      expect(store.withLock(() => store.reserve("c9", "eth0", parseIp("10.128.0.9")!, 0))).toBe(true);
+      expect(readFileSync(hint(), "utf8")).toBe("10.128.0.9");
+    });
   });
 
   it("keeps bookkeeping invisible to the reference's release walk", () => {
