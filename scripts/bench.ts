@@ -12,6 +12,9 @@
  * here with `cc`), which reports wall time from fork to exit and CPU time
  * from wait4's rusage. F, the pinned Node's `node -e 0`, runs the same way
  * beside every operation, so each row shows the work above Node's own start.
+ * Before each latency scenario every executable under test is dropped from
+ * the page cache and read back (samePageCacheState), and the report
+ * records the hypervisor's steal beside the load average.
  *
  * Options: --iterations N (default 30), --quick (5 iterations, no 4,000
  * allocation store), --out FILE (default BENCHMARKS.md).
