@@ -66,14 +66,19 @@ function binDir(impl: Impl): string {
  * cache changes its start: filled by an exec's page faults (after memory
  * pressure evicted them) they are mapped in small pieces, and our VERSION
  * took 3 ms and ~300 page faults more than after a read (BENCHMARKS.md,
- * "How it was measured"); which state each binary was in depended on the
+ * "Eleventh pass"); which state each binary was in depended on the
  * machine's history, run to run. Done for ours, F's Node and the
- * reference's alike, before each scenario.
+ * reference's alike, before each scenario; hard links (our three plugin
+ * names are one file) once.
  */
 function samePageCacheState(): void {
-  const files = [PINNED_NODE, ...["bridge", "host-local", "loopback"].flatMap((plugin) => IMPLS.map((impl) => join(binDir(impl), plugin)))];
+  const paths = [PINNED_NODE, ...["bridge", "host-local", "loopback"].flatMap((plugin) => IMPLS.map((impl) => join(binDir(impl), plugin)))];
+  const files = new Map(paths.map((path) => {
+    const stat = statSync(path);
+    return [`${stat.dev}:${stat.ino}`, path] as const;
+  }));
   const chunk = Buffer.alloc(1 << 20);
-  for (const file of files) {
+  for (const file of files.values()) {
     // GNU dd's iflag=nocache with count=0 asks the kernel to drop the whole file's cached pages.
     execFileSync("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"]);
     const fd = openSync(file, "r");
