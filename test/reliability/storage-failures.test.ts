@@ -49,12 +49,19 @@ interface Case {
 const FILL_BLOCKS = 'dd if=/dev/zero of="$M/fill" bs=4k 2>/dev/null || true';
 const FILL_INODES = 'i=0; while touch "$M/f$i" 2>/dev/null; do i=$((i+1)); done';
 
+/** Remove the index and its stamp, as a full scan would find them missing. */
+const DROP_BOOKKEEPING = `rm -f "$D/${NETWORK}/.cni-ts/stamp" "$D/${NETWORK}/.cni-ts/"a-*`;
+
 const SKELETON = [`${NETWORK}/`, `${NETWORK}/.cni-ts/`, `${NETWORK}/lock`];
 const OTHER_USERS_MOUNT = 'mkdir "$D" && mount -t tmpfs -o size=1m,uid=65534,gid=65534,mode=0755 tmpfs "$D"';
 
 const cases: Case[] = [
   { name: "full (blocks), fresh dataDir: ADD", mount: "size=64k", prepare: FILL_BLOCKS, run: { command: "ADD", containerId: "c1" }, code: 5, msg: /is full/, created: SKELETON },
-  { name: "full (blocks), existing store: ADD", mount: "size=64k", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_BLOCKS, run: { command: "ADD", containerId: "c1" }, code: 5, msg: /is full/ },
+  // Without cni-ts's bookkeeping to remove, the ADD has no page to claim an address in.
+  { name: "full (blocks), existing store: ADD", mount: "size=64k", before: [{ command: "ADD", containerId: "c0" }], prepare: `${DROP_BOOKKEEPING} && ${FILL_BLOCKS}`, run: { command: "ADD", containerId: "c1" }, code: 5, msg: /is full/ },
+  // The stamp it removes first frees the one page the address file needs (the hint is written over its own page):
+  // the ADD succeeds, and the index it could not write is rebuilt by the next verb.
+  { name: "full (blocks), existing store with its index: ADD fits", mount: "size=64k", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_BLOCKS, run: { command: "ADD", containerId: "c1" }, code: 0, created: [`${NETWORK}/10.79.0.3`] },
   { name: "full (inodes), existing store: ADD", mount: "nr_inodes=40", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_INODES, run: { command: "ADD", containerId: "c1" }, code: 5, msg: /is full/ },
   { name: "full (blocks), existing store: DEL still releases", mount: "size=64k", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_BLOCKS, run: { command: "DEL", containerId: "c0" }, code: 0, released: "10.79.0.2" },
   { name: "full (inodes), existing store: DEL still releases", mount: "nr_inodes=40", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_INODES, run: { command: "DEL", containerId: "c0" }, code: 0, released: "10.79.0.2" },
