@@ -459,15 +459,17 @@ function outer(): void {
   const node = `${PREFIX}-node-${randomBytes(3).toString("hex")}`;
   const resultFile = join("/tmp", `${node}.json`);
   ip("netns", "add", node);
+  let status: number | null;
   try {
-    const run = spawnSync("ip", ["netns", "exec", node, process.execPath, fileURLToPath(import.meta.url), "--inner", ...process.argv.slice(2)], {
+    status = spawnSync("ip", ["netns", "exec", node, process.execPath, fileURLToPath(import.meta.url), "--inner", ...process.argv.slice(2)], {
       stdio: "inherit",
       env: { ...process.env, CNITS_BENCH_RESULT: resultFile },
-    });
-    if (run.status !== 0) process.exit(run.status ?? 1);
+    }).status;
   } finally {
     spawnSync("ip", ["netns", "del", node]);
   }
+  // Only now: process.exit inside the try would have skipped the namespace's removal.
+  if (status !== 0) process.exit(status ?? 1);
   const report = JSON.parse(readFileSync(resultFile, "utf8")) as Report;
   rmSync(resultFile, { force: true });
   const svgPath = join(ROOT, "docs/bench-latency.svg");
