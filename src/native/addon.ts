@@ -6,14 +6,14 @@
  * about text) do not pay for it.
  *
  * In a single-executable build the addon is an embedded asset that must be
- * a file before it can be loaded (./sea-cache.ts); in development and
+ * a file before it can be loaded (./embedded-addon.ts); in development and
  * tests it is loaded from native/build/Release.
  *
  * @module
  */
 import { createRequire } from "node:module";
 import { SyscallError } from "../errors.ts";
-import { loadEmbeddedAddon } from "./sea-cache.ts";
+import { loadEmbeddedAddon } from "./embedded-addon.ts";
 
 /** The raw functions exported by the addon. */
 export interface NativeAddon {
