@@ -15,7 +15,7 @@ import { teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
 import { getLinkByName } from "../../src/netlink/link.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
-import { NetnsNotFoundError, openNetns, withNetns, type NetnsHandle } from "../../src/netns/netns.ts";
+import { NetnsNotFoundError, openNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { loadSettings } from "./config.ts";
 import { deleteLinkUnlessGone } from "./delete-link.ts";
@@ -27,22 +27,11 @@ import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.
  * @throws {KernelError} when deleting fails for another reason than "gone"
  */
 export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
-  // The second socket sends the deletion from a detached child, so DEL does
-  // not wait for the kernel to free the veth once it is gone (~15 ms).
-  const [pod, sender] = withNetns(podNs, () => {
-    const first = RtnlSocket.open();
-    try {
-      return [first, RtnlSocket.open()];
-    } catch (err) {
-      first.close();
-      throw err;
-    }
-  });
+  const pod = RtnlSocket.openInNetns(podNs);
   try {
     const link = getLinkByName(pod, ifName);
-    if (link) deleteLinkUnlessGone(pod, link.index, ifName, sender);
+    if (link) deleteLinkUnlessGone(pod, link.index, ifName);
   } finally {
-    sender.close();
     pod.close();
   }
 }

@@ -5,21 +5,18 @@
  * @module
  */
 import { hasErrno } from "../../src/errors.ts";
-import { deleteLink, deleteLinkDetached } from "../../src/netlink/link.ts";
+import { deleteLink } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { kernel } from "./kernel-error.ts";
 
 /**
- * Delete link `index` (named `name` in errors). With `sender`, a second
- * socket in the link's namespace, return once the link is gone and leave the
- * kernel's freeing of it to a detached child (`deleteLinkDetached`).
+ * Delete link `index` (named `name` in errors).
  *
  * @throws {KernelError} when deleting fails for another reason than "gone"
  */
-export function deleteLinkUnlessGone(sock: RtnlSocket, index: number, name: string, sender?: RtnlSocket): void {
+export function deleteLinkUnlessGone(sock: RtnlSocket, index: number, name: string): void {
   try {
-    if (sender) deleteLinkDetached(sock, sender, index);
-    else deleteLink(sock, index);
+    deleteLink(sock, index);
   } catch (err) {
     if (!hasErrno(err, "ENODEV", "ENOENT")) throw kernel(`failed to delete "${name}"`, err);
   }

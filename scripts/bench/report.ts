@@ -104,7 +104,7 @@ export function renderGenerated(r: Report): string {
     "",
     "### CPU per invocation",
     "",
-    "User + system time of the process, all its threads and every descendant (wait4's rusage), including the children cni-ts leaves to finish the kernel's work after it has answered (scripts/bench/timed-run.c reaps them as their subreaper), ms, median.",
+    "User + system time of the process, all its threads and every descendant (wait4's rusage; scripts/bench/timed-run.c, a subreaper, would also count any process left behind), ms, median.",
     "",
     ...cpuTable(r.latency),
     "",

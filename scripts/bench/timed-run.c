@@ -7,12 +7,11 @@
  * stdin, stdout and stderr pass through to PROGRAM. On fd 3 it writes one
  * line "WALL_NS CPU_US STATUS": wall time from fork to wait4's return for
  * PROGRAM (CLOCK_MONOTONIC: what a runtime waits for), user + system CPU of
- * the command and every descendant, all threads, and the wait status. The
- * descendants include those the command leaves running (cni-ts's detached
- * kernel waits): timed-run is their subreaper, waits for them after the
- * command has exited, and adds their CPU, so none is left out and none
- * overlaps the next measurement. fd 3 is close-on-exec, so the command never
- * sees it. Built by scripts/bench.ts.
+ * the command and every descendant, all threads, and the wait status. Any
+ * descendant the command leaves running is adopted (timed-run is a
+ * subreaper), waited for after the command has exited and its CPU added,
+ * so none is left out and none overlaps the next measurement. fd 3 is
+ * close-on-exec, so the command never sees it. Built by scripts/bench.ts.
  */
 #define _GNU_SOURCE
 #include <errno.h>

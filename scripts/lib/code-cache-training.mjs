@@ -96,9 +96,6 @@ function scenarios(plugin, dataDir) {
 
 /** Inside the namespaces: a private /run, the pods, then every verb of the plugin's scenario. */
 function sandbox(options) {
-  // PID 1 here: named as an init that reaps, so the plugin takes the
-  // detached-exit and detached-deletion paths it takes on a node (src/native/orphans.ts).
-  process.title = "init";
   execFileSync("mount", ["-t", "tmpfs", "-o", "mode=0755", "cnits-train", "/run"]);
   execFileSync("ip", ["link", "set", "lo", "up"]);
   const work = mkdtempSync(join(tmpdir(), "cnits-train-"));

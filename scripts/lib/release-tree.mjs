@@ -1,6 +1,6 @@
 // The files a release carries, laid out in a directory: the executable, one
 // hard link per plugin name, and the native addon under the name the
-// executable looks for beside itself (src/native/sea-cache.ts).
+// executable looks for beside itself (src/native/embedded-addon.ts).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync } from "node:fs";

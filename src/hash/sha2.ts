@@ -1,12 +1,9 @@
 /**
  * SHA-256 and SHA-512 of short UTF-8 strings (host-local's index file
  * names, the attachment locks, the reference-compatible netfilter names),
- * by the OpenSSL inside the Node executable, through the addon.
- *
- * `node:crypto` gives the same digests (`sha2.test.ts` checks), but loading
- * it inside an executable built like ours cost ~20 M instructions; a
- * JavaScript SHA-2 avoided that but ran 0.2-0.3 ms per first call in V8's
- * interpreter (BENCHMARKS.md, first and sixth passes).
+ * by the OpenSSL inside the Node executable, through the addon: loading
+ * `node:crypto` for the same digests costs ~5 ms of CPU per invocation
+ * (docs/ARCHITECTURE.md, "The native addon").
  *
  * @module
  */

@@ -9,7 +9,7 @@
 import { Option, type Command } from "commander";
 import { CNI_TS_VERSION } from "../version.ts";
 import { installExecutables } from "../cli/install.ts";
-import { installAddonBeside } from "../native/sea-cache.ts";
+import { installAddonBeside } from "../native/embedded-addon.ts";
 import { PLUGIN_NAMES } from "../cli/pick-plugin.ts";
 import { TryAgainLaterError } from "../errors.ts";
 import { getNode, inClusterEndpoint, type ApiEndpoint } from "./kube-api.ts";

@@ -1,19 +1,19 @@
 /**
- * Typed access to cni-ts's native addon (native/cni_ts_native.c): setns,
- * a synchronous netlink socket, flock, fork/exec, the detached kernel
- * waits (docs/ARCHITECTURE.md) and SHA-2. Loaded once, lazily, so verbs
- * that never touch the kernel (VERSION, the about text) do not pay for it.
+ * Typed access to cni-ts's native addon (native/*.c): setns, a synchronous
+ * netlink socket, flock, a fork/exec whose child dies with the plugin, and
+ * SHA-2.
+ * Loaded once, lazily, so verbs that never touch the kernel (VERSION, the
+ * about text) do not pay for it.
  *
- * In a single-executable build the addon is an embedded asset written to a
- * private cache directory first (see ./sea-cache.ts); in development and
+ * In a single-executable build the addon is an embedded asset that must be
+ * a file before it can be loaded (./embedded-addon.ts); in development and
  * tests it is loaded from native/build/Release.
  *
  * @module
  */
 import { createRequire } from "node:module";
 import { SyscallError } from "../errors.ts";
-import { offerDetachedExit } from "./exit.ts";
-import { loadEmbeddedAddon } from "./sea-cache.ts";
+import { loadEmbeddedAddon } from "./embedded-addon.ts";
 
 /** The raw functions exported by the addon. */
 export interface NativeAddon {
@@ -23,18 +23,8 @@ export interface NativeAddon {
   netlinkRecv(fd: number, buffer: Uint8Array): number;
   flock(fd: number, operation: number): boolean;
   runProcess(path: string, argv: string[], envp: string[], input: Uint8Array): RawProcessResult;
-  /**
-   * Send an RTM_DELLINK for `index` from a detached child process; return
-   * once `watchFd` (same namespace) hears the link announced deleted (null),
-   * or with the kernel's NLMSG_ERROR answer relayed by the child.
-   */
-  netlinkDeleteLinkDetached(sendFd: number, watchFd: number, request: Uint8Array, index: number): Buffer | null;
-  /** Close `fd`, leaving what its last close waits for to a detached child process. Never throws. */
-  closeDetached(fd: number): void;
-  /** The SHA-256 or SHA-512 digest of `data` (OpenSSL's, from the Node executable). */
+  /** The SHA-256 or SHA-512 digest of `data`. */
   sha2(bits: 256 | 512, data: Uint8Array): Buffer;
-  /** End the process now with `status` (`_exit(2)`), the freeing of its memory left to a detached child. */
-  exitDetached(status: number): never;
 }
 
 /** What `runProcess` returns: exit status (or the killing signal) and the raw output. */
@@ -123,13 +113,8 @@ export function native(): NativeAddon {
     netlinkRecv: (fd, buffer) => call(() => raw.netlinkRecv(fd, buffer)),
     flock: (fd, operation) => call(() => raw.flock(fd, operation)),
     runProcess: (path, argv, envp, input) => call(() => raw.runProcess(path, argv, envp, input)),
-    netlinkDeleteLinkDetached: (sendFd, watchFd, request, index) =>
-      call(() => raw.netlinkDeleteLinkDetached(sendFd, watchFd, request, index)),
-    closeDetached: (fd) => raw.closeDetached(fd),
     sha2: (bits, data) => raw.sha2(bits, data),
-    exitDetached: (status) => raw.exitDetached(status),
   };
-  offerDetachedExit(wrapped.exitDetached);
   return wrapped;
 }
 

@@ -9,7 +9,7 @@ import { SyscallError } from "../errors.ts";
 import { native } from "../native/addon.ts";
 import type { MessageBuilder } from "../netlink/message.ts";
 import type { RtnlSocket } from "../netlink/socket.ts";
-import { nfnlSocket, noteCommit } from "./nfnl-socket.ts";
+import { nfnlSocket } from "./nfnl-socket.ts";
 import {
   batchDelimiter,
   NFNL_MSG_BATCH_BEGIN,
@@ -78,7 +78,6 @@ export function commitBatch(messages: readonly MessageBuilder[]): void {
   const barrierSeq = first + messages.length + 2;
   frames.push(batchDelimiter(NFNL_MSG_BATCH_END).finish(first + messages.length + 1, NLM_F_REQUEST));
   native().netlinkSend(sock.fd, Buffer.concat(frames));
-  noteCommit(sock);
   native().netlinkSend(sock.fd, nftMessage(NFT_MSG_GETGEN, 0, "unspec").finish(barrierSeq, NLM_F_REQUEST | NLM_F_ACK));
   let failure: SyscallError | undefined;
   for (const m of receive(sock)) {

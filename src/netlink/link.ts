@@ -7,7 +7,6 @@
  * @module
  */
 import { hasErrno, SyscallError } from "../errors.ts";
-import { orphansAreReaped } from "../native/orphans.ts";
 import type { NetnsHandle } from "../netns/netns.ts";
 import {
   AF_UNSPEC,
@@ -249,34 +248,4 @@ export function setBridgeVlanFiltering(sock: RtnlSocket, index: number, on: bool
  */
 export function deleteLink(sock: RtnlSocket, index: number): void {
   sock.request(new MessageBuilder(RTM_DELLINK, 0, ifinfomsg(AF_UNSPEC, index)));
-}
-
-/** Failures of {@link RtnlSocket.deleteLinkDetached} before the request left this process. */
-const NOTHING_SENT = new Set(["setsockopt", "pipe2", "mmap", "clone"]);
-
-/**
- * Delete the link and return as soon as it is gone from its namespace (no
- * name, addresses, routes or bridge port left), leaving the kernel's
- * freeing of the device to a detached child process
- * ({@link RtnlSocket.deleteLinkDetached}). Where no child can be started,
- * or nothing would reap it once it exits (src/native/orphans.ts), the
- * deletion runs here, to the end.
- *
- * @param sock a socket in the link's namespace (it also hears the deletion announced)
- * @param sender a second socket in that namespace, consumed
- * @throws {SyscallError} code ENODEV when it does not exist
- */
-export function deleteLinkDetached(sock: RtnlSocket, sender: RtnlSocket, index: number): void {
-  if (!orphansAreReaped()) {
-    sender.close();
-    deleteLink(sock, index);
-    return;
-  }
-  const request = new MessageBuilder(RTM_DELLINK, 0, ifinfomsg(AF_UNSPEC, index));
-  try {
-    sender.deleteLinkDetached(request, index, sock);
-  } catch (err) {
-    if (!(err instanceof SyscallError && NOTHING_SENT.has(err.syscall))) throw err;
-    deleteLink(sock, index);
-  }
 }

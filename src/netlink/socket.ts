@@ -106,33 +106,6 @@ export class RtnlSocket {
   }
 
   /**
-   * Send `msg`, a link deletion (RTM_DELLINK of link `index`), from a
-   * detached child process, and return once the link is gone for every
-   * observer: `watch`, a socket in the same namespace, hears the kernel
-   * announce the deletion, or the child relays the kernel's answer. The
-   * kernel's freeing of the device, which follows within the same request
-   * (~15 ms of RCU grace periods on a small node), finishes in the child,
-   * even after this process has exited. Consumes this socket (closed here).
-   *
-   * @throws {SyscallError} the kernel's refusal (ENODEV: no such link), or
-   *   syscall `setsockopt`, `pipe2`, `mmap` or `clone` when nothing was sent
-   */
-  deleteLinkDetached(msg: MessageBuilder, index: number, watch: RtnlSocket): void {
-    try {
-      if (this.closed) throw new Error("RtnlSocket is closed");
-      this.seq = (this.seq + 1) >>> 0 || 1;
-      const answer = native().netlinkDeleteLinkDetached(this.fd, watch.fd, msg.finish(this.seq, NLM_F_REQUEST | NLM_F_ACK), index);
-      for (const m of answer ? splitMessages(answer, answer.length) : []) {
-        if (m.type !== NLMSG_ERROR) continue;
-        const { errno, extack } = parseNlError(m.payload, m.flags);
-        if (errno) throw netlinkError(msg.type, errno, extack);
-      }
-    } finally {
-      this.close();
-    }
-  }
-
-  /**
    * Reserve `count` consecutive sequence numbers for messages framed outside
    * this class (an nfnetlink batch), so they never collide with this
    * socket's own requests; returns the first.

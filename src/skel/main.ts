@@ -6,7 +6,6 @@
  */
 import { readFileSync, writeSync } from "node:fs";
 import { startInvocationLog } from "../debug-log/debug-log.ts";
-import { exitPlugin } from "../native/exit.ts";
 import { runPlugin } from "./run-plugin.ts";
 import { isOwnNetnsPath } from "./own-netns.ts";
 import type { PluginDefinition, PluginIo } from "./types.ts";
@@ -64,5 +63,5 @@ export async function runPluginMain(def: PluginDefinition): Promise<never> {
     status = 1;
   }
   debugLog.finish(status);
-  exitPlugin(status);
+  process.exit(status);
 }

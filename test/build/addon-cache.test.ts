@@ -1,4 +1,4 @@
-// The native addon cache of the single executable (src/native/sea-cache.ts):
+// The native addon cache of the single executable (src/native/embedded-addon.ts):
 // code is loaded only from a private directory, and a tampered copy is replaced.
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,15 +1,14 @@
 /**
- * Loading the native addon inside a single-executable build.
+ * The addon of a single-executable build, which travels as an SEA asset
+ * and must be a file before `process.dlopen` can load it: found beside the
+ * executables where `cni-ts install` put it, or written to a private cache.
  *
- * A SEA cannot `require` a `.node` file from its blob, so the addon travels
- * as an SEA asset and must exist as a file before `process.dlopen`. First
- * choice: the copy `cni-ts install` (and the release tarball and image) put
- * beside the executables, in the directory the plugins run from, which is
- * executable by definition and stays usable on nodes whose /var/lib is
- * read-only or noexec. It is used only when it is a regular file owned by
- * root (or us), not writable by others, in a directory chain nobody else
- * can modify, and byte for byte the embedded asset. Otherwise the addon is
- * written to a cache directory.
+ * The copy beside the executables (the release tarball and image carry it
+ * too) sits in a directory that is executable by definition and stays
+ * usable on nodes whose /var/lib is read-only or noexec. It is used only
+ * when it is a regular file owned by root (or us), not writable by others,
+ * in a directory chain nobody else can modify, and byte for byte the
+ * embedded asset. Otherwise the addon is written to a cache directory.
  * Native code runs as root here, so the directory must be one nobody else can
  * write: owned by us, mode 0700, not a symlink, every ancestor owned by root
  * (or us) and not writable by others unless sticky. The cached file is
