@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { InvalidConfigError, IoFailureError, UnsafePathError } from "../errors.ts";
@@ -151,7 +151,7 @@ export function keepPrevious(binDir: string, name: string, ours: readonly FileId
   if (stat === undefined || matchesId(stat, ours)) return false;
   if (!stat.isFile() && !stat.isSymbolicLink()) return false;
   const dir = ensureBackupDir(binDir);
-  const temp = join(dir, `.${name}.${process.pid}.tmp`);
+  const temp = join(dir, `.${name}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   linkSync(path, temp);
   renameSync(temp, join(dir, name));
   return true;
