@@ -140,7 +140,7 @@ async function runInstall(settings: InstallSettings, host: InstallHost): Promise
     const prepared = podCidrs.length > 0 ? await prepareNodeConflist(settings, podCidrs, facts) : undefined;
     // Plugins first: a runtime that sees the conflist must find every plugin it names.
     for (const file of installExecutables({ source, dir: settings.cniBinDir, names: host.names })) {
-      log(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})${file.kept ? `; kept the file it replaced for uninstall` : ""}`);
+      log(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})${file.kept ? "; kept the file it replaced for uninstall" : ""}`);
     }
     if (prepared !== undefined) {
       const written = writeNodeConflist(prepared);
