@@ -76,7 +76,7 @@ export function lstatOrUndefined(path: string): Stats | undefined {
  *
  * @throws {UnsafePathError} when it is a symlink, not ours, or open to others
  */
-export function ensureBackupDir(binDir: string): string {
+function ensureBackupDir(binDir: string): string {
   const dir = backupDir(binDir);
   ensureSafeDir(dir, 0o700, "cni-ts backup directory", false, (err) => new IoFailureError(`cannot create ${dir}`, (err as Error).message));
   if ((lstatSync(dir).mode & 0o077) !== 0) throw new UnsafePathError(`cni-ts backup directory ${dir} is open to other users; refusing to use it`);

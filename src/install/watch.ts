@@ -18,8 +18,6 @@ import { planPeerRoutes } from "./route-plan.ts";
 import type { InstallSettings } from "./settings.ts";
 import { uninstall, type Log } from "./uninstall.ts";
 
-export type { Log };
-
 /**
  * One resync: this node's conflist from its pod CIDRs, routes to the others.
  * `reported` carries the problems already logged from one resync to the next.
