@@ -45,7 +45,11 @@ function buildProgram(): Command {
       process.stdout.write(versionText());
     });
 
-  registerInstallCommand(program, () => (runningAsSingleExecutable() ? process.execPath : undefined));
+  registerInstallCommand(program, {
+    ownExecutable: () => (runningAsSingleExecutable() ? process.execPath : undefined),
+    // The CLI's own name too, so `cni-ts validate` is on the node.
+    names: [...PLUGIN_NAMES, "cni-ts"],
+  });
   registerValidateCommand(program);
 
   return program;

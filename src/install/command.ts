@@ -1,46 +1,66 @@
 /**
- * `cni-ts install`: the plugins into the CNI bin directory and, given the
- * node's pod CIDR(s), this node's conflist into the CNI config directory.
- * Every flag has an environment variable (see ./settings.ts) so a DaemonSet
- * can configure it without a command line.
+ * `cni-ts install`: the plugins (and the `cni-ts` name) into the CNI bin
+ * directory and, given the node's pod CIDR(s), this node's conflist into
+ * the CNI config directory; `cni-ts uninstall` undoes it. Every flag has an
+ * environment variable (see ./settings.ts) so a DaemonSet can configure it
+ * without a command line.
  *
  * @module
  */
-import { Option, type Command } from "commander";
-import { CNI_TS_VERSION } from "../version.ts";
-import { installExecutables } from "../cli/install.ts";
-import { installAddonBeside } from "../native/embedded-addon.ts";
-import { PLUGIN_NAMES } from "../cli/pick-plugin.ts";
+import type { Command } from "commander";
 import { TryAgainLaterError } from "../errors.ts";
+import { installAddonBeside } from "../native/embedded-addon.ts";
+import { RtnlSocket } from "../netlink/socket.ts";
+import { CNI_TS_VERSION } from "../version.ts";
+import { BACKUP_DIR_NAME } from "./backup.ts";
+import { installExecutables } from "./executables.ts";
+import { readHostView } from "./host-view.ts";
 import { getNode, inClusterEndpoint, type ApiEndpoint } from "./kube-api.ts";
-import { ownPodCidrs } from "./kube-nodes.ts";
-import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
+import { nodeInternalIps, ownPodCidrs } from "./kube-nodes.ts";
+import { configsSortingFirst, prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
+import { INSTALL_ENV, resolveInstallLocations, resolveInstallSettings, type InstallFlags, type InstallSettings, type LocationFlags } from "./settings.ts";
+import { uninstall } from "./uninstall.ts";
 import { watchNodes } from "./watch.ts";
-import { INSTALL_ENV, resolveInstallSettings, type InstallFlags, type InstallSettings } from "./settings.ts";
+
+/** What the `cni-ts` program tells the install commands about itself. */
+export interface InstallHost {
+  /** The running single executable, when it is one. */
+  ownExecutable: () => string | undefined;
+  /** The names to install it under: the plugins' and its own. */
+  names: readonly string[];
+}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+const env = (name: string) => ` (env ${name})`;
+
+/** The flags naming where things are, the same for install and uninstall. */
+function locationOptions(command: Command): Command {
+  return command
+    .option("--cni-bin-dir <dir>", `CNI bin directory [default: /opt/cni/bin]${env(INSTALL_ENV.cniBinDir)}`)
+    .option("-d, --dir <dir>", "same as --cni-bin-dir")
+    .option("--cni-conf-dir <dir>", `CNI config directory [default: /etc/cni/net.d]${env(INSTALL_ENV.cniConfDir)}`)
+    .option("--conflist-name <file>", `conflist file name [default: 10-cni-ts.conflist]${env(INSTALL_ENV.conflistName)}`);
+}
+
 /**
- * Add the `install` command to the `cni-ts` program.
+ * Add the `install` and `uninstall` commands to the `cni-ts` program.
  *
  * @param program the root command
- * @param ownExecutable the running single executable, when it is one
- * @example registerInstallCommand(program, process.execPath);
+ * @param host the running executable and the names to install it under
+ * @example registerInstallCommand(program, { ownExecutable: () => process.execPath, names: ["bridge", "loopback", "host-local", "cni-ts"] });
  */
-export function registerInstallCommand(program: Command, ownExecutable: () => string | undefined): void {
-  const env = (name: string) => ` (env ${name})`;
-  program
+export function registerInstallCommand(program: Command, host: InstallHost): void {
+  const install = program
     .command("install")
     .description(
-      "install the plugins into a CNI bin directory (one file, hard-linked per plugin) and, " +
-        "given the node's pod CIDR(s), write the node's conflist (bridge + host-local) into the CNI config directory",
-    )
-    .option("--cni-bin-dir <dir>", `CNI bin directory [default: /opt/cni/bin]${env(INSTALL_ENV.cniBinDir)}`)
-    .addOption(new Option("-d, --dir <dir>", "same as --cni-bin-dir").hideHelp())
-    .option("--cni-conf-dir <dir>", `CNI config directory [default: /etc/cni/net.d]${env(INSTALL_ENV.cniConfDir)}`)
-    .option("--conflist-name <file>", `conflist file name [default: 10-cni-ts.conflist]${env(INSTALL_ENV.conflistName)}`)
+      "install the plugins and the cni-ts command into a CNI bin directory (one file, hard-linked per name; " +
+        `files replaced are kept in <cni-bin-dir>/${BACKUP_DIR_NAME} for uninstall) and, given the node's pod CIDR(s), ` +
+        "write the node's conflist (bridge + host-local) into the CNI config directory",
+    );
+  locationOptions(install)
     .option(
       "--pod-cidr <cidr>",
       `the node's pod CIDR; repeat (or comma-separate) for dual stack${env(INSTALL_ENV.podCidrs + ", comma-separated")}`,
@@ -57,59 +77,98 @@ export function registerInstallCommand(program: Command, ownExecutable: () => st
     .option("--no-hairpin", "no hairpin mode")
     .option("--ip-masq", `masquerade pod traffic leaving the pod subnet [default]${env(INSTALL_ENV.ipMasq)}`)
     .option("--no-ip-masq", "no masquerading")
-    .option("--mtu <bytes>", `pod interface MTU [default: the kernel's]${env(INSTALL_ENV.mtu)}`)
+    .option("--mtu <bytes>", `pod interface MTU [default: the MTU of the node's uplink, followed under --watch]${env(INSTALL_ENV.mtu)}`)
+    .option(
+      "--pod-cidr-min-prefix-v4 <len>",
+      `refuse IPv4 pod CIDRs (ours or another Node's) wider than this [default: 16]${env(INSTALL_ENV.podCidrMinPrefixV4)}`,
+    )
+    .option(
+      "--pod-cidr-min-prefix-v6 <len>",
+      `refuse IPv6 pod CIDRs (ours or another Node's) wider than this [default: 48]${env(INSTALL_ENV.podCidrMinPrefixV6)}`,
+    )
     .option("--watch", `stay in the foreground: keep the conflist and the routes to other nodes' pod CIDRs current (needs --node-name)${env(INSTALL_ENV.watch)}`)
     .option("--resync-interval <seconds>", `seconds between two reads of the Nodes under --watch [default: 10]${env(INSTALL_ENV.resyncInterval)}`)
-    .option("--uninstall-on-exit", `on SIGTERM/SIGINT remove the routes, conflist, plugins and addon installed (with --watch)${env(INSTALL_ENV.uninstallOnExit)}`)
+    .option("--uninstall-on-exit", `on SIGTERM/SIGINT uninstall, as cni-ts uninstall does (with --watch)${env(INSTALL_ENV.uninstallOnExit)}`)
     .option("--from <executable>", "the cni-ts executable to install (default: this one)")
     .action(async (flags: InstallFlags) => {
       const settings = resolveInstallSettings(flags, process.env);
-      await runInstall(settings, ownExecutable);
+      await runInstall(settings, host);
     });
+
+  const uninstallCommand = program
+    .command("uninstall")
+    .description(
+      "undo cni-ts install: remove our routes, put back the files install replaced, and remove the executables, " +
+        "addon and conflist it wrote while they are unchanged (anything changed since is left in place)",
+    );
+  locationOptions(uninstallCommand).action((flags: LocationFlags) => {
+    const locations = resolveInstallLocations(flags, process.env);
+    const sock = RtnlSocket.open();
+    try {
+      uninstall(locations, sock, log);
+    } finally {
+      sock.close();
+    }
+  });
 
   // Run by `install` on the staged copy, so the addon written is the one that copy embeds.
   program
     .command("install-addon", { hidden: true })
     .argument("<dir>", "directory of the installed executables")
     .action((dir: string) => {
-      if (ownExecutable() === undefined) throw new Error("not running as the built executable: no embedded addon");
+      if (host.ownExecutable() === undefined) throw new Error("not running as the built executable: no embedded addon");
       installAddonBeside(dir);
     });
 }
 
-async function runInstall(settings: InstallSettings, ownExecutable: () => string | undefined): Promise<void> {
-  const source = settings.from ?? ownExecutable();
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function runInstall(settings: InstallSettings, host: InstallHost): Promise<void> {
+  const source = settings.from ?? host.ownExecutable();
   if (source === undefined) {
     throw new Error("not running as the built executable: run dist/bin/cni-ts install, or pass --from");
   }
-  const log = (line: string) => process.stdout.write(`${line}\n`);
   const needsApi = settings.nodeName !== undefined && (settings.podCidrs.length === 0 || settings.watch);
   const endpoint = needsApi ? inClusterEndpoint(process.env) : undefined;
-  const podCidrs =
-    settings.podCidrs.length > 0 || endpoint === undefined ? settings.podCidrs : await waitForPodCidrs(settings, endpoint, log);
-  const prepared = podCidrs.length > 0 ? prepareNodeConflist(settings, podCidrs) : undefined;
-  // Plugins first: a runtime that sees the conflist must find every plugin it names.
-  const installed = installExecutables({ source, dir: settings.cniBinDir, names: PLUGIN_NAMES });
-  for (const file of installed) log(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})`);
-  if (prepared !== undefined) {
-    const written = writeNodeConflist(prepared);
-    log(
-      `${written.outcome === "written" ? "wrote" : "kept (unchanged)"} ${written.path} for ${written.podCidrs.join(", ")}` +
-        `${written.portmap ? " with portmap" : ""}`,
-    );
+  const node = settings.podCidrs.length > 0 || endpoint === undefined ? undefined : await waitForOwnNode(settings, endpoint);
+  const podCidrs = node === undefined ? settings.podCidrs : ownPodCidrs(node);
+  const sock = RtnlSocket.open();
+  try {
+    const facts = { host: readHostView(sock), internalIps: node === undefined ? [] : nodeInternalIps(node) };
+    const prepared = podCidrs.length > 0 ? await prepareNodeConflist(settings, podCidrs, facts) : undefined;
+    // Plugins first: a runtime that sees the conflist must find every plugin it names.
+    for (const file of installExecutables({ source, dir: settings.cniBinDir, names: host.names })) {
+      log(`installed ${file.path} (cni-ts ${CNI_TS_VERSION})${file.kept ? "; kept the file it replaced for uninstall" : ""}`);
+    }
+    if (prepared !== undefined) {
+      const written = writeNodeConflist(prepared);
+      log(
+        `${written.outcome === "written" ? "wrote" : "kept (unchanged)"} ${written.path} for ${written.podCidrs.join(", ")}` +
+          `${written.portmap ? " with portmap" : ""}${written.mtu !== undefined ? `, MTU ${written.mtu}` : ""}`,
+      );
+      for (const name of configsSortingFirst(settings.cniConfDir, settings.conflistName)) {
+        log(`warning: ${name} sorts before ${settings.conflistName} in ${settings.cniConfDir}: a runtime takes the first config, so it, not ours, is used`);
+      }
+    }
+  } finally {
+    sock.close();
   }
-  if (settings.watch) await watchNodes(settings, endpoint!, { executables: installed }, log);
+  if (settings.watch) await watchNodes(settings, endpoint!, log);
 }
 
 /**
- * This Node's pod CIDRs from the API, waiting while none is assigned yet.
+ * This Node from the API, waiting while it has no pod CIDR assigned yet.
  *
  * @throws {IoFailureError} when the API cannot be read (the container restarts and tries again)
  */
-async function waitForPodCidrs(settings: InstallSettings, endpoint: ApiEndpoint, log: (line: string) => void): Promise<string[]> {
+async function waitForOwnNode(settings: InstallSettings, endpoint: ApiEndpoint): Promise<unknown> {
   for (;;) {
     try {
-      return ownPodCidrs(await getNode(endpoint, settings.nodeName!));
+      const node = await getNode(endpoint, settings.nodeName!);
+      ownPodCidrs(node);
+      return node;
     } catch (err) {
       if (!(err instanceof TryAgainLaterError)) throw err;
       log(`${err.message}; asking again in ${settings.resyncSeconds} s`);

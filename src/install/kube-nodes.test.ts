@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TryAgainLaterError } from "../errors.ts";
-import { nodeInternalIps, nodePodCidrs, ownPodCidrs, peerRoutes } from "./kube-nodes.ts";
+import { nodeClaims, nodeInternalIps, nodePodCidrs, ownPodCidrs } from "./kube-nodes.ts";
 
 const NODES = JSON.parse(readFileSync(join(import.meta.dirname, "../../test/fixtures/kind-nodelist.json"), "utf8"));
 
@@ -23,45 +23,13 @@ describe("Node JSON", () => {
     expect(ownPodCidrs(NODES.items[0])).toEqual(["10.244.0.0/24", "fd00:10:244::/64"]);
   });
 
-  it("routes every other node's pod CIDRs via its InternalIP of the same family", () => {
-    expect(peerRoutes(NODES, "kind-control-plane")).toEqual([
-      { dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" },
-      { dst: "10.244.2.0/24", via: "172.18.0.4", node: "kind-worker2" },
-      { dst: "fd00:10:244:1::/64", via: "fc00:f853:ccd:e793::3", node: "kind-worker" },
-      { dst: "fd00:10:244:2::/64", via: "fc00:f853:ccd:e793::4", node: "kind-worker2" },
-    ]);
-  });
-
-  it("skips a node without an address of the CIDR's family, and keeps the first claimant of a CIDR", () => {
-    const list = {
-      items: [
-        { metadata: { name: "b" }, spec: { podCIDRs: ["10.0.1.0/24"] }, status: { addresses: [{ type: "InternalIP", address: "192.0.2.2" }] } },
-        { metadata: { name: "a" }, spec: { podCIDRs: ["10.0.1.0/24", "fd00::/64"] }, status: { addresses: [{ type: "InternalIP", address: "192.0.2.1" }] } },
-        { metadata: { name: "c" }, spec: { podCIDRs: ["10.0.3.0/24"] }, status: { addresses: [{ type: "ExternalIP", address: "198.51.100.1" }] } },
-      ],
-    };
-    expect(peerRoutes(list, "self")).toEqual([{ dst: "10.0.1.0/24", via: "192.0.2.1", node: "a" }]);
-    expect(peerRoutes({ items: "no" }, "self")).toEqual([]);
-  });
-
-  it("never routes this node's own pod CIDRs, a CIDR overlapping one already routed, or a default route", () => {
-    const peer = (name: string, cidrs: string[], ip: string) => ({
-      metadata: { name },
-      spec: { podCIDRs: cidrs },
-      status: { addresses: [{ type: "InternalIP", address: ip }] },
+  it("lists what every named Node claims", () => {
+    expect(nodeClaims(NODES)[1]).toEqual({
+      name: "kind-worker",
+      podCidrs: ["10.244.1.0/24", "fd00:10:244:1::/64"],
+      internalIps: ["172.18.0.3", "fc00:f853:ccd:e793::3"],
     });
-    const list = {
-      items: [
-        peer("self", ["10.244.0.0/24"], "192.0.2.1"),
-        peer("a", ["10.244.0.0/23"], "192.0.2.2"), // covers self's CIDR
-        peer("b", ["10.244.4.0/24"], "192.0.2.3"),
-        peer("c", ["10.244.4.128/25", "10.244.5.0/24"], "192.0.2.4"), // inside b's
-        peer("d", ["0.0.0.0/0"], "192.0.2.5"),
-      ],
-    };
-    expect(peerRoutes(list, "self")).toEqual([
-      { dst: "10.244.4.0/24", via: "192.0.2.3", node: "b" },
-      { dst: "10.244.5.0/24", via: "192.0.2.4", node: "c" },
-    ]);
+    expect(nodeClaims({ items: [{ spec: {} }, 7] })).toEqual([]);
+    expect(nodeClaims({ items: "no" })).toEqual([]);
   });
 });

@@ -1,30 +1,21 @@
 /**
  * What the installer needs from Kubernetes Node objects, read from their
- * JSON (as the API server returns them): a node's pod CIDRs and, for the
- * other nodes, the routes that reach their pods through their InternalIP.
+ * JSON (as the API server returns them): a node's pod CIDRs and
+ * InternalIPs.
  * Pure, and defensive: the API's answer is input like any other.
  *
  * @module
  */
 import { TryAgainLaterError } from "../errors.ts";
-import { formatCidr, netsOverlap, networkAddress, parseCidr } from "../ip/cidr.ts";
-import { formatIp, ipFamily, parseIp } from "../ip/ip-bytes.ts";
+import { formatCidr, networkAddress, parseCidr } from "../ip/cidr.ts";
+import { formatIp, parseIp } from "../ip/ip-bytes.ts";
+import type { NodeClaim } from "./route-plan.ts";
 
 /** The parts of a Node this module reads. */
 interface NodeJson {
   metadata?: { name?: unknown };
   spec?: { podCIDR?: unknown; podCIDRs?: unknown };
   status?: { addresses?: unknown };
-}
-
-/** A route to another node's pods. */
-export interface PeerRoute {
-  /** The peer's pod CIDR. */
-  dst: string;
-  /** The peer's InternalIP of the same family. */
-  via: string;
-  /** The peer's name, for logs. */
-  node: string;
 }
 
 function asNode(value: unknown): NodeJson {
@@ -79,34 +70,16 @@ export function ownPodCidrs(node: unknown): string[] {
 }
 
 /**
- * Routes to every other node's pod CIDRs via its InternalIP of the same
- * family, sorted by destination. A node without a matching address (or
- * without a pod CIDR) gets no route. A CIDR that overlaps this node's own
- * pod CIDRs, or one already routed to another node (nodes in name order),
- * or a default route (/0), is skipped: a wrong or hostile Node object
- * cannot divert this node's own pods or all of its traffic.
+ * What each Node in a NodeList claims (see ./route-plan.ts for how the
+ * claims are judged); items without a name are skipped.
  *
- * @example peerRoutes(nodeList, "kind-control-plane") // [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }]
+ * @example nodeClaims(nodeList)[1] // { name: "kind-worker", podCidrs: ["10.244.1.0/24", ...], internalIps: ["172.18.0.3", ...] }
  */
-export function peerRoutes(nodeList: unknown, self: string): PeerRoute[] {
+export function nodeClaims(nodeList: unknown): NodeClaim[] {
   const items = (nodeList as { items?: unknown } | null)?.items;
   if (!Array.isArray(items)) return [];
-  const byDst = new Map<string, PeerRoute>();
-  const taken = items.filter((item) => nodeName(item) === self).flatMap((item) => nodePodCidrs(item).map((c) => parseCidr(c)!));
-  const nodes = items
-    .map((item) => ({ item, name: nodeName(item) }))
-    .filter((n): n is { item: unknown; name: string } => n.name !== undefined && n.name !== self)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const { item, name } of nodes) {
-    const ips = nodeInternalIps(item);
-    for (const dst of nodePodCidrs(item)) {
-      const net = parseCidr(dst)!;
-      const family = net.family;
-      const via = ips.find((ip) => ipFamily(parseIp(ip)!) === family);
-      if (via === undefined || net.prefixLength === 0 || taken.some((other) => netsOverlap(other, net))) continue;
-      taken.push(net);
-      byDst.set(dst, { dst, via, node: name });
-    }
-  }
-  return [...byDst.values()].sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+  return items.flatMap((item) => {
+    const name = nodeName(item);
+    return name === undefined ? [] : [{ name, podCidrs: nodePodCidrs(item), internalIps: nodeInternalIps(item) }];
+  });
 }

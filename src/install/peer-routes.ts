@@ -8,9 +8,9 @@
  * @module
  */
 import { hasErrno } from "../errors.ts";
-import { addRoute, deleteRoute, listRoutes } from "../netlink/route.ts";
+import { addRoute, deleteRoute, listRoutes, type RouteEntry } from "../netlink/route.ts";
 import type { RtnlSocket } from "../netlink/socket.ts";
-import type { PeerRoute } from "./kube-nodes.ts";
+import type { PeerRoute } from "./route-plan.ts";
 
 /** `rtm_protocol` of the routes cni-ts installs (unassigned in the kernel's and iproute2's lists). */
 export const RTPROT_CNI_TS = 177;
@@ -25,11 +25,9 @@ export interface RouteChanges {
   failed: { route: PeerRoute; reason: string }[];
 }
 
-/** Our routes now in the main table. */
-export function ownedRoutes(sock: RtnlSocket): { dst: string; via: string | undefined }[] {
-  return listRoutes(sock)
-    .filter((r) => r.protocol === RTPROT_CNI_TS)
-    .map((r) => ({ dst: r.dst, via: r.gw }));
+/** Our routes now in the main table, as the kernel reports them. */
+function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
+  return listRoutes(sock).filter((r) => r.protocol === RTPROT_CNI_TS);
 }
 
 /**
@@ -44,11 +42,11 @@ export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRout
   const wanted = new Set(desired.map((r) => key(r.dst, r.via)));
   const owned = ownedRoutes(sock);
   for (const route of owned) {
-    if (wanted.has(key(route.dst, route.via))) continue;
+    if (wanted.has(key(route.dst, route.gw))) continue;
     deleteOwned(sock, route);
-    changes.removed.push(route);
+    changes.removed.push({ dst: route.dst, via: route.gw });
   }
-  const have = new Set(owned.map((r) => key(r.dst, r.via)));
+  const have = new Set(owned.map((r) => key(r.dst, r.gw)));
   for (const route of desired) {
     if (have.has(key(route.dst, route.via))) continue;
     try {
@@ -70,9 +68,11 @@ export function removeOwnedRoutes(sock: RtnlSocket): number {
   return owned.length;
 }
 
-function deleteOwned(sock: RtnlSocket, route: { dst: string; via: string | undefined }): void {
+/** Delete exactly this route: a route someone else made to the same destination differs in protocol, metric, table or next hop. */
+function deleteOwned(sock: RtnlSocket, route: RouteEntry): void {
+  const { dst, gw, index, table, priority } = route;
   try {
-    deleteRoute(sock, { dst: route.dst, ...(route.via !== undefined ? { gw: route.via } : {}) });
+    deleteRoute(sock, { dst, gw, index, table, priority, protocol: RTPROT_CNI_TS });
   } catch (err) {
     if (!hasErrno(err, "ESRCH")) throw err; // already gone
   }

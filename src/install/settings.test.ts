@@ -20,6 +20,7 @@ describe("resolveInstallSettings", () => {
       watch: false,
       resyncSeconds: 10,
       uninstallOnExit: false,
+      floors: { 4: 16, 6: 48 },
     });
   });
 
@@ -41,6 +42,8 @@ describe("resolveInstallSettings", () => {
         CNI_TS_WATCH: "true",
         CNI_TS_RESYNC_INTERVAL: "3",
         CNI_TS_UNINSTALL_ON_EXIT: "yes",
+        CNI_TS_POD_CIDR_MIN_PREFIX_V4: "12",
+        CNI_TS_POD_CIDR_MIN_PREFIX_V6: "40",
       },
     );
     expect(s).toMatchObject({
@@ -58,6 +61,7 @@ describe("resolveInstallSettings", () => {
       watch: true,
       resyncSeconds: 3,
       uninstallOnExit: true,
+      floors: { 4: 12, 6: 40 },
     });
   });
 
@@ -84,6 +88,9 @@ describe("resolveInstallSettings", () => {
     [{ watch: true }, {}, /node's name/],
     [{ watch: true, nodeName: "n1", resyncInterval: "0" }, {}, /resync interval/],
     [{ cniConfDir: "/etc/cni\0/x" }, {}, /NUL/],
+    [{ podCidrMinPrefixV4: "0" }, {}, /IPv4 pod CIDR floor "0"/],
+    [{ podCidrMinPrefixV4: "33" }, {}, /IPv4 pod CIDR floor/],
+    [{}, { CNI_TS_POD_CIDR_MIN_PREFIX_V6: "/48" }, /IPv6 pod CIDR floor/],
   ])("refuses %j %j", (flags, env, message) => {
     expect(() => resolveInstallSettings(flags, env)).toThrow(InvalidConfigError);
     expect(() => resolveInstallSettings(flags, env)).toThrow(message);

@@ -7,9 +7,11 @@
  * @module
  */
 import { resolve } from "node:path";
-import { DEFAULT_CNI_BIN_DIR } from "../cli/install.ts";
 import { InvalidConfigError } from "../errors.ts";
+import { DEFAULT_PREFIX_FLOORS, type PrefixFloors } from "./route-plan.ts";
 
+/** Where container runtimes look for CNI plugins by default. */
+export const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
 /** Where container runtimes look for CNI configs by default. */
 export const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
 /** The conflist's file name: sorts early, so a runtime picking the first file picks it. */
@@ -20,12 +22,23 @@ export const DEFAULT_NETWORK_NAME = "cni-ts";
 /** When to chain portmap: always, never, or when the bin directory has it. */
 export type PortmapMode = "auto" | "on" | "off";
 
-/** The flags as commander hands them over (undefined: not given). */
-export interface InstallFlags {
+/** The flags naming where things go, shared by install and uninstall. */
+export interface LocationFlags {
   cniBinDir?: string | undefined;
   dir?: string | undefined;
   cniConfDir?: string | undefined;
   conflistName?: string | undefined;
+}
+
+/** Where install puts things. */
+export interface InstallLocations {
+  cniBinDir: string;
+  cniConfDir: string;
+  conflistName: string;
+}
+
+/** The flags as commander hands them over (undefined: not given). */
+export interface InstallFlags extends LocationFlags {
   podCidr?: string[] | undefined;
   bridge?: string | undefined;
   networkName?: string | undefined;
@@ -37,14 +50,13 @@ export interface InstallFlags {
   watch?: boolean | undefined;
   resyncInterval?: string | undefined;
   uninstallOnExit?: boolean | undefined;
+  podCidrMinPrefixV4?: string | undefined;
+  podCidrMinPrefixV6?: string | undefined;
   from?: string | undefined;
 }
 
 /** The checked settings. */
-export interface InstallSettings {
-  cniBinDir: string;
-  cniConfDir: string;
-  conflistName: string;
+export interface InstallSettings extends InstallLocations {
   /** Pod CIDRs given by flag or environment; empty: ask the API (nodeName) or write no conflist. */
   podCidrs: string[];
   bridge: string;
@@ -59,6 +71,8 @@ export interface InstallSettings {
   /** Seconds between two re-lists of the Nodes under --watch. */
   resyncSeconds: number;
   uninstallOnExit: boolean;
+  /** The widest pod CIDR accepted, ours or a peer's, per family. */
+  floors: PrefixFloors;
   from: string | undefined;
 }
 
@@ -81,6 +95,8 @@ export const INSTALL_ENV = {
   watch: "CNI_TS_WATCH",
   resyncInterval: "CNI_TS_RESYNC_INTERVAL",
   uninstallOnExit: "CNI_TS_UNINSTALL_ON_EXIT",
+  podCidrMinPrefixV4: "CNI_TS_POD_CIDR_MIN_PREFIX_V4",
+  podCidrMinPrefixV6: "CNI_TS_POD_CIDR_MIN_PREFIX_V6",
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -100,6 +116,17 @@ function bool(flag: boolean | undefined, env: Env, name: string, fallback: boole
   throw new InvalidConfigError(`${name}=${JSON.stringify(value)} is not a boolean (true/false)`);
 }
 
+function prefixFloor(flag: string | undefined, env: Env, name: string, family: 4 | 6): number {
+  const value = text(flag, env, name);
+  if (value === undefined) return DEFAULT_PREFIX_FLOORS[family];
+  const bits = family === 4 ? 32 : 128;
+  // Below /1 a single Node could claim the whole address space.
+  if (!/^[1-9][0-9]{0,2}$/.test(value) || Number(value) > bits) {
+    throw new InvalidConfigError(`IPv${family} pod CIDR floor ${JSON.stringify(value)} is not a prefix length (1-${bits})`);
+  }
+  return Number(value);
+}
+
 function directory(value: string, what: string): string {
   if (value.includes("\0")) throw new InvalidConfigError(`${what} ${JSON.stringify(value)} contains a NUL byte`);
   return resolve(value);
@@ -108,6 +135,23 @@ function directory(value: string, what: string): string {
 /** `--pod-cidr` is repeatable and each value may hold several, comma-separated. */
 export function splitCidrList(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+}
+
+/**
+ * Where install puts things (and uninstall looks), from flags over environment over defaults.
+ *
+ * @throws {InvalidConfigError} for a directory with a NUL byte or a conflist name that is not a plain `.conflist` name
+ */
+export function resolveInstallLocations(flags: LocationFlags, env: Env): InstallLocations {
+  const conflistName = text(flags.conflistName, env, INSTALL_ENV.conflistName) ?? DEFAULT_CONFLIST_NAME;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*\.conflist$/.test(conflistName)) {
+    throw new InvalidConfigError(`conflist name ${JSON.stringify(conflistName)} must be a plain file name ending in .conflist`);
+  }
+  return {
+    cniBinDir: directory(flags.cniBinDir ?? flags.dir ?? text(undefined, env, INSTALL_ENV.cniBinDir) ?? DEFAULT_CNI_BIN_DIR, "CNI bin directory"),
+    cniConfDir: directory(text(flags.cniConfDir, env, INSTALL_ENV.cniConfDir) ?? DEFAULT_CNI_CONF_DIR, "CNI config directory"),
+    conflistName,
+  };
 }
 
 /**
@@ -120,10 +164,6 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
   const portmap = text(flags.portmap, env, INSTALL_ENV.portmap) ?? "auto";
   if (portmap !== "auto" && portmap !== "on" && portmap !== "off") {
     throw new InvalidConfigError(`portmap mode ${JSON.stringify(portmap)} is not auto, on or off`);
-  }
-  const conflistName = text(flags.conflistName, env, INSTALL_ENV.conflistName) ?? DEFAULT_CONFLIST_NAME;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*\.conflist$/.test(conflistName)) {
-    throw new InvalidConfigError(`conflist name ${JSON.stringify(conflistName)} must be a plain file name ending in .conflist`);
   }
   const mtuText = text(flags.mtu, env, INSTALL_ENV.mtu);
   if (mtuText !== undefined && !/^[1-9][0-9]{1,4}$/.test(mtuText)) {
@@ -149,9 +189,7 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
     throw new InvalidConfigError(`resync interval ${JSON.stringify(resyncText)} is not a whole number of seconds (1-99999)`);
   }
   return {
-    cniBinDir: directory(flags.cniBinDir ?? flags.dir ?? text(undefined, env, INSTALL_ENV.cniBinDir) ?? DEFAULT_CNI_BIN_DIR, "CNI bin directory"),
-    cniConfDir: directory(text(flags.cniConfDir, env, INSTALL_ENV.cniConfDir) ?? DEFAULT_CNI_CONF_DIR, "CNI config directory"),
-    conflistName,
+    ...resolveInstallLocations(flags, env),
     podCidrs: splitCidrList(podCidrFlag ?? (podCidrEnv !== undefined ? [podCidrEnv] : [])),
     bridge: text(flags.bridge, env, INSTALL_ENV.bridge) ?? DEFAULT_BRIDGE,
     networkName: text(flags.networkName, env, INSTALL_ENV.networkName) ?? DEFAULT_NETWORK_NAME,
@@ -163,6 +201,10 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
     watch,
     resyncSeconds: Number(resyncText),
     uninstallOnExit,
+    floors: {
+      4: prefixFloor(flags.podCidrMinPrefixV4, env, INSTALL_ENV.podCidrMinPrefixV4, 4),
+      6: prefixFloor(flags.podCidrMinPrefixV6, env, INSTALL_ENV.podCidrMinPrefixV6, 6),
+    },
     from: flags.from,
   };
 }

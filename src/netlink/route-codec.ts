@@ -81,7 +81,7 @@ export function rtmsg(family: number, dstLen: number, table: number, protocol: n
 
 /**
  * Encode RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE. A delete
- * matches any protocol, type and (unless given) scope, like `ip route del`.
+ * matches any type and (unless given) protocol and scope, like `ip route del`.
  *
  * @throws {InvalidConfigError} for a malformed destination or gateway, or mixed families
  */
@@ -101,7 +101,7 @@ export function encodeRoute(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, spe
     family,
     prefixLength,
     table < 256 ? table : RT_TABLE_UNSPEC,
-    adding ? (spec.protocol ?? RTPROT_BOOT) : 0,
+    adding ? (spec.protocol ?? RTPROT_BOOT) : (spec.protocol ?? 0),
     scope,
     adding ? RTN_UNICAST : RTN_UNSPEC,
   );

@@ -147,7 +147,7 @@ describe("npm run image", () => {
       expect(node.exec("ip", "-6", "-o", "route", "show", "proto", "177").trim().split("\n")).toHaveLength(2);
 
       const bin = join(host, "opt/cni/bin");
-      expect(readdirSync(bin).sort()).toEqual(["bridge", expect.stringMatching(/^cni_ts_native-/), "host-local", "loopback"]);
+      expect(readdirSync(bin).sort()).toEqual([".cni-ts-backup", "bridge", "cni-ts", expect.stringMatching(/^cni_ts_native-/), "host-local", "loopback"]);
       expect(statSync(join(bin, "bridge")).uid).toBe(0);
       expectPodLifecycle(
         { bin, conflist: join(host, "etc/cni/net.d/10-cni-ts.conflist"), node, pod, cacheDir: join(dir, "cache") },

@@ -35,7 +35,7 @@ describe("cni-ts install --pod-cidr: the node's conflist", () => {
   it("writes the conflist once and leaves the file alone while nothing changes", () => {
     const first = install(["--cni-bin-dir", bin, "--cni-conf-dir", conf, "--pod-cidr", "10.244.1.9/24"]);
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toContain(`wrote ${join(conf, "10-cni-ts.conflist")} for 10.244.1.0/24\n`);
+    expect(first.stdout).toMatch(new RegExp(`wrote ${join(conf, "10-cni-ts.conflist")} for 10\\.244\\.1\\.0/24(, MTU \\d+)?\n`));
     const file = join(conf, "10-cni-ts.conflist");
     const before = statSync(file);
     expect(before.mode & 0o777).toBe(0o644);
@@ -77,12 +77,24 @@ describe("cni-ts install --pod-cidr: the node's conflist", () => {
       ["--pod-cidr", "10.0.0.0/24", "--pod-cidr", "10.1.0.0/24"],
       ["--pod-cidr", "10.0.0.0/24", "--bridge", "x".repeat(16)],
       ["--portmap", "maybe"],
+      // what cni-ts validate refuses, and what would take over the node's routing
+      ["--pod-cidr", "0.0.0.0/0"],
+      ["--pod-cidr", "127.0.0.0/8"],
+      ["--pod-cidr", "224.0.0.0/4"],
+      ["--pod-cidr", "10.244.0.0/12"],
+      ["--pod-cidr", "169.254.0.0/16"],
+      ["--pod-cidr", "10.244.1.0/24", "--pod-cidr-min-prefix-v4", "25"],
     ]) {
       const run = install(["--cni-bin-dir", bin, "--cni-conf-dir", conf, ...args]);
       expect(run.status, args.join(" ")).toBe(1);
       expect(run.stderr).toMatch(/^cni-ts: /);
       expect(readdirSync(work)).toEqual([]);
     }
+    // a CIDR only the plugins' own rules refuse: the conflist is checked as cni-ts validate checks it
+    const mapped = install(["--cni-bin-dir", bin, "--cni-conf-dir", conf, "--pod-cidr", "::ffff:10.0.0.0/120"]);
+    expect(mapped.status).toBe(1);
+    expect(mapped.stderr).toMatch(/^cni-ts: the conflist would not pass cni-ts validate: .*IPv4-mapped/);
+    expect(readdirSync(work)).toEqual([]);
   });
 });
 

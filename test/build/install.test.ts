@@ -9,6 +9,8 @@ import { DIST_BIN } from "../helpers/run-plugin.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
 const PLUGINS = ["bridge", "loopback", "host-local"];
+/** The plugins and the CLI's own name, so `cni-ts validate` is on the node. */
+const NAMES = [...PLUGINS, "cni-ts"];
 
 function install(dir: string): string {
   return execFileSync(CNI_TS, ["install", "--dir", dir], { encoding: "utf8" });
@@ -23,17 +25,19 @@ describe("cni-ts install", () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("installs the three plugins as one file with hard links, and says so", () => {
+  it("installs the three plugins and the cni-ts name as one file with hard links, and says so", () => {
     const dir = join(work, "opt/cni/bin");
     const out = install(dir);
     const version = execFileSync(CNI_TS, ["--version"], { encoding: "utf8" }).trim();
-    for (const name of PLUGINS) expect(out).toContain(`installed ${join(dir, name)} (cni-ts ${version})`);
-    // the plugins and, beside them, the native addon they load first
-    expect(readdirSync(dir).filter((f) => !f.endsWith(".node")).sort()).toEqual([...PLUGINS].sort());
+    for (const name of NAMES) expect(out).toContain(`installed ${join(dir, name)} (cni-ts ${version})\n`);
+    // the names, the native addon the plugins load first, and the root-only record of what was installed
+    expect(readdirSync(dir).filter((f) => !f.endsWith(".node")).sort()).toEqual([".cni-ts-backup", ...NAMES].sort());
     expect(readdirSync(dir).filter((f) => f.endsWith(".node"))).toEqual([expect.stringMatching(/^cni_ts_native-[0-9a-f]{16}\.node$/)]);
-    const stats = PLUGINS.map((name) => statSync(join(dir, name)));
+    expect(readdirSync(join(dir, ".cni-ts-backup"))).toEqual(["manifest.json"]);
+    expect(statSync(join(dir, ".cni-ts-backup")).mode & 0o777).toBe(0o700);
+    const stats = NAMES.map((name) => statSync(join(dir, name)));
     expect(new Set(stats.map((s) => s.ino)).size).toBe(1);
-    expect(stats[0]!.nlink).toBe(3);
+    expect(stats[0]!.nlink).toBe(4);
     expect(stats[0]!.mode & 0o777).toBe(0o755);
     expect(stats[0]!.size).toBe(statSync(CNI_TS).size);
     // the installed copy is a working cni-ts executable of its own
@@ -80,7 +84,7 @@ describe("cni-ts install", () => {
     expect(output).toMatch(/^runs=\d+/);
     expect(status, output).toBe(0);
     expect(Number(/runs=(\d+)/.exec(output)![1])).toBeGreaterThan(3);
-    const inodes = PLUGINS.map((name) => statSync(join(dir, name)).ino);
+    const inodes = NAMES.map((name) => statSync(join(dir, name)).ino);
     expect(new Set(inodes).size).toBe(1);
     // Each install writes a new file before unlinking the old one, so the
     // last one cannot reuse the second's inode (it was still linked). The
@@ -88,7 +92,9 @@ describe("cni-ts install", () => {
     expect(secondInode).not.toBe(firstInode);
     expect(inodes[0]).not.toBe(secondInode);
     // no temp files left behind, the unrelated plugin untouched
-    expect(readdirSync(dir).filter((f) => !f.endsWith(".node")).sort()).toEqual([...PLUGINS, "portmap"].sort());
+    expect(readdirSync(dir).filter((f) => !f.endsWith(".node")).sort()).toEqual([".cni-ts-backup", ...NAMES, "portmap"].sort());
+    // replacing its own files kept nothing: only what the node had before is worth keeping
+    expect(readdirSync(join(dir, ".cni-ts-backup"))).toEqual(["manifest.json"]);
     expect(existsSync(join(dir, "portmap"))).toBe(true);
   });
 

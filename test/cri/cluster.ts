@@ -109,10 +109,12 @@ export class Cluster {
     const { binDir, confDir } = node.cri.paths;
     symlinkSync(join(REFERENCE_BIN, "portmap"), join(binDir, "portmap"));
     if (this.implementation === "cni-ts") {
+      // In the node's namespace: install judges the pod CIDR against the node's networks and takes its uplink's MTU.
       execFileSync(
-        join(DIST_BIN, "cni-ts"),
+        "ip",
         // Pod-to-pod traffic must keep pod source addresses: no masquerade between pods.
-        ["install", "--cni-bin-dir", binDir, "--cni-conf-dir", confDir, "--pod-cidr", node.podCidr, "--no-ip-masq", "--portmap", "auto"],
+        ["netns", "exec", node.cri.ns.name, join(DIST_BIN, "cni-ts"),
+          "install", "--cni-bin-dir", binDir, "--cni-conf-dir", confDir, "--pod-cidr", node.podCidr, "--no-ip-masq", "--portmap", "auto"],
         { stdio: "ignore" },
       );
       return;

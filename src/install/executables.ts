@@ -1,5 +1,5 @@
 /**
- * `cni-ts install`: put the plugins into a CNI bin directory as one file
+ * Put the plugins into a CNI bin directory as one file
  * with one hard link per plugin name, so three plugins cost one runtime on
  * disk.
  *
@@ -11,7 +11,8 @@
  * name is hard-linked to a temp name and renamed over the old one. A runtime
  * exec'ing a plugin at that moment gets either the complete old file or the
  * complete new one; the old inode is never written to (no ETXTBSY) and a
- * name never points at a half-written file (no ENOEXEC).
+ * name never points at a half-written file (no ENOEXEC). What a name held
+ * before, unless it was our own, is kept first (./backup.ts).
  *
  * @module
  */
@@ -24,6 +25,7 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -31,9 +33,7 @@ import {
 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
-
-/** Where container runtimes look for CNI plugins by default. */
-export const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
+import { fileId, keepPrevious, readManifest, writeManifest } from "./backup.ts";
 
 /** What to install where. */
 export interface InstallOptions {
@@ -49,8 +49,8 @@ export interface InstallOptions {
 export interface InstalledFile {
   name: string;
   path: string;
-  /** Inode shared by every name installed in this run. */
-  inode: number;
+  /** Whether the file the name held before was kept for uninstall. */
+  kept: boolean;
 }
 
 /**
@@ -74,17 +74,23 @@ export function installExecutables(options: InstallOptions): InstalledFile[] {
     syncPath(staged);
     assertRuns(staged, dir);
     installAddonWith(staged, dir);
-    const inode = statSync(staged).ino;
+    const id = fileId(statSync(staged));
+    const before = readManifest(dir) ?? { names: [], executables: [] };
+    const kept = options.names.map((name) => keepPrevious(dir, name, before.executables));
+    const names = [...new Set([...before.names, ...options.names])];
+    // Both executables count as ours while the names switch over, so an interrupted install still uninstalls cleanly.
+    writeManifest(dir, { ...before, names, executables: [...before.executables, id] });
     const installed: InstalledFile[] = [];
-    for (const name of options.names) {
+    options.names.forEach((name, i) => {
       const temp = join(dir, `.${name}.cni-ts-install-${tag}`);
       const path = join(dir, name);
       leftovers.push(temp);
       linkSync(staged, temp);
       renameSync(temp, path);
-      installed.push({ name, path, inode });
-    }
+      installed.push({ name, path, kept: kept[i]! });
+    });
     syncPath(dir);
+    writeManifest(dir, { ...before, names, executables: [id], addon: installedAddon(dir) });
     return installed;
   } finally {
     for (const file of leftovers) {
@@ -119,6 +125,12 @@ function installAddonWith(staged: string, dir: string): void {
   } catch (err) {
     throw new Error(`the copied executable could not install its native addon into ${dir} (${(err as Error).message})`);
   }
+}
+
+/** The addon the staged copy put beside it (it removes every other version). */
+function installedAddon(dir: string): { name: string; id: ReturnType<typeof fileId> } | undefined {
+  const name = readdirSync(dir).find((n) => /^cni_ts_native-[0-9a-f]{16}\.node$/.test(n));
+  return name === undefined ? undefined : { name, id: fileId(statSync(join(dir, name))) };
 }
 
 /** Run the staged copy's CLI with a fixed PATH; its stdout, or an Error saying how it failed. */
