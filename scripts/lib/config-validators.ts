@@ -47,12 +47,19 @@ export function validatorModules(): Map<string, ValidatorSpec[]> {
 /**
  * The JSON Schema a validator checks: what a config may say (zod's input
  * side), each nullable written as a type list (see {@link nullableAsTypeList}).
- * A schema JSON Schema cannot express (a transform, a custom type) stops
- * the generator.
+ *
+ * @throws {Error} on a schema JSON Schema cannot express (a custom type),
+ *   or one whose output is not its input (a transform, a default): a config
+ *   the validator accepts is used as it is. The unknown keys zod strips
+ *   (`additionalProperties: false` on the output side only) are never read.
  */
 export function validatorJsonSchema(schema: z.ZodMiniType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io: "input", target: "draft-07", metadata: stringFormats, unrepresentable: "throw" });
-  return nullableAsTypeList(json) as Record<string, unknown>;
+  const options = { target: "draft-07", metadata: stringFormats, unrepresentable: "throw" } as const;
+  const input = z.toJSONSchema(schema, { ...options, io: "input" });
+  const output = z.toJSONSchema(schema, { ...options, io: "output" });
+  const unstripped = JSON.stringify(output, (key, value: unknown) => (key === "additionalProperties" && value === false ? undefined : value));
+  if (unstripped !== JSON.stringify(input)) throw new Error("a config schema whose output differs from its input (a default?)");
+  return nullableAsTypeList(input) as Record<string, unknown>;
 }
 
 /**
