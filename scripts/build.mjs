@@ -89,7 +89,7 @@ for (const [entry, keys] of assetBundles) {
   await bundle({ entry, outfile: assets[keys.bundle], defines });
 }
 // The on-demand bundle's cache with every function compiled (made first:
-// the training's dual-stack pod loads the IPv6 one); each plugin's trained
+// the training's dual-stack pod loads it); each plugin's trained
 // on real verbs where this machine can run them, else with every function
 // compiled too.
 const trainingAssets = { [NATIVE_ASSET_KEY]: runtime.addon };
