@@ -31,7 +31,7 @@ interface ValidatorSpec {
 }
 
 /** Each generated module (path from the repository's root) and its validators. */
-export function validatorModules(): Map<string, ValidatorSpec[]> {
+function validatorModules(): Map<string, ValidatorSpec[]> {
   return new Map([
     [
       "plugins/bridge/config.generated.ts",
@@ -68,7 +68,7 @@ export function validatorJsonSchema(schema: z.ZodMiniType): Record<string, unkno
  * keyword applies to T's values only), for which ajv writes a third less
  * code than for the `anyOf` (each branch collects its errors).
  */
-export function nullableAsTypeList(json: unknown): unknown {
+function nullableAsTypeList(json: unknown): unknown {
   if (Array.isArray(json)) return json.map(nullableAsTypeList);
   if (json === null || typeof json !== "object") return json;
   const out = Object.fromEntries(Object.entries(json).map(([key, value]) => [key, nullableAsTypeList(value)]));
@@ -83,7 +83,7 @@ export function nullableAsTypeList(json: unknown): unknown {
  *
  * @throws {Error} when ajv's code would need its runtime (the plugins do not ship ajv)
  */
-export function generateValidatorModule(file: string, specs: readonly ValidatorSpec[]): string {
+function generateValidatorModule(file: string, specs: readonly ValidatorSpec[]): string {
   const ajv = new Ajv({
     code: { source: true, esm: true, formats: _`FORMATS` },
     formats: FORMATS,

@@ -13,7 +13,7 @@ import { parseAddress, parseCidr } from "../ip/cidr.ts";
  *
  * @example isCidr("10.0.0.0/33") // false
  */
-export function isCidr(text: string): boolean {
+function isCidr(text: string): boolean {
   return parseCidr(text) !== undefined;
 }
 
@@ -22,7 +22,7 @@ export function isCidr(text: string): boolean {
  *
  * @example isIpAddress("10.0.0.1") // true
  */
-export function isIpAddress(text: string): boolean {
+function isIpAddress(text: string): boolean {
   return parseAddress(text) !== undefined;
 }
 
