@@ -32,7 +32,6 @@ import {
   FULL_ASSET_KEY,
   FULL_CACHE_ASSET_KEY,
   IPV6_ASSET_KEYS,
-  ZOD_ASSET_KEYS,
   pluginAssetKeys,
   packageVersion,
 } from "./lib/paths.mjs";
@@ -73,7 +72,6 @@ const defines = {
   __CNI_TS_FULL_ASSET__: JSON.stringify(FULL_ASSET_KEY),
   __CNI_TS_FULL_CACHE_ASSET__: JSON.stringify(FULL_CACHE_ASSET_KEY),
   __CNI_TS_IPV6_ASSET__: JSON.stringify(IPV6_ASSET_KEYS),
-  __CNI_TS_ZOD_ASSET__: JSON.stringify(ZOD_ASSET_KEYS),
 };
 const bundlePath = join(work, "main.cjs");
 const fullPath = join(work, FULL_ASSET_KEY);
@@ -82,17 +80,16 @@ const fullCachePath = join(work, FULL_CACHE_ASSET_KEY);
 const assets = { [FULL_ASSET_KEY]: fullPath, [FULL_CACHE_ASSET_KEY]: fullCachePath };
 for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
 makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
-// Each plugin's bundle, ip-address's IPv6 module on its own (only IPv6
-// addresses load it), and zod on its own (only a config its compiled accept
-// path refuses loads it).
-const onDemand = [["ipv6", IPV6_ASSET_KEYS], ["zod", ZOD_ASSET_KEYS]];
+// Each plugin's bundle, and ip-address's IPv6 module on its own (only IPv6
+// addresses load it).
+const onDemand = [["ipv6", IPV6_ASSET_KEYS]];
 const assetBundles = [...PLUGIN_NAMES.map((name) => [`plugin:${name}`, pluginAssetKeys(name)]), ...onDemand];
 for (const [entry, keys] of assetBundles) {
   for (const key of Object.values(keys)) assets[key] = join(work, key);
   await bundle({ entry, outfile: assets[keys.bundle], defines });
 }
-// The on-demand bundles' caches with every function compiled (made first:
-// the training's dual-stack pod loads the IPv6 one); each plugin's trained
+// The on-demand bundle's cache with every function compiled (made first:
+// the training's dual-stack pod loads it); each plugin's trained
 // on real verbs where this machine can run them, else with every function
 // compiled too.
 const trainingAssets = { [NATIVE_ASSET_KEY]: runtime.addon };

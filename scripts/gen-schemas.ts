@@ -1,7 +1,7 @@
 /**
  * Writes what is generated from the plugins' zod schemas: schemas/*.schema.json
- * (JSON Schemas for editors and operators) and src/config/accept-paths.generated.ts
- * (the compiled accept paths the plugins parse valid configs with).
+ * (JSON Schemas for editors and operators) and the plugins' config.generated.ts
+ * (the ajv validators valid configs pass without zod: ./lib/config-validators.ts).
  * `--check` writes nothing and exits 1 when a file is missing or stale.
  *
  * Usage: node scripts/gen-schemas.ts [--check]
@@ -9,13 +9,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ACCEPT_PATHS_FILE, generateAcceptPaths } from "../src/config/accept-paths.ts";
 import { SCHEMAS_DIR, generateJsonSchemas } from "../src/validate/json-schemas.ts";
+import { generateValidators } from "./lib/config-validators.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const check = process.argv.includes("--check");
 const files = new Map<string, string>([...generateJsonSchemas()].map(([name, text]) => [`${SCHEMAS_DIR}/${name}`, text]));
-files.set(ACCEPT_PATHS_FILE, generateAcceptPaths());
+for (const [file, text] of generateValidators()) files.set(file, text);
 
 let stale = 0;
 mkdirSync(join(root, SCHEMAS_DIR), { recursive: true });

@@ -7,13 +7,9 @@
  *
  * @module
  */
-import type * as z from "zod/mini";
-import { zod } from "../../src/config/zod.ts";
-// A namespace import: scripts/gen-schemas.ts loads this module to write that file.
-import * as acceptPaths from "../../src/config/accept-paths.generated.ts";
-import { parseAccepted } from "../../src/config/net-conf.ts";
-import { isCidr, isIpAddress } from "../../src/config/schema-functions.ts";
-import { builtOnFirstUse, nullishIntegerIn, schemaParts } from "../../src/config/schema-parts.ts";
+import * as z from "zod/mini";
+import { parseValidated } from "../../src/config/net-conf.ts";
+import { builtOnFirstUse, formattedText, nullishIntegerIn, schemaParts } from "../../src/config/schema-parts.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { parseAddress, parseCidr } from "../../src/ip/cidr.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
@@ -24,6 +20,7 @@ import type { Route } from "../../src/types/result.ts";
 import { canonicalizeRangeSet, rangeSetFamily, rangeSetsOverlap } from "./range-set.ts";
 import type { LabelledRange, RangeSet } from "./range-set.ts";
 import type { RangeInput } from "./range.ts";
+import { validateHostLocalConf } from "./config.generated.ts";
 
 /** The reference's default store location. */
 export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
@@ -32,12 +29,11 @@ const U32_MAX = 2 ** 32 - 1;
 
 /** `ipam` of a host-local config. */
 export const hostLocalIpamSchema = builtOnFirstUse(() => {
-  const z = zod();
   const { nullishText } = schemaParts();
   const nullishU16 = nullishIntegerIn(0, 65535);
   const routeSchema = z.looseObject({
-    dst: z.string().check(z.refine(isCidr, { message: "invalid CIDR address" })),
-    gw: z.nullish(z.string().check(z.refine(isIpAddress, { message: "invalid IP address" }))),
+    dst: formattedText("cidr", "invalid CIDR address"),
+    gw: z.nullish(formattedText("ip-address", "invalid IP address")),
     // 0 = unset (the route takes the device's), as the reference.
     mtu: nullishU16,
     advmss: nullishU16,
@@ -62,7 +58,6 @@ export const hostLocalIpamSchema = builtOnFirstUse(() => {
 });
 
 const rangeSetsSchema = builtOnFirstUse(() => {
-  const z = zod();
   const { nullishText, text } = schemaParts();
   const range = z.looseObject({ subnet: text, rangeStart: nullishText, rangeEnd: nullishText, gateway: nullishText });
   return z.nullish(z.array(z.array(range)));
@@ -70,7 +65,6 @@ const rangeSetsSchema = builtOnFirstUse(() => {
 
 /** The whole stdin document as host-local reads it. */
 export const hostLocalConfSchema = builtOnFirstUse(() => {
-  const z = zod();
   const { nullishText, nullishTextList, text } = schemaParts();
   const attachmentList = z.optional(z.nullable(z.array(z.looseObject({ containerID: text, ifname: text }))));
   return z.looseObject({
@@ -165,8 +159,8 @@ function toRoute(r: RouteConf): Route {
  * @example loadHostLocalConfig({ name: "net", cniVersion: "1.0.0", ipam: { subnet: "10.1.2.0/24" } }, "")
  */
 export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalConfig {
-  // Through the document's compiled accept path; zod only for a refusal.
-  const doc = parseAccepted(acceptPaths.acceptHostLocalConf, hostLocalConfSchema, conf, zodToConfigError);
+  // Through the document's generated validator; zod only for a refusal.
+  const doc = parseValidated(validateHostLocalConf, hostLocalConfSchema, conf, zodToConfigError);
   const ipam = doc.ipam;
   if (!ipam) throw new InvalidConfigError("IPAM config missing 'ipam' key");
 

@@ -4,42 +4,39 @@
  *
  * @module
  */
-import type * as z from "zod/mini";
-import { zod } from "../../src/config/zod.ts";
-// A namespace import: scripts/gen-schemas.ts loads this module to write that file.
-import * as acceptPaths from "../../src/config/accept-paths.generated.ts";
+import * as z from "zod/mini";
 import { builtOnFirstUse, schemaParts } from "../../src/config/schema-parts.ts";
-import { netConfSchema, parseAccepted } from "../../src/config/net-conf.ts";
+import { netConfSchema, parseValidated } from "../../src/config/net-conf.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { loadCniArgs } from "../../src/skel/cni-args.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { Dns } from "../../src/types/result.ts";
 import { collectVlanTrunk } from "./vlan-trunk.ts";
 import { canonicalizeKeys } from "./config-keys.ts";
+import { BRIDGE_CONF_KEYS, validateBridgeConf } from "./config.generated.ts";
 
 /** The bridge plugin's network configuration. */
 export const bridgeConfSchema = builtOnFirstUse(() => {
-  const z = zod();
-  const { goBool, nullishInteger, nullishText, nullishTextList } = schemaParts();
+  const { nullishBool, nullishInteger, nullishText, nullishTextList } = schemaParts();
   const vlanTrunkEntrySchema = z.nullable(z.object({ id: nullishInteger, minID: nullishInteger, maxID: nullishInteger }));
   const macHolderSchema = z.looseObject({ mac: nullishText });
   return z.extend(netConfSchema(), {
     bridge: nullishText,
-    isGateway: goBool,
-    isDefaultGateway: goBool,
-    forceAddress: goBool,
-    ipMasq: goBool,
+    isGateway: nullishBool,
+    isDefaultGateway: nullishBool,
+    forceAddress: nullishBool,
+    ipMasq: nullishBool,
     ipMasqBackend: nullishText,
     mtu: nullishInteger,
-    hairpinMode: goBool,
-    promiscMode: goBool,
+    hairpinMode: nullishBool,
+    promiscMode: nullishBool,
     vlan: nullishInteger,
     vlanTrunk: z.nullish(z.array(vlanTrunkEntrySchema)),
-    preserveDefaultVlan: goBool,
-    enabledad: goBool,
-    macspoofchk: goBool,
-    disableContainerInterface: goBool,
-    portIsolation: goBool,
+    preserveDefaultVlan: nullishBool,
+    enabledad: nullishBool,
+    macspoofchk: nullishBool,
+    disableContainerInterface: nullishBool,
+    portIsolation: nullishBool,
     ipam: z.nullish(z.looseObject({ type: nullishText })),
     dns: z.nullish(
       z.looseObject({
@@ -54,7 +51,7 @@ export const bridgeConfSchema = builtOnFirstUse(() => {
   });
 });
 
-/** The config as zod parsed it. */
+/** The config as parsed (Go-style booleans still absent or null where the config says so). */
 export type BridgeConf = z.infer<ReturnType<typeof bridgeConfSchema>>;
 
 /** Everything a verb needs, defaults applied and rules checked. */
@@ -125,7 +122,7 @@ export function normalizeMac(text: string): string | undefined {
  */
 export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettings {
   // Keys match case-insensitively, as Go's encoding/json matches them.
-  const c = parseAccepted(acceptPaths.acceptBridgeConf, bridgeConfSchema, canonicalizeKeys(raw, acceptPaths.BRIDGE_CONF_KEYS));
+  const c = parseValidated(validateBridgeConf, bridgeConfSchema, canonicalizeKeys(raw, BRIDGE_CONF_KEYS));
 
   const vlan = c.vlan ?? 0;
   if (vlan < 0 || vlan > 4094) throw new InvalidConfigError(`invalid VLAN ID ${vlan} (must be between 0 and 4094)`);
@@ -163,26 +160,27 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
   }
 
   const dns = pickDns(c.dns);
+  // Go-style booleans: absent or null is false.
   return {
     name: c.name,
     cniVersion: c.cniVersion,
     bridgeName,
-    isGateway: c.isGateway || c.isDefaultGateway,
-    isDefaultGateway: c.isDefaultGateway,
-    forceAddress: c.forceAddress,
-    ipMasq: c.ipMasq,
+    isGateway: c.isGateway === true || c.isDefaultGateway === true,
+    isDefaultGateway: c.isDefaultGateway === true,
+    forceAddress: c.forceAddress === true,
+    ipMasq: c.ipMasq === true,
     ipMasqBackend: backend,
     mtu,
-    hairpinMode: c.hairpinMode,
-    promiscMode: c.promiscMode,
+    hairpinMode: c.hairpinMode === true,
+    promiscMode: c.promiscMode === true,
     vlan,
     trunkVids,
     vlanFiltering: vlan !== 0 || trunkVids !== undefined,
-    preserveDefaultVlan: c.preserveDefaultVlan,
-    enableDad: c.enabledad,
-    macspoofchk: c.macspoofchk,
-    disableContainerInterface: c.disableContainerInterface,
-    portIsolation: c.portIsolation,
+    preserveDefaultVlan: c.preserveDefaultVlan === true,
+    enableDad: c.enabledad === true,
+    macspoofchk: c.macspoofchk === true,
+    disableContainerInterface: c.disableContainerInterface === true,
+    portIsolation: c.portIsolation === true,
     ipamType,
     macInput: macText,
     mac,

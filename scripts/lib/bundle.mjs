@@ -1,7 +1,6 @@
 // esbuild: the main script, the full bundle and one bundle per plugin -> one CommonJS file each for the SEA blob.
 import { build } from "esbuild";
-import { readFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { ROOT } from "./paths.mjs";
 
 /** The skeleton's `--help`/`--version` (commander): reached only with arguments, which src/main.ts sends to the full bundle. */
@@ -98,130 +97,17 @@ export function entryStubs(stubs = ENTRY_ONLY_STUBS) {
 }
 
 /**
- * In a plugin's bundle, src/config/zod.ts (zod's functions by static
- * import) becomes src/config/zod-asset.ts (the same functions from the
- * "zod" asset, loaded on the first call): a config that passes its
- * compiled accept path never loads zod, so zod's module start-up and its
- * share of the code cache stay out of the plugin's verbs.
- */
-function zodFromAsset() {
-  const accessor = join(ROOT, "src/config/zod.ts");
-  return {
-    name: "cni-ts-zod-from-asset",
-    setup(b) {
-      b.onResolve({ filter: /(^|\/)zod\.ts$/ }, (args) =>
-        resolve(args.resolveDir, args.path) === accessor && args.kind === "import-statement" ? { path: join(ROOT, "src/config/zod-asset.ts") } : undefined,
-      );
-    },
-  };
-}
-
-/**
- * zod re-exports all of its ~50 message locales as `z.locales`, which esbuild
- * cannot drop (a namespace re-export); that was ~250 KiB of the bundle, parsed
- * on every start. cni-ts speaks English only (zod's default, imported
- * separately by zod itself), so `z.locales` keeps just `en`.
- */
-function zodEnglishOnly() {
-  return {
-    name: "cni-ts-zod-english-only",
-    setup(b) {
-      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
-        if (!args.importer.includes("/node_modules/zod/")) return undefined;
-        return { path: resolve(args.resolveDir, args.path), namespace: "cni-ts-zod-locales" };
-      });
-      b.onLoad({ filter: /.*/, namespace: "cni-ts-zod-locales" }, (args) => ({
-        contents: 'export { default as en } from "./en.js";',
-        loader: "js",
-        resolveDir: dirname(args.path),
-      }));
-    },
-  };
-}
-
-/**
- * netlink/dist/structs requires Node's `os` for one answer, the host byte
- * order: the only reason an ADD or DEL would load the `os` builtin and its
- * binding (measured in BENCHMARKS.md). Inside that package, `os` resolves to
- * a module answering `endianness()` from a typed-array probe instead, which
- * gives the same answer on every architecture we build for.
- */
-export function netlinkHostOrderWithoutOs() {
-  return {
-    name: "cni-ts-netlink-host-order",
-    setup(b) {
-      b.onResolve({ filter: /^(node:)?os$/ }, (args) => {
-        if (!args.importer.includes("/node_modules/netlink/")) return undefined;
-        return { path: "host-order", namespace: "cni-ts-netlink-os" };
-      });
-      b.onLoad({ filter: /.*/, namespace: "cni-ts-netlink-os" }, () => ({
-        contents:
-          "const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;\n" +
-          'exports.endianness = () => (le ? "LE" : "BE");\n',
-        loader: "js",
-      }));
-    },
-  };
-}
-
-/**
- * ip-address's IPv4 module builds ~30 Address4 objects at load (the
- * special-purpose, private, multicast… tables behind `isPrivate()`,
- * `isGlobal()` and the like, which cni-ts never calls): ~0.7 ms of every
- * IPv4 ADD, DEL and CHECK. The tables end the module as `const X_V4 = …;`
- * declarations; this rewrites them into one function run on the first use
- * of any of them, so the class reads them through it.
- *
- * @param {string} source ip-address/dist/ipv4.js
- * @returns {string} the same module with its tables built on first use
- * @throws {Error} when the module no longer ends with the tables (a changed
- *   ip-address: look at the new layout before bundling it)
- */
-export function deferIpv4Tables(source) {
-  const start = source.indexOf("\nconst MULTICAST_V4 = ");
-  const end = source.lastIndexOf("\n//# sourceMappingURL=");
-  const tail = start < 0 ? "" : source.slice(start + 1, end < 0 ? source.length : end);
-  const names = [...tail.matchAll(/^const (\w+_V4) = /gm)].map((m) => m[1]);
-  const declarations = tail.split(/^(?=const \w+_V4 = )/m);
-  if (names.length < 10 || declarations.length !== names.length || !declarations.every((d) => /;\s*$/.test(d))) {
-    throw new Error("ip-address/dist/ipv4.js no longer ends with its const *_V4 tables: review deferIpv4Tables (scripts/lib/bundle.mjs)");
-  }
-  const use = new RegExp(`\\b(${names.join("|")})\\b`, "g");
-  const head = source.slice(0, start + 1).replace(use, "(__cniTsIpv4Tables(), $1)");
-  return (
-    head +
-    `let ${names.join(", ")}, __cniTsIpv4TablesBuilt = false;\n` +
-    `function __cniTsIpv4Tables() {\n  if (__cniTsIpv4TablesBuilt) return;\n  __cniTsIpv4TablesBuilt = true;\n` +
-    tail.replace(/^const (\w+_V4) = /gm, "  $1 = ") +
-    "}\n"
-  );
-}
-
-function ipAddressTablesOnDemand() {
-  return {
-    name: "cni-ts-ip-address-tables-on-demand",
-    setup(b) {
-      b.onLoad({ filter: /[\\/]node_modules[\\/]ip-address[\\/]dist[\\/]ipv4\.js$/ }, async (args) => ({
-        contents: deferIpv4Tables(await readFile(args.path, "utf8")),
-        loader: "js",
-      }));
-    },
-  };
-}
-
-/**
  * An entry's source file and the modules its bundle stubs out.
  *
- * @param {string} entry "main", "full", "ipv6", "zod" or "plugin:<name>"
+ * @param {string} entry "main", "full", "ipv6" or "plugin:<name>"
  */
 function entrySpec(entry) {
   if (entry === "main") return { source: "src/main.ts", stubs: ENTRY_ONLY_STUBS };
   if (entry === "full") return { source: "src/cli/full-entry.ts", stubs: undefined };
   if (entry === "ipv6") return { source: "src/ip/ipv6-entry.ts", stubs: undefined };
-  if (entry === "zod") return { source: "src/config/zod-api.ts", stubs: undefined };
   const plugin = entry.slice("plugin:".length);
   if (!entry.startsWith("plugin:") || !(plugin in PLUGIN_MODULES)) throw new Error(`unknown bundle entry ${entry}`);
-  return { source: "src/cli/plugin-entry.ts", stubs: pluginBundleStubs(plugin), zodFromAsset: true };
+  return { source: "src/cli/plugin-entry.ts", stubs: pluginBundleStubs(plugin) };
 }
 
 /**
@@ -231,12 +117,10 @@ function entrySpec(entry) {
  * text); `plugin:<name>` is `src/cli/plugin-entry.ts` with that plugin's
  * modules only (a runtime's verbs), `full` (`src/cli/full-entry.ts`)
  * everything else, and `ipv6` (`src/ip/ipv6-entry.ts`) ip-address's IPv6
- * module, which the others load only for IPv6 addresses, and `zod`
- * (`src/config/zod-api.ts`), which a plugin loads only for a config its
- * compiled accept path refuses; each wrapped as a
+ * module, which the others load only for IPv6 addresses; each wrapped as a
  * CommonJS function expression for src/sea-asset.ts.
  *
- * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full", "ipv6", "zod" or "plugin:<name>"; values of `defines` are JS source
+ * @param {{ entry: string, outfile: string, defines: Record<string, string> }} options `entry`: "main", "full", "ipv6" or "plugin:<name>"; values of `defines` are JS source
  */
 export async function bundle({ entry, outfile, defines }) {
   const spec = entrySpec(entry);
@@ -270,7 +154,7 @@ export async function bundle({ entry, outfile, defines }) {
           : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
-    plugins: [...(spec.stubs ? [entryStubs(spec.stubs)] : []), ...(spec.zodFromAsset ? [zodFromAsset()] : []), zodEnglishOnly(), netlinkHostOrderWithoutOs(), ipAddressTablesOnDemand()],
+    plugins: spec.stubs ? [entryStubs(spec.stubs)] : [],
     logLevel: "warning",
   });
 }

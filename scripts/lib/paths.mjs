@@ -21,8 +21,6 @@ export function pluginAssetKeys(plugin) {
 }
 /** Keys of ip-address's IPv6 module as a bundle of its own (src/ip/ipv6-entry.ts) and its V8 code cache. */
 export const IPV6_ASSET_KEYS = { bundle: "ipv6.cjs", cache: "ipv6.cjs.cache" };
-/** Keys of zod as the plugins' config schemas use it, a bundle of its own (src/config/zod-api.ts), and its V8 code cache. */
-export const ZOD_ASSET_KEYS = { bundle: "zod.cjs", cache: "zod.cjs.cache" };
 /** Keys of the full bundle (the CLI, a plugin name with arguments) and its V8 code cache. */
 export const FULL_ASSET_KEY = "full.cjs";
 export const FULL_CACHE_ASSET_KEY = "full.cjs.cache";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import "./zod-api.ts";
+import "./zod-setup.ts";
 import { InvalidConfigError } from "../errors.ts";
 import { configVersion } from "./config-version.ts";
 import { formatPath, netConfSchema, parseNetConf } from "./net-conf.ts";

@@ -1,29 +1,19 @@
 /**
- * The functions config schemas call (transforms and refinements), named so
- * that the compiled accept paths (./accept-paths.generated.ts) can call the
- * very same ones: scripts/gen-schemas.ts finds each schema's functions
- * here by identity, and refuses a schema whose function is not exported
- * from this module. Pure.
+ * The string formats config schemas refine with. Each is a zod refinement
+ * at run time and a JSON Schema `format` in the generated validators
+ * (scripts/gen-schemas.ts hands {@link FORMATS} to ajv, whose code calls
+ * these very functions). Pure.
  *
  * @module
  */
 import { parseAddress, parseCidr } from "../ip/cidr.ts";
 
 /**
- * A Go-style boolean's value: absent or null means false.
- *
- * @example falseWhenNullish(null) // false
- */
-export function falseWhenNullish(value: boolean | null | undefined): boolean {
-  return value ?? false;
-}
-
-/**
  * Whether `text` is an address with a prefix length (`10.1.0.0/16`, `fd00::/64`).
  *
  * @example isCidr("10.0.0.0/33") // false
  */
-export function isCidr(text: string): boolean {
+function isCidr(text: string): boolean {
   return parseCidr(text) !== undefined;
 }
 
@@ -32,6 +22,12 @@ export function isCidr(text: string): boolean {
  *
  * @example isIpAddress("10.0.0.1") // true
  */
-export function isIpAddress(text: string): boolean {
+function isIpAddress(text: string): boolean {
   return parseAddress(text) !== undefined;
 }
+
+/** Every format by its JSON Schema name. */
+export const FORMATS = { cidr: isCidr, "ip-address": isIpAddress } as const;
+
+/** A name in {@link FORMATS}. */
+export type FormatName = keyof typeof FORMATS;

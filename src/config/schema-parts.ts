@@ -1,35 +1,47 @@
 /**
- * Schema pieces the config schemas share, and {@link builtOnFirstUse},
- * which every config schema is made with.
+ * Schema pieces the config schemas share, {@link builtOnFirstUse}, which
+ * every config schema is made with, and {@link formattedText}, the one way
+ * a schema refines a string.
  *
  * A zod schema is an immutable value, so one instance can sit under any
- * number of keys. Building one, though, costs: the first construction of
- * each zod class runs cold, and the bridge's and host-local's schemas
- * together took ~2.2 ms of every start (BENCHMARKS.md, "Ninth pass"). A
- * plugin only needs them when a config fails its compiled accept path
- * (./accept-paths.generated.ts), so none is built at load, and zod itself
- * is reached through `zod()` (./zod.ts) inside the builders, so that a
- * plugin's executable can load it on that first use too.
+ * number of keys. Building one costs, though (the first construction of
+ * each zod class runs cold): a plugin whose config passes its generated
+ * validator never needs them, so none is built at load.
  *
  * @module
  */
-import type * as z from "zod/mini";
-import { zod } from "./zod.ts";
-import { falseWhenNullish } from "./schema-functions.ts";
+import * as z from "zod/mini";
+import "./zod-setup.ts";
+import { FORMATS, type FormatName } from "./schema-functions.ts";
 
 /**
  * `build`, run once, on the first call of the function returned.
  *
- * @example export const fooSchema = builtOnFirstUse(() => { const z = zod(); return z.object({ foo: z.string() }); });
+ * @example export const fooSchema = builtOnFirstUse(() => z.object({ foo: z.string() }));
  */
 export function builtOnFirstUse<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
   return () => (built ??= { value: build() }).value;
 }
 
+/**
+ * The JSON Schema `format` of each refined string: scripts/gen-schemas.ts
+ * passes it to `z.toJSONSchema`, so the generated validators check what
+ * the refinement checks.
+ */
+export const stringFormats = z.registry<{ format: FormatName }>();
+
+/**
+ * A string refined by `FORMATS[format]`, failing with `message`.
+ *
+ * @example formattedText("cidr", "invalid CIDR address")
+ */
+export function formattedText(format: FormatName, message: string) {
+  return z.string().check(z.refine(FORMATS[format], { message })).register(stringFormats, { format });
+}
+
 /** The shared pieces, built together on first use. */
 export const schemaParts = builtOnFirstUse(() => {
-  const z = zod();
   const text = z.string();
   const textList = z.array(text);
   const integer = z.number().check(z.int());
@@ -46,8 +58,8 @@ export const schemaParts = builtOnFirstUse(() => {
     optionalTextList: z.optional(textList),
     /** An integer, absent or null. */
     nullishInteger: z.nullish(integer),
-    /** A Go-style boolean: absent or null means false. */
-    goBool: z.pipe(z.nullish(z.boolean()), z.transform(falseWhenNullish)),
+    /** A Go-style boolean: absent or null, which the reader takes as false. */
+    nullishBool: z.nullish(z.boolean()),
   };
 });
 
@@ -56,6 +68,5 @@ export const schemaParts = builtOnFirstUse(() => {
  * and a value outside would wrap silently.
  */
 export function nullishIntegerIn(min: number, max: number) {
-  const z = zod();
   return z.nullish(z.number().check(z.int(), z.minimum(min), z.maximum(max)));
 }

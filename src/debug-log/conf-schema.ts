@@ -7,7 +7,7 @@
  * @module
  */
 import * as z from "zod/mini";
-import "../config/zod-api.ts";
+import "../config/zod-setup.ts";
 import { DEBUG_LOG_FILE_NAME_RE, DEBUG_LOG_KEY_RULES } from "./conf-rules.ts";
 
 /** Top-level keys every cni-ts plugin config may carry to turn the debug log on. */

@@ -1,51 +1,37 @@
 /**
  * Pure netlink framing: a builder for request messages (header, fixed
- * family struct, attributes, nested attributes) on the `netlink` package's
- * generic layer (netlink/dist/structs: header size, alignment, host-order
- * writers and value decoders), and readers for the kernel's replies. No I/O here;
- * src/netlink/socket.ts sends and receives.
+ * family struct, attributes, nested attributes) and readers for the
+ * kernel's replies. No I/O here; src/netlink/socket.ts sends and receives.
  *
- * Only that module of the package is bundled: its typed rtnetlink codecs
- * (netlink/dist/rt/gen_structs and rt/ifla) cost more to load than an ADD may
- * grow (BENCHMARKS.md, "Library adoption"), so the family structs and the
- * attribute numbers stay ours (./link-codec.ts, ./address-codec.ts,
- * ./route-codec.ts, ./bridge-port.ts, ./constants.ts).
+ * Netlink uses the host's byte order, and every architecture cni-ts builds
+ * for (amd64, arm64) is little-endian: fields are read and written as LE.
  *
  * @module
  */
-import * as structs from "netlink/dist/structs.js";
 import { NLA_F_NESTED, NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MSG } from "./constants.ts";
 
-// Read once: the bundle reaches a CommonJS module's exports through a getter
-// at every use, and these run for every attribute (BENCHMARKS.md, "Ninth pass").
-const { getString, getU32, getU8, HEADER_LENGTH, padding, writeU16, writeU32, writeU8 } = structs;
-
 /**
- * A little-endian 16-bit field of a message being parsed (netlink uses the
- * host's order; every architecture cni-ts builds for is little-endian).
- * Plain indexing: `Buffer#readUInt16LE` validates its offset at each call,
- * and the loops below have checked their bounds already.
+ * A little-endian 16-bit field of a message being parsed. Plain indexing:
+ * `Buffer#readUInt16LE` validates its offset at each call, and the loops
+ * below have checked their bounds already.
  */
 const readU16 = (buf: Buffer, off: number): number => buf[off]! | (buf[off + 1]! << 8);
 
 /** Size of `struct nlmsghdr`. */
-export const NLMSG_HDRLEN: number = HEADER_LENGTH;
+export const NLMSG_HDRLEN = 16;
 
 /** Round `n` up to netlink's 4-byte alignment. */
 export function align4(n: number): number {
-  return n + padding(n);
+  return (n + 3) & ~3;
 }
 
 /** Size of an attribute header (`struct nlattr`). */
 const NLA_HDRLEN = 4;
 
 /**
- * Builds one netlink request into a single growing Buffer, written in place
- * with the package's host-order writers: the package's `formatAttribute` /
- * `put*` helpers allocate a Buffer per header, value and padding, which
- * BENCHMARKS.md ("Library adoption") measured on every ADD and DEL. The
- * header is written by {@link finish} once the socket has chosen a
- * sequence number.
+ * Builds one netlink request into a single growing Buffer, written in
+ * place (no Buffer per header, value and padding). The header is written by
+ * {@link finish} once the socket has chosen a sequence number.
  *
  * @example
  * const msg = new MessageBuilder(RTM_NEWLINK, NLM_F_CREATE, new Uint8Array(16)).str(IFLA_IFNAME, "br0");
@@ -91,8 +77,8 @@ export class MessageBuilder {
     const length = NLA_HDRLEN + valueLength;
     if (length >= 0x10000) throw new Error(`Maximum attribute length exceeded (${length})`);
     const at = this.reserve(length);
-    writeU16.call(this.buf, length, at);
-    writeU16.call(this.buf, type & NLA_TYPE_MASK, at + 2);
+    this.buf.writeUInt16LE(length, at);
+    this.buf.writeUInt16LE(type & NLA_TYPE_MASK, at + 2);
     return at + NLA_HDRLEN;
   }
 
@@ -113,25 +99,25 @@ export class MessageBuilder {
   /** Append an 8-bit attribute. */
   u8(type: number, value: number): this {
     const at = this.header(type, 1);
-    writeU8.call(this.buf, value, at);
+    this.buf.writeUInt8(value, at);
     return this;
   }
 
   /** Append a 16-bit (host order) attribute. */
   u16(type: number, value: number): this {
     const at = this.header(type, 2);
-    writeU16.call(this.buf, value, at);
+    this.buf.writeUInt16LE(value, at);
     return this;
   }
 
   /** Append a 32-bit (host order) attribute. */
   u32(type: number, value: number): this {
     const at = this.header(type, 4);
-    writeU32.call(this.buf, value >>> 0, at);
+    this.buf.writeUInt32LE(value >>> 0, at);
     return this;
   }
 
-  /** Append a NUL-terminated string attribute (UTF-8, as the package's `putString`). */
+  /** Append a NUL-terminated UTF-8 string attribute. */
   str(type: number, value: string): this {
     const length = Buffer.byteLength(value);
     const at = this.header(type, length + 1);
@@ -147,7 +133,7 @@ export class MessageBuilder {
    */
   begin(type: number, flagNested = true): this {
     const at = this.header(type, 0) - NLA_HDRLEN;
-    if (flagNested) writeU16.call(this.buf, (type & NLA_TYPE_MASK) | NLA_F_NESTED, at + 2);
+    if (flagNested) this.buf.writeUInt16LE((type & NLA_TYPE_MASK) | NLA_F_NESTED, at + 2);
     this.open.push(at);
     return this;
   }
@@ -158,7 +144,7 @@ export class MessageBuilder {
     if (at === undefined) throw new Error("MessageBuilder.end() without begin()");
     const length = this.length - at;
     if (length >= 0x10000) throw new Error(`Maximum attribute length exceeded (${length})`);
-    writeU16.call(this.buf, length, at);
+    this.buf.writeUInt16LE(length, at);
     return this;
   }
 
@@ -171,11 +157,11 @@ export class MessageBuilder {
   finish(seq: number, extraFlags: number): Buffer {
     if (this.open.length) throw new Error("MessageBuilder.finish() with an open nested attribute");
     const message = this.buf.subarray(0, this.length);
-    writeU32.call(message, this.length, 0);
-    writeU16.call(message, this.type, 4);
-    writeU16.call(message, this.flags | extraFlags, 6);
-    writeU32.call(message, seq >>> 0, 8);
-    writeU32.call(message, 0, 12);
+    message.writeUInt32LE(this.length, 0);
+    message.writeUInt16LE(this.type, 4);
+    message.writeUInt16LE(this.flags | extraFlags, 6);
+    message.writeUInt32LE(seq >>> 0, 8);
+    message.writeUInt32LE(0, 12);
     return message;
   }
 }
@@ -212,10 +198,9 @@ export function splitMessages(buf: Buffer, length: number): NlMessage[] {
 /**
  * Call `visit` with the type (flag bits masked off), offset and length of
  * every attribute in `buf` from `start` to its end: the one walk of the
- * attribute headers that both readers below share. Our loop rather than the
- * package's `parseAttributes`, which slices the rest of the buffer and
- * allocates a record per attribute: measurable over the link and route
- * dumps of an ADD.
+ * attribute headers that both readers below share. It slices nothing and
+ * allocates nothing per attribute: an ADD walks every link and route the
+ * kernel dumps.
  *
  * @throws {Error} on an attribute whose length runs past `buf`
  */
@@ -267,19 +252,39 @@ export function parseAttrs(buf: Buffer, start = 0): Attrs {
   return new Attrs(buf, start);
 }
 
-/** A string attribute without its trailing NUL. */
+/**
+ * A string attribute without its trailing NUL.
+ *
+ * @throws {Error} when the value is not NUL-terminated
+ */
 export function attrString(value: Buffer | undefined): string | undefined {
-  return value && getString(value);
+  if (value === undefined) return undefined;
+  if (value[value.length - 1] !== 0) throw new Error("Not null terminated");
+  return value.toString("utf8", 0, value.length - 1);
 }
 
-/** A 32-bit attribute, or undefined when absent. */
+/** @throws {Error} unless `value` is exactly `size` bytes */
+function fixed(value: Buffer, size: number): Buffer {
+  if (value.length !== size) throw new Error(`Unexpected length (got ${value.length}, expected ${size})`);
+  return value;
+}
+
+/**
+ * A 32-bit attribute, or undefined when absent.
+ *
+ * @throws {Error} when the value is not 4 bytes
+ */
 export function attrU32(value: Buffer | undefined): number | undefined {
-  return value && getU32(value);
+  return value && fixed(value, 4).readUInt32LE(0);
 }
 
-/** An 8-bit attribute, or undefined when absent. */
+/**
+ * An 8-bit attribute, or undefined when absent.
+ *
+ * @throws {Error} when the value is not 1 byte
+ */
 export function attrU8(value: Buffer | undefined): number | undefined {
-  return value && getU8(value);
+  return value && fixed(value, 1)[0];
 }
 
 /** The decoded payload of an NLMSG_ERROR message. */

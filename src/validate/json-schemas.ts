@@ -11,7 +11,7 @@
  * @module
  */
 import * as z from "zod/mini";
-import "../config/zod-api.ts";
+import "../config/zod-setup.ts";
 import { CNI_TS_PLUGIN_TYPES, PLUGIN_CONFIG_SCHEMAS } from "./plugin-schemas.ts";
 import type { CniTsPluginType } from "./plugin-schemas.ts";
 

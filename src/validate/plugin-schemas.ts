@@ -6,7 +6,7 @@
  * @module
  */
 import * as z from "zod/mini";
-import "../config/zod-api.ts";
+import "../config/zod-setup.ts";
 import { hostLocalConfSchema } from "../../ipam/host-local/config.ts";
 import { bridgeConfSchema } from "../../plugins/bridge/config.ts";
 import { netConfSchema } from "../config/net-conf.ts";

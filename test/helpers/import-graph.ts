@@ -14,8 +14,6 @@ export interface StaticImports {
   files: string[];
   /** npm packages by name, whatever subpath was imported. */
   packages: string[];
-  /** The package files themselves, as `name/path/in/package.js`. */
-  packageFiles: string[];
   /** Node built-ins, without the `node:` prefix. */
   builtins: string[];
 }
@@ -75,7 +73,6 @@ export async function staticImports(entry: string, nodeModules = join(ROOT, "nod
   return {
     files: [...files].filter((f) => packageOf(f) === undefined).sort(),
     packages: [...packages].sort(),
-    packageFiles: [...files].flatMap((f) => packageFileOf(f) ?? []).sort(),
     builtins: [...builtins].sort(),
   };
 }
