@@ -9,7 +9,7 @@
  * @module
  */
 import { IncompatibleVersionError, IpamError } from "../../src/errors.ts";
-import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { assertDelegable, delegateIpam } from "../../src/delegation/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { setupMacSpoofCheck, teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
@@ -41,6 +41,7 @@ import { waitForPortUp } from "./wait-port.ts";
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   const s = loadSettings(args, raw);
   checkAddRules(s);
+  if (s.ipamType) assertDelegable(s.ipamType, args);
   if (s.ipMasq && s.ipamType) assertMasqToolsInstalled(s.ipMasqBackend);
   // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
   // and failing only when printing would leave the attachment behind.

@@ -9,7 +9,7 @@
  */
 import { InvalidConfigError, KernelError } from "../../src/errors.ts";
 import { parsePrevResult } from "../../src/config/prev-result.ts";
-import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { delegateIpam } from "../../src/delegation/delegate.ts";
 import { listAddresses } from "../../src/netlink/address.ts";
 import { getLinkByIndex, getLinkByName, type Link } from "../../src/netlink/link.ts";
 import { listRoutes } from "../../src/netlink/route.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { delegateIpam } from "../../src/delegation/delegate.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 
 /**
