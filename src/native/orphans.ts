@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { readFileSync, readlinkSync } from "node:fs";
+import { readlinkSync } from "node:fs";
+import { readBounded, KERNEL_VALUE } from "../bounded-read.ts";
 
 /** The initial PID namespace's inode (the kernel's PROC_PID_INIT_INO). */
 const INITIAL_PID_NAMESPACE = "pid:[4026531836]";
@@ -37,7 +38,7 @@ export function orphansReapedIn(pidNamespace: string, pid1Command: () => string 
 
 function readPid1Command(): string | undefined {
   try {
-    return readFileSync("/proc/1/comm", "utf8").trim();
+    return readBounded("/proc/1/comm", KERNEL_VALUE).trim();
   } catch {
     return undefined;
   }
