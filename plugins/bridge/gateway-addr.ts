@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { hasErrno, KernelError } from "../../src/errors.ts";
+import { hasErrno, InvalidConfigError, KernelError } from "../../src/errors.ts";
+import { parseIp } from "../../src/ip/ip-bytes.ts";
 import { addAddress, deleteAddress, listAddresses, type Addr } from "../../src/netlink/address.ts";
 import { createVeth, deleteLink, getLinkByIndex, getLinkByName, setLinkMac, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
@@ -98,8 +99,11 @@ export function ensureVlanGatewayIface(sock: RtnlSocket, bridge: Link, vlan: num
  * Put every gateway address on `target` (the bridge or the vlan gateway
  * interface), then pin its MAC so it stops following its lowest port.
  * An address added here is removed on rollback unless `inUseByOthers()`
- * says other pods are attached by then.
+ * says other pods are attached by then. A gateway the node already has on
+ * another interface (its own address, its default gateway's) is refused:
+ * taking it would cut the node off its network.
  *
+ * @throws {InvalidConfigError} a gateway already on another interface of the node
  * @throws {KernelError} `"cni0" already has an IP address different from 10.1.2.1/24`,
  *   `could not add IP address to "cni0": …`, `could not set bridge's mac: …`
  */
@@ -113,7 +117,14 @@ export function ensureGatewayAddrs(
 ): void {
   if (gateways.length === 0) return;
   for (const gw of gateways) {
-    const existing = listAddresses(sock, { index: target.index, family: gw.family });
+    const all = listAddresses(sock, { family: gw.family });
+    const want = parseIp(gw.address);
+    const elsewhere = all.find((a) => a.index !== target.index && want !== undefined && sameBytes(parseIp(a.address), want));
+    if (elsewhere) {
+      const owner = getLinkByIndex(sock, elsewhere.index)?.name ?? `index ${elsewhere.index}`;
+      throw new InvalidConfigError(`gateway ${gw.address} is already an address of this node (on "${owner}"); refusing to put it on "${target.name}"`);
+    }
+    const existing = all.filter((a) => a.index === target.index);
     const d = decideGatewayAddr(gw, existing, gateways, forceAddress);
     if (d.present) continue;
     if (d.conflict) throw new KernelError(`"${target.name}" already has an IP address different from ${addrText(gw)}`);
@@ -150,6 +161,10 @@ export function ensureGatewayAddrs(
       throw kernel("could not set bridge's mac", err);
     }
   }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Whether a MAC can be assigned: set, not all-zero, not multicast. Pure. */
