@@ -11,6 +11,7 @@
 import { hasErrno, InvalidConfigError, KernelError } from "../../src/errors.ts";
 import { parseIp } from "../../src/ip/ip-bytes.ts";
 import { addAddress, deleteAddress, listAddresses, type Addr } from "../../src/netlink/address.ts";
+import { listRoutes } from "../../src/netlink/route.ts";
 import { createVeth, deleteLink, getLinkByIndex, getLinkByName, setLinkMac, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
@@ -103,7 +104,7 @@ export function ensureVlanGatewayIface(sock: RtnlSocket, bridge: Link, vlan: num
  * another interface (its own address, its default gateway's) is refused:
  * taking it would cut the node off its network.
  *
- * @throws {InvalidConfigError} a gateway already on another interface of the node
+ * @throws {InvalidConfigError} a gateway the node already uses outside `target`
  * @throws {KernelError} `"cni0" already has an IP address different from 10.1.2.1/24`,
  *   `could not add IP address to "cni0": …`, `could not set bridge's mac: …`
  */
@@ -118,15 +119,14 @@ export function ensureGatewayAddrs(
   if (gateways.length === 0) return;
   for (const gw of gateways) {
     const all = listAddresses(sock, { family: gw.family });
-    const want = parseIp(gw.address);
-    const elsewhere = all.find((a) => a.index !== target.index && want !== undefined && sameBytes(parseIp(a.address), want));
-    if (elsewhere) {
-      const owner = getLinkByIndex(sock, elsewhere.index)?.name ?? `index ${elsewhere.index}`;
-      throw new InvalidConfigError(`gateway ${gw.address} is already an address of this node (on "${owner}"); refusing to put it on "${target.name}"`);
-    }
-    const existing = all.filter((a) => a.index === target.index);
-    const d = decideGatewayAddr(gw, existing, gateways, forceAddress);
+    const d = decideGatewayAddr(
+      gw,
+      all.filter((a) => a.index === target.index),
+      gateways,
+      forceAddress,
+    );
     if (d.present) continue;
+    assertNotTheNodes(sock, gw, target, all);
     if (d.conflict) throw new KernelError(`"${target.name}" already has an IP address different from ${addrText(gw)}`);
     for (const old of d.remove) {
       try {
@@ -161,6 +161,23 @@ export function ensureGatewayAddrs(
       throw kernel("could not set bridge's mac", err);
     }
   }
+}
+
+/**
+ * Refuse a gateway the node already uses outside `target`: an address of
+ * another interface, or the next hop of one of its routes (its default
+ * gateway). Checked only before adding, so once per bridge.
+ *
+ * @throws {InvalidConfigError}
+ */
+function assertNotTheNodes(sock: RtnlSocket, gw: GatewayAddr, target: Link, addresses: readonly Addr[]): void {
+  const want = parseIp(gw.address);
+  if (want === undefined) return;
+  const refuse = (what: string) => new InvalidConfigError(`gateway ${gw.address} is ${what}; refusing to put it on "${target.name}"`);
+  const owned = addresses.find((a) => a.index !== target.index && sameBytes(parseIp(a.address), want));
+  if (owned) throw refuse(`already an address of this node (on "${getLinkByIndex(sock, owned.index)?.name ?? owned.index}")`);
+  const hop = listRoutes(sock, { family: gw.family }).find((r) => r.index !== target.index && r.gw !== undefined && sameBytes(parseIp(r.gw), want));
+  if (hop) throw refuse(`the next hop of this node's route to ${hop.dst}`);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
