@@ -21,16 +21,11 @@ import type { IpConfig, Result, Route } from "../../src/types/result.ts";
 import { calcGateways } from "./calc-gateways.ts";
 import { checkAddRules, loadSettings } from "./config.ts";
 import { configureIface, podSysctls, writePodSysctls } from "./configure-iface.ts";
-import { ensureBridge } from "./ensure-bridge.ts";
-import { kernel } from "./kernel-error.ts";
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayIface } from "./gateway-addr.ts";
-import { configureHostPort, planPortVlans } from "./host-port.ts";
 import { assertMasqToolsInstalled } from "./masq-tools.ts";
-import { openPodNetns } from "./pod-netns.ts";
 import { buildResult } from "./result.ts";
-import { setupVeth } from "./setup-veth.ts";
 import { UndoList } from "./undo.ts";
-import { waitForPortUp } from "./wait-port.ts";
+import { configureHostPort, ensureBridge, kernel, openPodNetns, planPortVlans, setupVeth, waitForPortUp } from "./links.ts";
 
 /**
  * ADD: attach the pod to the bridge.

@@ -1,5 +1,6 @@
 /**
- * Gateway decisions for an ADD, from the IPAM result and the config. Pure.
+ * Gateway decisions for an ADD, from the IPAM result and the config, and
+ * the little CIDR math the bridge steps need beside them. Pure.
  *
  * - every address points at the container interface (index 2);
  * - `isGateway`: a missing gateway becomes the subnet's first address, and
@@ -17,10 +18,11 @@
  * @module
  */
 import { InvalidConfigError, IpamError } from "../../src/errors.ts";
-import { netContains, parseAddress } from "../../src/ip/cidr.ts";
+import { formatCidr, netContains, netsOverlap, networkAddress, parseAddress, parseCidr, type Cidr } from "../../src/ip/cidr.ts";
+import { formatIp } from "../../src/ip/ip-bytes.ts";
+import { nextIp } from "../../src/ip/ip-math.ts";
 import { unusableGatewayReason, unusableSubnetReason } from "../../src/ip/reserved-blocks.ts";
 import type { IpConfig, Route } from "../../src/types/result.ts";
-import { calcGatewayIp, defaultDst, isDefaultDst, networkCidr, parseCidr, type Cidr } from "./cidr.ts";
 
 /** An address to put on the bridge (or `<bridge>.<vlan>`). */
 export interface GatewayAddr {
@@ -102,4 +104,34 @@ function assertUsableGateway(gateway: string, cidr: Cidr, address: string): void
   }
   const why = unusableGatewayReason(ip) ?? (ip.every((byte, i) => byte === cidr.ip[i]) ? "is the pod's own address" : undefined);
   if (why) throw new InvalidConfigError(`gateway ${gateway} of ${address} ${why}`);
+}
+
+/**
+ * The default gateway of a subnet: its network address + 1.
+ *
+ * @example calcGatewayIp(parseCidr("10.1.2.7/24")!) // "10.1.2.1"
+ */
+export function calcGatewayIp(cidr: Cidr): string {
+  return formatIp(nextIp(networkAddress(cidr)));
+}
+
+/** Whether two CIDRs' subnets overlap (one contains the other's network). */
+export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
+  return netsOverlap(a, b);
+}
+
+/** The canonical network CIDR of an address, e.g. `10.1.2.3/24` → `10.1.2.0/24`. */
+export function networkCidr(cidr: Cidr): string {
+  return formatCidr({ ...cidr, ip: networkAddress(cidr) });
+}
+
+/** The default-route destination of a family. */
+export function defaultDst(family: 4 | 6): string {
+  return family === 4 ? "0.0.0.0/0" : "::/0";
+}
+
+/** Whether a route destination denotes the default route (any spelling). */
+export function isDefaultDst(dst: string): boolean {
+  const c = parseCidr(dst);
+  return !!c && c.prefixLength === 0;
 }

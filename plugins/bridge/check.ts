@@ -17,9 +17,10 @@ import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { Interface, Result } from "../../src/types/result.ts";
 import { loadSettings } from "./config.ts";
-import { formatCidr, networkCidr, parseCidr } from "./cidr.ts";
+import { formatCidr, parseCidr } from "../../src/ip/cidr.ts";
+import { networkCidr } from "./calc-gateways.ts";
 import type { BridgeSettings } from "./config.ts";
-import { openPodNetns } from "./pod-netns.ts";
+import { openPodNetns } from "./links.ts";
 
 const fail = (msg: string) => new KernelError(msg);
 

@@ -15,11 +15,9 @@ import { listRoutes } from "../../src/netlink/route.ts";
 import { createVeth, deleteLink, getLinkByIndex, getLinkByName, setLinkMac, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
-import type { GatewayAddr } from "./calc-gateways.ts";
-import { parseCidr, subnetsOverlap, type Cidr } from "./cidr.ts";
-import { ignoreErrors, kernel } from "./kernel-error.ts";
-import { applyPortVlans, planPortVlans } from "./host-port.ts";
-import { randomVethName } from "./setup-veth.ts";
+import { parseCidr, type Cidr } from "../../src/ip/cidr.ts";
+import { subnetsOverlap, type GatewayAddr } from "./calc-gateways.ts";
+import { applyPortVlans, ignoreErrors, kernel, planPortVlans, randomVethName } from "./links.ts";
 import type { UndoList } from "./undo.ts";
 
 /** The decision for one gateway address on a link. Pure. */
