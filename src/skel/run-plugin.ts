@@ -57,7 +57,7 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIp
     }
     const verb = command as CniCommand;
     const version = checkConfigVersion(verb, conf);
-    const args = { ...cmdArgs(verb, io.env, stdinData), plugin: def.name, inProcessIpam };
+    const args = cmdArgs(verb, io.env, stdinData, def.name, inProcessIpam);
     // Before the handler (the reference checks after, once the node's own
     // namespace has been changed, or its interface deleted by DEL).
     if ((verb === "ADD" || verb === "DEL") && !netnsOverride(io.env) && io.isOwnNetns(args.netns)) {
@@ -99,7 +99,7 @@ function netnsOverride(env: Record<string, string | undefined>): boolean {
   return v === "1" || v.toLowerCase() === "true";
 }
 
-function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, stdinData: Buffer): CmdArgs {
+function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, stdinData: Buffer, plugin: string, inProcessIpam: InProcessPlugins): CmdArgs {
   return {
     command,
     containerId: env.CNI_CONTAINERID ?? "",
@@ -109,6 +109,8 @@ function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, s
     path: (env.CNI_PATH ?? "").split(":").filter((p) => p !== ""),
     stdinData,
     env,
+    plugin,
+    inProcessIpam,
   };
 }
 
