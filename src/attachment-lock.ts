@@ -19,7 +19,7 @@
  */
 import { closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readSync, unlinkSync, writeSync, constants as fsConstants } from "node:fs";
 import { join } from "node:path";
-import { ATTACHMENT_RECORD, readBounded } from "./bounded-read.ts";
+import { ATTACHMENT_RECORD, readBounded } from "./read-bounded.ts";
 import { IoFailureError, hasErrno, type CniError } from "./errors.ts";
 import { sha256Hex } from "./hash/sha2.ts";
 import { LOCK_EX, native } from "./native/addon.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { closeSync, constants, openSync, writeSync } from "node:fs";
-import { FileReadError, readBounded, KERNEL_VALUE } from "./bounded-read.ts";
+import { FileReadError, readBounded, KERNEL_VALUE } from "./read-bounded.ts";
 import { SyscallError, UnsafePathError } from "./errors.ts";
 
 /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { readBounded, RESOLV_CONF } from "../../src/bounded-read.ts";
+import { readBounded, RESOLV_CONF } from "../../src/read-bounded.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { isEmptyDns } from "../../src/types/result.ts";

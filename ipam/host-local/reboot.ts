@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PROC_TABLE, readBounded, KERNEL_VALUE } from "../../src/bounded-read.ts";
+import { PROC_TABLE, readBounded, KERNEL_VALUE } from "../../src/read-bounded.ts";
 import type { DiskStore } from "./disk-store.ts";
 import type { ScannedAllocation } from "./scan.ts";
 

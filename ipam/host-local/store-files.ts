@@ -22,7 +22,7 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { readBounded, STORE_FILE } from "../../src/bounded-read.ts";
+import { readBounded, STORE_FILE } from "../../src/read-bounded.ts";
 import { type CniError, IpamError, hasErrno } from "../../src/errors.ts";
 import { storageError } from "../../src/storage-error.ts";
 import { entryPath } from "../../src/safe-dir.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 import { readlinkSync } from "node:fs";
-import { readBounded, KERNEL_VALUE } from "../bounded-read.ts";
+import { readBounded, KERNEL_VALUE } from "../read-bounded.ts";
 
 /** The initial PID namespace's inode (the kernel's PROC_PID_INIT_INO). */
 const INITIAL_PID_NAMESPACE = "pid:[4026531836]";

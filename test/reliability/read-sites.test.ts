@@ -1,5 +1,5 @@
 /**
- * Every file the plugins read goes through src/bounded-read.ts. This walks
+ * Every file the plugins read goes through src/read-bounded.ts. This walks
  * the modules a plugin executable can run (esbuild's resolution of the
  * plugin entry, dynamic imports included) and lists every call that opens
  * or reads a file. Each must be one of the sites below, each with the
@@ -34,7 +34,7 @@ interface Site {
 }
 
 /** The one module allowed to read files, and the sites that are not content reads of a file others choose. */
-const BOUNDED_READ = "src/bounded-read.ts";
+const BOUNDED_READ = "src/read-bounded.ts";
 const LISTED: Site[] = [
   { file: "src/skel/main.ts", call: "readFileSync", count: 1, why: "stdin (fd 0): the runtime's pipe carrying the config" },
   { file: "src/netns/netns.ts", call: "openSync", count: 2, why: "namespace files, opened for setns and never read" },
@@ -85,7 +85,7 @@ async function pluginModules(): Promise<string[]> {
   return Object.keys(result.metafile.inputs).filter((f) => /^(src|plugins|ipam)\//.test(f));
 }
 
-/** Sites in `sources` that neither bounded-read.ts nor {@link LISTED} accounts for, and listed sites that moved. */
+/** Sites in `sources` that neither read-bounded.ts nor {@link LISTED} accounts for, and listed sites that moved. */
 function unaccounted(sources: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
   for (const [file, text] of sources) {
@@ -107,7 +107,7 @@ function unaccounted(sources: ReadonlyMap<string, string>): string[] {
 }
 
 describe("read sites of the plugins", () => {
-  it("every open or read outside src/bounded-read.ts is a listed site with its reason", async () => {
+  it("every open or read outside src/read-bounded.ts is a listed site with its reason", async () => {
     const files = await pluginModules();
     expect(files).toContain("plugins/bridge/add.ts");
     expect(files).toContain("ipam/host-local/add.ts");

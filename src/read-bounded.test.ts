@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { FileReadError, KERNEL_VALUE, PROC_TABLE, readBounded, RESOLV_CONF, STORE_FILE, type ReadPurpose } from "./bounded-read.ts";
+import { FileReadError, KERNEL_VALUE, PROC_TABLE, readBounded, RESOLV_CONF, STORE_FILE, type ReadPurpose } from "./read-bounded.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cnits-read-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
