@@ -17,8 +17,9 @@
  *
  * @module
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync, constants as fsConstants } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readSync, unlinkSync, writeSync, constants as fsConstants } from "node:fs";
 import { join } from "node:path";
+import { ATTACHMENT_RECORD, readBounded } from "./read-bounded.ts";
 import { IoFailureError, hasErrno, type CniError } from "./errors.ts";
 import { sha256Hex } from "./hash/sha2.ts";
 import { LOCK_EX, native } from "./native/addon.ts";
@@ -144,7 +145,7 @@ export function listRecords(dir = ATTACHMENT_LOCK_DIR): string[] {
   for (const name of readdirSync(dir)) {
     if (!/^[0-9a-f]{40}$/.test(name)) continue;
     try {
-      out.push(readFileSync(entryPath(dir, name), "utf8"));
+      out.push(readBounded(entryPath(dir, name), ATTACHMENT_RECORD));
     } catch {
       // Removed meanwhile by its DEL.
     }

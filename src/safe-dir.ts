@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { lstatSync, mkdirSync } from "node:fs";
+import { lstatSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Stats } from "node:fs";
 import { type CniError, UnsafePathError, hasErrno } from "./errors.ts";
@@ -43,6 +43,7 @@ function assertSafeDir(path: string, what: string, st: Stats): void {
   if (st.isSymbolicLink()) throw new UnsafePathError(`${what} ${path} is a symbolic link; refusing to use it`);
   if (!st.isDirectory()) throw new UnsafePathError(`${what} ${path} is not a directory`);
   if (st.mode & 0o002) throw new UnsafePathError(`${what} ${path} is world-writable; refusing to use it`);
+  if (st.mode & 0o020) throw new UnsafePathError(`${what} ${path} is group-writable; refusing to use it`);
   const euid = process.geteuid?.();
   if (euid !== undefined && st.uid !== euid) {
     throw new UnsafePathError(`${what} ${path} is owned by uid ${st.uid}, not by uid ${euid}; refusing to use it`);
@@ -74,4 +75,43 @@ export function ensureSafeDir(path: string, mode: number, what: string, recursiv
     st = lstatSync(path);
   }
   assertSafeDir(path, what, st);
+}
+
+/** Whether a file of `uid` can only be changed by root or us. */
+function trustedOwner(uid: number): boolean {
+  return uid === 0 || uid === process.geteuid?.();
+}
+
+/**
+ * Refuse a path below which another user could swap a directory: every
+ * existing ancestor of `path` must be a directory owned by root or us and
+ * not writable by group or others unless sticky (as `/tmp`), or a symlink
+ * owned by root or us whose target passes the same checks. Missing
+ * ancestors are fine: they will be created by us.
+ *
+ * @param path the directory about to be used (not checked itself)
+ * @param what names it in the error
+ * @throws {UnsafePathError} naming the ancestor and why
+ * @example assertSafeAncestors("/var/lib/cni/networks", "dataDir")
+ */
+export function assertSafeAncestors(path: string, what: string): void {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) {
+      if (!trustedOwner(st.uid)) throw new UnsafePathError(`${what} ${path} lies under ${dir}, a symbolic link owned by uid ${st.uid}; refusing to use it`);
+      const target = realpathSync(dir);
+      assertSafeAncestorDir(target, path, what);
+      assertSafeAncestors(target, what);
+    } else if (st) {
+      assertSafeAncestorDir(dir, path, what, st);
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
+function assertSafeAncestorDir(dir: string, path: string, what: string, st: Stats = lstatSync(dir)): void {
+  const writableByOthers = (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0;
+  if (!trustedOwner(st.uid) || writableByOthers) {
+    throw new UnsafePathError(`${what} ${path} lies under ${dir}, which another user can modify; refusing to use it`);
+  }
 }

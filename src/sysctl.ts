@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { FileReadError, readBounded, KERNEL_VALUE } from "./read-bounded.ts";
 import { SyscallError, UnsafePathError } from "./errors.ts";
 
 /**
@@ -32,16 +33,15 @@ function toSyscallError(err: unknown, syscall: string, key: string): unknown {
  * @param key e.g. `net/ipv4/ip_forward`
  * @returns the value, or undefined when the key does not exist
  * @throws {UnsafePathError} for a key with "." / ".." / empty parts
- * @throws {SyscallError} on other read failures
+ * @throws {FileReadError} (100) on other read failures
  * @example readSysctl("net/ipv4/ip_forward") // "1"
  */
 export function readSysctl(key: string): string | undefined {
-  const path = sysctlPath(key);
   try {
-    return readFileSync(path, "utf8").trim();
+    return readBounded(sysctlPath(key), KERNEL_VALUE).trim();
   } catch (err) {
-    if ((err as { code?: unknown }).code === "ENOENT") return undefined;
-    throw toSyscallError(err, "read", key);
+    if (err instanceof FileReadError && err.missing) return undefined;
+    throw err;
   }
 }
 

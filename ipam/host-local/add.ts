@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { InvalidConfigError } from "../../src/errors.ts";
+import { readBounded, RESOLV_CONF } from "../../src/read-bounded.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { isEmptyDns } from "../../src/types/result.ts";
@@ -14,28 +13,19 @@ import { loadHostLocalConfig } from "./config.ts";
 import { parseResolvConf } from "./dns.ts";
 import { withStore } from "./open-store.ts";
 
-function readDns(path: string): Dns {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new InvalidConfigError(`failed to read ipam.resolvConf ${path}: ${(err as Error).message}`);
-  }
-  return parseResolvConf(text);
-}
-
 /**
  * Allocate the attachment's addresses (the lock held for all sets).
  *
  * @returns the IPAM result (no interfaces)
- * @throws {InvalidConfigError} bad config or unreadable resolvConf
+ * @throws {InvalidConfigError} bad config
+ * @throws {FileReadError} (7) resolvConf missing, not a regular file, too large or with a too long line
  * @throws {IpamError} exhausted range, duplicate, unavailable requested address
  * @throws {UnsafePathError} unsafe dataDir
  * @example await cmdAdd(args, conf)
  */
 export function cmdAdd(args: CmdArgs, conf: RawConf): Result {
   const config = loadHostLocalConfig(conf, args.args);
-  const dns = config.resolvConf !== undefined ? readDns(config.resolvConf) : undefined;
+  const dns = config.resolvConf !== undefined ? parseResolvConf(readBounded(config.resolvConf, RESOLV_CONF)) : undefined;
   const allocated = withStore(config, true, (store) =>
     allocateAddresses(store, {
       containerId: args.containerId,

@@ -27,7 +27,7 @@ import { readBootMarker, writeBootMarker } from "./boot-marker.ts";
 import { isIndexCurrent, removeStamp, writeStamp } from "./index-stamp.ts";
 import { isOwner, ownerContent, parseOwner } from "./owner-record.ts";
 import { scanAddressFiles, type ScannedAllocation } from "./scan.ts";
-import { ensureSafeDir, entryPath } from "../../src/safe-dir.ts";
+import { assertSafeAncestors, ensureSafeDir, entryPath } from "../../src/safe-dir.ts";
 import { storageError } from "../../src/storage-error.ts";
 import { StoreFiles, type DiskStoreStats } from "./store-files.ts";
 import { lockStoreDir } from "./store-lock.ts";
@@ -60,7 +60,8 @@ export class DiskStore implements IpStore {
    * Open (creating if needed) the store of `network` under `dataDir`.
    *
    * @throws {UnsafePathError} a network name that would leave dataDir, or an
-   *   unsafe dataDir / network directory (symlink, world-writable, other owner)
+   *   unsafe dataDir / network directory (symlink, group- or world-writable,
+   *   other owner), or a dataDir under a directory or symlink another user can change
    * @throws {CniError} a directory cannot be created (code 5 when the file
    *   system is full, read-only or not writable)
    * @example const store = new DiskStore("/var/lib/cni/networks", "mynet");
@@ -74,6 +75,7 @@ export class DiskStore implements IpStore {
       ensureSafeDir(path, mode, what, recursive, (err) =>
         storageError("host-local dataDir", root, `failed to create ${what} ${path}`, err, (msg) => new IpamError(msg, undefined, { cause: err })),
       );
+    assertSafeAncestors(root, "dataDir");
     ensure(root, 0o755, "dataDir", true);
     this.dir = entryPath(root, network);
     ensure(this.dir, 0o755, "network directory", false);

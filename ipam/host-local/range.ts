@@ -8,6 +8,7 @@ import { InvalidConfigError } from "../../src/errors.ts";
 import { formatCidr, lastAddress, netContains, netsOverlap, networkAddress, parseAddress, parseCidr } from "../../src/ip/cidr.ts";
 import type { Cidr } from "../../src/ip/cidr.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
+import { unusableSubnetReason } from "../../src/ip/reserved-blocks.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { compareIp, ipToBigInt, nextIp, prevIp } from "../../src/ip/ip-math.ts";
 
@@ -29,44 +30,6 @@ export interface Range {
   rangeEnd: IpBytes;
   /** The gateway: never handed out. */
   gateway: IpBytes;
-}
-
-/**
- * Address blocks no pod interface can use, with why, by family. The
- * reference accepts subnets in them and hands out addresses that never work
- * (or, for a /0, an address "in" every network); host-local refuses them.
- * Kept as text and parsed for a family on its first check: parsing an IPv6
- * prefix loads ip-address's IPv6 module, which an IPv4-only ADD never needs
- * (its load cost is in BENCHMARKS.md).
- */
-const UNUSABLE_BLOCKS: Record<4 | 6, [cidr: string, why: string][]> = {
-  4: [
-    ["224.0.0.0/4", "overlaps the IPv4 multicast block 224.0.0.0/4"],
-    ["127.0.0.0/8", "overlaps the IPv4 loopback block 127.0.0.0/8"],
-  ],
-  6: [
-    ["::1/128", "holds the IPv6 loopback address ::1"],
-    ["::ffff:0:0/96", "overlaps the IPv4-mapped IPv6 block ::ffff:0:0/96 (write the IPv4 subnet instead)"],
-    ["ff00::/8", "overlaps the IPv6 multicast block ff00::/8"],
-  ],
-};
-const parsedBlocks: { 4?: { net: Cidr; why: string }[]; 6?: { net: Cidr; why: string }[] } = {};
-
-function unusableBlocks(family: 4 | 6): { net: Cidr; why: string }[] {
-  return (parsedBlocks[family] ??= UNUSABLE_BLOCKS[family].map(([cidr, why]) => ({ net: parseCidr(cidr)!, why })));
-}
-
-/**
- * Why `subnet` cannot be a range's subnet, or undefined when it can.
- *
- * @example unusableSubnetReason(parseCidr("0.0.0.0/0")!) // "is a /0: it covers every address"
- */
-export function unusableSubnetReason(subnet: Cidr): string | undefined {
-  if (subnet.prefixLength === 0) return "is a /0: it covers every address";
-  for (const block of unusableBlocks(subnet.family)) {
-    if (netsOverlap(block.net, subnet)) return block.why;
-  }
-  return undefined;
 }
 
 function requireAddress(text: string, key: string): IpBytes {

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { PROC_TABLE, readBounded, KERNEL_VALUE } from "../../src/read-bounded.ts";
 import type { DiskStore } from "./disk-store.ts";
 import type { ScannedAllocation } from "./scan.ts";
 
 /** The current boot's id (`/proc/sys/kernel/random/boot_id`), if /proc tells. */
 function readBootId(): string | undefined {
   try {
-    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+    return readBounded("/proc/sys/kernel/random/boot_id", KERNEL_VALUE).trim() || undefined;
   } catch {
     return undefined;
   }
@@ -22,7 +22,7 @@ function readBootId(): string | undefined {
 /** The current boot's time (`btime` in `/proc/stat`), ms since the epoch, if /proc tells. */
 function readBootTimeMs(): number | undefined {
   try {
-    const btime = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"));
+    const btime = /^btime (\d+)$/m.exec(readBounded("/proc/stat", PROC_TABLE));
     return btime ? Number(btime[1]) * 1000 : undefined;
   } catch {
     return undefined;

@@ -17,12 +17,12 @@ import {
   linkSync,
   openSync,
   readdirSync,
-  readFileSync,
   renameSync,
   unlinkSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { readBounded, STORE_FILE } from "../../src/read-bounded.ts";
 import { type CniError, IpamError, hasErrno } from "../../src/errors.ts";
 import { storageError } from "../../src/storage-error.ts";
 import { entryPath } from "../../src/safe-dir.ts";
@@ -55,11 +55,11 @@ export class StoreFiles {
     readonly metaDir: string,
   ) {}
 
-  /** A file's content, or undefined when it cannot be read. */
+  /** A file's content, or undefined when it cannot be read (also a symlink, FIFO or oversized file planted there). */
   read(path: string): string | undefined {
     try {
       this.stats.fileReads++;
-      return readFileSync(path, "utf8");
+      return readBounded(path, STORE_FILE);
     } catch {
       return undefined;
     }

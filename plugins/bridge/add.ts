@@ -9,7 +9,7 @@
  * @module
  */
 import { IncompatibleVersionError, IpamError } from "../../src/errors.ts";
-import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { assertDelegable, delegateIpam } from "../../src/delegation/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { setupMacSpoofCheck, teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
@@ -21,16 +21,11 @@ import type { IpConfig, Result, Route } from "../../src/types/result.ts";
 import { calcGateways } from "./calc-gateways.ts";
 import { checkAddRules, loadSettings } from "./config.ts";
 import { configureIface, podSysctls, writePodSysctls } from "./configure-iface.ts";
-import { ensureBridge } from "./ensure-bridge.ts";
-import { kernel } from "./kernel-error.ts";
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayIface } from "./gateway-addr.ts";
-import { configureHostPort, planPortVlans } from "./host-port.ts";
 import { assertMasqToolsInstalled } from "./masq-tools.ts";
-import { openPodNetns } from "./pod-netns.ts";
 import { buildResult } from "./result.ts";
-import { setupVeth } from "./setup-veth.ts";
 import { UndoList } from "./undo.ts";
-import { waitForPortUp } from "./wait-port.ts";
+import { configureHostPort, ensureBridge, kernel, openPodNetns, planPortVlans, setupVeth, waitForPortUp } from "./links.ts";
 
 /**
  * ADD: attach the pod to the bridge.
@@ -41,6 +36,7 @@ import { waitForPortUp } from "./wait-port.ts";
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   const s = loadSettings(args, raw);
   checkAddRules(s);
+  if (s.ipamType) assertDelegable(s.ipamType, args);
   if (s.ipMasq && s.ipamType) assertMasqToolsInstalled(s.ipMasqBackend);
   // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
   // and failing only when printing would leave the attachment behind.

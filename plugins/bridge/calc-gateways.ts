@@ -1,5 +1,6 @@
 /**
- * Gateway decisions for an ADD, from the IPAM result and the config. Pure.
+ * Gateway decisions for an ADD, from the IPAM result and the config, and
+ * the little CIDR math the bridge steps need beside them. Pure.
  *
  * - every address points at the container interface (index 2);
  * - `isGateway`: a missing gateway becomes the subnet's first address, and
@@ -7,13 +8,21 @@
  * - `isDefaultGateway`: one default route per family via the gateway, unless
  *   IPAM already returned one. Unlike the reference (docs/REFERENCE.md gap 9) a default route
  *   without `gw` counts too, and gets the gateway filled in, so no duplicate
- *   route is ever configured.
+ *   route is ever configured;
+ * - whichever IPAM produced them, an address whose subnet no pod network may
+ *   use, or a gateway outside its address's subnet, equal to it, or
+ *   loopback, link-local, multicast or unspecified, is refused (code 7):
+ *   the rules host-local's own config meets, so no IPAM plugin can put such
+ *   an address on the node's bridge.
  *
  * @module
  */
-import { IpamError } from "../../src/errors.ts";
+import { InvalidConfigError, IpamError } from "../../src/errors.ts";
+import { formatCidr, netContains, netsOverlap, networkAddress, parseAddress, parseCidr, type Cidr } from "../../src/ip/cidr.ts";
+import { formatIp } from "../../src/ip/ip-bytes.ts";
+import { nextIp } from "../../src/ip/ip-math.ts";
+import { unusableGatewayReason, unusableSubnetReason } from "../../src/ip/reserved-blocks.ts";
 import type { IpConfig, Route } from "../../src/types/result.ts";
-import { calcGatewayIp, defaultDst, isDefaultDst, parseCidr } from "./cidr.ts";
 
 /** An address to put on the bridge (or `<bridge>.<vlan>`). */
 export interface GatewayAddr {
@@ -43,6 +52,7 @@ export const CONTAINER_IFACE_INDEX = 2;
  * @param opts `isGateway` / `isDefaultGateway` from the config
  * @returns new lists (the inputs are not modified)
  * @throws {IpamError} when an address is not `ip/prefix`
+ * @throws {InvalidConfigError} an address or gateway the rules above refuse
  * @example
  * calcGateways([{ address: "10.1.2.5/24" }], [], { isGateway: true, isDefaultGateway: true })
  * // ips: [{address: "10.1.2.5/24", gateway: "10.1.2.1", interface: 2}],
@@ -61,8 +71,11 @@ export function calcGateways(
   for (const ipc of ips) {
     const cidr = parseCidr(ipc.address);
     if (!cidr) throw new IpamError(`Unknown IP object: ${JSON.stringify(ipc)}`);
+    const unusable = unusableSubnetReason(cidr);
+    if (unusable) throw new InvalidConfigError(`IPAM returned ${ipc.address}, whose subnet ${unusable}`);
     const out: IpConfig = { ...ipc, interface: CONTAINER_IFACE_INDEX };
     if (out.gateway === undefined && opts.isGateway) out.gateway = calcGatewayIp(cidr);
+    if (out.gateway !== undefined) assertUsableGateway(out.gateway, cidr, ipc.address);
     outIps.push(out);
 
     if (opts.isDefaultGateway && !defaultDone.has(cidr.family)) {
@@ -81,4 +94,44 @@ export function calcGateways(
   }
   gateways.sort((a, b) => a.family - b.family);
   return { ips: outIps, routes: outRoutes, gateways };
+}
+
+/** @throws {InvalidConfigError} `gateway` is not a usable address in `cidr`'s subnet, other than `cidr`'s own */
+function assertUsableGateway(gateway: string, cidr: Cidr, address: string): void {
+  const ip = parseAddress(gateway);
+  if (!ip || ip.length !== cidr.ip.length || !netContains(cidr, ip)) {
+    throw new InvalidConfigError(`gateway ${gateway} lies outside ${networkCidr(cidr)}, the subnet of ${address}`);
+  }
+  const why = unusableGatewayReason(ip) ?? (ip.every((byte, i) => byte === cidr.ip[i]) ? "is the pod's own address" : undefined);
+  if (why) throw new InvalidConfigError(`gateway ${gateway} of ${address} ${why}`);
+}
+
+/**
+ * The default gateway of a subnet: its network address + 1.
+ *
+ * @example calcGatewayIp(parseCidr("10.1.2.7/24")!) // "10.1.2.1"
+ */
+export function calcGatewayIp(cidr: Cidr): string {
+  return formatIp(nextIp(networkAddress(cidr)));
+}
+
+/** Whether two CIDRs' subnets overlap (one contains the other's network). */
+export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
+  return netsOverlap(a, b);
+}
+
+/** The canonical network CIDR of an address, e.g. `10.1.2.3/24` → `10.1.2.0/24`. */
+export function networkCidr(cidr: Cidr): string {
+  return formatCidr({ ...cidr, ip: networkAddress(cidr) });
+}
+
+/** The default-route destination of a family. */
+export function defaultDst(family: 4 | 6): string {
+  return family === 4 ? "0.0.0.0/0" : "::/0";
+}
+
+/** Whether a route destination denotes the default route (any spelling). */
+export function isDefaultDst(dst: string): boolean {
+  const c = parseCidr(dst);
+  return !!c && c.prefixLength === 0;
 }

@@ -9,7 +9,7 @@
  */
 import { InvalidConfigError, KernelError } from "../../src/errors.ts";
 import { parsePrevResult } from "../../src/config/prev-result.ts";
-import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { delegateIpam } from "../../src/delegation/delegate.ts";
 import { listAddresses } from "../../src/netlink/address.ts";
 import { getLinkByIndex, getLinkByName, type Link } from "../../src/netlink/link.ts";
 import { listRoutes } from "../../src/netlink/route.ts";
@@ -17,9 +17,10 @@ import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { Interface, Result } from "../../src/types/result.ts";
 import { loadSettings } from "./config.ts";
-import { formatCidr, networkCidr, parseCidr } from "./cidr.ts";
+import { formatCidr, parseCidr } from "../../src/ip/cidr.ts";
+import { networkCidr } from "./calc-gateways.ts";
 import type { BridgeSettings } from "./config.ts";
-import { openPodNetns } from "./pod-netns.ts";
+import { openPodNetns } from "./links.ts";
 
 const fail = (msg: string) => new KernelError(msg);
 

@@ -14,8 +14,8 @@ import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { withNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
 import type { IpConfig, Route } from "../../src/types/result.ts";
-import { parseCidr } from "./cidr.ts";
-import { ignoreErrors, kernel } from "./kernel-error.ts";
+import { parseCidr } from "../../src/ip/cidr.ts";
+import { ignoreErrors, kernel } from "./links.ts";
 
 /** How long IPv6 duplicate address detection may take. */
 const DAD_TIMEOUT_MS = 5000;

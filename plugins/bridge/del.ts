@@ -9,7 +9,7 @@
  * @module
  */
 import type { AttachmentLock } from "../../src/attachment-lock.ts";
-import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { delegateIpam, DelegationRefusedError } from "../../src/delegation/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
@@ -63,7 +63,12 @@ export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock):
   }
   if (!podNs) removeRecordedHostVeth(parseHostVethRecord(lock.readRecord()), s.bridgeName);
 
-  if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
+  try {
+    if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
+  } catch (err) {
+    // ADD refused this delegation before allocating anything: nothing to release.
+    if (!(err instanceof DelegationRefusedError)) throw err;
+  }
   faultPoint("bridge-del:after-ipam");
 
   if (s.macspoofchk) teardownMacSpoofCheck({ containerId: args.containerId, ifName: args.ifName });

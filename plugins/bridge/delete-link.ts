@@ -7,7 +7,7 @@
 import { hasErrno } from "../../src/errors.ts";
 import { deleteLink } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
-import { kernel } from "./kernel-error.ts";
+import { kernel } from "./links.ts";
 
 /**
  * Delete link `index` (named `name` in errors).

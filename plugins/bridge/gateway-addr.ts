@@ -8,16 +8,16 @@
  *
  * @module
  */
-import { hasErrno, KernelError } from "../../src/errors.ts";
+import { hasErrno, InvalidConfigError, KernelError } from "../../src/errors.ts";
+import { parseIp } from "../../src/ip/ip-bytes.ts";
 import { addAddress, deleteAddress, listAddresses, type Addr } from "../../src/netlink/address.ts";
+import { listRoutes } from "../../src/netlink/route.ts";
 import { createVeth, deleteLink, getLinkByIndex, getLinkByName, setLinkMac, setLinkUp, type Link } from "../../src/netlink/link.ts";
 import type { RtnlSocket } from "../../src/netlink/socket.ts";
 import { readSysctl, writeSysctl } from "../../src/sysctl.ts";
-import type { GatewayAddr } from "./calc-gateways.ts";
-import { parseCidr, subnetsOverlap, type Cidr } from "./cidr.ts";
-import { ignoreErrors, kernel } from "./kernel-error.ts";
-import { applyPortVlans, planPortVlans } from "./host-port.ts";
-import { randomVethName } from "./setup-veth.ts";
+import { parseCidr, type Cidr } from "../../src/ip/cidr.ts";
+import { subnetsOverlap, type GatewayAddr } from "./calc-gateways.ts";
+import { applyPortVlans, ignoreErrors, kernel, planPortVlans, randomVethName } from "./links.ts";
 import type { UndoList } from "./undo.ts";
 
 /** The decision for one gateway address on a link. Pure. */
@@ -98,8 +98,11 @@ export function ensureVlanGatewayIface(sock: RtnlSocket, bridge: Link, vlan: num
  * Put every gateway address on `target` (the bridge or the vlan gateway
  * interface), then pin its MAC so it stops following its lowest port.
  * An address added here is removed on rollback unless `inUseByOthers()`
- * says other pods are attached by then.
+ * says other pods are attached by then. A gateway the node already has on
+ * another interface (its own address, its default gateway's) is refused:
+ * taking it would cut the node off its network.
  *
+ * @throws {InvalidConfigError} a gateway the node already uses outside `target`
  * @throws {KernelError} `"cni0" already has an IP address different from 10.1.2.1/24`,
  *   `could not add IP address to "cni0": …`, `could not set bridge's mac: …`
  */
@@ -113,9 +116,15 @@ export function ensureGatewayAddrs(
 ): void {
   if (gateways.length === 0) return;
   for (const gw of gateways) {
-    const existing = listAddresses(sock, { index: target.index, family: gw.family });
-    const d = decideGatewayAddr(gw, existing, gateways, forceAddress);
+    const all = listAddresses(sock, { family: gw.family });
+    const d = decideGatewayAddr(
+      gw,
+      all.filter((a) => a.index === target.index),
+      gateways,
+      forceAddress,
+    );
     if (d.present) continue;
+    assertNotTheNodes(sock, gw, target, all);
     if (d.conflict) throw new KernelError(`"${target.name}" already has an IP address different from ${addrText(gw)}`);
     for (const old of d.remove) {
       try {
@@ -150,6 +159,27 @@ export function ensureGatewayAddrs(
       throw kernel("could not set bridge's mac", err);
     }
   }
+}
+
+/**
+ * Refuse a gateway the node already uses outside `target`: an address of
+ * another interface, or the next hop of one of its routes (its default
+ * gateway). Checked only before adding, so once per bridge.
+ *
+ * @throws {InvalidConfigError}
+ */
+function assertNotTheNodes(sock: RtnlSocket, gw: GatewayAddr, target: Link, addresses: readonly Addr[]): void {
+  const want = parseIp(gw.address);
+  if (want === undefined) return;
+  const refuse = (what: string) => new InvalidConfigError(`gateway ${gw.address} is ${what}; refusing to put it on "${target.name}"`);
+  const owned = addresses.find((a) => a.index !== target.index && sameBytes(parseIp(a.address), want));
+  if (owned) throw refuse(`already an address of this node (on "${getLinkByIndex(sock, owned.index)?.name ?? owned.index}")`);
+  const hop = listRoutes(sock, { family: gw.family }).find((r) => r.index !== target.index && r.gw !== undefined && sameBytes(parseIp(r.gw), want));
+  if (hop) throw refuse(`the next hop of this node's route to ${hop.dst}`);
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Whether a MAC can be assigned: set, not all-zero, not multicast. Pure. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { builtOnFirstUse } from "../../src/config/schema-parts.ts";
-import { delegateIpam } from "../../src/ipam/delegate.ts";
+import { delegateIpam } from "../../src/delegation/delegate.ts";
 import { gcNetfilter } from "../../src/netfilter/gc.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { listRecords, withAttachmentLock } from "../../src/attachment-lock.ts";

@@ -1,5 +1,6 @@
 /**
- * The bridge plugin: wires each CNI verb to its handler. ADD and DEL run
+ * The bridge plugin: wires each CNI verb to its handler (STATUS is here in
+ * full: it only asks IPAM). ADD and DEL run
  * holding the attachment's lock (src/attachment-lock.ts), so the two verbs
  * of one attachment never interleave; ADD leaves the host veth's record
  * there and a successful DEL drops it.
@@ -7,13 +8,25 @@
  * @module
  */
 import { withAttachmentLock, type AttachmentId } from "../../src/attachment-lock.ts";
+import { delegateIpam } from "../../src/delegation/delegate.ts";
 import type { CmdArgs, PluginDefinition, RawConf } from "../../src/skel/types.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
 import { cmdDel } from "./del.ts";
 import { cmdGc } from "./gc.ts";
 import { formatHostVethRecord } from "./host-veth-record.ts";
-import { cmdStatus } from "./status.ts";
+
+/**
+ * STATUS: whether ADDs can succeed: the IPAM plugin's answer when the
+ * network has one (as the reference), always for an L2 network.
+ *
+ * @throws {CniError} the IPAM plugin's answer (e.g. 50 when its ranges are exhausted)
+ */
+async function cmdStatus(args: CmdArgs, raw: RawConf): Promise<void> {
+  const ipam = raw.ipam as { type?: unknown } | undefined | null;
+  const type = typeof ipam?.type === "string" ? ipam.type : "";
+  if (type) await delegateIpam("STATUS", type, args, raw);
+}
 
 function attachmentOf(args: CmdArgs, raw: RawConf): AttachmentId {
   return { network: raw.name, containerId: args.containerId, ifName: args.ifName };

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "vitest";
 import type { Addr } from "../../src/netlink/address.ts";
-import { calcGatewayIp, parseCidr, subnetsOverlap } from "./cidr.ts";
+import { parseCidr } from "../../src/ip/cidr.ts";
+import { calcGatewayIp, subnetsOverlap } from "./calc-gateways.ts";
 import { podSysctls, routeGateway } from "./configure-iface.ts";
 import { decideGatewayAddr } from "./gateway-addr.ts";
-import { planPortVlans } from "./host-port.ts";
 import { buildResult } from "./result.ts";
-import { randomVethName } from "./setup-veth.ts";
+import { planPortVlans, randomVethName } from "./links.ts";
 
 const addr = (address: string, prefixLength: number): Addr => ({
   index: 1,

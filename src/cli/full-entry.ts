@@ -11,7 +11,7 @@
  */
 import { runPluginMain } from "../skel/main.ts";
 import type { PluginName } from "./pick-plugin.ts";
-import { PLUGIN_LOADERS } from "./plugin-entry.ts";
+import { IN_PROCESS_IPAM, PLUGIN_LOADERS } from "./plugin-entry.ts";
 
 /**
  * Run plugin `name` with its handlers, or the CLI when `name` is undefined.
@@ -25,5 +25,5 @@ export async function runFull(name: PluginName | undefined, argv: readonly strin
     process.exitCode = await runCli(argv);
     return;
   }
-  await runPluginMain(await PLUGIN_LOADERS[name]());
+  await runPluginMain(await PLUGIN_LOADERS[name](), IN_PROCESS_IPAM);
 }

@@ -12,7 +12,7 @@
  * @module
  */
 import { runPluginMain } from "../skel/main.ts";
-import type { PluginDefinition } from "../skel/types.ts";
+import type { InProcessPlugins, PluginDefinition } from "../skel/types.ts";
 import type { PluginName } from "./pick-plugin.ts";
 
 /** Loads one plugin's definition; only the loader that is called costs anything. */
@@ -22,11 +22,14 @@ export const PLUGIN_LOADERS: Readonly<Record<PluginName, () => Promise<PluginDef
   "host-local": async () => (await import("../../ipam/host-local/plugin.ts")).hostLocalPlugin,
 };
 
+/** The IPAM plugins a delegating plugin of this executable runs in-process. */
+export const IN_PROCESS_IPAM: InProcessPlugins = { "host-local": PLUGIN_LOADERS["host-local"] };
+
 /**
  * Run plugin `name` for the verb in the environment.
  *
  * @param name the plugin picked from the executable's name
  */
 export async function runPlugin(name: PluginName): Promise<void> {
-  await runPluginMain(await PLUGIN_LOADERS[name]());
+  await runPluginMain(await PLUGIN_LOADERS[name](), IN_PROCESS_IPAM);
 }

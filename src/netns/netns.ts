@@ -5,7 +5,7 @@
  * @module
  */
 import { closeSync, openSync, statfsSync, statSync, writeSync } from "node:fs";
-import { CODE_INVALID_ENV, CniError, SyscallError } from "../errors.ts";
+import { CODE_INVALID_ENV, CniError, hasErrno, SyscallError } from "../errors.ts";
 import { CLONE_NEWNET, errnoName, native } from "../native/addon.ts";
 
 /** statfs magic of nsfs, where namespace files live. */
@@ -36,13 +36,13 @@ export class NetnsNotFoundError extends SyscallError {
   }
 }
 
-/** The path exists but is not a namespace file (wrong filesystem). */
+/** The path exists but cannot be used as a network namespace (another file system, another kind of namespace, or unopenable). */
 export class NotANetnsError extends CniError {
   override name = "NotANetnsError";
   /** The path that was checked. */
   readonly path: string;
-  constructor(path: string, magic: number) {
-    super(CODE_INVALID_ENV, `unknown FS magic on "${path}": ${magic.toString(16)}`);
+  constructor(path: string, msg: string) {
+    super(CODE_INVALID_ENV, msg);
     this.path = path;
   }
 }
@@ -75,8 +75,7 @@ function makeHandle(fd: number, path: string): NetnsHandle {
  * @param path the namespace path (CNI_NETNS)
  * @returns a handle to close when done
  * @throws {NetnsNotFoundError} when the path does not exist
- * @throws {NotANetnsError} when the path is not a namespace file
- * @throws {SyscallError} on any other failure to open it
+ * @throws {NotANetnsError} when the path is not a namespace file, or cannot be opened
  * @example
  * const ns = openNetns("/var/run/netns/pod1");
  * try { ... } finally { ns.close(); }
@@ -86,12 +85,14 @@ export function openNetns(path: string): NetnsHandle {
   try {
     fd = openSync(path, "r");
   } catch (err) {
-    throw toSyscallError(err, "open", path);
+    const mapped = toSyscallError(err, "open", path);
+    if (mapped instanceof NetnsNotFoundError || !(mapped instanceof SyscallError)) throw mapped;
+    throw new NotANetnsError(path, `cannot open "${path}" as a network namespace: ${mapped.code}`);
   }
   try {
     // statfs through the descriptor so the check and the fd see the same file.
     const { type } = statfsSync(`/proc/self/fd/${fd}`);
-    if (type !== NSFS_MAGIC && type !== PROC_SUPER_MAGIC) throw new NotANetnsError(path, type);
+    if (type !== NSFS_MAGIC && type !== PROC_SUPER_MAGIC) throw new NotANetnsError(path, `unknown FS magic on "${path}": ${type.toString(16)}`);
   } catch (err) {
     closeSync(fd);
     throw toSyscallError(err, "statfs", path);
@@ -122,6 +123,7 @@ function switchBackOrDie(hostFd: number): void {
  * @param fn the synchronous work
  * @returns what `fn` returned
  * @throws {NetnsNotFoundError} / {NotANetnsError} when `target` is a bad path
+ *   (also a namespace of another kind, such as `/proc/1/ns/mnt`)
  * @throws whatever `fn` throws
  * @example
  * withNetns(args.netns, () => writeSysctl("net/ipv6/conf/eth0/accept_dad", "0"));
@@ -131,7 +133,13 @@ export function withNetns<T>(target: string | NetnsHandle, fn: () => T, ..._sync
   let opened: NetnsHandle | undefined;
   try {
     const ns = typeof target === "string" ? (opened = openNetns(target)) : target;
-    native().setns(ns.fd, CLONE_NEWNET);
+    try {
+      native().setns(ns.fd, CLONE_NEWNET);
+    } catch (err) {
+      // nsfs holds every kind of namespace; the kernel tells the kind only here.
+      if (hasErrno(err, "EINVAL")) throw new NotANetnsError(ns.path, `"${ns.path}" is not a network namespace`);
+      throw err;
+    }
     let result: T;
     try {
       result = fn();

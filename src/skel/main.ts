@@ -8,7 +8,7 @@ import { readFileSync, writeSync } from "node:fs";
 import { startInvocationLog } from "../debug-log/debug-log.ts";
 import { runPlugin } from "./run-plugin.ts";
 import { isOwnNetnsPath } from "./own-netns.ts";
-import type { PluginDefinition, PluginIo } from "./types.ts";
+import type { InProcessPlugins, PluginDefinition, PluginIo } from "./types.ts";
 
 /** Write all of `text` to `fd`, retrying partial writes and EAGAIN on non-blocking pipes. */
 function writeAll(fd: number, text: string): void {
@@ -26,9 +26,10 @@ function writeAll(fd: number, text: string): void {
 /**
  * Run `def` as this process's plugin and exit with its status.
  *
+ * @param inProcessIpam the IPAM plugins delegation may run in-process
  * @example await runPluginMain(loopbackPlugin);
  */
-export async function runPluginMain(def: PluginDefinition): Promise<never> {
+export async function runPluginMain(def: PluginDefinition, inProcessIpam?: InProcessPlugins): Promise<never> {
   // stdout carries exactly one JSON document: stray logging goes to stderr.
   console.log = console.info = console.debug = console.error;
   // Opt-in debug log (src/debug-log): sees stdin and stdout, writes one line at the end; free when off.
@@ -52,7 +53,7 @@ export async function runPluginMain(def: PluginDefinition): Promise<never> {
   };
   let status: number;
   try {
-    status = await runPlugin(def, io);
+    status = await runPlugin(def, io, inProcessIpam);
   } catch (err) {
     // runPlugin reports every failure itself; reaching here means stdout is unwritable
     try {

@@ -16,7 +16,7 @@ import { callHandler } from "./call-handler.ts";
 import { CNI_COMMANDS, checkEnv } from "./env.ts";
 import { errorDocument, formatJson } from "./print.ts";
 import { checkConfigVersion, decodeStdinConfig } from "./stdin-config.ts";
-import type { CmdArgs, CniCommand, PluginDefinition, PluginIo, RawConf } from "./types.ts";
+import type { CmdArgs, CniCommand, InProcessPlugins, PluginDefinition, PluginIo, RawConf } from "./types.ts";
 
 /** Arguments that switch to the human command line (commander, loaded only then). */
 const CLI_FLAGS = ["--help", "-h", "--version", "-V"];
@@ -26,10 +26,11 @@ const CLI_FLAGS = ["--help", "-h", "--version", "-V"];
  *
  * @param def the plugin's handlers
  * @param io the process around it
+ * @param inProcessIpam the IPAM plugins delegation may run in-process (none by default)
  * @returns the exit status: 0 on success, 1 after printing an error document
  * @example const status = await runPlugin(loopbackPlugin, fakeIo({ CNI_COMMAND: "VERSION" }));
  */
-export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<number> {
+export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIpam: InProcessPlugins = {}): Promise<number> {
   if (io.argv.some((a) => CLI_FLAGS.includes(a))) {
     const { runCli } = await import("./cli.ts");
     return runCli(def, io);
@@ -56,7 +57,7 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
     }
     const verb = command as CniCommand;
     const version = checkConfigVersion(verb, conf);
-    const args = cmdArgs(verb, io.env, stdinData);
+    const args = cmdArgs(verb, io.env, stdinData, def.name, inProcessIpam);
     // Before the handler (the reference checks after, once the node's own
     // namespace has been changed, or its interface deleted by DEL).
     if ((verb === "ADD" || verb === "DEL") && !netnsOverride(io.env) && io.isOwnNetns(args.netns)) {
@@ -98,7 +99,7 @@ function netnsOverride(env: Record<string, string | undefined>): boolean {
   return v === "1" || v.toLowerCase() === "true";
 }
 
-function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, stdinData: Buffer): CmdArgs {
+function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, stdinData: Buffer, plugin: string, inProcessIpam: InProcessPlugins): CmdArgs {
   return {
     command,
     containerId: env.CNI_CONTAINERID ?? "",
@@ -108,6 +109,8 @@ function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, s
     path: (env.CNI_PATH ?? "").split(":").filter((p) => p !== ""),
     stdinData,
     env,
+    plugin,
+    inProcessIpam,
   };
 }
 

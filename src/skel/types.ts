@@ -26,7 +26,14 @@ export interface CmdArgs {
   stdinData: Buffer;
   /** The whole environment, for delegation. */
   env: Record<string, string | undefined>;
+  /** The running plugin's name (set by the skeleton): delegation never runs it as IPAM. */
+  plugin?: string;
+  /** IPAM plugins this executable can run in-process, by `ipam.type` (handed in by the entry point). */
+  inProcessIpam?: InProcessPlugins;
 }
+
+/** Plugins of this executable that delegation may run in-process, by name, loaded on first use. */
+export type InProcessPlugins = Readonly<Record<string, () => Promise<PluginDefinition>>>;
 
 /**
  * The parsed stdin object after the skeleton's base checks: valid JSON object,

@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
@@ -21,6 +21,8 @@ export interface AsyncRun {
   /** stdout parsed as JSON, or undefined when empty or not JSON. */
   json: any;
   ms: number;
+  /** The plugin's peak resident memory in KiB, when measured (see {@link AsyncRunOptions.measureMemory}). */
+  maxRssKiB?: number;
 }
 
 /** How to run. */
@@ -31,6 +33,8 @@ export interface AsyncRunOptions {
   killAfterMs?: number;
   /** Working directory of the plugin. */
   cwd?: string;
+  /** Measure the plugin's peak resident memory (GNU time's %M, from wait4). Not with killAfterMs: the kill would hit time. */
+  measureMemory?: boolean;
 }
 
 /**
@@ -41,7 +45,9 @@ export interface AsyncRunOptions {
 export function runAsync(bin: string, env: Record<string, string | undefined>, stdin: string | Buffer, opts: AsyncRunOptions = {}): Promise<AsyncRun> {
   const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
-  const [cmd, args] = opts.nodeNetns ? ["nsenter", [`--net=${opts.nodeNetns}`, "--", bin]] : [bin, []];
+  const [plain, plainArgs] = opts.nodeNetns ? ["nsenter", [`--net=${opts.nodeNetns}`, "--", bin]] : [bin, []];
+  const rssFile = opts.measureMemory ? `/tmp/cnits-rss-${randomBytes(6).toString("hex")}` : undefined;
+  const [cmd, args] = rssFile ? ["/usr/bin/time", ["-f", "%M", "-o", rssFile, plain, ...plainArgs]] : [plain, plainArgs];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: cleanEnv, cwd: opts.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] });
@@ -71,7 +77,14 @@ export function runAsync(bin: string, env: Record<string, string | undefined>, s
       } catch {
         json = undefined;
       }
-      resolve({ status, signal, stdout, stderr: Buffer.concat(err).toString("utf8"), json, ms: performance.now() - started });
+      const ms = performance.now() - started;
+      let maxRssKiB: number | undefined;
+      if (rssFile) {
+        // time reports the plugin's status first ("Command exited with non-zero status 1"), then %M.
+        maxRssKiB = Number(readFileSync(rssFile, "utf8").trim().split("\n").at(-1));
+        rmSync(rssFile, { force: true });
+      }
+      resolve({ status, signal, stdout, stderr: Buffer.concat(err).toString("utf8"), json, ms, maxRssKiB });
     });
     child.stdin.end(stdin);
   });

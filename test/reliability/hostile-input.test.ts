@@ -5,12 +5,20 @@
  * links, addresses, routes, iptables/nftables and the dataDir listing of the
  * node namespace are the same after as before. A seeded generator adds
  * configs with wrong-typed values at every key; those must never end in an
- * unhandled error (999) and never leave a trace.
+ * unhandled error (999) and never leave a trace. Every table case also
+ * peaks under 200 MiB, writes at most one line on stderr and leaves no lock
+ * held, and those of issue 27's classes end within 5 s; files, devices,
+ * FIFOs and directories a config can name are planted in a fixture
+ * directory that must not change either.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { attachmentLockPath } from "../../src/attachment-lock.ts";
 import type { TestNetns } from "../helpers/netns.ts";
-import { createNode, prng, type AsyncRun, type Node, type NodeSnapshot } from "./harness.ts";
+import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { createNode, listTree, prng, type AsyncRun, type Node, type NodeSnapshot } from "./harness.ts";
 
 type PluginName = "bridge" | "host-local" | "loopback";
 
@@ -23,10 +31,16 @@ interface Case {
   stdin?: unknown;
   /** Expected CNI error code. */
   code: number;
+  /**
+   * Also bound the run to 5 s (issue 27's classes). Not the older cases: a
+   * 10 MB stdin measures how fast a loaded test runner feeds the pipe.
+   */
+  timed?: boolean;
 }
 
 /** One node namespace with its pod; cases run concurrently, one per slot. */
 interface Slot {
+  index: number;
   node: Node;
   pod: TestNetns;
 }
@@ -35,6 +49,28 @@ const slots: Slot[] = [];
 const free: Slot[] = [];
 const waiting: Array<(s: Slot) => void> = [];
 let regularFile: string;
+/** Files, FIFOs, symlinks, directories and IPAM plugins a hostile config names (see beforeAll). */
+const FIXTURES = `/tmp/cnits-hostile-fx-${process.pid}`;
+const fx = (name: string) => join(FIXTURES, name);
+const NOBODY = 65534;
+const WITHIN_MS = 5000;
+const MAX_RSS_KIB = 200 * 1024;
+/** An address of the node outside its bridges, and its default gateway (beforeAll). */
+const NODE_ADDRESS = "10.78.9.1";
+const NODE_GATEWAY = "10.78.9.254";
+/** IPAM plugins (shell scripts in FIXTURES/bin) answering ADD with a hostile result, DEL with nothing. */
+const FAKE_IPAM: Record<string, unknown[]> = {
+  "cnits-ipam-loopback": [{ address: "127.0.0.1/8" }],
+  "cnits-ipam-metadata": [{ address: "10.78.60.5/24", gateway: "169.254.169.254" }],
+  "cnits-ipam-outside": [{ address: "10.78.60.5/24", gateway: "10.78.61.1" }],
+  "cnits-ipam-slash0": [{ address: "10.78.60.5/0" }],
+  "cnits-ipam-multicast": [{ address: "224.0.0.5/24" }],
+  "cnits-ipam-linklocal6": [{ address: "fe80::5/64" }],
+  "cnits-ipam-node-address": [{ address: "10.78.9.5/24", gateway: NODE_ADDRESS }],
+  "cnits-ipam-node-gateway": [{ address: "10.78.9.5/24", gateway: NODE_GATEWAY }],
+  "cnits-ipam-own-address": [{ address: "10.78.60.5/24", gateway: "10.78.60.5" }],
+};
+const FAKE_CNI_PATH = () => `${fx("bin")}:${DIST_BIN}`;
 
 async function withSlot<T>(fn: (s: Slot) => Promise<T>): Promise<T> {
   const s = free.pop() ?? (await new Promise<Slot>((r) => waiting.push(r)));
@@ -66,7 +102,7 @@ function validEnv({ pod }: Slot): Record<string, string | undefined> {
 
 function run(slot: Slot, c: Pick<Case, "plugin" | "env" | "stdin">): Promise<AsyncRun> {
   const stdin = c.stdin === undefined ? validConf(slot, c.plugin) : c.stdin;
-  return slot.node.run(c.plugin, { ...validEnv(slot), ...c.env }, stdin);
+  return slot.node.run(c.plugin, { ...validEnv(slot), ...c.env }, stdin, { measureMemory: true });
 }
 
 /** Exactly one JSON object with numeric code and string msg. */
@@ -261,6 +297,74 @@ for (const plugin of ["bridge", "host-local"] as const) {
   }
 }
 
+/** Where the classes of issue 27 start in the table. */
+const FIRST_ISSUE_27_CASE = cases.length;
+// Files a config names are read bounded: a device, FIFO, directory or huge
+// file never hangs the plugin or grows it (resolvConf; code 7).
+for (const plugin of ["bridge", "host-local"] as const) {
+  const resolvCase = (name: string, path: () => string) =>
+    add({ name: `resolvConf ${name}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { resolvConf: path() }), code: 7 } as any);
+  resolvCase("is /dev/zero", () => "/dev/zero");
+  resolvCase("is /dev/urandom", () => "/dev/urandom");
+  resolvCase("is /dev/stdin (a pipe)", () => "/dev/stdin");
+  resolvCase("is a FIFO nobody writes", () => fx("fifo"));
+  resolvCase("is a symlink to /dev/zero", () => fx("zero-link"));
+  resolvCase("is a directory", () => "/etc");
+  resolvCase("is a 2 GiB sparse file", () => fx("sparse"));
+  resolvCase("has a line over 64 KiB", () => fx("long-line"));
+  resolvCase("is /proc/kcore", () => "/proc/kcore");
+  resolvCase("is /proc/self/mem", () => "/proc/self/mem");
+  resolvCase("does not exist", () => fx("missing"));
+}
+
+// Store paths another user could redirect or fill (code 102).
+for (const plugin of ["bridge", "host-local"] as const) {
+  const storeCase = (name: string, dataDir: (s: Slot) => string) =>
+    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { dataDir: dataDir(s) }), code: 102 } as any);
+  storeCase("dataDir is group-writable", () => fx("group-writable"));
+  storeCase("the network directory is group-writable", (s) => fx(`net-group-writable-${s.index}`));
+  storeCase("dataDir lies under a symlink owned by another user", () => fx("theirs-link/data"));
+  storeCase("dataDir lies under a group-writable directory", () => fx("shared/data"));
+  storeCase("dataDir lies under a directory owned by another user", () => fx("nobody-dir/data"));
+}
+
+// Delegation that would come back to the plugin: refused at once (7).
+for (const type of ["bridge", "loopback", "cni-ts", "cnits-self"]) {
+  add({
+    name: `ipam.type ${type} (this executable)`,
+    plugin: "bridge",
+    env: { CNI_PATH: "<fake-cni-path>" },
+    stdin: (s: Slot) => validConf(s, "bridge", { ipam: { type, subnet: SUBNET, dataDir: s.node.dataDir } }),
+    code: 7,
+  } as any);
+}
+
+// Addresses on the node: whatever IPAM produced them (7).
+const hostAddrCase = (name: string, ipam: Record<string, unknown>) => add({ name, plugin: "bridge", stdin: (s: Slot) => validConf(s, "bridge", {}, ipam), code: 7 } as any);
+hostAddrCase("host-local link-local subnet (gateway 169.254.0.1)", { subnet: "169.254.0.0/16" });
+hostAddrCase("host-local gateway 169.254.169.254", { subnet: "169.254.169.0/24", gateway: "169.254.169.254" });
+hostAddrCase("host-local gateway = an address of the node", { subnet: "10.78.9.0/24", gateway: NODE_ADDRESS });
+hostAddrCase("host-local gateway = the node's default gateway", { subnet: "10.78.9.0/24", gateway: NODE_GATEWAY });
+for (const type of Object.keys(FAKE_IPAM)) {
+  add({
+    name: `IPAM plugin result ${JSON.stringify(FAKE_IPAM[type])}`,
+    plugin: "bridge",
+    env: { CNI_PATH: "<fake-cni-path>" },
+    stdin: (s: Slot) => validConf(s, "bridge", { ipam: { type } }),
+    code: 7,
+  } as any);
+}
+
+// Paths that are not network namespaces (4), for every plugin that enters one.
+for (const plugin of ["bridge", "loopback"] as const) {
+  for (const netns of ["/proc/self/ns/mnt", "/proc/1/ns/mnt", "/proc/self/ns/pid", "/proc/self/ns/uts", "/dev/null", "/tmp"]) {
+    add({ name: `CNI_NETNS ${netns}`, plugin, env: { CNI_NETNS: netns }, code: 4 });
+  }
+  add({ name: "DEL with CNI_NETNS /proc/self/ns/mnt", plugin, env: { CNI_COMMAND: "DEL", CNI_NETNS: "/proc/self/ns/mnt" }, code: 4 });
+}
+
+for (const c of cases.slice(FIRST_ISSUE_27_CASE)) c.timed = true;
+
 let caseCounter = 0;
 function resolveCase(slot: Slot, c: Case): Case {
   const stdin = typeof c.stdin === "function" ? (c.stdin as (s: Slot) => unknown)(slot) : c.stdin;
@@ -268,6 +372,7 @@ function resolveCase(slot: Slot, c: Case): Case {
   const env: Record<string, string | undefined> = { CNI_CONTAINERID: `cnits-hostile-${++caseCounter}`, ...c.env };
   if (env.CNI_NETNS === "<regular-file>") env.CNI_NETNS = regularFile;
   if (env.CNI_NETNS === "<node-netns>") env.CNI_NETNS = slot.node.ns.path;
+  if (env.CNI_PATH === "<fake-cni-path>") env.CNI_PATH = FAKE_CNI_PATH();
   return { ...c, stdin, env };
 }
 
@@ -384,15 +489,50 @@ function generated(seed: number, count: number): Case[] {
 
 // --- running -------------------------------------------------------------------
 
+/** The fixtures: a root-owned 0755 directory under sticky /tmp. */
+function plantFixtures(): void {
+  mkdirSync(FIXTURES, { mode: 0o755 });
+  chmodSync(FIXTURES, 0o755);
+  execFileSync("mkfifo", [fx("fifo")]);
+  symlinkSync("/dev/zero", fx("zero-link"));
+  writeFileSync(fx("sparse"), "");
+  truncateSync(fx("sparse"), 2 ** 31);
+  writeFileSync(fx("long-line"), `nameserver 10.78.0.53\n${"a".repeat(70_000)}\n`);
+  mkdirSync(fx("group-writable"));
+  chmodSync(fx("group-writable"), 0o775);
+  mkdirSync(fx("real"), { mode: 0o755 });
+  symlinkSync(fx("real"), fx("theirs-link"));
+  lchownSync(fx("theirs-link"), NOBODY, NOBODY);
+  mkdirSync(fx("shared"));
+  chmodSync(fx("shared"), 0o775);
+  mkdirSync(fx("nobody-dir"), { mode: 0o755 });
+  chownSync(fx("nobody-dir"), NOBODY, NOBODY);
+  writeFileSync(fx("victim"), "victim\n");
+  mkdirSync(fx("bin"), { mode: 0o755 });
+  symlinkSync(join(DIST_BIN, "cni-ts"), fx("bin/cnits-self"));
+  for (const [name, ips] of Object.entries(FAKE_IPAM)) {
+    const result = JSON.stringify({ cniVersion: "1.0.0", ips });
+    writeFileSync(fx(`bin/${name}`), `#!/bin/sh\ncat >/dev/null\n[ "$CNI_COMMAND" = ADD ] && printf '%s' '${result}'\nexit 0\n`, { mode: 0o755 });
+  }
+}
+
 beforeAll(async () => {
   regularFile = `/tmp/cnits-regular-file-${process.pid}`;
   writeFileSync(regularFile, "not a namespace\n");
+  plantFixtures();
   for (let i = 0; i < SLOTS; i++) {
     const node = createNode(SUBNET);
-    const slot = { node, pod: node.newPod("hostile") };
+    const slot = { index: i, node, pod: node.newPod("hostile") };
     slots.push(slot);
     free.push(slot);
+    mkdirSync(fx(`net-group-writable-${i}/${node.network}`), { recursive: true, mode: 0o755 });
+    chmodSync(fx(`net-group-writable-${i}/${node.network}`), 0o770);
     node.ns.exec("ip", "link", "add", "cnitsvictim", "type", "veth", "peer", "name", "cnitsvictim1");
+    // The node's own uplink: an address and the default route through it.
+    node.ns.exec("ip", "link", "set", "cnitsvictim1", "up");
+    node.ns.exec("ip", "link", "set", "cnitsvictim", "up");
+    node.ns.exec("ip", "addr", "add", `${NODE_ADDRESS}/24`, "dev", "cnitsvictim");
+    node.ns.exec("ip", "route", "add", "default", "via", NODE_GATEWAY, "dev", "cnitsvictim");
     // The node already has this network: bridge, gateway, store.
     const conf = validConf(slot, "bridge", { ipMasq: true, macspoofchk: true });
     const env = { ...validEnv(slot), CNI_CONTAINERID: "cnits-warmup" };
@@ -406,30 +546,111 @@ beforeAll(async () => {
 afterAll(() => {
   for (const s of slots) s.node.cleanup();
   rmSync(regularFile, { force: true });
+  rmSync(FIXTURES, { recursive: true, force: true });
 });
+
+/** Neither the network's store lock nor the attachment's lock is held (or left) after the plugin ended. */
+function expectNoLockHeld({ node }: Slot, c: Case): void {
+  const storeLock = join(node.dataDir, node.network, "lock");
+  if (existsSync(storeLock)) expect(spawnSync("flock", ["-n", storeLock, "true"]).status, `${c.name}: store lock held`).toBe(0);
+  const id = { network: node.network, containerId: c.env?.CNI_CONTAINERID ?? "", ifName: c.env?.CNI_IFNAME ?? "eth0" };
+  expect(existsSync(attachmentLockPath(id)), `${c.name}: attachment lock left`).toBe(false);
+}
+
+/** The run ended (when `timed`) in time, stayed small, and said at most one line on stderr. */
+function expectBounded(r: AsyncRun, name: string, timed = true): void {
+  if (timed) expect(r.ms, `${name}: took ${Math.round(r.ms)} ms`).toBeLessThan(WITHIN_MS);
+  expect(r.maxRssKiB, `${name}: peak memory`).toBeLessThan(MAX_RSS_KIB);
+  expect(r.stderr.split("\n").filter((l) => l !== "").length, `${name}: stderr ${r.stderr.slice(0, 500)}`).toBeLessThanOrEqual(1);
+}
 
 async function expectRejectedCleanly(slot: Slot, c: Case): Promise<{ code: number; msg: string }> {
   const { node } = slot;
   const before = comparable(node.snapshot());
   const podBefore = podState(slot);
+  const fixturesBefore = listTree(FIXTURES);
   const r = await run(slot, c);
   expect(r.signal, c.name).toBeNull();
   expect(r.status, `${c.name}: ${r.stdout}`).not.toBe(0);
+  expectBounded(r, c.name, c.timed === true);
   const doc = errorDoc(r);
   const after = comparable(node.snapshot());
   expect(after, `${c.name}: left a trace`).toEqual(before);
   expect(podState(slot), `${c.name}: changed the pod namespace`).toEqual(podBefore);
+  expect(listTree(FIXTURES), `${c.name}: changed the fixtures`).toEqual(fixturesBefore);
+  expectNoLockHeld(slot, c);
   return doc;
 }
 
 describe.concurrent("hostile input: table", () => {
-  test("has at least 60 cases", () => {
+  test("has at least 60 cases, and at least 40 of the classes of issue 27 (reads, store paths, delegation, host addresses, namespaces)", () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
+    expect(cases.length - FIRST_ISSUE_27_CASE).toBeGreaterThanOrEqual(40);
   });
   test.each(cases.map((c) => [`${c.plugin}: ${c.name}`, c] as const))("%s", async (_label, c) => {
     await withSlot(async (slot) => {
       const doc = await expectRejectedCleanly(slot, resolveCase(slot, c));
       expect(doc.code, `${c.name}: ${doc.msg}`).toBe(c.code);
+    });
+  });
+});
+
+describe.concurrent("hostile input: DEL of a refused delegation ends", () => {
+  test.each(["bridge", "loopback", "cnits-self"])("ipam.type %s: DEL succeeds at once and leaves nothing", async (type) => {
+    await withSlot(async (slot) => {
+      const { node } = slot;
+      const before = comparable(node.snapshot());
+      const conf = validConf(slot, "bridge", { ipam: { type, subnet: SUBNET, dataDir: node.dataDir } });
+      const env = { ...validEnv(slot), CNI_COMMAND: "DEL", CNI_CONTAINERID: `cnits-hostile-del-${type}`, CNI_PATH: FAKE_CNI_PATH() };
+      const r = await node.run("bridge", env, conf, { measureMemory: true });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expectBounded(r, type);
+      expect(comparable(node.snapshot())).toEqual(before);
+      expectNoLockHeld(slot, { name: type, plugin: "bridge", env, code: 0 });
+    });
+  });
+});
+
+/**
+ * Files planted in a store under a name host-local reads (as root could, or
+ * anyone where a store directory was once left group-writable): never
+ * followed, never hanging ADD while it holds the store lock, never grown
+ * into; the hint is replaced by a plain file, an address file that is not
+ * ours keeps its address taken.
+ */
+describe.concurrent("hostile input: files planted in a store", () => {
+  const victim = () => fx("victim");
+  const planted: Array<[string, (path: string) => void, string]> = [
+    ["last_reserved_ip.0 is a FIFO", (p) => execFileSync("mkfifo", [p]), "10.78.0.2/24"],
+    ["last_reserved_ip.0 is a symlink to /dev/zero", (p) => symlinkSync("/dev/zero", p), "10.78.0.2/24"],
+    ["last_reserved_ip.0 is a symlink to another file", (p) => symlinkSync(victim(), p), "10.78.0.2/24"],
+    ["last_reserved_ip.0 is 4 MiB of garbage", (p) => writeFileSync(p, Buffer.alloc(4 << 20, 0x61)), "10.78.0.2/24"],
+    ["address file 10.78.0.2 is a FIFO", (p) => execFileSync("mkfifo", [join(p, "..", "10.78.0.2")]), "10.78.0.3/24"],
+  ];
+  test.each(planted)("%s: ADD ends in time with an address, DEL cleans up", async (name, plant, expected) => {
+    await withSlot(async (slot) => {
+      const dataDir = `${FIXTURES}-planted-${slot.index}-${++caseCounter}`;
+      const network = slot.node.network;
+      mkdirSync(join(dataDir, network), { recursive: true, mode: 0o755 });
+      const hint = join(dataDir, network, "last_reserved_ip.0");
+      plant(hint);
+      const conf = validConf(slot, "host-local", {}, { dataDir });
+      const env = { ...validEnv(slot), CNI_CONTAINERID: `cnits-planted-${caseCounter}` };
+      try {
+        const r = await slot.node.run("host-local", env, conf, { measureMemory: true });
+        expect(r.status, `${name}: ${r.stdout}`).toBe(0);
+        expectBounded(r, name);
+        expect(r.json.ips[0].address).toBe(expected);
+        expect(readFileSync(victim(), "utf8")).toBe("victim\n");
+        if (!name.startsWith("address file")) expect(lstatSync(hint).isFile()).toBe(true);
+        const del = await slot.node.run("host-local", { ...env, CNI_COMMAND: "DEL" }, conf, { measureMemory: true });
+        expect(del.status, del.stdout).toBe(0);
+        expectBounded(del, `${name} (DEL)`);
+        expect(existsSync(join(dataDir, network, expected.split("/")[0]!)), `${name}: address kept after DEL`).toBe(false);
+        if (name.startsWith("address file")) expect(lstatSync(join(dataDir, network, "10.78.0.2")).isFIFO()).toBe(true);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -7,7 +7,7 @@
  * 0600.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
@@ -171,6 +171,54 @@ describe("unsafe dataDir and network directories are refused", () => {
       },
       /not a directory/,
     ],
+    ["dataDir is group-writable", (root) => (mkdirSync(join(root, "data"), { mode: 0o775 }), chmodSync(join(root, "data"), 0o775), join(root, "data")), /group-writable/],
+    [
+      "the network directory is group-writable",
+      (root) => {
+        mkdirSync(join(root, "data", "cnits-paths"), { recursive: true });
+        chmodSync(join(root, "data", "cnits-paths"), 0o770);
+        return join(root, "data");
+      },
+      /network directory .* is group-writable/,
+    ],
+    [
+      "dataDir lies under a symlink owned by another user",
+      (root) => {
+        mkdirSync(join(root, "real"), { mode: 0o755 });
+        symlinkSync(join(root, "real"), join(root, "theirs"));
+        lchownSync(join(root, "theirs"), NOBODY, NOBODY);
+        return join(root, "theirs", "data");
+      },
+      /lies under .*theirs, a symbolic link owned by uid 65534/,
+    ],
+    [
+      "dataDir lies under a root-owned symlink to a directory another user owns",
+      (root) => {
+        mkdirSync(join(root, "real"), { mode: 0o755 });
+        chownSync(join(root, "real"), NOBODY, NOBODY);
+        symlinkSync(join(root, "real"), join(root, "link"));
+        return join(root, "link", "data");
+      },
+      /lies under .*real, which another user can modify/,
+    ],
+    [
+      "dataDir lies under a group-writable (not sticky) directory",
+      (root) => {
+        mkdirSync(join(root, "shared", "deeper"), { recursive: true, mode: 0o755 });
+        chmodSync(join(root, "shared"), 0o775);
+        return join(root, "shared", "deeper", "data");
+      },
+      /lies under .*shared, which another user can modify/,
+    ],
+    [
+      "dataDir lies under a directory owned by another user",
+      (root) => {
+        mkdirSync(join(root, "theirs"), { mode: 0o755 });
+        chownSync(join(root, "theirs"), NOBODY, NOBODY);
+        return join(root, "theirs", "data");
+      },
+      /lies under .*theirs, which another user can modify/,
+    ],
   ];
   test.each(setups)("%s", async (_name, setup, message) => {
     const root = newSandbox();
@@ -182,6 +230,17 @@ describe("unsafe dataDir and network directories are refused", () => {
     expect(r.json.msg).toMatch(message);
     expect(listTree(root)).toEqual(before);
   });
+});
+
+test("a dataDir under a root-owned symlink to a safe directory is used (a sticky /tmp above is fine)", async () => {
+  const root = newSandbox();
+  mkdirSync(join(root, "real"), { mode: 0o755 });
+  symlinkSync(join(root, "real"), join(root, "link"));
+  const dataDir = join(root, "link", "data");
+  const r = await hostLocal("ADD", { dataDir });
+  expect(r.status, r.stdout).toBe(0);
+  expect(readdirSync(join(root, "real", "data", "cnits-paths"))).toContain("10.80.0.2");
+  expect((await hostLocal("DEL", { dataDir })).status).toBe(0);
 });
 
 describe("unsafe native-addon cache directories are refused", () => {

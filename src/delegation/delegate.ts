@@ -1,17 +1,18 @@
 /**
  * IPAM delegation: run the plugin named by `ipam.type` for a verb.
  *
- * When `ipam.type` resolves in `CNI_PATH` to this very executable (our
- * multi-call binary, host-local being a hard link of it), its handlers run
- * in-process with the same arguments and config, saving a whole Node start.
+ * When `ipam.type` resolves in `CNI_PATH` to this very executable under a
+ * name the entry point registered as in-process (host-local), its handlers
+ * run here with the same arguments and config, saving a whole Node start.
+ * Our executable under any other name, or the calling plugin itself, is
+ * refused: it would delegate to itself and wait on its own lock forever.
  * Otherwise the plugin is exec'd with the same stdin bytes and environment.
  * Call only from the host namespace: a child spawned inside a pod namespace
  * would run there.
  *
  * @module
  */
-import { hostLocalPlugin } from "../../ipam/host-local/plugin.ts";
-import { DecodingError, IpamError } from "../errors.ts";
+import { CniError, CODE_INVALID_NETWORK_CONFIG, DecodingError, IpamError } from "../errors.ts";
 import { callHandler } from "../skel/call-handler.ts";
 import { decodeStdinConfig } from "../skel/stdin-config.ts";
 import type { CmdArgs, PluginDefinition, RawConf } from "../skel/types.ts";
@@ -24,8 +25,51 @@ import { findPlugin, isOwnExecutable } from "./find-plugin.ts";
 /** The verbs an IPAM plugin is delegated. */
 export type IpamVerb = "ADD" | "DEL" | "CHECK" | "STATUS" | "GC";
 
-/** Plugins our executable can run in-process, by `ipam.type`. */
-const IN_PROCESS: Record<string, PluginDefinition> = { "host-local": hostLocalPlugin };
+/** Code 7: `ipam.type` names a plugin that cannot be this config's IPAM (itself, or our non-IPAM executable). */
+export class DelegationRefusedError extends CniError {
+  override name = "DelegationRefusedError";
+  constructor(msg: string) {
+    super(CODE_INVALID_NETWORK_CONFIG, msg);
+  }
+}
+
+/** Where `ipam.type` resolved: a file to exec, or our own plugin to run in-process. */
+interface IpamTarget {
+  path: string;
+  inProcess?: () => Promise<PluginDefinition>;
+}
+
+/**
+ * Find the IPAM plugin `ipamType` for `args`, refusing a delegation that
+ * would come back to the caller.
+ *
+ * @throws {IpamError} not found in `CNI_PATH`, or an invalid name
+ * @throws {DelegationRefusedError} the calling plugin, or this executable under a non-IPAM name
+ */
+function resolveIpam(ipamType: string, args: CmdArgs): IpamTarget {
+  if (args.plugin !== undefined && ipamType === args.plugin) {
+    throw new DelegationRefusedError(`ipam.type ${JSON.stringify(ipamType)} is the calling plugin itself; it cannot be its own IPAM`);
+  }
+  const path = findPlugin(ipamType, args.path);
+  if (!isOwnExecutable(path)) return { path };
+  const registry = args.inProcessIpam ?? {};
+  const inProcess = Object.hasOwn(registry, ipamType) ? registry[ipamType] : undefined;
+  if (inProcess === undefined) {
+    throw new DelegationRefusedError(`ipam.type ${JSON.stringify(ipamType)} resolves to ${path}, this executable, which is not an IPAM plugin under that name`);
+  }
+  return { path, inProcess };
+}
+
+/**
+ * Refuse at once, before any effect, an `ipam.type` that {@link delegateIpam}
+ * would refuse or not find.
+ *
+ * @throws {IpamError} not found in `CNI_PATH`, or an invalid name
+ * @throws {DelegationRefusedError} see {@link delegateIpam}
+ */
+export function assertDelegable(ipamType: string, args: CmdArgs): void {
+  resolveIpam(ipamType, args);
+}
 
 /**
  * Delegate `verb` to the IPAM plugin `ipamType`.
@@ -36,16 +80,14 @@ const IN_PROCESS: Record<string, PluginDefinition> = { "host-local": hostLocalPl
  * @param conf the parsed config, when the caller has it (in-process path only)
  * @returns the IPAM result (1.1.0 model) for ADD, otherwise undefined
  * @throws {IpamError} plugin not found, failed to start, or unparsable output
+ * @throws {DelegationRefusedError} the calling plugin, or this executable under a non-IPAM name
  * @throws {CniError} the error the IPAM plugin reported, with its own code
  * @example
  * const res = await delegateIpam("ADD", "host-local", args);
  */
 export async function delegateIpam(verb: IpamVerb, ipamType: string, args: CmdArgs, conf?: RawConf): Promise<Result | undefined> {
-  const path = findPlugin(ipamType, args.path);
-  const inProcess = Object.hasOwn(IN_PROCESS, ipamType) ? IN_PROCESS[ipamType] : undefined;
-  if (inProcess && isOwnExecutable(path)) {
-    return runInProcess(inProcess, verb, args, conf);
-  }
+  const { path, inProcess } = resolveIpam(ipamType, args);
+  if (inProcess) return runInProcess(await inProcess(), verb, args, conf);
   const outcome = execPlugin(path, verb, args.stdinData, args.env);
   if (outcome.status !== 0) throw errorFromOutcome(path, outcome);
   if (verb !== "ADD") return undefined;
@@ -68,7 +110,7 @@ export async function delegateIpam(verb: IpamVerb, ipamType: string, args: CmdAr
 
 async function runInProcess(def: PluginDefinition, verb: IpamVerb, args: CmdArgs, conf: RawConf | undefined): Promise<Result | undefined> {
   const raw = conf ?? decodeStdinConfig(args.stdinData);
-  const callArgs: CmdArgs = { ...args, command: verb, env: { ...args.env, CNI_COMMAND: verb } };
+  const callArgs: CmdArgs = { ...args, command: verb, plugin: def.name, env: { ...args.env, CNI_COMMAND: verb } };
   if (verb === "ADD" && !def.add) throw new IpamError(`IPAM plugin ${def.name} does not implement ADD`);
   return callHandler(def, verb, callArgs, raw);
 }

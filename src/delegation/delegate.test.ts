@@ -2,9 +2,10 @@ import { chmodSync, linkSync, mkdtempSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { hostLocalPlugin } from "../../ipam/host-local/plugin.ts";
 import { CniError } from "../errors.ts";
-import type { CmdArgs } from "../skel/types.ts";
-import { delegateIpam } from "./delegate.ts";
+import type { CmdArgs, InProcessPlugins } from "../skel/types.ts";
+import { assertDelegable, delegateIpam, DelegationRefusedError } from "./delegate.ts";
 import { findPlugin, isOwnExecutable } from "./find-plugin.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cnits-ipam-"));
@@ -65,22 +66,55 @@ describe("isOwnExecutable()", () => {
   });
 });
 
+/** Hard-link the running executable into `dir` as `name`; false when the file system cannot. */
+function linkSelf(name: string): boolean {
+  try {
+    linkSync(process.execPath, join(dir, name));
+  } catch (err) {
+    if ((err as { code?: string }).code === "EXDEV") return false;
+    if ((err as { code?: string }).code !== "EEXIST") throw err;
+  }
+  return true;
+}
+
+const REGISTRY: InProcessPlugins = { "host-local": async () => hostLocalPlugin };
+
 describe("delegateIpam() in-process", () => {
   test("host-local resolving to this executable runs in-process (no exec) and allocates", async () => {
-    const link = join(dir, "host-local");
-    try {
-      linkSync(process.execPath, link);
-    } catch (err) {
-      if ((err as { code?: string }).code === "EXDEV") return;
-      if ((err as { code?: string }).code !== "EEXIST") throw err;
-    }
+    if (!linkSelf("host-local")) return;
     const dataDir = join(dir, "store");
     const conf = { cniVersion: "1.0.0", name: "inproc", type: "bridge", ipam: { type: "host-local", subnet: "10.6.0.0/24", dataDir } };
-    const res = await delegateIpam("ADD", "host-local", { ...args(conf), path: [dir] }, conf);
+    const base = { ...args(conf), path: [dir], plugin: "bridge", inProcessIpam: REGISTRY };
+    const res = await delegateIpam("ADD", "host-local", base, conf);
     expect(res?.ips?.[0]?.address).toBe("10.6.0.2/24");
-    await delegateIpam("DEL", "host-local", { ...args(conf), command: "DEL", path: [dir] }, conf);
-    const again = await delegateIpam("ADD", "host-local", { ...args(conf), path: [dir] });
+    await delegateIpam("DEL", "host-local", { ...base, command: "DEL" }, conf);
+    const again = await delegateIpam("ADD", "host-local", base);
     expect(again?.ips?.[0]?.address).toBe("10.6.0.3/24");
+  });
+});
+
+describe("delegation that would come back to the caller", () => {
+  test("this executable under a name the entry point did not register is refused (7) for every verb", async () => {
+    if (!linkSelf("bridge")) return;
+    const base = { ...args({ name: "n" }), path: [dir], plugin: "bridge", inProcessIpam: REGISTRY };
+    for (const name of ["bridge", "loopback-like"]) {
+      if (name !== "bridge" && !linkSelf(name)) return;
+      expect(() => assertDelegable(name, base)).toThrow(DelegationRefusedError);
+      for (const verb of ["ADD", "DEL", "CHECK", "STATUS", "GC"] as const) {
+        const err = await delegateIpam(verb, name, base).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DelegationRefusedError);
+        expect((err as CniError).code).toBe(7);
+      }
+    }
+  });
+  test("the calling plugin's own name is refused before looking in CNI_PATH", async () => {
+    const base = { ...args({ name: "n" }), path: [dir], plugin: "fake-ipam" };
+    expect(() => assertDelegable("fake-ipam", base)).toThrow(/calling plugin itself/);
+    await expect(delegateIpam("DEL", "fake-ipam", base)).rejects.toBeInstanceOf(DelegationRefusedError);
+  });
+  test("without a registry even host-local under this executable is refused", () => {
+    if (!linkSelf("host-local")) return;
+    expect(() => assertDelegable("host-local", { ...args({ name: "n" }), path: [dir] })).toThrow(DelegationRefusedError);
   });
 });
 

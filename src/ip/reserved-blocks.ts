@@ -1,0 +1,71 @@
+/**
+ * Address blocks no pod network may use, and addresses no node interface
+ * may take as a gateway, whatever IPAM produced them. Pure.
+ *
+ * @module
+ */
+import { netsOverlap, parseCidr, type Cidr } from "./cidr.ts";
+import type { IpBytes } from "./ip-bytes.ts";
+
+/**
+ * Blocks no pod interface can use, with why, by family. The reference
+ * accepts subnets in them and hands out addresses that never work (or, for
+ * a /0, an address "in" every network). Kept as text and parsed for a
+ * family on its first check: parsing an IPv6 prefix loads ip-address's
+ * IPv6 module, which an IPv4-only ADD never needs.
+ */
+const UNUSABLE_BLOCKS: Record<4 | 6, [cidr: string, why: string][]> = {
+  4: [
+    ["224.0.0.0/4", "overlaps the IPv4 multicast block 224.0.0.0/4"],
+    ["127.0.0.0/8", "overlaps the IPv4 loopback block 127.0.0.0/8"],
+  ],
+  6: [
+    ["::1/128", "holds the IPv6 loopback address ::1"],
+    ["::ffff:0:0/96", "overlaps the IPv4-mapped IPv6 block ::ffff:0:0/96 (write the IPv4 subnet instead)"],
+    ["ff00::/8", "overlaps the IPv6 multicast block ff00::/8"],
+  ],
+};
+const parsedBlocks: { 4?: { net: Cidr; why: string }[]; 6?: { net: Cidr; why: string }[] } = {};
+
+function unusableBlocks(family: 4 | 6): { net: Cidr; why: string }[] {
+  return (parsedBlocks[family] ??= UNUSABLE_BLOCKS[family].map(([cidr, why]) => ({ net: parseCidr(cidr)!, why })));
+}
+
+/**
+ * Why `subnet` cannot be a pod network, or undefined when it can.
+ *
+ * @example unusableSubnetReason(parseCidr("0.0.0.0/0")!) // "is a /0: it covers every address"
+ */
+export function unusableSubnetReason(subnet: Cidr): string | undefined {
+  if (subnet.prefixLength === 0) return "is a /0: it covers every address";
+  for (const block of unusableBlocks(subnet.family)) {
+    if (netsOverlap(block.net, subnet)) return block.why;
+  }
+  return undefined;
+}
+
+/**
+ * Why `ip` cannot be a gateway, an address the node's bridge takes, or
+ * undefined when it can: unspecified, loopback, link-local (the cloud
+ * metadata address is one), multicast, broadcast or IPv4-mapped. On the
+ * bytes, so an IPv4 gateway loads nothing more.
+ *
+ * @example unusableGatewayReason(parseIp("169.254.169.254")!) // "is link-local"
+ */
+export function unusableGatewayReason(ip: IpBytes): string | undefined {
+  const [a = 0, b = 0] = ip;
+  if (ip.every((byte) => byte === 0)) return "is unspecified";
+  if (ip.length === 4) {
+    if (a === 0) return "lies in 0.0.0.0/8 (this host)";
+    if (a === 127) return "is loopback";
+    if (a === 169 && b === 254) return "is link-local";
+    if (a >= 224 && a <= 239) return "is multicast";
+    if (ip.every((byte) => byte === 255)) return "is the broadcast address";
+    return undefined;
+  }
+  if (ip.subarray(0, 15).every((byte) => byte === 0) && ip[15] === 1) return "is loopback";
+  if (a === 0xfe && (b & 0xc0) === 0x80) return "is link-local";
+  if (a === 0xff) return "is multicast";
+  if (ip.subarray(0, 10).every((byte) => byte === 0) && ip[10] === 0xff && ip[11] === 0xff) return "is IPv4-mapped";
+  return undefined;
+}
