@@ -1,21 +1,7 @@
 /**
- * One lock per attachment (network name + container id + interface name),
- * held across a whole ADD or DEL, so the two verbs of one attachment never
- * interleave: whatever order a runtime runs them in, the attachment ends up
- * fully there or fully gone.
- *
- * The lock is `flock` on a file in a root-owned private directory on
- * `/run` (emptied at every boot). The file also carries the attachment's
- * record, a short text the verb writes (the bridge keeps the identity of
- * the host veth it made there). A file exists only while it holds a
- * record: a verb that leaves the record empty removes the file before
- * unlocking, so lock files are bounded by the attachments alive on the node.
- *
- * Removing a lock file while others wait on it is safe because every taker
- * checks, once locked, that the path still names the inode it locked, and
- * starts over otherwise.
- *
- * @module
+ * One flock per attachment across a whole ADD or DEL, so the verbs of one attachment never
+ * interleave. The file also holds the attachment's record and goes when the record is empty,
+ * so files are bounded by live attachments; a taker that finds its inode unlinked starts over.
  */
 import { closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readSync, unlinkSync, writeSync, constants as fsConstants } from "node:fs";
 import { join } from "node:path";
@@ -29,21 +15,16 @@ import { storageError } from "./storage-error.ts";
 /** Where attachment locks live (root-owned, 0700, emptied at boot). */
 export const ATTACHMENT_LOCK_DIR = "/run/cni-ts/attachments";
 
-/** What identifies an attachment. */
 export interface AttachmentId {
   network: string;
   containerId: string;
   ifName: string;
 }
 
-/** The largest record read back (records are a few hundred bytes). */
+/** Records are a few hundred bytes. */
 const MAX_RECORD = 4096;
 
-/**
- * The lock file of an attachment: a hash, so no input chooses a path.
- *
- * @example attachmentLockPath({ network: "n", containerId: "c", ifName: "eth0" })
- */
+/** A hash, so no input chooses a path. */
 export function attachmentLockPath(id: AttachmentId, dir = ATTACHMENT_LOCK_DIR): string {
   return entryPath(dir, sha256Hex(JSON.stringify([id.network, id.containerId, id.ifName])).slice(0, 40));
 }
@@ -52,25 +33,22 @@ function lockDirError(dir: string, action: string, err: unknown): CniError {
   return storageError("attachment lock directory", dir, action, err, (msg) => new IoFailureError(msg, undefined, { cause: err }));
 }
 
-/** The private directories, created on first use and checked on every use. */
+/** Created on first use, checked on every use. */
 function ensureLockDir(dir: string): void {
   const parent = join(dir, "..");
   ensureSafeDir(parent, 0o700, "cni-ts run directory", true, (err) => lockDirError(dir, `failed to create ${parent}`, err));
   ensureSafeDir(dir, 0o700, "attachment lock directory", false, (err) => lockDirError(dir, `failed to create ${dir}`, err));
 }
 
-/** A held attachment lock. */
 export class AttachmentLock {
   private constructor(
     private readonly fd: number,
-    /** The lock file. */
     readonly path: string,
     private readonly dir: string,
   ) {}
 
   /**
-   * Take the attachment's lock, waiting while another verb holds it.
-   *
+   * Waits while another verb holds the lock.
    * @throws {UnsafePathError} the lock directory is not private
    * @throws {CniError} code 5 when it cannot be created or written
    */
@@ -103,10 +81,7 @@ export class AttachmentLock {
     return buf.toString("utf8", 0, n);
   }
 
-  /**
-   * Replace the record.
-   * @throws {CniError} code 5 when /run cannot take it
-   */
+  /** @throws {CniError} code 5 when /run cannot take it */
   writeRecord(text: string): void {
     try {
       ftruncateSync(this.fd, 0);
@@ -117,7 +92,7 @@ export class AttachmentLock {
     }
   }
 
-  /** Drop the record: the attachment is gone. */
+  /** The attachment is gone. */
   clearRecord(): void {
     ftruncateSync(this.fd, 0);
   }
@@ -134,10 +109,7 @@ export class AttachmentLock {
   }
 }
 
-/**
- * Every record in the lock directory, read without locking: a hint for GC,
- * which re-reads each under its attachment's lock before acting.
- */
+/** Read without locking: a hint for GC, which re-reads each under its lock before acting. */
 export function listRecords(dir = ATTACHMENT_LOCK_DIR): string[] {
   if (!existsSync(dir)) return [];
   ensureLockDir(dir);
@@ -153,7 +125,6 @@ export function listRecords(dir = ATTACHMENT_LOCK_DIR): string[] {
   return out;
 }
 
-/** Whether `path` still names the file open as `fd`. */
 function sameInode(fd: number, path: string): boolean {
   const held = fstatSync(fd);
   try {
@@ -167,8 +138,6 @@ function sameInode(fd: number, path: string): boolean {
 
 /**
  * Run `fn` holding the attachment's lock.
- *
- * @example await withAttachmentLock({ network, containerId, ifName }, async (lock) => cmdDel(args, raw, lock))
  */
 export async function withAttachmentLock<T>(id: AttachmentId, fn: (lock: AttachmentLock) => Promise<T>, dir = ATTACHMENT_LOCK_DIR): Promise<T> {
   const lock = AttachmentLock.acquire(id, dir);

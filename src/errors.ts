@@ -1,11 +1,4 @@
-/**
- * The CNI error model. Every failure a plugin reports is a {@link CniError}
- * carrying its spec code from the place it is raised; the skeleton prints it
- * as `{cniVersion, code, msg, details}` on stdout. Anything else that escapes
- * a handler is reported as {@link CODE_INTERNAL} (999).
- *
- * @module
- */
+// Failures are raised as a CniError with their spec code; anything else escaping a handler is 999.
 
 /** Error codes defined by the CNI specification (section "Error"). */
 export const CODE_INCOMPATIBLE_VERSION = 1;
@@ -26,27 +19,19 @@ export const CODE_IPAM_FAILURE = 101;
 export const CODE_UNSAFE_PATH = 102;
 export const CODE_INTERNAL = 999;
 
-/** A CNI error: what the runtime sees as `{code, msg, details}`. */
+/** What the runtime sees as `{code, msg, details}`. */
 export class CniError extends Error {
   override name = "CniError";
-  /** The numeric CNI error code. */
   readonly code: number;
-  /** Optional longer explanation, printed as `details`. */
   readonly details: string | undefined;
 
-  /**
-   * @param code the CNI error code
-   * @param msg the short message (printed as `msg`)
-   * @param details optional details (omitted from the output when empty)
-   * @param options `cause`, kept for stderr diagnostics
-   */
+  /** @param options `cause`, kept for stderr diagnostics */
   constructor(code: number, msg: string, details?: string, options?: { cause?: unknown }) {
     super(msg, options);
     this.code = code;
     this.details = details || undefined;
   }
 
-  /** The message as printed in the JSON document. */
   get msg(): string {
     return this.message;
   }
@@ -170,11 +155,10 @@ export class UnsafePathError extends CniError {
  */
 export class SyscallError extends Error {
   override name = "SyscallError";
-  /** Positive errno value. */
+  /** Positive. */
   readonly errno: number;
-  /** Symbolic name such as `ENOENT`. */
+  /** Symbolic, such as `ENOENT`. */
   readonly code: string;
-  /** The system call or operation that failed. */
   readonly syscall: string;
 
   constructor(syscall: string, errno: number, code: string, message?: string, options?: { cause?: unknown }) {
@@ -185,12 +169,7 @@ export class SyscallError extends Error {
   }
 }
 
-/**
- * Whether `err` is a system error with one of the given symbolic codes.
- *
- * @example
- * if (hasErrno(err, "ENOENT", "ENODEV")) return; // already gone
- */
+/** Whether `err` is a system error with one of the given symbolic codes. */
 export function hasErrno(err: unknown, ...codes: string[]): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" && codes.includes(code);

@@ -1,26 +1,9 @@
-/**
- * The multi-call entry of the single executable. One file on disk answers
- * to several names (hard links, or symlinks whose name the runtime passes as
- * argv[0]): `bridge`, `loopback` and `host-local` run that CNI plugin through
- * the skeleton; any other name (normally `cni-ts`) runs the human-facing CLI.
- *
- * VERSION and the about text need only the plugin's name, so they are
- * answered from this small bundle. A runtime's other verbs (no arguments)
- * go to ./cli/plugin-entry.ts, built once per plugin with only that
- * plugin's modules, and everything else (the CLI, a plugin name with
- * arguments) to ./cli/full-entry.ts: in the build each is a separate
- * embedded bundle, compiled only on its own paths.
- *
- * @module
- */
+// The multi-call entry: a plugin name in argv[0] runs that plugin, any other the CLI. VERSION is
+// answered from this small bundle; other verbs load one plugin's bundle, the CLI the full one.
 import { writeSync } from "node:fs";
 import { needsHandlers, pickPlugin, type PluginName } from "./cli/pick-plugin.ts";
 
-/**
- * Set by the build: the asset keys of each plugin's bundle and of the full
- * one, with their code caches (a plugin has one for ADD and one for its
- * other verbs).
- */
+/** Set by the build; a plugin has one code cache for ADD and one for its other verbs. */
 declare const __CNI_TS_PLUGIN_ASSETS__: Record<PluginName, { bundle: string; cache: string; addCache: string }> | undefined;
 declare const __CNI_TS_FULL_ASSET__: string | undefined;
 declare const __CNI_TS_FULL_CACHE_ASSET__: string | undefined;
@@ -43,10 +26,8 @@ async function loadFull(): Promise<typeof import("./cli/full-entry.ts")> {
 }
 
 async function main(): Promise<void> {
-  // The one Node environment variable whose effect is already running when
-  // this script starts and that no build flag overrides: V8 coverage would
-  // write a JSON file as root into the directory it names when we exit.
-  // (The rest are overridden by the SEA's execArgv or never used: SECURITY.md.)
+  // The one Node variable already in effect at start that no build flag overrides: V8 coverage
+  // would write a file as root into the directory it names (SECURITY.md).
   if (process.env.NODE_V8_COVERAGE !== undefined) {
     const { stopCoverage } = await import("node:v8");
     stopCoverage();

@@ -1,9 +1,6 @@
 /**
- * Directory safety: the directories a plugin writes into (the host-local
- * store, the attachment locks) must be real directories owned by us and
- * writable by nobody else, so another user can neither redirect nor fill them.
- *
- * @module
+ * Directories a plugin writes into must be real, ours and writable by nobody else, so another
+ * user can neither redirect nor fill them.
  */
 import { lstatSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,24 +18,15 @@ export function isSafeNetworkName(name: string): boolean {
 
 /**
  * The path of the entry `name` in the directory `dir`, as `path.join` makes
- * it, without normalising the whole path again: the store and the locks
- * build ~20 such paths per ADD, and Node's normalisation, a loop over every
- * character, ran often enough for V8 to compile it with Maglev in every
- * process (BENCHMARKS.md, "Ninth pass").
- *
- * @param dir a directory path as `path.resolve` or `path.join` return it
- * @param name the entry; anything but one plain component goes through `path.join`
- * @example entryPath("/var/lib/cni/networks/net", "10.1.0.2") // "/var/lib/cni/networks/net/10.1.0.2"
+ * it, without normalising the whole path again (a hot path: ~20 per ADD);
+ * a `name` that is not one plain component goes through `path.join`.
  */
 export function entryPath(dir: string, name: string): string {
   const plain = dir !== "/" && name !== "" && name !== "." && name !== ".." && !name.includes("/");
   return plain ? `${dir}/${name}` : join(dir, name);
 }
 
-/**
- * Refuse a directory that another user could redirect or fill.
- * @throws {UnsafePathError}
- */
+/** @throws {UnsafePathError} */
 function assertSafeDir(path: string, what: string, st: Stats): void {
   if (st.isSymbolicLink()) throw new UnsafePathError(`${what} ${path} is a symbolic link; refusing to use it`);
   if (!st.isDirectory()) throw new UnsafePathError(`${what} ${path} is not a directory`);
@@ -51,9 +39,7 @@ function assertSafeDir(path: string, what: string, st: Stats): void {
 }
 
 /**
- * Check the directory, creating it first only when it is missing (every
- * verb after the first: one lstat, no mkdir).
- * @param createFailed the error to throw when the directory cannot be created
+ * Creates the directory only when missing, so later verbs cost one lstat.
  * @throws {UnsafePathError} unsafe directory
  */
 export function ensureSafeDir(path: string, mode: number, what: string, recursive: boolean, createFailed: (err: unknown) => CniError): void {
@@ -77,22 +63,14 @@ export function ensureSafeDir(path: string, mode: number, what: string, recursiv
   assertSafeDir(path, what, st);
 }
 
-/** Whether a file of `uid` can only be changed by root or us. */
 function trustedOwner(uid: number): boolean {
   return uid === 0 || uid === process.geteuid?.();
 }
 
 /**
- * Refuse a path below which another user could swap a directory: every
- * existing ancestor of `path` must be a directory owned by root or us and
- * not writable by group or others unless sticky (as `/tmp`), or a symlink
- * owned by root or us whose target passes the same checks. Missing
- * ancestors are fine: they will be created by us.
- *
- * @param path the directory about to be used (not checked itself)
- * @param what names it in the error
+ * No other user may swap a directory above `path` (not checked itself): each existing ancestor
+ * is ours or root's and not writable by others unless sticky, or such a symlink to one.
  * @throws {UnsafePathError} naming the ancestor and why
- * @example assertSafeAncestors("/var/lib/cni/networks", "dataDir")
  */
 export function assertSafeAncestors(path: string, what: string): void {
   for (let dir = dirname(path); ; dir = dirname(dir)) {

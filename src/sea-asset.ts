@@ -1,19 +1,7 @@
-/**
- * Loading a CommonJS bundle embedded in the single executable as an asset.
- *
- * The build stores the bundle already wrapped as
- * `(function (exports, require, module, __filename, __dirname) {...})` plus
- * V8 code cache for exactly that text, made by the same pinned Node; so the
- * asset compiles without re-parsing. Modules get a `require` of built-in
- * modules only (everything else is inside the bundle).
- *
- * @module
- */
-/**
- * The `require` a bundle's modules get: everything else is inside the
- * bundle. `process.getBuiltinModule` rather than a `createRequire`'d
- * function, which cost ~0.3 ms at every start to build.
- */
+// The build stores each embedded bundle already wrapped as a CommonJS function, with V8 code
+// cache for exactly that text from the same pinned Node, so it compiles without re-parsing.
+
+/** Everything else is inside the bundle; cheaper at start than a `createRequire`'d function. */
 function requireBuiltin(id: string): unknown {
   const builtin = process.getBuiltinModule(id);
   if (builtin === undefined) throw new Error(`cannot load ${id}: an embedded bundle requires built-in modules only`);
@@ -21,11 +9,7 @@ function requireBuiltin(id: string): unknown {
 }
 
 /**
- * Compile and run the asset `key` (with code cache from `cacheKey`) and return its exports.
- *
- * @param key asset holding the wrapped bundle
- * @param cacheKey asset holding V8 code cache for it (ignored if V8 rejects it)
- * @returns the bundle's `module.exports`
+ * @param cacheKey V8 code cache for the bundle (ignored if V8 rejects it)
  * @throws {Error} when the asset is missing (not a single-executable build)
  */
 export function loadAssetModule(key: string, cacheKey: string): unknown {

@@ -1,21 +1,8 @@
-/**
- * Blocking the main thread for a few milliseconds. Plugins are synchronous
- * (namespace switches are per thread), so polls for kernel state (a port
- * coming up, DAD settling) and retries (a busy plugin binary) sleep with
- * Atomics.wait instead of timers.
- *
- * @module
- */
+// Plugins are synchronous (namespace switches are per thread), so polls sleep with Atomics.wait.
 
 let cell: Int32Array | undefined;
 
-/**
- * Sleep `ms` milliseconds. The shared cell is made on first use (not at
- * module load, which also keeps the module usable where
- * SharedArrayBuffer is hidden, as in a V8 snapshot build).
- *
- * @example sleepSync(20)
- */
+/** The cell is made on first use, so loading works where SharedArrayBuffer is hidden. */
 export function sleepSync(ms: number): void {
   if (ms <= 0) return;
   cell ??= new Int32Array(new SharedArrayBuffer(4));

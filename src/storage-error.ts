@@ -1,21 +1,9 @@
-/**
- * Turning a failed write into an error an operator can act on: a full, read-only or
- * not writable file system is reported (code 5, the spec's I/O failure) with the
- * directory concerned and what to do, instead of a raw errno.
- *
- * @module
- */
 import { CniError, IoFailureError, hasErrno } from "./errors.ts";
 
 /**
- * What an operator should hear about a failed write in `dir`.
- *
+ * A full, read-only or unwritable file system becomes code 5 naming the directory and what to
+ * do, instead of a raw errno.
  * @param what what `dir` is, e.g. "host-local dataDir"
- * @param dir the directory the plugin owns there
- * @param action what failed, e.g. "failed to reserve 10.0.0.2"
- * @param err the underlying error
- * @param otherwise the error for any other cause
- * @example storageError("host-local dataDir", "/var/lib/cni/networks", "failed to reserve 10.0.0.2", err, (m) => new IpamError(m))
  */
 export function storageError(what: string, dir: string, action: string, err: unknown, otherwise: (msg: string) => CniError): CniError {
   const cause = (err as Error).message;

@@ -1,18 +1,11 @@
 /**
- * `/proc/sys` reads and writes. Synchronous on purpose: inside
- * `withNetns` a synchronous write lands in the pod's namespace.
- *
- * @module
+ * Synchronous on purpose: inside `withNetns` only a synchronous write lands in the pod's namespace.
  */
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { FileReadError, readBounded, KERNEL_VALUE } from "./read-bounded.ts";
 import { SyscallError, UnsafePathError } from "./errors.ts";
 
-/**
- * The /proc/sys path of `key`. Keys use "/" between parts; a part may hold
- * dots (an interface name such as `eth0.100`), but "." and ".." parts are
- * refused so a key cannot leave /proc/sys.
- */
+/** Parts are "/"-separated and may hold dots (`eth0.100`); "." and ".." cannot leave /proc/sys. */
 function sysctlPath(key: string): string {
   const parts = key.split("/");
   if (parts.some((p) => p === "" || p === "." || p === "..")) {
@@ -28,13 +21,10 @@ function toSyscallError(err: unknown, syscall: string, key: string): unknown {
 }
 
 /**
- * Read a sysctl, trimmed.
- *
  * @param key e.g. `net/ipv4/ip_forward`
- * @returns the value, or undefined when the key does not exist
+ * @returns the trimmed value, or undefined when the key does not exist
  * @throws {UnsafePathError} for a key with "." / ".." / empty parts
  * @throws {FileReadError} (100) on other read failures
- * @example readSysctl("net/ipv4/ip_forward") // "1"
  */
 export function readSysctl(key: string): string | undefined {
   try {
@@ -46,13 +36,8 @@ export function readSysctl(key: string): string | undefined {
 }
 
 /**
- * Write a sysctl (in the calling thread's namespace).
- *
- * @param key e.g. `net/ipv6/conf/eth0/accept_dad`
- * @param value the text to write
  * @throws {UnsafePathError} for a key with "." / ".." / empty parts
  * @throws {SyscallError} when the write fails (code ENOENT for a missing key)
- * @example writeSysctl("net/ipv4/ip_forward", "1");
  */
 export function writeSysctl(key: string, value: string): void {
   const path = sysctlPath(key);

@@ -1,27 +1,11 @@
-/**
- * IP address text ⇄ network-order bytes for the paths that convert in bulk:
- * the host-local store names every candidate and every scanned entry by its
- * address text (thousands per call on a full store), and netlink decodes every
- * address of a route or address dump of the node. Through ip-address that
- * costs ~2.6 µs per IPv4 parse and ~15 µs per IPv6 print (string and BigInt
- * round trips, measured on Node 24) against well under 1 µs here, so this
- * byte-level pair stays ours. Everything that validates or reasons about
- * addresses and prefixes goes through ip-address in ./cidr.ts; the unit test
- * holds both to the same acceptance and the same printed text.
- *
- * @module
- */
+// Text ⇄ bytes for bulk paths (the host-local store scans thousands of entries, netlink dumps
+// every address), where ip-address's string and BigInt round trips cost several times more.
+// Validation goes through ip-address in ./cidr.ts; the unit test holds both to the same results.
 
-/** An address as bytes: 4 for IPv4, 16 for IPv6. */
+/** 4 bytes for IPv4, 16 for IPv6. */
 export type IpBytes = Uint8Array;
 
-/**
- * Parse an IPv4 or IPv6 address (no prefix). IPv4-mapped IPv6 text
- * (`::ffff:1.2.3.4`) stays IPv6.
- *
- * @returns the bytes, or `undefined` when `text` is not an address
- * @example parseIp("10.1.2.3") // Uint8Array [10, 1, 2, 3]
- */
+/** IPv4-mapped text (`::ffff:1.2.3.4`) stays IPv6; undefined when `text` is not an address. */
 export function parseIp(text: string): IpBytes | undefined {
   return text.includes(":") ? parseIpv6(text) : parseIpv4(text);
 }
@@ -75,13 +59,7 @@ function parseIpv6(text: string): IpBytes | undefined {
   return bytes;
 }
 
-/**
- * Format bytes as canonical text: dotted quad, or RFC 5952 IPv6 (lower
- * case, longest run of two or more zero groups shortened to `::`,
- * IPv4-mapped addresses as `::ffff:a.b.c.d`).
- *
- * @example formatIp(new Uint8Array([10, 0, 0, 1])) // "10.0.0.1"
- */
+/** Dotted quad, or RFC 5952 IPv6 with IPv4-mapped addresses as `::ffff:a.b.c.d`. */
 export function formatIp(bytes: IpBytes): string {
   if (bytes.length === 4) return dotted(bytes, 0);
   if (isV4Mapped(bytes)) return `::ffff:${dotted(bytes, 12)}`;
@@ -117,7 +95,6 @@ function isV4Mapped(bytes: IpBytes): boolean {
   return bytes[10] === 0xff && bytes[11] === 0xff;
 }
 
-/** 4 or 6, from the byte length. */
 export function ipFamily(bytes: IpBytes): 4 | 6 {
   return bytes.length === 4 ? 4 : 6;
 }

@@ -1,17 +1,6 @@
-/**
- * Arithmetic and ordering over address bytes (see ./ip-bytes.ts): compare,
- * next/previous, offsets. Pure, dependency-free, bigint-based so IPv4 and
- * IPv6 share one code path.
- *
- * @module
- */
+// Arithmetic over address bytes; bigint so IPv4 and IPv6 share one code path.
 import type { IpBytes } from "./ip-bytes.ts";
 
-/**
- * The address as an unsigned integer.
- *
- * @example ipToBigInt(new Uint8Array([0, 0, 1, 2])) // 258n
- */
 export function ipToBigInt(ip: IpBytes): bigint {
   let value = 0n;
   for (const byte of ip) value = (value << 8n) | BigInt(byte);
@@ -19,10 +8,7 @@ export function ipToBigInt(ip: IpBytes): bigint {
 }
 
 /**
- * An unsigned integer as an address of `length` bytes (4 or 16), keeping the
- * low bits when it does not fit.
- *
- * @example bigIntToIp(258n, 4) // Uint8Array [0, 0, 1, 2]
+ * Keeps the low bits when `value` does not fit.
  */
 export function bigIntToIp(value: bigint, length: number): IpBytes {
   const bytes = new Uint8Array(length);
@@ -34,12 +20,7 @@ export function bigIntToIp(value: bigint, length: number): IpBytes {
   return bytes;
 }
 
-/**
- * Order two addresses: IPv4 before IPv6, then numerically.
- *
- * @returns negative, zero or positive
- * @example compareIp(parseIp("10.0.0.1")!, parseIp("10.0.0.2")!) // -1
- */
+/** IPv4 before IPv6, then numerically. */
 export function compareIp(a: IpBytes, b: IpBytes): number {
   if (a.length !== b.length) return a.length - b.length;
   for (let i = 0; i < a.length; i++) {
@@ -49,31 +30,18 @@ export function compareIp(a: IpBytes, b: IpBytes): number {
   return 0;
 }
 
-/**
- * Whether two addresses are the same (same family and bytes).
- *
- * @example ipEqual(parseIp("::1")!, parseIp("0::1")!) // true
- */
 export function ipEqual(a: IpBytes, b: IpBytes): boolean {
   return compareIp(a, b) === 0;
 }
 
-/**
- * The address `delta` steps away, wrapping around the family's space.
- *
- * @example formatIp(addToIp(parseIp("10.0.0.255")!, 1n)) // "10.0.1.0"
- */
+/** Wraps around the family's space. */
 export function addToIp(ip: IpBytes, delta: bigint): IpBytes {
   const bits = BigInt(ip.length * 8);
   const mod = 1n << bits;
   return bigIntToIp((((ipToBigInt(ip) + delta) % mod) + mod) % mod, ip.length);
 }
 
-/**
- * The next address (wrapping after the last one).
- *
- * @example formatIp(nextIp(parseIp("10.0.0.1")!)) // "10.0.0.2"
- */
+/** Wraps after the last address. */
 export function nextIp(ip: IpBytes): IpBytes {
   const out = new Uint8Array(ip);
   for (let i = out.length - 1; i >= 0; i--) {
@@ -83,11 +51,7 @@ export function nextIp(ip: IpBytes): IpBytes {
   return out;
 }
 
-/**
- * The previous address (wrapping before the first one).
- *
- * @example formatIp(prevIp(parseIp("10.0.1.0")!)) // "10.0.0.255"
- */
+/** Wraps before the first address. */
 export function prevIp(ip: IpBytes): IpBytes {
   const out = new Uint8Array(ip);
   for (let i = out.length - 1; i >= 0; i--) {
@@ -97,12 +61,7 @@ export function prevIp(ip: IpBytes): IpBytes {
   return out;
 }
 
-/**
- * The address with every bit after the first `prefixLength` set to `hostBit`
- * (0: the network address, 1: the last address of the prefix).
- *
- * @example formatIp(withHostBits(parseIp("10.1.2.3")!, 24, 1)) // "10.1.2.255"
- */
+/** `hostBit` 0 gives the network address, 1 the prefix's last address. */
 export function withHostBits(ip: IpBytes, prefixLength: number, hostBit: 0 | 1): IpBytes {
   const out = new Uint8Array(ip);
   for (let i = 0; i < out.length; i++) {
@@ -113,11 +72,6 @@ export function withHostBits(ip: IpBytes, prefixLength: number, hostBit: 0 | 1):
   return out;
 }
 
-/**
- * Whether the first `prefixLength` bits of two addresses of one family agree.
- *
- * @example samePrefix(parseIp("10.0.0.1")!, parseIp("10.9.9.9")!, 8) // true
- */
 export function samePrefix(a: IpBytes, b: IpBytes, prefixLength: number): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length && i * 8 < prefixLength; i++) {

@@ -1,18 +1,10 @@
-/**
- * Address blocks no pod network may use, and addresses no node interface
- * may take as a gateway, whatever IPAM produced them. Pure.
- *
- * @module
- */
+// Blocks no pod network may use and addresses no gateway may take, whatever IPAM produced them.
 import { netsOverlap, parseCidr, type Cidr } from "./cidr.ts";
 import type { IpBytes } from "./ip-bytes.ts";
 
 /**
- * Blocks no pod interface can use, with why, by family. The reference
- * accepts subnets in them and hands out addresses that never work (or, for
- * a /0, an address "in" every network). Kept as text and parsed for a
- * family on its first check: parsing an IPv6 prefix loads ip-address's
- * IPv6 module, which an IPv4-only ADD never needs.
+ * The reference accepts these and hands out addresses that never work. Parsed per family on
+ * first use: an IPv6 prefix loads ip-address's IPv6 module, which an IPv4-only ADD never needs.
  */
 const UNUSABLE_BLOCKS: Record<4 | 6, [cidr: string, why: string][]> = {
   4: [
@@ -31,11 +23,7 @@ function unusableBlocks(family: 4 | 6): { net: Cidr; why: string }[] {
   return (parsedBlocks[family] ??= UNUSABLE_BLOCKS[family].map(([cidr, why]) => ({ net: parseCidr(cidr)!, why })));
 }
 
-/**
- * Why `subnet` cannot be a pod network, or undefined when it can.
- *
- * @example unusableSubnetReason(parseCidr("0.0.0.0/0")!) // "is a /0: it covers every address"
- */
+/** Why `subnet` cannot be a pod network, or undefined when it can. */
 export function unusableSubnetReason(subnet: Cidr): string | undefined {
   if (subnet.prefixLength === 0) return "is a /0: it covers every address";
   for (const block of unusableBlocks(subnet.family)) {
@@ -45,12 +33,8 @@ export function unusableSubnetReason(subnet: Cidr): string | undefined {
 }
 
 /**
- * Why `ip` cannot be a gateway, an address the node's bridge takes, or
- * undefined when it can: unspecified, loopback, link-local (the cloud
- * metadata address is one), multicast, broadcast or IPv4-mapped. On the
- * bytes, so an IPv4 gateway loads nothing more.
- *
- * @example unusableGatewayReason(parseIp("169.254.169.254")!) // "is link-local"
+ * Why `ip` cannot be a gateway (an address the node's bridge takes), or undefined. Link-local
+ * covers the cloud metadata address. On the bytes, so an IPv4 gateway loads nothing more.
  */
 export function unusableGatewayReason(ip: IpBytes): string | undefined {
   const [a = 0, b = 0] = ip;

@@ -1,17 +1,9 @@
-/**
- * Running iptables / nft through the native runProcess: an argv array (never
- * a shell), scripts on stdin, and a child that dies with the plugin, so a
- * runtime's timeout kill cannot leave a restore that commits rules after the
- * runtime's DEL.
- *
- * @module
- */
+// iptables / nft run with an argv (never a shell), and die with the plugin: a runtime's
+// timeout kill cannot leave a restore that commits rules after the runtime's DEL.
 import { hasErrno, KernelError } from "../errors.ts";
 import { runProcess } from "../native/run-process.ts";
 
-/** The outcome of one tool run. */
 export interface ToolRun {
-  /** Exit status 0. */
   ok: boolean;
   /** The executable could not be started (not installed, not in PATH). */
   missing: boolean;
@@ -22,16 +14,10 @@ export interface ToolRun {
 // Runtimes sometimes exec plugins with a minimal PATH; the tools live in sbin.
 const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** Where tools are looked up: PATH, then the usual sbin and bin directories. */
 export function toolSearchPath(): string {
   return process.env.PATH ? `${process.env.PATH}:${FALLBACK_PATH}` : FALLBACK_PATH;
 }
 
-/**
- * Run `cmd args...`, feeding `input` on stdin.
- *
- * @example runTool("nft", ["-j", "list", "table", "bridge", "nat"])
- */
 export function runTool(cmd: string, args: string[], input?: string): ToolRun {
   const path = toolSearchPath();
   try {
@@ -43,10 +29,7 @@ export function runTool(cmd: string, args: string[], input?: string): ToolRun {
 }
 
 /**
- * Run a tool that must succeed.
- *
  * @param what what was attempted, for the message (e.g. `failed to set up masquerade`)
- * @returns stdout
  * @throws {KernelError} with the tool's stderr when it fails or cannot start
  */
 export function runToolOrThrow(what: string, cmd: string, args: string[], input?: string): string {
@@ -55,13 +38,12 @@ export function runToolOrThrow(what: string, cmd: string, args: string[], input?
   return run.stdout;
 }
 
-/** The {@link KernelError} for a failed run; the script goes into `details`. */
+/** The script goes into the error's `details`. */
 export function toolError(what: string, cmd: string, run: ToolRun, input?: string): KernelError {
   const stderr = run.stderr.trim().replace(/\s*\n\s*/g, "; ");
   return new KernelError(`${what}: ${cmd}: ${stderr || "failed"}`, input || undefined);
 }
 
-/** Whether nft's stderr says the listed table or chain does not exist. */
 export function isNftNotFound(run: ToolRun): boolean {
   return !run.ok && !run.missing && /No such file or directory/.test(run.stderr);
 }
@@ -70,11 +52,8 @@ export function isNftNotFound(run: ToolRun): boolean {
 const MAX_ARGV_SCRIPT = 100_000;
 
 /**
- * Apply a JSON transaction with `nft -j`. nft opens `/dev/stdin` for JSON
- * input, which fails on the socketpair Node gives a child as stdin, so the
- * script goes on the command line, or through a private temporary file when
- * too long for one argument.
- *
+ * nft opens `/dev/stdin` for JSON, which fails on the socketpair Node gives a child, so the
+ * script goes on the command line, or in a private temporary file when too long.
  * @throws {KernelError} when nft fails
  */
 export function applyNftJson(what: string, script: string): void {

@@ -1,9 +1,3 @@
-/**
- * Pure decisions of netfilter GC: which chains and rules belong to this
- * network's attachments that are no longer valid.
- *
- * @module
- */
 import { findJumps, restoreQuote, ruleTarget, type IptablesListing, type IptablesRule } from "./iptables-script.ts";
 import {
   iptablesChainName,
@@ -17,22 +11,17 @@ import {
 } from "./names.ts";
 import { ruleIifname, ruleJumpTarget, type NftListing, type NftRule } from "./nft-listing.ts";
 
-/** An attachment that must keep its rules. */
 export interface Attachment {
   containerId: string;
   ifName: string;
 }
 
-/** The iptables chains to remove and the POSTROUTING jumps to them. */
 export interface IptablesGcPlan {
   chains: string[];
   jumps: IptablesRule[];
 }
 
-/**
- * Chains `CNI-*` whose rules carry this network's comment and whose name is
- * not the chain of a valid attachment.
- */
+/** `CNI-*` chains with this network's comment that no valid attachment owns. */
 export function planIptablesGc(listing: IptablesListing, network: string, valid: Attachment[]): IptablesGcPlan {
   const keep = new Set(valid.map((a) => iptablesChainName(network, a.containerId)));
   // As `iptables -S` prints it: `--comment "name: \"net\" id: ...`.
@@ -56,12 +45,10 @@ export function planNftMasqGc(listing: NftListing, network: string, valid: Attac
   );
 }
 
-/** How the host veth a spoof rule matches relates to this network. */
 export type VethState = "missing" | "on-bridge" | "elsewhere";
 
 /**
- * Spoof checks (by their PREROUTING rule) whose attachment is not valid and
- * whose host veth is gone or still on this network's bridge. The spoof
+ * Stale spoof checks whose host veth is gone or on this network's bridge: the spoof
  * comment names no network, so a live veth on another bridge is left alone.
  */
 export function planSpoofGc(listing: NftListing, valid: Attachment[], vethState: (name: string) => VethState): SpoofNames[] {

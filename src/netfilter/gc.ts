@@ -1,10 +1,4 @@
-/**
- * GC of netfilter state for the bridge plugin (the reference has none,
- * #1013): masquerade rules of both backends and spoof checks of this
- * network's attachments that are not in the runtime's valid list.
- *
- * @module
- */
+// Netfilter GC for the bridge plugin (the reference has none, #1013).
 import { existsSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 import { parseIptablesListing, renderIptablesTeardown } from "./iptables-script.ts";
@@ -14,22 +8,17 @@ import { planIptablesGc, planNftMasqGc, planSpoofGc, type Attachment, type VethS
 import { readBridgeNat, removeSpoofChecks } from "./spoofcheck.ts";
 import { tryAll } from "./try-all.ts";
 
-/** Arguments of {@link gcNetfilter}. */
 export interface GcNetfilterOptions {
-  /** The network name (config `name`). */
   network: string;
-  /** The network's bridge: spoof checks of veths still on it are this network's. */
+  /** Spoof checks of veths still on it are this network's. */
   bridgeName: string;
-  /** Attachments that keep their rules (`cni.dev/valid-attachments`). */
+  /** `cni.dev/valid-attachments` */
   valid: Attachment[];
 }
 
 /**
- * Remove masquerade (iptables and nftables) and spoof-check rules of this
- * network's attachments that are not valid. Runs in the node's namespace.
- *
+ * Masquerade (both backends) and spoof-check rules of attachments not valid; node namespace.
  * @throws {KernelError} when a removal fails (after trying every kind)
- * @example gcNetfilter({ network: "mynet", bridgeName: "cni0", valid: [{ containerId: "c1", ifName: "eth0" }] })
  */
 export function gcNetfilter(opts: GcNetfilterOptions): void {
   const what = "failed to garbage collect netfilter rules";
@@ -56,7 +45,7 @@ export function gcNetfilter(opts: GcNetfilterOptions): void {
   ]);
 }
 
-/** Where the host veth is, from sysfs of the current (node) namespace. */
+/** From sysfs of the current (node) namespace. */
 function vethState(veth: string, bridgeName: string): VethState {
   if (veth.includes("/") || veth === "." || veth === "..") return "elsewhere";
   const dir = `/sys/class/net/${veth}`;

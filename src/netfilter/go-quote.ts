@@ -1,17 +1,6 @@
-/**
- * Go's `%q` formatting of a string, which the reference uses for the
- * iptables rule comment (`name: "<net>" id: "<cid>"`). Reproducing it
- * exactly keeps our comments identical to the reference's, so either
- * implementation recognises the other's rules.
- *
- * Go escapes every rune `strconv.IsPrint` rejects (controls, format
- * characters such as U+00AD, spaces other than U+0020, private use,
- * unassigned code points). That set comes from Go's Unicode tables, so it
- * is taken from Go itself (./go-printable.ts, generated) rather than from
- * the JavaScript engine's own, newer, Unicode version.
- *
- * @module
- */
+// Go's `%q`, exactly: the reference quotes the iptables rule comment with it, and identical
+// comments let either implementation recognise the other's rules. Printable runes come from
+// Go's Unicode tables (./go-printable.ts, generated), not the JS engine's newer ones.
 import { GO_PRINTABLE_RANGES } from "./go-printable.ts";
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -26,7 +15,7 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   '"': '\\"',
 };
 
-/** Whether Go prints `cp` as itself (binary search over the generated ranges). */
+/** Whether Go prints `cp` as itself. */
 function isGoPrintable(cp: number): boolean {
   let low = 0;
   let high = GO_PRINTABLE_RANGES.length / 2 - 1;
@@ -42,16 +31,8 @@ function isGoPrintable(cp: number): boolean {
 const hex = (cp: number, digits: number) => cp.toString(16).padStart(digits, "0");
 
 /**
- * Quote `text` the way Go's `strconv.Quote` (and `fmt` `%q`) does, for the
- * string Go's JSON decoder would have made of the same config: a lone
- * surrogate (which `JSON.parse` keeps and Go's decoder replaces) counts as
- * U+FFFD. Bytes that are not UTF-8 (possible in an environment variable
- * such as CNI_ARGS) reach JavaScript already replaced by U+FFFD, so Go's
- * `\xNN` for them cannot be reproduced.
- *
- * @param text the string to quote
- * @returns the quoted string, quotes included
- * @example goQuote('a"b\u00ad') // '"a\\"b\\u00ad"'
+ * A lone surrogate counts as U+FFFD, as Go's JSON decoder makes it. Non-UTF-8 bytes (CNI_ARGS)
+ * arrive already replaced by U+FFFD, so Go's `\xNN` for them cannot be reproduced.
  */
 export function goQuote(text: string): string {
   let out = '"';

@@ -1,31 +1,20 @@
-/**
- * Pure rendering of `iptables-restore --noflush` scripts for the iptables
- * masquerade backend, and parsing of `iptables -S` listings.
- *
- * Each setup or teardown is one restore transaction per family. Declaring
- * `:CNI-x - [0:0]` under `--noflush` creates the chain or flushes it, so a
- * retried ADD rewrites the chain instead of appending duplicates, and a
- * teardown can delete a chain without knowing whether it exists.
- *
- * @module
- */
+// One `iptables-restore --noflush` transaction per family. Declaring `:CNI-x - [0:0]` creates
+// or flushes the chain, so a retried ADD never duplicates and a teardown needs no existence check.
 import type { MasqAddress } from "./masq-address.ts";
 
-/** One `-A <chain> ...` line of an `iptables -S` listing. */
 export interface IptablesRule {
   chain: string;
-  /** The whole line as listed, starting with `-A`. */
+  /** The whole `-A` line as listed. */
   line: string;
 }
 
-/** What an `iptables -S` listing holds. */
 export interface IptablesListing {
   /** User-defined chains (`-N`). */
   chains: Set<string>;
   rules: IptablesRule[];
 }
 
-/** Parse `iptables -t nat -S [chain]` output. */
+/** Parses `iptables -t nat -S [chain]` output. */
 export function parseIptablesListing(text: string): IptablesListing {
   const chains = new Set<string>();
   const rules: IptablesRule[] = [];
@@ -39,45 +28,34 @@ export function parseIptablesListing(text: string): IptablesListing {
   return { chains, rules };
 }
 
-/** The target of a rule line (`-j X`), if any. */
 export function ruleTarget(line: string): string | undefined {
   return / -j (\S+)(?: |$)/.exec(line)?.[1];
 }
 
-/** POSTROUTING rules jumping to `chain`. */
 export function findJumps(listing: IptablesListing, chain: string): IptablesRule[] {
   return listing.rules.filter((r) => r.chain === "POSTROUTING" && ruleTarget(r.line) === chain);
 }
 
-/**
- * Quote an argument for iptables-restore: double quotes, with `"` and `\`
- * escaped, so the stored comment is exactly `text`.
- */
+/** With `"` and `\` escaped, so the stored comment is exactly `text`. */
 export function restoreQuote(text: string): string {
   return `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
-/** The `-D` form of a listed `-A` rule. */
 function deleteLine(rule: IptablesRule): string {
   return `-D${rule.line.slice(2)}`;
 }
 
-/** Inputs of {@link renderIptablesSetup}. */
 export interface IptablesSetupInput {
   chain: string;
   comment: string;
   family: 4 | 6;
-  /** Addresses of this family only. */
+  /** Of this family only. */
   addresses: MasqAddress[];
-  /** Jumps to `chain` already in POSTROUTING (removed and re-added, so retries never duplicate). */
+  /** Removed and re-added, so retries never duplicate. */
   existingJumps: IptablesRule[];
 }
 
-/**
- * The restore script that makes `chain` hold `-d <net> ACCEPT` per network
- * and one multicast-excluding MASQUERADE, with one POSTROUTING jump per
- * address — the reference's rules, in one transaction.
- */
+/** The reference's rules in one transaction. */
 export function renderIptablesSetup(input: IptablesSetupInput): string {
   const { chain, family } = input;
   const c = `-m comment --comment ${restoreQuote(input.comment)}`;
@@ -95,10 +73,7 @@ export function renderIptablesSetup(input: IptablesSetupInput): string {
   return lines.join("\n");
 }
 
-/**
- * The restore script deleting the given POSTROUTING jumps and then each
- * chain (declared first, so a missing chain is not an error).
- */
+/** Each chain is declared before `-X`, so a missing chain is not an error. */
 export function renderIptablesTeardown(chains: string[], jumps: IptablesRule[]): string {
   const lines = ["*nat", ...jumps.map(deleteLine)];
   for (const chain of chains) lines.push(`:${chain} - [0:0]`, `-X ${chain}`);

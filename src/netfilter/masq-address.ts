@@ -1,28 +1,16 @@
-/**
- * A container address as the masquerade rules need it: the bare address
- * (`-s`, `saddr`) and its network (`-d`, `daddr !=`).
- *
- * @module
- */
 import { InvalidConfigError } from "../errors.ts";
 import { formatIp, parseIp } from "../ip/ip-bytes.ts";
 
-/** One container address, split for rule rendering. */
+/** A container address split for the rules: `-s`/`saddr` and `-d`/`daddr !=`. */
 export interface MasqAddress {
   family: 4 | 6;
-  /** Canonical address text, e.g. `10.4.0.2`, `fd00::2`. */
   ip: string;
-  /** Canonical network with prefix, e.g. `10.4.0.0/24`. */
+  /** Canonical, with prefix: `10.4.0.0/24`. */
   network: string;
   prefix: number;
 }
 
-/**
- * Parse a CIDR such as `10.4.0.2/24` or `fd00::2/64`.
- *
- * @throws {InvalidConfigError} when `cidr` is not an address with a prefix length
- * @example parseMasqAddress("10.4.0.2/24").network // "10.4.0.0/24"
- */
+/** @throws {InvalidConfigError} when `cidr` is not an address with a prefix length */
 export function parseMasqAddress(cidr: string): MasqAddress {
   const slash = cidr.indexOf("/");
   const bytes = slash > 0 ? parseIp(cidr.slice(0, slash)) : undefined;

@@ -1,20 +1,6 @@
-/**
- * The iptables masquerade backend: one `iptables-restore --noflush`
- * transaction per family, after one listing of POSTROUTING to find jumps
- * already there (replaced, never duplicated) — the reference needs a dozen
- * execs per address for the same rules. With iptables-nft, nfnetlink tells
- * whether the container's chain exists; when it does not (a first ADD, or a
- * DEL with nothing left), the listing, and for DEL the restore, are skipped.
- *
- * With iptables-nft, the common cases run no tool at all: a first ADD into
- * an existing nat POSTROUTING, and a DEL of an existing chain, are one
- * nfnetlink transaction with the rules encoded exactly as iptables-nft
- * encodes them (./xt-masq-rules.ts). Anything else (legacy iptables, no nat
- * table yet, a retried ADD, a comment iptables would refuse, a transaction
- * the kernel refuses) takes the tool path, which decides as before.
- *
- * @module
- */
+// The iptables masquerade backend: a POSTROUTING listing (to replace existing jumps), then one
+// restore per family. With iptables-nft the common ADD and DEL are one nfnetlink transaction
+// encoded as iptables-nft does (./xt-masq-rules.ts); anything else takes the tool path.
 import { runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts";
 import { findJumps, parseIptablesListing, renderIptablesSetup, renderIptablesTeardown, type IptablesRule } from "./iptables-script.ts";
 import type { MasqAddress } from "./masq-address.ts";
@@ -23,27 +9,21 @@ import { commitBatch, dumpRules } from "./nft-batch.ts";
 import { iptablesIsNft, nftChainExists } from "./nft-probe.ts";
 import { parseDumpedRule, xtCommentFits, xtFamily, xtMasqSetup, xtMasqTeardown } from "./xt-masq-rules.ts";
 
-/** `iptables` or `ip6tables`. */
 export function iptablesBin(family: 4 | 6): string {
   return family === 4 ? "iptables" : "ip6tables";
 }
 
-/** List the nat table's POSTROUTING chain (or the whole table without `chain`). */
 export function listNat(family: 4 | 6, chain?: string): ToolRun {
   return runTool(iptablesBin(family), ["-w", "-t", "nat", "-S", ...(chain ? [chain] : [])]);
 }
 
-/** Apply a restore script to the nat table. */
 export function restoreNat(what: string, family: 4 | 6, script: string): void {
   runToolOrThrow(what, `${iptablesBin(family)}-restore`, ["--noflush", "-w"], script);
 }
 
 /**
- * Install the reference's rules for every address, one transaction per family.
- *
- * @param probe when true, an unusable `iptables` for the first family makes
- *   this return false before anything changed (so the caller may fall back to nftables)
- * @returns true when the rules are installed
+ * @param probe when true, an unusable `iptables` for the first family returns false before
+ *   anything changed, so the caller may fall back to nftables
  * @throws {KernelError} when a tool fails (and `probe` does not apply)
  */
 export function setupIptablesMasq(network: string, containerId: string, addresses: MasqAddress[], probe: boolean): boolean {
@@ -61,7 +41,7 @@ export function setupIptablesMasq(network: string, containerId: string, addresse
         restoreNat("failed to set up IP masquerade", family, render([]));
         continue;
       } catch (err) {
-        // Judge usability exactly as before: by the listing.
+        // Usability is judged by the listing, as on the tool path.
         const listing = listNat(family, "POSTROUTING");
         if (!listing.ok && probe && i === 0) return false;
         throw err;
@@ -78,10 +58,7 @@ export function setupIptablesMasq(network: string, containerId: string, addresse
 }
 
 /**
- * Remove the container's chain and every POSTROUTING jump to it, in both
- * families, without needing its addresses. A family whose iptables cannot
- * even list the nat table is skipped (nothing of ours can be there).
- *
+ * Needs no addresses. A family whose iptables cannot list the nat table holds nothing of ours.
  * @throws {KernelError} when a removal transaction fails
  */
 export function teardownIptablesMasq(network: string, containerId: string): void {
@@ -90,7 +67,7 @@ export function teardownIptablesMasq(network: string, containerId: string): void
   for (const family of [4, 6] as const) {
     if (iptablesIsNft(iptablesBin(family))) {
       const exists = nftChainExists(xtFamily(family), "nat", chain);
-      // nf_tables iptables without our chain: no chain and no jump to remove (2 execs saved).
+      // nf_tables iptables without our chain: no chain and no jump to remove.
       if (exists === false) continue;
       if (exists && teardownIptablesMasqOverNetlink(chain, family)) continue;
     }
@@ -107,10 +84,7 @@ export function teardownIptablesMasq(network: string, containerId: string): void
 }
 
 /**
- * A first ADD's rules as one nfnetlink transaction, when the nat table's
- * POSTROUTING chain exists (as iptables-nft would have made it) and
- * iptables could store the rules.
- *
+ * Only when nat POSTROUTING exists and iptables could store the rules.
  * @returns false when the tool path must do it (nothing was changed)
  */
 export function setupIptablesMasqOverNetlink(chain: string, comment: string, family: 4 | 6, addresses: MasqAddress[]): boolean {
@@ -124,12 +98,7 @@ export function setupIptablesMasqOverNetlink(chain: string, comment: string, fam
   }
 }
 
-/**
- * Remove the POSTROUTING jumps to `chain` and the chain in one nfnetlink
- * transaction.
- *
- * @returns false when the tool path must do it (nothing was changed)
- */
+/** @returns false when the tool path must do it (nothing was changed) */
 export function teardownIptablesMasqOverNetlink(chain: string, family: 4 | 6): boolean {
   try {
     const jumps = dumpRules(xtFamily(family), "nat", "POSTROUTING", parseDumpedRule).filter((r) => r.jumpsTo === chain);

@@ -1,11 +1,5 @@
-/**
- * The nftables masquerade backend (`inet cni_plugins_masquerade`): one
- * listing of `masq_checks`, then one `nft -f -` transaction holding every
- * address of the attachment, both families (the reference v1.6.0 lost one
- * family, #1118).
- *
- * @module
- */
+// The nftables masquerade backend: one transaction for every address of both families
+// (the reference v1.6.0 lost one family, #1118).
 import { KernelError } from "../errors.ts";
 import { isNftNotFound, runTool, runToolOrThrow, toolError, type ToolRun } from "./exec-tool.ts";
 import type { MasqAddress } from "./masq-address.ts";
@@ -13,12 +7,11 @@ import { renderNftMasqDelete, renderNftMasqSetup } from "./nft-masq-script.ts";
 import { EMPTY_NFT_LISTING, parseNftListing, type NftListing, type NftRule } from "./nft-listing.ts";
 import { NFT_MASQ_CHAIN, NFT_MASQ_TABLE, nftInstanceHash, nftMasqComment } from "./names.ts";
 
-/** List `masq_checks` as JSON. */
 export function listMasqChecks(): ToolRun {
   return runTool("nft", ["-j", "list", "chain", "inet", NFT_MASQ_TABLE, NFT_MASQ_CHAIN]);
 }
 
-/** Whether a listing run shows nftables usable (a missing chain is fine). */
+/** A missing chain still means nftables is usable. */
 export function nftUsable(run: ToolRun): boolean {
   return run.ok || isNftNotFound(run);
 }
@@ -34,10 +27,7 @@ export function rulesWithPrefix(listing: NftListing, prefix: string): NftRule[] 
   return listing.rules.filter((r) => r.chain === NFT_MASQ_CHAIN && r.comment?.startsWith(prefix));
 }
 
-/**
- * Run `attempt` again once when it failed because a rule it saw went away
- * meanwhile (a concurrent DEL or GC): the second try reads afresh.
- */
+/** Retries once when a rule `attempt` saw went away meanwhile (a concurrent DEL or GC). */
 export function retryOnVanished(attempt: () => void): void {
   try {
     attempt();
@@ -48,9 +38,7 @@ export function retryOnVanished(attempt: () => void): void {
 }
 
 /**
- * Replace the attachment's masquerade rules with one per address.
- *
- * @param first an already made listing (from backend detection), used for the first try
+ * @param first a listing already made by backend detection, used for the first try
  * @throws {KernelError} when nft fails
  */
 export function setupNftMasq(network: string, ifName: string, containerId: string, addresses: MasqAddress[], first?: ToolRun): void {
@@ -69,9 +57,7 @@ export function setupNftMasq(network: string, ifName: string, containerId: strin
 }
 
 /**
- * Delete every rule whose comment starts with the attachment's instance
- * hash. A missing table or an unusable nft means there is nothing to delete.
- *
+ * A missing table or an unusable nft means there is nothing to delete.
  * @throws {KernelError} when the deletion transaction fails
  */
 export function teardownNftMasq(network: string, ifName: string, containerId: string): void {
@@ -83,7 +69,6 @@ export function teardownNftMasq(network: string, ifName: string, containerId: st
   });
 }
 
-/** Delete the given `masq_checks` rules in one transaction (nothing to do when empty). */
 export function deleteMasqRules(rules: NftRule[], what: string): void {
   if (rules.length === 0) return;
   runToolOrThrow(what, "nft", ["-f", "-"], renderNftMasqDelete(rules.map((r) => r.handle)));

@@ -1,9 +1,4 @@
-/**
- * IP masquerade for the bridge plugin's `ipMasq`, compatible with the
- * reference's rules in both backends (docs/REFERENCE.md, "Masquerade rules").
- *
- * @module
- */
+// `ipMasq` with the reference's rules in both backends (docs/REFERENCE.md, "Masquerade rules").
 import { InvalidConfigError, KernelError } from "../errors.ts";
 import { parseMasqAddress } from "./masq-address.ts";
 import { iptablesBin, setupIptablesMasq, teardownIptablesMasq } from "./masq-iptables.ts";
@@ -12,29 +7,20 @@ import { NFT_MASQ_TABLE } from "./names.ts";
 import { nftTableExists } from "./nft-probe.ts";
 import { tryAll } from "./try-all.ts";
 
-/** The `ipMasqBackend` values. */
 export type MasqBackend = "iptables" | "nftables";
 
-/** Which attachment the rules belong to. */
 export interface MasqTarget {
-  /** The network name (config `name`). */
   network: string;
   containerId: string;
-  /** The container-side interface name (`CNI_IFNAME`). */
+  /** `CNI_IFNAME` */
   ifName: string;
 }
 
 /**
- * Masquerade traffic from the container's addresses to anything outside
- * their subnets (multicast excepted). Idempotent: a retried ADD replaces the
- * attachment's rules instead of duplicating them.
- *
- * @param backend `ipMasqBackend`; unset means iptables, or nftables when
- *   iptables is unusable and nftables usable (as the reference decides)
- * @param addresses the container's CIDRs, e.g. `["10.4.0.2/24", "fd00::2/64"]`
+ * Idempotent: a retried ADD replaces the attachment's rules instead of duplicating them.
+ * @param backend unset means iptables, or nftables when only that is usable (as the reference)
  * @throws {InvalidConfigError} for an unknown backend or a malformed address
  * @throws {KernelError} when iptables/nft fail
- * @example setupMasquerade({ network: "mynet", containerId: "c1", ifName: "eth0" }, undefined, ["10.4.0.2/24"])
  */
 export function setupMasquerade(target: MasqTarget, backend: MasqBackend | undefined, addresses: string[]): void {
   if (backend != null && backend !== "iptables" && backend !== "nftables") {
@@ -59,10 +45,8 @@ export function setupMasquerade(target: MasqTarget, backend: MasqBackend | undef
 }
 
 /**
- * Remove the attachment's masquerade rules from BOTH backends, without
- * needing its addresses (so DEL with an empty or vanished netns cleans up,
- * unlike the reference, #810). Missing tables, chains or rules are success.
- *
+ * Both backends, without the addresses: DEL with a vanished netns cleans up (unlike the
+ * reference, #810). Missing tables, chains or rules are success.
  * @throws {KernelError} when a removal fails (after trying every backend)
  */
 export function teardownMasquerade(target: MasqTarget): void {

@@ -1,10 +1,3 @@
-/**
- * Sending nf_tables changes as one nfnetlink batch (one atomic transaction:
- * all of it commits or none), and dumping a chain's rules. Synchronous, on
- * the process's nfnetlink socket (./nfnl-socket.ts).
- *
- * @module
- */
 import { SyscallError } from "../errors.ts";
 import { native } from "../native/addon.ts";
 import type { MessageBuilder } from "../netlink/message.ts";
@@ -27,7 +20,6 @@ import {
   NLMSG_ERROR,
 } from "./nft-wire.ts";
 
-/** A received message: type, sequence number and payload (a view). */
 interface Received {
   type: number;
   seq: number;
@@ -50,10 +42,8 @@ function* receive(sock: RtnlSocket): Generator<Received> {
   }
 }
 
-/** The errno of an NLMSG_ERROR payload (0 for an ack). */
 const errnoOf = (payload: Buffer) => (payload.length >= 4 ? -payload.readInt32LE(0) : 0);
 
-/** Symbolic names of the errnos callers tell apart. */
 const ERRNO_CODES: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 16: "EBUSY", 17: "EEXIST" };
 
 function nfnetlinkError(operation: string, errno: number, detail: string): SyscallError {
@@ -61,13 +51,8 @@ function nfnetlinkError(operation: string, errno: number, detail: string): Sysca
 }
 
 /**
- * Commit `messages` as one nf_tables transaction.
- *
- * Every message asks for an ack; a GETGEN request sent after the batch
- * serves as a barrier (the kernel answers a socket's requests in order), so
- * every verdict on the batch has arrived once its answer has, even when
- * the kernel stopped early.
- *
+ * One atomic nf_tables transaction. A GETGEN sent after it is a barrier: the kernel answers
+ * in order, so every verdict has arrived once its answer has, even if the kernel stopped early.
  * @throws {SyscallError} with the first error the kernel reported (the transaction was then aborted)
  */
 export function commitBatch(messages: readonly MessageBuilder[]): void {
@@ -91,9 +76,7 @@ export function commitBatch(messages: readonly MessageBuilder[]): void {
 }
 
 /**
- * Dump the rules of one chain, each through `parse` (which gets the
- * message payload, nfgenmsg first, and must copy what it keeps).
- *
+ * `parse` gets the payload, nfgenmsg first, and must copy what it keeps.
  * @throws {SyscallError} when the kernel refuses the dump (ENOENT: no such table or chain)
  */
 export function dumpRules<T>(family: NftFamily, table: string, chain: string, parse: (payload: Buffer) => T): T[] {

@@ -1,24 +1,15 @@
-/**
- * Parsing of `nft -j list ...` output into the few facts cni-ts needs:
- * which chains exist and each rule's chain, handle, comment and expressions.
- *
- * @module
- */
-
-/** One rule as listed by `nft -j`. */
+// The few facts cni-ts needs from `nft -j list ...` output.
 export interface NftRule {
   family: string;
   table: string;
   chain: string;
   handle: number;
   comment: string | undefined;
-  /** The raw JSON expressions. */
   expr: unknown[];
 }
 
-/** Chains and rules of a listing. */
 export interface NftListing {
-  /** Chain names (of every table in the listing). */
+  /** Of every table in the listing. */
   chains: Set<string>;
   rules: NftRule[];
 }
@@ -26,11 +17,7 @@ export interface NftListing {
 /** An empty listing: what a missing table or chain amounts to. */
 export const EMPTY_NFT_LISTING: NftListing = { chains: new Set(), rules: [] };
 
-/**
- * Parse the JSON printed by `nft -j list table|chain|ruleset`.
- *
- * @throws {SyntaxError} when `text` is not JSON
- */
+/** @throws {SyntaxError} when `text` is not JSON */
 export function parseNftListing(text: string): NftListing {
   const doc = JSON.parse(text) as { nftables?: Record<string, any>[] };
   const chains = new Set<string>();
@@ -52,7 +39,6 @@ export function parseNftListing(text: string): NftListing {
   return { chains, rules };
 }
 
-/** The interface name a rule matches with `iifname "<name>"`, if any. */
 export function ruleIifname(rule: NftRule): string | undefined {
   for (const e of rule.expr as Record<string, any>[]) {
     const m = e?.match;
@@ -61,7 +47,6 @@ export function ruleIifname(rule: NftRule): string | undefined {
   return undefined;
 }
 
-/** The chain a rule jumps or goes to, if any. */
 export function ruleJumpTarget(rule: NftRule): string | undefined {
   for (const e of rule.expr as Record<string, any>[]) {
     const t = e?.jump?.target ?? e?.goto?.target;

@@ -1,10 +1,4 @@
-/**
- * Pure rendering of the `nft -f -` scripts of the nftables masquerade
- * backend (table `inet cni_plugins_masquerade`), written like the
- * reference's knftables transactions so the result is the same ruleset.
- *
- * @module
- */
+// `nft -f -` scripts written like the reference's knftables transactions: the same ruleset.
 import { goQuote } from "./go-quote.ts";
 import type { MasqAddress } from "./masq-address.ts";
 import {
@@ -17,19 +11,14 @@ import {
 
 const T = `inet ${NFT_MASQ_TABLE}`;
 
-/** Inputs of {@link renderNftMasqSetup}. */
 export interface NftMasqSetupInput {
   comment: string;
-  /** All addresses of the attachment, both families: one transaction (reference bug #1118). */
+  /** Both families in one transaction (reference bug #1118). */
   addresses: MasqAddress[];
-  /** Handles of older rules of the same instance in `masq_checks`, deleted in the same transaction. */
+  /** Older rules of the same instance, deleted in the same transaction. */
   staleHandles: number[];
 }
 
-/**
- * The script that ensures the table and chains, rewrites `postrouting`,
- * replaces the instance's rules and adds one masquerade rule per address.
- */
 export function renderNftMasqSetup(input: NftMasqSetupInput): string {
   const lines = [
     `add table ${T} { comment ${goQuote(NFT_MASQ_TABLE_COMMENT)} ; }`,
@@ -59,7 +48,6 @@ function deleteRuleLine(handle: number): string {
   return `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${handle}`;
 }
 
-/** The script deleting the given rules of `masq_checks`. */
 export function renderNftMasqDelete(handles: number[]): string {
   return [...handles.map(deleteRuleLine), ""].join("\n");
 }

@@ -1,11 +1,5 @@
-/**
- * nf_tables over nfnetlink: the message and attribute numbers cni-ts uses
- * (from the kernel's uapi linux/netfilter/nf_tables.h, nfnetlink.h and
- * netlink.h), the nfgenmsg header, and a reader for the kernel's attributes.
- * nf_tables integers are big-endian on the wire. Pure.
- *
- * @module
- */
+// nf_tables numbers from the kernel's uapi headers (linux/netfilter/nf_tables.h, nfnetlink.h).
+// nf_tables integers are big-endian on the wire.
 import { MessageBuilder } from "../netlink/message.ts";
 
 export const NETLINK_NETFILTER = 12;
@@ -43,40 +37,32 @@ export const NFTA_LIST_ELEM = 1;
 export const NFTA_EXPR_NAME = 1;
 export const NFTA_EXPR_DATA = 2;
 
-/** nftables families: `ip`, `ip6`, `inet`, `bridge`. */
 export type NftFamily = "ip" | "ip6" | "inet" | "bridge";
 const FAMILY: Record<NftFamily, number> = { inet: 1, ip: 2, bridge: 7, ip6: 10 };
 
-/**
- * An nf_tables message: type in the nftables subsystem, nfgenmsg with the family.
- *
- * @example nftMessage(NFT_MSG_GETCHAIN, 0, "ip").str(NFTA_CHAIN_TABLE, "nat")
- */
 export function nftMessage(msgType: number, flags: number, family: NftFamily | "unspec"): MessageBuilder {
   // nfgenmsg: family, version 0, resource id 0.
   return new MessageBuilder((NFNL_SUBSYS_NFTABLES << 8) | msgType, flags, Uint8Array.of(family === "unspec" ? 0 : FAMILY[family], 0, 0, 0));
 }
 
-/** A batch delimiter: nfgenmsg with the nftables subsystem as resource id (big-endian). */
+/** nfgenmsg with the nftables subsystem as resource id (big-endian). */
 export function batchDelimiter(msgType: typeof NFNL_MSG_BATCH_BEGIN | typeof NFNL_MSG_BATCH_END): MessageBuilder {
   return new MessageBuilder(msgType, 0, Uint8Array.of(0, 0, 0, NFNL_SUBSYS_NFTABLES));
 }
 
-/** A big-endian 32-bit value. */
 export function be32(value: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(value >>> 0);
   return b;
 }
 
-/** A big-endian 64-bit value. */
 export function be64(value: bigint): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(value);
   return b;
 }
 
-/** Netlink attributes of `buf` from `start`: [type without flag bits, value view] in order. */
+/** [type without flag bits, value view] in order. */
 export function attrList(buf: Buffer, start = 0): [number, Buffer][] {
   const out: [number, Buffer][] = [];
   let off = start;
@@ -89,12 +75,11 @@ export function attrList(buf: Buffer, start = 0): [number, Buffer][] {
   return out;
 }
 
-/** The attributes of `buf` from `start` by type (the last of a repeated type wins). */
+/** The last of a repeated type wins. */
 export function attrMap(buf: Buffer, start = 0): Map<number, Buffer> {
   return new Map(attrList(buf, start));
 }
 
-/** A NUL-terminated string attribute's text. */
 export function attrText(value: Buffer | undefined): string | undefined {
   if (!value) return undefined;
   const nul = value.indexOf(0);

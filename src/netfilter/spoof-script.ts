@@ -1,10 +1,4 @@
-/**
- * Pure rendering of the JSON transactions (`nft -j -f -`) of the MAC
- * spoof check, table `bridge nat`. JSON, like the reference's go-nft, so
- * chain names may hold any character a container id can.
- *
- * @module
- */
+// The spoof check as nft JSON, like the reference's go-nft: chain names may hold any character.
 import { SPOOF_BASE_CHAIN, SPOOF_TABLE, type SpoofNames } from "./names.ts";
 
 const FAMILY = "bridge";
@@ -21,20 +15,16 @@ function deleteRule(chain: string, handle: number) {
   return { delete: { rule: { family: FAMILY, table: SPOOF_TABLE, chain, handle } } };
 }
 
-/** Inputs of {@link renderSpoofSetup}. */
 export interface SpoofSetupInput {
   names: SpoofNames;
   hostVeth: string;
-  /** Lower-case MAC, `aa:bb:cc:dd:ee:ff`. */
+  /** Lower-case. */
   mac: string;
-  /** Handles of PREROUTING rules already carrying this attachment's comment (replaced). */
+  /** PREROUTING rules already carrying this attachment's comment (replaced). */
   staleHandles: number[];
 }
 
-/**
- * One transaction: ensure the table, base chain and both regular chains,
- * flush the regular chains, replace the PREROUTING jump, add the MAC rules.
- */
+/** One transaction; the regular chains are flushed, so a retry rewrites them. */
 export function renderSpoofSetup(input: SpoofSetupInput): string {
   const { names } = input;
   const commands: unknown[] = [
@@ -63,20 +53,14 @@ export function renderSpoofSetup(input: SpoofSetupInput): string {
   return JSON.stringify({ nftables: commands });
 }
 
-/** What to remove for one or more attachments. */
 export interface SpoofRemoval {
-  /** PREROUTING rule handles to delete. */
+  /** PREROUTING rule handles. */
   baseHandles: number[];
-  /** Regular chains that exist and must go (flushed, then deleted). */
+  /** Regular chains that exist. */
   chains: string[];
 }
 
-/**
- * One transaction deleting PREROUTING rules, then flushing and deleting the
- * chains (jump sources first, so no chain is still referenced).
- *
- * @returns the JSON script, or `undefined` when there is nothing to do
- */
+/** Jump sources go first, so no chain is still referenced; undefined when nothing to do. */
 export function renderSpoofTeardown(removal: SpoofRemoval): string | undefined {
   if (removal.baseHandles.length === 0 && removal.chains.length === 0) return undefined;
   const commands: unknown[] = [

@@ -1,12 +1,5 @@
-/**
- * The bridge plugin's `macspoofchk`: frames entering the bridge from the
- * container's host veth must carry the container's MAC (docs/REFERENCE.md,
- * "MAC spoof check rules"). Same table, chains and comments as the reference; one transaction
- * for setup (the reference uses two and duplicates the PREROUTING jump on a
- * retried ADD); teardown by comment, so it needs no netns.
- *
- * @module
- */
+// `macspoofchk` with the reference's table, chains and comments (docs/REFERENCE.md). Setup is one
+// transaction (the reference's two duplicate the jump on a retried ADD); teardown needs no netns.
 import { InvalidConfigError } from "../errors.ts";
 import { applyNftJson, isNftNotFound, runTool, toolError, type ToolRun } from "./exec-tool.ts";
 import { retryOnVanished } from "./masq-nftables.ts";
@@ -20,7 +13,7 @@ export function listBridgeNat(): ToolRun {
   return runTool("nft", ["-j", "list", "table", "bridge", SPOOF_TABLE]);
 }
 
-/** The `bridge nat` listing; empty when the table does not exist, undefined when nft is unusable. */
+/** Empty when the table does not exist, undefined when nft is unusable. */
 export function readBridgeNat(run: ToolRun = listBridgeNat()): NftListing | undefined {
   if (run.ok) return parseNftListing(run.stdout);
   return isNftNotFound(run) ? EMPTY_NFT_LISTING : undefined;
@@ -39,12 +32,9 @@ export function spoofRemoval(listing: NftListing, names: SpoofNames[]): SpoofRem
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /**
- * Allow only frames with source `mac` from `hostVeth` into the bridge.
  * Idempotent: a retried ADD replaces the attachment's rules.
- *
  * @throws {InvalidConfigError} when `mac` is not a MAC address
  * @throws {KernelError} when nft fails
- * @example setupMacSpoofCheck({ containerId: "c1", ifName: "eth0", hostVeth: "veth1a2b3c4d", mac: "0a:58:0a:04:00:02" })
  */
 export function setupMacSpoofCheck(target: { containerId: string; ifName: string; hostVeth: string; mac: string }): void {
   const mac = target.mac.toLowerCase();
@@ -68,16 +58,14 @@ export function setupMacSpoofCheck(target: { containerId: string; ifName: string
 }
 
 /**
- * Remove the attachment's PREROUTING jump and both chains. Missing table,
- * chains or rules are success; an unusable nft means nothing to remove.
- *
+ * Missing table, chains or rules are success; an unusable nft means nothing to remove.
  * @throws {KernelError} when the deletion transaction fails
  */
 export function teardownMacSpoofCheck(target: { containerId: string; ifName: string }): void {
   removeSpoofChecks([spoofNames(target.containerId, target.ifName)], "failed to teardown spoof-check");
 }
 
-/** Remove the spoof checks of several attachments in one transaction. */
+/** One transaction for all of them. */
 export function removeSpoofChecks(names: SpoofNames[], what: string, listing?: NftListing): void {
   let given = listing;
   retryOnVanished(() => {

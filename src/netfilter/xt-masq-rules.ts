@@ -1,10 +1,6 @@
 /**
- * The reference's masquerade rules encoded exactly as iptables-nft (the
- * nf_tables variant of iptables, Debian's default) encodes them, so that
- * rules we add over nfnetlink are, rule for rule, what `iptables -A` would
- * have left: `iptables-save` and `nft list ruleset` cannot tell them apart,
- * and either implementation deletes the other's. Pure: messages are built,
- * not sent.
+ * The reference's masquerade rules encoded exactly as iptables-nft encodes them, so
+ * `iptables-save` cannot tell ours from `iptables -A`'s and either side deletes the other's.
  *
  * How iptables-nft encodes the pieces used here:
  * - `-s`/`-d` ADDR/PLEN: the address bytes are loaded from the network
@@ -58,12 +54,11 @@ const NFT_CMP_NEQ = 1;
 const NF_ACCEPT = 1;
 const NFT_JUMP = -3;
 
-/** The nftables family iptables (4) or ip6tables (6) keeps its tables in. */
 export function xtFamily(family: 4 | 6): NftFamily {
   return family === 4 ? "ip" : "ip6";
 }
 
-/** Whether iptables-nft could store `comment` (it refuses more than 255 bytes). */
+/** iptables-nft refuses more than 255 bytes. */
 export function xtCommentFits(comment: string): boolean {
   return Buffer.byteLength(comment) < XT_COMMENT_SIZE;
 }
@@ -142,21 +137,15 @@ function appendRule(family: 4 | 6, chain: string, body: (m: MessageBuilder) => v
   return msg.end();
 }
 
-/** Inputs of {@link xtMasqSetup}. */
 export interface XtMasqInput {
   chain: string;
   comment: string;
   family: 4 | 6;
-  /** Addresses of this family only, none with prefix 0 (iptables would drop that match). */
+  /** Of this family only, none with prefix 0 (iptables would drop that match). */
   addresses: MasqAddress[];
 }
 
-/**
- * The batch body that creates `chain` in the nat table (failing if it
- * exists) with `-d <net> ACCEPT` per network and a multicast-excluding
- * MASQUERADE, then appends one POSTROUTING jump per address: the same rules
- * in the same order as the iptables-restore path.
- */
+/** The same rules in the same order as the iptables-restore path; fails if `chain` exists. */
 export function xtMasqSetup(input: XtMasqInput): MessageBuilder[] {
   const { chain, comment, family } = input;
   const messages = [nftMessage(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, xtFamily(family)).str(NFTA_CHAIN_TABLE, NAT_TABLE).str(NFTA_CHAIN_NAME, chain)];
@@ -191,10 +180,6 @@ export function xtMasqSetup(input: XtMasqInput): MessageBuilder[] {
   return messages;
 }
 
-/**
- * The batch body that deletes the given POSTROUTING rules (by handle), then
- * every rule of `chain` and `chain` itself.
- */
 export function xtMasqTeardown(family: 4 | 6, chain: string, jumpHandles: readonly bigint[]): MessageBuilder[] {
   const nft = xtFamily(family);
   const rule = (chainName: string) => nftMessage(NFT_MSG_DELRULE, 0, nft).str(NFTA_RULE_TABLE, NAT_TABLE).str(NFTA_RULE_CHAIN, chainName);
@@ -205,13 +190,12 @@ export function xtMasqTeardown(family: 4 | 6, chain: string, jumpHandles: readon
   ];
 }
 
-/** One dumped rule: its handle and, when its verdict is a jump or goto, the chain it goes to. */
 export interface DumpedRule {
   handle: bigint;
   jumpsTo: string | undefined;
 }
 
-/** Decode an NFT_MSG_NEWRULE dump message's payload (nfgenmsg first). */
+/** The payload starts with nfgenmsg. */
 export function parseDumpedRule(payload: Buffer): DumpedRule {
   const attrs = attrMap(payload, 4);
   const handle = attrs.get(NFTA_RULE_HANDLE)?.readBigUInt64BE(0) ?? 0n;

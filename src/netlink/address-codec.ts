@@ -1,9 +1,3 @@
-/**
- * Pure encoding and decoding of address messages (struct ifaddrmsg plus
- * IFA_* attributes). The effects live in ./address.ts.
- *
- * @module
- */
 import { InvalidConfigError } from "../errors.ts";
 import { parseAddress as addressBytes } from "../ip/cidr.ts";
 import { formatIp } from "../ip/ip-bytes.ts";
@@ -27,7 +21,6 @@ import { attrU32, MessageBuilder, parseAttrs } from "./message.ts";
 /** Size of `struct ifaddrmsg`. */
 export const IFADDRMSG_LEN = 8;
 
-/** An address on an interface. */
 export interface Addr {
   index: number;
   family: 4 | 6;
@@ -36,19 +29,13 @@ export interface Addr {
   prefixLength: number;
   /** RT_SCOPE_* (0 global, 253 link, 254 host). */
   scope: number;
-  /** IFA_F_* flags (the 32-bit IFA_FLAGS when present). */
+  /** IFA_F_* (the 32-bit IFA_FLAGS when present). */
   flags: number;
-  /** IPv6 duplicate address detection still running. */
+  /** IPv6 DAD still running. */
   tentative: boolean;
-  /** IPv6 duplicate address detection found a duplicate. */
   dadFailed: boolean;
 }
 
-/**
- * Build a struct ifaddrmsg.
- *
- * @example ifaddrmsg(AF_INET, 24, 0, 3)
- */
 export function ifaddrmsg(family: number, prefixLength: number, scope: number, index: number): Buffer {
   const b = Buffer.alloc(IFADDRMSG_LEN);
   b[0] = family;
@@ -58,7 +45,6 @@ export function ifaddrmsg(family: number, prefixLength: number, scope: number, i
   return b;
 }
 
-/** Map 4/6 to AF_INET/AF_INET6. */
 export function afOf(family: 4 | 6): number {
   return family === 4 ? AF_INET : AF_INET6;
 }
@@ -71,7 +57,6 @@ function checkedAddress(address: string, prefixLength: number): Uint8Array {
   return bytes;
 }
 
-/** The IPv4 directed broadcast of `bytes/prefixLength`. */
 function broadcastOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
   const out = Uint8Array.from(bytes);
   for (let bit = prefixLength; bit < 32; bit++) out[bit >> 3]! |= 0x80 >> (bit & 7);
@@ -79,10 +64,7 @@ function broadcastOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
 }
 
 /**
- * Encode RTM_NEWADDR (create, exclusive) or RTM_DELADDR. IPv4 addresses
- * with a prefix shorter than /31 get their broadcast address, as the
- * reference's netlink library does.
- *
+ * IPv4 addresses shorter than /31 get their broadcast address, as the reference's netlink library does.
  * @throws {InvalidConfigError} for a malformed address or prefix
  */
 export function encodeAddress(
@@ -104,11 +86,7 @@ export function encodeAddress(
   return msg;
 }
 
-/**
- * Decode an RTM_NEWADDR payload.
- *
- * @returns the address, or undefined for other messages and families
- */
+/** Undefined for other messages and families. */
 export function parseAddress(type: number, payload: Buffer): Addr | undefined {
   if (type !== RTM_NEWADDR || payload.length < IFADDRMSG_LEN) return undefined;
   const af = payload[0];

@@ -31,15 +31,13 @@ import { getLinkByIndex } from "./link.ts";
 import { forEachAttr, MessageBuilder, parseAttrs } from "./message.ts";
 import type { RtnlSocket } from "./socket.ts";
 
-/** Flags of a bridge port. */
 export interface BridgePortFlags {
-  /** Hairpin mode (IFLA_BRPORT_MODE): frames may go back out the port they came in. */
+  /** Frames may go back out the port they came in. */
   hairpin: boolean;
-  /** Port isolation (IFLA_BRPORT_ISOLATED): no forwarding to other isolated ports. */
+  /** No forwarding to other isolated ports. */
   isolated: boolean;
 }
 
-/** One VLAN of a bridge port. */
 export interface BridgeVlan {
   vid: number;
   /** Untagged ingress frames get this VLAN. */
@@ -49,10 +47,8 @@ export interface BridgeVlan {
 }
 
 /**
- * Set the port's hairpin and/or isolated flags (only those given).
- *
+ * Only the flags given are set.
  * @throws {SyscallError} (EOPNOTSUPP / EINVAL when the link is not a bridge port)
- * @example setBridgePortFlags(host, veth.index, { hairpin: false, isolated: true });
  */
 export function setBridgePortFlags(sock: RtnlSocket, index: number, flags: Partial<BridgePortFlags>): void {
   const msg = new MessageBuilder(RTM_SETLINK, 0, ifinfomsg(AF_BRIDGE, index)).begin(IFLA_PROTINFO);
@@ -82,42 +78,28 @@ function vlanMessage(type: number, index: number, vid: number, flags: number, se
   return msg.bytes(IFLA_BRIDGE_VLAN_INFO, info).end();
 }
 
-/** Options of {@link addBridgeVlan}. */
 export interface BridgeVlanOptions {
-  /** Make it the port's PVID. @default false */
   pvid?: boolean;
-  /** Send it untagged. @default false */
   untagged?: boolean;
-  /** `index` is the bridge device itself, not a port. @default false */
+  /** `index` is the bridge device itself, not a port. */
   self?: boolean;
 }
 
 /**
- * Add VLAN `vid` to a bridge port (or, with `self`, to the bridge itself).
- * The bridge needs VLAN filtering for the entry to take effect.
- *
+ * Takes effect only when the bridge has VLAN filtering on.
  * @throws {SyscallError} (EOPNOTSUPP on kernels without bridge VLAN filtering)
- * @example addBridgeVlan(host, veth.index, 100, { pvid: true, untagged: true });
  */
 export function addBridgeVlan(sock: RtnlSocket, index: number, vid: number, opts: BridgeVlanOptions = {}): void {
   const flags = (opts.pvid ? BRIDGE_VLAN_INFO_PVID : 0) | (opts.untagged ? BRIDGE_VLAN_INFO_UNTAGGED : 0);
   sock.request(vlanMessage(RTM_SETLINK, index, vid, flags, opts.self ?? false));
 }
 
-/**
- * Remove VLAN `vid` from a bridge port (or, with `self`, from the bridge).
- *
- * @throws {SyscallError} code ENOENT when the port does not have it
- */
+/** @throws {SyscallError} code ENOENT when the port does not have it */
 export function deleteBridgeVlan(sock: RtnlSocket, index: number, vid: number, opts: { self?: boolean } = {}): void {
   sock.request(vlanMessage(RTM_DELLINK, index, vid, 0, opts.self ?? false));
 }
 
-/**
- * Decode the VLAN list of one AF_BRIDGE RTM_NEWLINK payload, expanding ranges.
- *
- * @returns the link index and its VLANs, or undefined for other messages
- */
+/** Expands ranges; undefined for other messages. */
 export function parseBridgeVlans(type: number, payload: Buffer): { index: number; vlans: BridgeVlan[] } | undefined {
   if (type !== RTM_NEWLINK || payload.length < IFINFOMSG_LEN || payload[0] !== AF_BRIDGE) return undefined;
   const spec = parseAttrs(payload, IFINFOMSG_LEN).get(IFLA_AF_SPEC);
@@ -143,10 +125,8 @@ export function parseBridgeVlans(type: number, payload: Buffer): { index: number
 }
 
 /**
- * The VLANs of a bridge port (or of the bridge itself), in VID order.
- *
+ * In VID order.
  * @throws {SyscallError} when the dump fails
- * @example listBridgeVlans(host, veth.index) // [{ vid: 1, pvid: true, untagged: true }]
  */
 export function listBridgeVlans(sock: RtnlSocket, index: number): BridgeVlan[] {
   const msg = new MessageBuilder(RTM_GETLINK, 0, ifinfomsg(AF_BRIDGE, 0)).u32(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);

@@ -1,16 +1,7 @@
-/**
- * The handful of rtnetlink numbers cni-ts uses, from the kernel's uapi
- * headers (linux/netlink.h, linux/rtnetlink.h, linux/if_link.h,
- * linux/if_addr.h, linux/if_bridge.h). Kept here instead of loading a full
- * codec package at startup.
- *
- * @module
- */
-
-/** Netlink protocol number of rtnetlink. */
+// The rtnetlink numbers we use, from the kernel's uapi headers (cheaper than loading a codec package).
 export const NETLINK_ROUTE = 0;
 
-/** Message header flags (linux/netlink.h). */
+// linux/netlink.h
 export const NLM_F_REQUEST = 0x1;
 export const NLM_F_MULTI = 0x2;
 export const NLM_F_ACK = 0x4;
@@ -32,7 +23,6 @@ export const NLMSG_DONE = 3;
 /** Extended ack attribute carrying the kernel's error text. */
 export const NLMSGERR_ATTR_MSG = 1;
 
-/** rtnetlink message types. */
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
@@ -44,21 +34,19 @@ export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
 
-/** Address families. */
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_BRIDGE = 7;
 export const AF_INET6 = 10;
 
-/** Attribute flags. */
 export const NLA_F_NESTED = 0x8000;
 export const NLA_TYPE_MASK = 0x3fff;
 
-/** Interface flags (linux/if.h). */
+// linux/if.h
 export const IFF_UP = 0x1;
 export const IFF_PROMISC = 0x100;
 
-/** Link attributes (linux/if_link.h). */
+// linux/if_link.h
 export const IFLA_ADDRESS = 1;
 export const IFLA_IFNAME = 3;
 export const IFLA_MTU = 4;
@@ -100,7 +88,7 @@ export const BRIDGE_VLAN_INFO_RANGE_END = 0x10;
 /** IFLA_EXT_MASK value asking for per-port VLAN lists. */
 export const RTEXT_FILTER_BRVLAN = 0x2;
 
-/** Address attributes and flags (linux/if_addr.h). */
+// linux/if_addr.h
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
 export const IFA_BROADCAST = 4;
@@ -110,7 +98,7 @@ export const IFA_F_DADFAILED = 0x08;
 export const IFA_F_TENTATIVE = 0x40;
 export const IFA_F_NOPREFIXROUTE = 0x200;
 
-/** Route attributes and values (linux/rtnetlink.h). */
+// linux/rtnetlink.h
 export const RTA_DST = 1;
 export const RTA_OIF = 4;
 export const RTA_GATEWAY = 5;

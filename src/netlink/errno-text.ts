@@ -1,10 +1,4 @@
-/**
- * Error text for the errno values netlink returns, worded like Go's
- * syscall.Errno (so messages read like the reference plugins'), falling
- * back to the symbolic name.
- *
- * @module
- */
+// Errno text worded like Go's syscall.Errno, so messages read like the reference plugins'.
 import { errnoName } from "../native/addon.ts";
 
 const TEXT: Record<string, string> = {
@@ -27,11 +21,7 @@ const TEXT: Record<string, string> = {
   EACCES: "permission denied",
 };
 
-/**
- * Symbolic name and human text of an errno.
- *
- * @example errnoText(17) // { code: "EEXIST", text: "file exists" }
- */
+/** Unknown errnos fall back to the symbolic name. */
 export function errnoText(errno: number): { code: string; text: string } {
   const code = errnoName(errno);
   return { code, text: TEXT[code] ?? code };

@@ -1,9 +1,3 @@
-/**
- * Pure encoding and decoding of link messages (struct ifinfomsg plus
- * IFLA_* attributes). The effects live in ./link.ts.
- *
- * @module
- */
 import { InvalidConfigError } from "../errors.ts";
 import {
   IFF_PROMISC,
@@ -28,30 +22,25 @@ import {
 } from "./constants.ts";
 import { attrString, attrU32, attrU8, parseAttrs, type Attrs } from "./message.ts";
 
-/** Size of `struct ifinfomsg`. */
 export const IFINFOMSG_LEN = 16;
 
-/** A network interface as the kernel reports it. */
 export interface Link {
   index: number;
   name: string;
-  /** "bridge", "veth", "vlan", ... from IFLA_LINKINFO; undefined for plain devices like lo. */
+  /** Undefined for plain devices like lo. */
   kind: string | undefined;
-  /** Lower-case `aa:bb:...`; empty when the device has no hardware address. */
+  /** Lower-case; empty when the device has no hardware address. */
   mac: string;
   mtu: number;
-  /** IFF_UP (administratively up). */
+  /** Administratively up. */
   up: boolean;
-  /** "up", "down", "unknown", "lowerlayerdown", ... */
   operState: string;
-  /** IFF_PROMISC as requested by userspace. */
   promisc: boolean;
   masterIndex: number | undefined;
-  /** IFLA_LINK: a veth's peer ifindex, a vlan's parent. */
+  /** A veth's peer ifindex, a vlan's parent. */
   linkIndex: number | undefined;
-  /** The namespace id of `linkIndex`'s namespace, when it is another one. */
+  /** Set when `linkIndex` is in another namespace. */
   linkNetnsId: number | undefined;
-  /** Bridges: whether VLAN filtering is on. */
   vlanFiltering?: boolean;
   /** VLAN links: the VLAN id. */
   vlanId?: number;
@@ -61,11 +50,6 @@ export interface Link {
 
 const OPER_STATES = ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"];
 
-/**
- * Build a struct ifinfomsg.
- *
- * @example ifinfomsg(0, 3, IFF_UP, IFF_UP) // bring ifindex 3 up
- */
 export function ifinfomsg(family: number, index: number, flags = 0, change = 0): Buffer {
   const b = Buffer.alloc(IFINFOMSG_LEN);
   b[0] = family;
@@ -75,12 +59,7 @@ export function ifinfomsg(family: number, index: number, flags = 0, change = 0):
   return b;
 }
 
-/**
- * Text MAC to bytes.
- *
- * @throws {InvalidConfigError} when `mac` is not six colon-separated hex bytes
- * @example parseMac("0a:58:0a:01:02:03")
- */
+/** @throws {InvalidConfigError} when `mac` is not six colon-separated hex bytes */
 export function parseMac(mac: string): Buffer {
   const parts = mac.split(":");
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) {
@@ -89,16 +68,11 @@ export function parseMac(mac: string): Buffer {
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
-/** Bytes to lower-case colon-separated text. */
 export function formatMac(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
-/**
- * Decode an RTM_NEWLINK payload.
- *
- * @returns the link, or undefined for other message types
- */
+/** Undefined for other message types. */
 export function parseLink(type: number, payload: Buffer): Link | undefined {
   if (type !== RTM_NEWLINK || payload.length < IFINFOMSG_LEN) return undefined;
   const index = payload.readInt32LE(4);

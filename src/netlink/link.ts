@@ -1,11 +1,4 @@
-/**
- * Link operations over a synchronous {@link RtnlSocket}: look up, create
- * (bridge, veth, vlan), change and delete network interfaces in the
- * socket's namespace. Kernel refusals throw {@link SyscallError} with the
- * errno kept (EEXIST, ENODEV ...).
- *
- * @module
- */
+// Link operations; kernel refusals throw SyscallError with the errno kept (EEXIST, ENODEV ...).
 import { hasErrno, SyscallError } from "../errors.ts";
 import type { NetnsHandle } from "../netns/netns.ts";
 import {
@@ -40,12 +33,7 @@ export type { Link } from "./link-codec.ts";
 
 const CREATE = NLM_F_CREATE | NLM_F_EXCL;
 
-/**
- * The link called `name`, or undefined when there is none.
- *
- * @throws {SyscallError} on kernel failures other than "no such device"
- * @example const br = getLinkByName(sock, "cni0");
- */
+/** @throws {SyscallError} on kernel failures other than "no such device" */
 export function getLinkByName(sock: RtnlSocket, name: string): Link | undefined {
   try {
     return sock.request(new MessageBuilder(RTM_GETLINK, 0, ifinfomsg(AF_UNSPEC, 0)).str(IFLA_IFNAME, name), parseLink)[0];
@@ -55,11 +43,7 @@ export function getLinkByName(sock: RtnlSocket, name: string): Link | undefined 
   }
 }
 
-/**
- * The link with ifindex `index`, or undefined when there is none.
- *
- * @throws {SyscallError} on kernel failures other than "no such device"
- */
+/** @throws {SyscallError} on kernel failures other than "no such device" */
 export function getLinkByIndex(sock: RtnlSocket, index: number): Link | undefined {
   try {
     return sock.request(new MessageBuilder(RTM_GETLINK, 0, ifinfomsg(AF_UNSPEC, index)), parseLink)[0];
@@ -69,30 +53,19 @@ export function getLinkByIndex(sock: RtnlSocket, index: number): Link | undefine
   }
 }
 
-/**
- * Every link in the socket's namespace.
- *
- * @throws {SyscallError} when the dump fails
- */
+/** @throws {SyscallError} when the dump fails */
 export function listLinks(sock: RtnlSocket): Link[] {
   return sock.dump(new MessageBuilder(RTM_GETLINK, 0, ifinfomsg(AF_UNSPEC, 0)), parseLink);
 }
 
-/** Options of {@link createBridge}. */
 export interface BridgeSpec {
   name: string;
-  /** MTU; the kernel's default when absent or 0. */
+  /** The kernel's default when absent or 0. */
   mtu?: number;
-  /** Turn VLAN filtering on (or off) at creation. */
   vlanFiltering?: boolean;
 }
 
-/**
- * Create a bridge.
- *
- * @throws {SyscallError} code EEXIST when a link with that name exists
- * @example createBridge(sock, { name: "cni0", mtu: 1500 });
- */
+/** @throws {SyscallError} code EEXIST when a link with that name exists */
 export function createBridge(sock: RtnlSocket, spec: BridgeSpec): void {
   const msg = new MessageBuilder(RTM_NEWLINK, CREATE, ifinfomsg(AF_UNSPEC, 0)).str(IFLA_IFNAME, spec.name);
   if (spec.mtu) msg.u32(IFLA_MTU, spec.mtu);
@@ -103,33 +76,24 @@ export function createBridge(sock: RtnlSocket, spec: BridgeSpec): void {
   sock.request(msg.end());
 }
 
-/** Options of {@link createVeth}. */
 export interface VethSpec {
-  /** Name of the end that stays in the socket's namespace. */
+  /** The end that stays in the socket's namespace. */
   name: string;
-  /** Name of the other end (in `peerNetns` when given). */
   peerName: string;
-  /** Where the peer is created; the socket's namespace when absent. */
+  /** The socket's namespace when absent. */
   peerNetns?: NetnsHandle;
-  /** MTU of both ends. */
+  /** Of both ends. */
   mtu?: number;
-  /** MAC of `name`. */
   mac?: string;
-  /** MAC of the peer. */
   peerMac?: string;
   /** Enslave `name` to this bridge in the same message. */
   masterIndex?: number;
 }
 
 /**
- * Create a veth pair in one RTM_NEWLINK: `name` here (enslaved to
- * `masterIndex` when given), the peer created straight in `peerNetns` as
- * `peerName`. Both ends start down; bring the peer up through a socket in
- * its namespace.
- *
+ * One RTM_NEWLINK creates both ends, the peer straight in `peerNetns`. Both start down.
  * @throws {SyscallError} code EEXIST when either name is taken
  * @throws {InvalidConfigError} for a malformed MAC
- * @example createVeth(host, { name: "veth1234", peerName: "eth0", peerNetns: ns, masterIndex: br.index });
  */
 export function createVeth(sock: RtnlSocket, spec: VethSpec): void {
   const msg = new MessageBuilder(RTM_NEWLINK, CREATE, ifinfomsg(AF_UNSPEC, 0)).str(IFLA_IFNAME, spec.name);
@@ -172,29 +136,17 @@ function setFlag(sock: RtnlSocket, index: number, flag: number, on: boolean): vo
   sock.request(new MessageBuilder(RTM_SETLINK, 0, ifinfomsg(AF_UNSPEC, index, on ? flag : 0, flag)));
 }
 
-/**
- * Set IFF_UP.
- *
- * @throws {SyscallError} (ENODEV when the link is gone)
- */
+/** @throws {SyscallError} (ENODEV when the link is gone) */
 export function setLinkUp(sock: RtnlSocket, index: number): void {
   setFlag(sock, index, IFF_UP, true);
 }
 
-/**
- * Clear IFF_UP.
- *
- * @throws {SyscallError} (ENODEV when the link is gone)
- */
+/** @throws {SyscallError} (ENODEV when the link is gone) */
 export function setLinkDown(sock: RtnlSocket, index: number): void {
   setFlag(sock, index, IFF_UP, false);
 }
 
-/**
- * Turn promiscuous mode on or off.
- *
- * @throws {SyscallError}
- */
+/** @throws {SyscallError} */
 export function setLinkPromisc(sock: RtnlSocket, index: number, on: boolean): void {
   setFlag(sock, index, IFF_PROMISC, on);
 }
@@ -218,8 +170,6 @@ export function setLinkMtu(sock: RtnlSocket, index: number, mtu: number): void {
 }
 
 /**
- * Set the hardware address.
- *
  * @throws {InvalidConfigError} for a malformed MAC
  * @throws {SyscallError}
  */
@@ -227,11 +177,7 @@ export function setLinkMac(sock: RtnlSocket, index: number, mac: string): void {
   sock.request(new MessageBuilder(RTM_SETLINK, 0, ifinfomsg(AF_UNSPEC, index)).bytes(IFLA_ADDRESS, parseMac(mac)));
 }
 
-/**
- * Turn VLAN filtering on or off on an existing bridge.
- *
- * @throws {SyscallError}
- */
+/** @throws {SyscallError} */
 export function setBridgeVlanFiltering(sock: RtnlSocket, index: number, on: boolean): void {
   const msg = new MessageBuilder(RTM_NEWLINK, 0, ifinfomsg(AF_UNSPEC, index))
     .begin(IFLA_LINKINFO)
@@ -242,8 +188,7 @@ export function setBridgeVlanFiltering(sock: RtnlSocket, index: number, on: bool
 }
 
 /**
- * Delete the link (for a veth, both ends go).
- *
+ * For a veth, both ends go.
  * @throws {SyscallError} code ENODEV when it does not exist
  */
 export function deleteLink(sock: RtnlSocket, index: number): void {

@@ -1,20 +1,8 @@
-/**
- * Pure netlink framing: a builder for request messages (header, fixed
- * family struct, attributes, nested attributes) and readers for the
- * kernel's replies. No I/O here; src/netlink/socket.ts sends and receives.
- *
- * Netlink uses the host's byte order, and every architecture cni-ts builds
- * for (amd64, arm64) is little-endian: fields are read and written as LE.
- *
- * @module
- */
+// Pure netlink framing, no I/O. Netlink uses the host's byte order, and every architecture
+// cni-ts builds for (amd64, arm64) is little-endian: fields are read and written as LE.
 import { NLA_F_NESTED, NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MSG } from "./constants.ts";
 
-/**
- * A little-endian 16-bit field of a message being parsed. Plain indexing:
- * `Buffer#readUInt16LE` validates its offset at each call, and the loops
- * below have checked their bounds already.
- */
+// Plain indexing: `readUInt16LE` would re-check bounds the loops below have checked.
 const readU16 = (buf: Buffer, off: number): number => buf[off]! | (buf[off + 1]! << 8);
 
 /** Size of `struct nlmsghdr`. */
@@ -25,41 +13,30 @@ export function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** Size of an attribute header (`struct nlattr`). */
 const NLA_HDRLEN = 4;
 
 /**
- * Builds one netlink request into a single growing Buffer, written in
- * place (no Buffer per header, value and padding). The header is written by
+ * One request in a single growing Buffer, written in place. The header is written by
  * {@link finish} once the socket has chosen a sequence number.
- *
- * @example
- * const msg = new MessageBuilder(RTM_NEWLINK, NLM_F_CREATE, new Uint8Array(16)).str(IFLA_IFNAME, "br0");
  */
 export class MessageBuilder {
-  /** Message type (RTM_*). */
   readonly type: number;
-  /** Flags besides NLM_F_REQUEST / NLM_F_ACK, which the socket adds. */
+  /** Besides NLM_F_REQUEST / NLM_F_ACK, which the socket adds. */
   readonly flags: number;
   /** Zero-filled, so padding needs no writes. */
   private buf: Buffer = Buffer.alloc(256);
-  /** End of what is written so far (always 4-aligned between calls). */
   private length = NLMSG_HDRLEN;
-  /** Offsets of the headers of the nested attributes still open. */
+  /** Header offsets of the nested attributes still open. */
   private readonly open: number[] = [];
 
-  /**
-   * @param type the RTM_* message type
-   * @param flags NLM_F_* flags such as NLM_F_CREATE | NLM_F_EXCL or NLM_F_DUMP
-   * @param header the family struct (ifinfomsg, ifaddrmsg, rtmsg ...)
-   */
+  /** @param header the family struct (ifinfomsg, ifaddrmsg, rtmsg ...) */
   constructor(type: number, flags: number, header: Uint8Array) {
     this.type = type;
     this.flags = flags;
     this.raw(header);
   }
 
-  /** Room for `n` more bytes and their padding; returns where they start. May replace `buf`: read it after. */
+  /** Room for `n` more bytes and their padding; returns where they start. May replace `buf`. */
   private reserve(n: number): number {
     const at = this.length;
     const needed = at + align4(n);
@@ -72,7 +49,6 @@ export class MessageBuilder {
     return at;
   }
 
-  /** Write an attribute header for `valueLength` bytes of value; returns where the value goes. */
   private header(type: number, valueLength: number): number {
     const length = NLA_HDRLEN + valueLength;
     if (length >= 0x10000) throw new Error(`Maximum attribute length exceeded (${length})`);
@@ -82,42 +58,38 @@ export class MessageBuilder {
     return at + NLA_HDRLEN;
   }
 
-  /** Append raw bytes (padded to 4), e.g. the ifinfomsg inside VETH_INFO_PEER. */
+  /** Raw bytes (padded to 4), e.g. the ifinfomsg inside VETH_INFO_PEER. */
   raw(data: Uint8Array): this {
     const at = this.reserve(data.length);
     this.buf.set(data, at);
     return this;
   }
 
-  /** Append an attribute with an arbitrary value. */
   bytes(type: number, value: Uint8Array): this {
     const at = this.header(type, value.length);
     this.buf.set(value, at);
     return this;
   }
 
-  /** Append an 8-bit attribute. */
   u8(type: number, value: number): this {
     const at = this.header(type, 1);
     this.buf.writeUInt8(value, at);
     return this;
   }
 
-  /** Append a 16-bit (host order) attribute. */
   u16(type: number, value: number): this {
     const at = this.header(type, 2);
     this.buf.writeUInt16LE(value, at);
     return this;
   }
 
-  /** Append a 32-bit (host order) attribute. */
   u32(type: number, value: number): this {
     const at = this.header(type, 4);
     this.buf.writeUInt32LE(value >>> 0, at);
     return this;
   }
 
-  /** Append a NUL-terminated UTF-8 string attribute. */
+  /** NUL-terminated UTF-8. */
   str(type: number, value: string): this {
     const length = Buffer.byteLength(value);
     const at = this.header(type, length + 1);
@@ -125,12 +97,7 @@ export class MessageBuilder {
     return this;
   }
 
-  /**
-   * Open a nested attribute; close it with {@link end}.
-   *
-   * @param flagNested set NLA_F_NESTED on the type (the kernel's strict
-   *   policies want it on new attributes; old ones accept either)
-   */
+  /** Open a nested attribute; NLA_F_NESTED is what strict kernel policies want on new attributes. */
   begin(type: number, flagNested = true): this {
     const at = this.header(type, 0) - NLA_HDRLEN;
     if (flagNested) this.buf.writeUInt16LE((type & NLA_TYPE_MASK) | NLA_F_NESTED, at + 2);
@@ -138,7 +105,6 @@ export class MessageBuilder {
     return this;
   }
 
-  /** Close the innermost nested attribute. */
   end(): this {
     const at = this.open.pop();
     if (at === undefined) throw new Error("MessageBuilder.end() without begin()");
@@ -148,12 +114,6 @@ export class MessageBuilder {
     return this;
   }
 
-  /**
-   * Write the header and return the finished message.
-   *
-   * @param seq the sequence number
-   * @param extraFlags flags the socket adds (NLM_F_REQUEST, NLM_F_ACK)
-   */
   finish(seq: number, extraFlags: number): Buffer {
     if (this.open.length) throw new Error("MessageBuilder.finish() with an open nested attribute");
     const message = this.buf.subarray(0, this.length);
@@ -166,7 +126,7 @@ export class MessageBuilder {
   }
 }
 
-/** One received netlink message; `payload` is a view after the header. */
+/** `payload` is a view after the header. */
 export interface NlMessage {
   type: number;
   flags: number;
@@ -174,11 +134,7 @@ export interface NlMessage {
   payload: Buffer;
 }
 
-/**
- * Split a received datagram into messages (views, no copies).
- *
- * @throws {Error} when a message is cut: the socket would otherwise wait forever for its ack
- */
+/** @throws {Error} when a message is cut: the socket would otherwise wait forever for its ack */
 export function splitMessages(buf: Buffer, length: number): NlMessage[] {
   const out: NlMessage[] = [];
   for (let off = 0; off < length; ) {
@@ -196,12 +152,7 @@ export function splitMessages(buf: Buffer, length: number): NlMessage[] {
 }
 
 /**
- * Call `visit` with the type (flag bits masked off), offset and length of
- * every attribute in `buf` from `start` to its end: the one walk of the
- * attribute headers that both readers below share. It slices nothing and
- * allocates nothing per attribute: an ADD walks every link and route the
- * kernel dumps.
- *
+ * Allocates nothing per attribute: an ADD walks every link and route the kernel dumps.
  * @throws {Error} on an attribute whose length runs past `buf`
  */
 function walkAttrs(buf: Buffer, start: number, visit: (type: number, off: number, len: number) => void): void {
@@ -213,18 +164,13 @@ function walkAttrs(buf: Buffer, start: number, visit: (type: number, off: number
   }
 }
 
-/** Call `fn` with the type and value of every attribute in `buf` from `start`, in order. */
 export function forEachAttr(buf: Buffer, start: number, fn: (type: number, value: Buffer) => void): void {
   walkAttrs(buf, start, (type, off, len) => fn(type, buf.subarray(off + 4, off + len)));
 }
 
 /**
- * The attributes of a message, by type (last one winning on repeats). Only
- * where each starts is recorded: a link carries ~50 attributes and a reader
- * wants a handful, so a view of a value is made when it is asked for.
- * Making one for every attribute, in every link, address and route an ADD
- * reads, kept Node's Buffer constructor hot enough for V8 to optimise it in
- * every process (BENCHMARKS.md, "Ninth pass").
+ * Attributes by type, last one winning. Only offsets are kept: a link carries ~50 attributes
+ * and a reader wants a handful, so a value's view is made when asked for.
  */
 export class Attrs {
   private readonly buf: Buffer;
@@ -240,23 +186,17 @@ export class Attrs {
     return this.offsets.has(type);
   }
 
-  /** The value of attribute `type` (a view into the message), or undefined. */
   get(type: number): Buffer | undefined {
     const off = this.offsets.get(type);
     return off === undefined ? undefined : this.buf.subarray(off + 4, off + readU16(this.buf, off));
   }
 }
 
-/** The attributes in `buf` from `start`. */
 export function parseAttrs(buf: Buffer, start = 0): Attrs {
   return new Attrs(buf, start);
 }
 
-/**
- * A string attribute without its trailing NUL.
- *
- * @throws {Error} when the value is not NUL-terminated
- */
+/** @throws {Error} when the value is not NUL-terminated */
 export function attrString(value: Buffer | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (value[value.length - 1] !== 0) throw new Error("Not null terminated");
@@ -269,36 +209,23 @@ function fixed(value: Buffer, size: number): Buffer {
   return value;
 }
 
-/**
- * A 32-bit attribute, or undefined when absent.
- *
- * @throws {Error} when the value is not 4 bytes
- */
+/** @throws {Error} when the value is not 4 bytes */
 export function attrU32(value: Buffer | undefined): number | undefined {
   return value && fixed(value, 4).readUInt32LE(0);
 }
 
-/**
- * An 8-bit attribute, or undefined when absent.
- *
- * @throws {Error} when the value is not 1 byte
- */
+/** @throws {Error} when the value is not 1 byte */
 export function attrU8(value: Buffer | undefined): number | undefined {
   return value && fixed(value, 1)[0];
 }
 
-/** The decoded payload of an NLMSG_ERROR message. */
 export interface NlError {
   /** Positive errno, 0 for a plain ack. */
   errno: number;
-  /** The kernel's extended-ack text, when it sent one. */
   extack: string | undefined;
 }
 
-/**
- * Decode an NLMSG_ERROR payload: the negative errno, the echoed request
- * (just its header when NLM_F_CAPPED), then extended-ack TLVs.
- */
+/** NLMSG_ERROR payload: negative errno, the echoed request (its header if NLM_F_CAPPED), ack TLVs. */
 export function parseNlError(payload: Buffer, flags: number): NlError {
   const errno = payload.length >= 4 ? -payload.readInt32LE(0) || 0 : 0;
   let extack: string | undefined;

@@ -1,9 +1,3 @@
-/**
- * Pure encoding and decoding of route messages (struct rtmsg plus RTA_*
- * attributes). The effects live in ./route.ts.
- *
- * @module
- */
 import { InvalidConfigError } from "../errors.ts";
 import { parseAddress, parseCidr } from "../ip/cidr.ts";
 import { formatIp } from "../ip/ip-bytes.ts";
@@ -36,29 +30,24 @@ import { attrU32, forEachAttr, MessageBuilder, parseAttrs } from "./message.ts";
 /** Size of `struct rtmsg`. */
 export const RTMSG_LEN = 12;
 
-/** A route to add or delete. */
 export interface RouteSpec {
-  /** Destination CIDR; "0.0.0.0/0" or "::/0" for a default route. */
+  /** "0.0.0.0/0" or "::/0" for a default route. */
   dst: string;
-  /** Next hop. */
   gw?: string;
   /** Output interface. */
   index?: number;
-  /** RT_SCOPE_*; on add defaults to link for IPv4 routes without a gateway, else universe. */
+  /** On add, link for IPv4 routes without a gateway, else universe. */
   scope?: number;
-  /** Routing table; main (254) by default. */
+  /** Main (254) by default. */
   table?: number;
   /** Metric. */
   priority?: number;
-  /** Path MTU (RTAX_MTU). */
   mtu?: number;
-  /** Advertised MSS (RTAX_ADVMSS). */
   advmss?: number;
-  /** RTPROT_* to add with (boot by default): marks who installed the route. */
+  /** RTPROT_*, boot by default: marks who installed the route. */
   protocol?: number;
 }
 
-/** A route as the kernel reports it. */
 export interface RouteEntry extends RouteSpec {
   family: 4 | 6;
   /** RTPROT_* (2 kernel, 3 boot, 4 static ...). */
@@ -67,7 +56,6 @@ export interface RouteEntry extends RouteSpec {
   type: number;
 }
 
-/** Build a struct rtmsg. */
 export function rtmsg(family: number, dstLen: number, table: number, protocol: number, scope: number, type: number): Buffer {
   const b = Buffer.alloc(RTMSG_LEN);
   b[0] = family;
@@ -80,9 +68,7 @@ export function rtmsg(family: number, dstLen: number, table: number, protocol: n
 }
 
 /**
- * Encode RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE. A delete
- * matches any type and (unless given) protocol and scope, like `ip route del`.
- *
+ * A delete matches any type and (unless given) protocol and scope, like `ip route del`.
  * @throws {InvalidConfigError} for a malformed destination or gateway, or mixed families
  */
 export function encodeRoute(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, spec: RouteSpec): MessageBuilder {
@@ -120,11 +106,7 @@ export function encodeRoute(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, spe
   return msg;
 }
 
-/**
- * Decode an RTM_NEWROUTE payload.
- *
- * @returns the route, or undefined for other messages and families
- */
+/** Undefined for other messages and families. */
 export function parseRoute(type: number, payload: Buffer): RouteEntry | undefined {
   if (type !== RTM_NEWROUTE || payload.length < RTMSG_LEN) return undefined;
   const af = payload[0];

@@ -1,10 +1,4 @@
-/**
- * A synchronous rtnetlink socket: send one request, read until its ack or
- * the end of its dump. Replies are parsed as they arrive (the receive
- * buffer is reused), so callers pass a parser that copies what it needs.
- *
- * @module
- */
+// Synchronous netlink requests. The receive buffer is reused, so parsers copy what they keep.
 import { closeSync } from "node:fs";
 import { SyscallError } from "../errors.ts";
 import { native } from "../native/addon.ts";
@@ -15,15 +9,14 @@ import { errnoText } from "./errno-text.ts";
 import type { MessageBuilder } from "./message.ts";
 import { parseNlError, splitMessages } from "./message.ts";
 
-/** Parses one reply message; `undefined` skips it. */
+/** `undefined` skips the message. */
 export type ReplyParser<T> = (type: number, payload: Buffer) => T | undefined;
 
 /** How often a dump interrupted by a concurrent change is retried (as the reference does). */
 const DUMP_ATTEMPTS = 5;
-/** Netlink never sends a datagram larger than ~32 KiB to a reader; room to spare. */
+/** Netlink sends a reader at most ~32 KiB per datagram. */
 let recvBuffer: Buffer | undefined;
 
-/** Names for the messages we send, for error text. */
 const TYPE_NAMES: Record<number, string> = {
   16: "RTM_NEWLINK",
   17: "RTM_DELLINK",
@@ -37,14 +30,10 @@ const TYPE_NAMES: Record<number, string> = {
   26: "RTM_GETROUTE",
 };
 
-/** The dump was interrupted DUMP_ATTEMPTS times in a row. */
 class DumpInterrupted extends Error {}
 
 /**
- * The error a failed request raises: errno and code kept, the kernel's
- * extended-ack text appended to the message.
- *
- * @example netlinkError(RTM_NEWLINK, 17, undefined).message // "file exists"
+ * The kernel's extended-ack text is appended to the errno's message.
  */
 export function netlinkError(type: number, errno: number, extack: string | undefined): SyscallError {
   const { code, text } = errnoText(errno);
@@ -52,9 +41,8 @@ export function netlinkError(type: number, errno: number, extack: string | undef
   return new SyscallError(syscall, errno, code, extack ? `${text}: ${extack}` : text);
 }
 
-/** A synchronous netlink socket (NETLINK_ROUTE unless opened with another protocol) bound to the namespace it was opened in. */
+/** A netlink socket, bound to the namespace it was opened in. */
 export class RtnlSocket {
-  /** The socket's file descriptor. */
   readonly fd: number;
   private seq: number;
   private closed = false;
@@ -64,40 +52,28 @@ export class RtnlSocket {
     this.seq = (Date.now() & 0x3fffffff) >>> 0;
   }
 
-  /**
-   * Open a socket in the current network namespace.
-   *
-   * @throws {SyscallError} when socket(2) or bind(2) fails
-   * @example const sock = RtnlSocket.open();
-   */
+  /** @throws {SyscallError} when socket(2) or bind(2) fails */
   static open(): RtnlSocket {
     return new RtnlSocket(native().netlinkOpen(NETLINK_ROUTE));
   }
 
   /**
-   * Open a socket of another netlink protocol (e.g. NETLINK_NETFILTER) in
-   * the current namespace: same request/ack handling, the caller's messages.
-   *
+   * Another netlink protocol (e.g. NETLINK_NETFILTER).
    * @throws {SyscallError} when socket(2) or bind(2) fails
-   * @example const nfnl = RtnlSocket.openProtocol(12);
    */
   static openProtocol(protocol: number): RtnlSocket {
     return new RtnlSocket(native().netlinkOpen(protocol));
   }
 
   /**
-   * Open a socket inside another namespace; it keeps working there after
-   * the thread has switched back.
-   *
-   * @param target a namespace path or handle
+   * The socket keeps working in `target` after the thread has switched back.
    * @throws {NetnsNotFoundError} / {NotANetnsError} for a bad path
-   * @example const pod = RtnlSocket.openInNetns(args.netns);
    */
   static openInNetns(target: string | NetnsHandle): RtnlSocket {
     return new RtnlSocket(withNetns(target, () => native().netlinkOpen(NETLINK_ROUTE)));
   }
 
-  /** Close the socket (idempotent). */
+  /** Idempotent. */
   close(): void {
     if (!this.closed) {
       this.closed = true;
@@ -105,11 +81,7 @@ export class RtnlSocket {
     }
   }
 
-  /**
-   * Reserve `count` consecutive sequence numbers for messages framed outside
-   * this class (an nfnetlink batch), so they never collide with this
-   * socket's own requests; returns the first.
-   */
+  /** Sequence numbers for messages framed elsewhere (an nfnetlink batch); returns the first. */
   reserveSeq(count: number): number {
     if (this.seq + count >= 0xffffffff) this.seq = 0;
     const first = this.seq + 1;
@@ -135,10 +107,7 @@ export class RtnlSocket {
   }
 
   /**
-   * Send a request with NLM_F_ACK and wait for the ack. Replies before it
-   * (a GET's answer) go through `parse`.
-   *
-   * @returns the parsed replies (empty for plain changes)
+   * Send with NLM_F_ACK and wait for the ack; replies before it (a GET's answer) go through `parse`.
    * @throws {SyscallError} when the kernel refuses the request
    */
   request<T = never>(msg: MessageBuilder, parse?: ReplyParser<T>): T[] {
@@ -158,9 +127,7 @@ export class RtnlSocket {
   }
 
   /**
-   * Dump (NLM_F_DUMP) and parse every reply, retrying when the kernel flags
-   * the dump as interrupted by a concurrent change.
-   *
+   * Retries a dump the kernel flags as interrupted by a concurrent change.
    * @throws {SyscallError} when the kernel refuses the dump or it stays inconsistent
    */
   dump<T>(msg: MessageBuilder, parse: ReplyParser<T>): T[] {

@@ -1,34 +1,24 @@
-/**
- * Network namespace handles and the synchronous "run this inside the pod"
- * primitive. See ./README.md for why everything here is synchronous.
- *
- * @module
- */
+// Why everything here is synchronous: ./README.md.
 import { closeSync, openSync, statfsSync, statSync, writeSync } from "node:fs";
 import { CODE_INVALID_ENV, CniError, hasErrno, SyscallError } from "../errors.ts";
 import { CLONE_NEWNET, errnoName, native } from "../native/addon.ts";
 
-/** statfs magic of nsfs, where namespace files live. */
 const NSFS_MAGIC = 0x6e736673;
-/** statfs magic of procfs (namespace files on old kernels). */
+/** Namespace files on old kernels. */
 const PROC_SUPER_MAGIC = 0x9fa0;
-/** The calling thread's own network namespace. */
 const SELF_NETNS = "/proc/thread-self/ns/net";
 
-/** An open network namespace file. */
 export interface NetnsHandle {
-  /** The open file descriptor (close-on-exec). */
+  /** Close-on-exec. */
   readonly fd: number;
-  /** The path it was opened from. */
   readonly path: string;
-  /** Close the descriptor (idempotent). */
+  /** Idempotent. */
   close(): void;
 }
 
 /** The namespace path does not exist: the pod is gone (DEL treats this as done). */
 export class NetnsNotFoundError extends SyscallError {
   override name = "NetnsNotFoundError";
-  /** The path that was looked up. */
   readonly path: string;
   constructor(path: string, errno: number, code: string) {
     super("open", errno, code, `failed to Statfs "${path}": ${code === "ENOENT" ? "no such file or directory" : code}`);
@@ -36,10 +26,9 @@ export class NetnsNotFoundError extends SyscallError {
   }
 }
 
-/** The path exists but cannot be used as a network namespace (another file system, another kind of namespace, or unopenable). */
+/** Another file system, another kind of namespace, or unopenable. */
 export class NotANetnsError extends CniError {
   override name = "NotANetnsError";
-  /** The path that was checked. */
   readonly path: string;
   constructor(path: string, msg: string) {
     super(CODE_INVALID_ENV, msg);
@@ -69,16 +58,8 @@ function makeHandle(fd: number, path: string): NetnsHandle {
 }
 
 /**
- * Open a network namespace file such as `/var/run/netns/x` or
- * `/proc/<pid>/ns/net`, checking that it lives on nsfs (or procfs).
- *
- * @param path the namespace path (CNI_NETNS)
- * @returns a handle to close when done
  * @throws {NetnsNotFoundError} when the path does not exist
  * @throws {NotANetnsError} when the path is not a namespace file, or cannot be opened
- * @example
- * const ns = openNetns("/var/run/netns/pod1");
- * try { ... } finally { ns.close(); }
  */
 export function openNetns(path: string): NetnsHandle {
   let fd: number;
@@ -114,19 +95,10 @@ function switchBackOrDie(hostFd: number): void {
 }
 
 /**
- * Run `fn` synchronously inside the network namespace `target`, always
- * switching back, even when `fn` throws. `fn` must not return a Promise
- * (typed away, and refused at run time): asynchronous continuations would
- * run in whichever namespace the thread is in by then.
- *
+ * Always switches back. `fn` must not return a Promise (typed away, refused at run time): its
+ * continuations would run in whichever namespace the thread is in by then.
  * @param target a namespace path or an open handle (left open)
- * @param fn the synchronous work
- * @returns what `fn` returned
- * @throws {NetnsNotFoundError} / {NotANetnsError} when `target` is a bad path
- *   (also a namespace of another kind, such as `/proc/1/ns/mnt`)
- * @throws whatever `fn` throws
- * @example
- * withNetns(args.netns, () => writeSysctl("net/ipv6/conf/eth0/accept_dad", "0"));
+ * @throws {NetnsNotFoundError} / {NotANetnsError} when `target` is a bad path or another kind
  */
 export function withNetns<T>(target: string | NetnsHandle, fn: () => T, ..._sync: NotAsync<T>): T {
   const host = openSync(SELF_NETNS, "r");
@@ -156,15 +128,7 @@ export function withNetns<T>(target: string | NetnsHandle, fn: () => T, ..._sync
   }
 }
 
-/**
- * Whether `path` is the network namespace the calling thread is in now
- * (same device and inode), e.g. to refuse CNI_NETNS naming the plugin's own.
- *
- * @param path a namespace path
- * @returns true when it is the current namespace
- * @throws {NetnsNotFoundError} when the path does not exist
- * @example if (isCurrentNetns(args.netns)) throw new InvalidNetnsError("...");
- */
+/** @throws {NetnsNotFoundError} when the path does not exist */
 export function isCurrentNetns(path: string): boolean {
   let theirs;
   try {
@@ -176,7 +140,7 @@ export function isCurrentNetns(path: string): boolean {
   return theirs.dev === ours.dev && theirs.ino === ours.ino;
 }
 
-/** The calling thread's network namespace as a key (device and inode), for state kept per namespace. */
+/** For state kept per namespace. */
 export function currentNetnsKey(): string {
   const ns = statSync(SELF_NETNS);
   return `${ns.dev}:${ns.ino}`;

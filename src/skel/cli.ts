@@ -1,18 +1,9 @@
-/**
- * `--help` and `--version` for humans, through commander. Loaded lazily by
- * the dispatcher only when argv asks for it, so runtimes never pay for it.
- *
- * @module
- */
+// Loaded only when argv asks for `--help` / `--version`, so runtimes never pay for commander.
 import { Command } from "commander";
 import { CNI_TS_VERSION, SUPPORTED_VERSIONS } from "../version.ts";
 import type { PluginDefinition, PluginIo } from "./types.ts";
 
-/**
- * Answer `--help` / `--version` on stdout.
- *
- * @returns the exit status
- */
+/** @returns the exit status */
 export function runCli(def: PluginDefinition, io: PluginIo): number {
   let status = 0;
   const program = new Command(def.name)

@@ -1,29 +1,14 @@
-/**
- * `CNI_ARGS` (`K=V;K=V`) parsing with the reference's rules
- * (`types.LoadArgs`): exactly one `=` per pair, case-sensitive keys, unknown
- * keys rejected unless `IgnoreUnknown` is `1`/`true`. Pure.
- *
- * Errors are {@link InvalidEnvError} (code 4; the reference reports 999).
- *
- * @module
- */
+// `CNI_ARGS` with the reference's `types.LoadArgs` rules, but errors are code 4 where it says 999.
 import { InvalidEnvError } from "../errors.ts";
 
-/** One `K=V` pair, in order of appearance. */
 export interface CniArg {
   key: string;
   value: string;
-  /** The pair as written, for error messages. */
+  /** As written, for error messages. */
   pair: string;
 }
 
-/**
- * Split `CNI_ARGS` into pairs.
- *
- * @param raw the variable's value ("" gives no pairs)
- * @throws {InvalidEnvError} `ARGS: invalid pair "<pair>"` for a pair without exactly one `=` (a trailing `;` too)
- * @example parseCniArgs("IgnoreUnknown=1;IP=10.0.0.5") // [{key:"IgnoreUnknown",...},{key:"IP",...}]
- */
+/** @throws {InvalidEnvError} for a pair without exactly one `=` (a trailing `;` too) */
 export function parseCniArgs(raw: string): CniArg[] {
   if (raw === "") return [];
   return raw.split(";").map((pair) => {
@@ -34,10 +19,8 @@ export function parseCniArgs(raw: string): CniArg[] {
 }
 
 /**
- * Whether `value` is a true `IgnoreUnknown` value. Like Go's
- * `UnmarshallableBool`: `1`/`true` (any case) are true, `0`/`false` false.
- *
- * @throws {InvalidEnvError} `ARGS: error parsing value of pair "<pair>": boolean unmarshal error: invalid input <v>`
+ * Like Go's `UnmarshallableBool`.
+ * @throws {InvalidEnvError} for anything but 1, 0, true, false (any case)
  */
 function parseArgBool(arg: CniArg): boolean {
   const v = arg.value.toLowerCase();
@@ -47,13 +30,8 @@ function parseArgBool(arg: CniArg): boolean {
 }
 
 /**
- * Parse `CNI_ARGS` and keep only the keys a plugin knows.
- *
- * @param raw the `CNI_ARGS` value
- * @param known the keys the plugin understands (case-sensitive); `IgnoreUnknown` is always known
- * @returns key → value for the known keys (the last occurrence wins)
- * @throws {InvalidEnvError} `ARGS: invalid pair "…"`, or `ARGS: unknown args ["K=V"]` when unknown keys appear without `IgnoreUnknown=1|true`
- * @example loadCniArgs("IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.0.0.5", ["IP"]) // { IgnoreUnknown: "1", IP: "10.0.0.5" }
+ * The known keys' values, the last occurrence winning; `IgnoreUnknown` is always known.
+ * @throws {InvalidEnvError} for a bad pair, or unknown keys without `IgnoreUnknown=1|true`
  */
 export function loadCniArgs(raw: string, known: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,13 +1,7 @@
-/**
- * The CNI environment as a table: each variable, the verbs that need it, and
- * its validator, with the reference skeleton's messages. Pure.
- *
- * @module
- */
+// The CNI environment as a table, with the reference skeleton's messages.
 import { InvalidEnvError } from "../errors.ts";
 import type { CniCommand } from "./types.ts";
 
-/** The verbs the skeleton knows. */
 export const CNI_COMMANDS: readonly CniCommand[] = ["ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC"];
 
 /** One row of the environment table. */
@@ -15,25 +9,21 @@ export interface EnvVarSpec {
   name: string;
   /** Verbs for which an empty or missing value is an error. */
   requiredFor: readonly CniCommand[];
-  /** Checks a present value for the verbs that require it. */
+  /** Runs only for the verbs that require the variable. */
   validate?: (value: string) => void;
 }
 
 const CONTAINER_ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /**
- * Check a container ID against the spec's regex.
- *
- * @throws {InvalidEnvError} `invalid characters in containerID` (details: the ID)
+ * @throws {InvalidEnvError} when the ID does not match the spec's regex
  */
 export function validateContainerId(id: string): void {
   if (!CONTAINER_ID_RE.test(id)) throw new InvalidEnvError("invalid characters in containerID", id);
 }
 
 /**
- * Check an interface name as the kernel would (`dev_valid_name`): 1–15 bytes,
- * not `.` or `..`, no `/`, `:` or whitespace.
- *
+ * As the kernel's `dev_valid_name` checks it.
  * @throws {InvalidEnvError} with the reference's messages
  */
 export function validateIfName(name: string): void {
@@ -62,11 +52,8 @@ export const ENV_TABLE: readonly EnvVarSpec[] = [
 ];
 
 /**
- * Check the environment for `command` (which may be unknown: then only
- * `CNI_COMMAND` is needed). Empty counts as missing.
- *
- * @throws {InvalidEnvError} `required env variables [A,B] missing`, or a validator's error
- * @example checkEnv("DEL", { CNI_COMMAND: "DEL", CNI_CONTAINERID: "c1", CNI_IFNAME: "eth0", CNI_PATH: "/opt/cni/bin" })
+ * An unknown `command` needs only `CNI_COMMAND`. Empty counts as missing.
+ * @throws {InvalidEnvError} naming the missing variables, or a validator's error
  */
 export function checkEnv(command: string, env: Record<string, string | undefined>): void {
   const required = (spec: EnvVarSpec) => (spec.requiredFor as readonly string[]).includes(command);

@@ -1,16 +1,10 @@
-/**
- * Binds {@link runPlugin} to the real process: environment, stdin (fd 0),
- * one synchronous write on stdout, exit status.
- *
- * @module
- */
 import { readFileSync, writeSync } from "node:fs";
 import { startInvocationLog } from "../debug-log/debug-log.ts";
 import { runPlugin } from "./run-plugin.ts";
 import { isOwnNetnsPath } from "./own-netns.ts";
 import type { InProcessPlugins, PluginDefinition, PluginIo } from "./types.ts";
 
-/** Write all of `text` to `fd`, retrying partial writes and EAGAIN on non-blocking pipes. */
+/** Retries partial writes and EAGAIN on non-blocking pipes. */
 function writeAll(fd: number, text: string): void {
   let buf = Buffer.from(text, "utf8");
   while (buf.length > 0) {
@@ -24,15 +18,13 @@ function writeAll(fd: number, text: string): void {
 }
 
 /**
- * Run `def` as this process's plugin and exit with its status.
- *
+ * Binds {@link runPlugin} to the real process.
  * @param inProcessIpam the IPAM plugins delegation may run in-process
- * @example await runPluginMain(loopbackPlugin);
  */
 export async function runPluginMain(def: PluginDefinition, inProcessIpam?: InProcessPlugins): Promise<never> {
   // stdout carries exactly one JSON document: stray logging goes to stderr.
   console.log = console.info = console.debug = console.error;
-  // Opt-in debug log (src/debug-log): sees stdin and stdout, writes one line at the end; free when off.
+  // Opt-in debug log: sees stdin and stdout, writes one line at the end; free when off.
   const debugLog = startInvocationLog(def.name, process.env);
   const io: PluginIo = {
     env: process.env,

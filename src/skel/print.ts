@@ -1,7 +1,5 @@
 /**
- * JSON output as the reference prints it: 4-space indentation, no trailing
- * newline, and Go's HTML-safe escaping of `<`, `>`, `&`, U+2028, U+2029.
- * Pure.
+ * JSON as the reference prints it: 4-space indent, no trailing newline, Go's HTML-safe escapes.
  *
  * @module
  */
@@ -15,16 +13,11 @@ const GO_ESCAPES: Record<string, string> = {
   "\u2029": "\\u2029",
 };
 
-/**
- * Format a value like Go's `json.MarshalIndent(v, "", "    ")`.
- *
- * @example formatJson({ a: 1 }) // '{\n    "a": 1\n}'
- */
+/** Like Go's `json.MarshalIndent(v, "", "    ")`. */
 export function formatJson(value: unknown): string {
   return JSON.stringify(value, null, 4).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
 }
 
-/** The error document the runtime reads. */
 export interface ErrorDocument {
   cniVersion: string;
   code: number;
@@ -32,12 +25,7 @@ export interface ErrorDocument {
   details?: string;
 }
 
-/**
- * The error document for anything thrown: a {@link CniError} as is, anything
- * else as code 999 with its message.
- *
- * @example errorDocument(new Error("boom"), "1.1.0") // { cniVersion: "1.1.0", code: 999, msg: "boom" }
- */
+/** A {@link CniError} as is, anything else as code 999 with its message. */
 export function errorDocument(err: unknown, cniVersion: string): ErrorDocument {
   if (err instanceof CniError) {
     const doc: ErrorDocument = { cniVersion, code: err.code, msg: err.msg };

@@ -1,6 +1,5 @@
 /**
- * The CNI protocol dispatcher: environment, stdin, version gates, verb
- * dispatch and printing, over injected IO so tests drive it with fakes.
+ * The CNI protocol dispatcher, over injected IO so tests drive it with fakes.
  * Order (as the reference skeleton): environment (4), VERSION, stdin (5, 6,
  * 7), unknown verb (4), version gates (1), own-netns check for ADD and DEL (8,
  * before the handler, so nothing is done to the node), handler, then exactly one JSON document on stdout.
@@ -18,17 +17,12 @@ import { errorDocument, formatJson } from "./print.ts";
 import { checkConfigVersion, decodeStdinConfig } from "./stdin-config.ts";
 import type { CmdArgs, CniCommand, InProcessPlugins, PluginDefinition, PluginIo, RawConf } from "./types.ts";
 
-/** Arguments that switch to the human command line (commander, loaded only then). */
+/** These load commander; runtimes never pass them. */
 const CLI_FLAGS = ["--help", "-h", "--version", "-V"];
 
 /**
- * Run one plugin invocation.
- *
- * @param def the plugin's handlers
- * @param io the process around it
  * @param inProcessIpam the IPAM plugins delegation may run in-process (none by default)
  * @returns the exit status: 0 on success, 1 after printing an error document
- * @example const status = await runPlugin(loopbackPlugin, fakeIo({ CNI_COMMAND: "VERSION" }));
  */
 export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIpam: InProcessPlugins = {}): Promise<number> {
   if (io.argv.some((a) => CLI_FLAGS.includes(a))) {
@@ -75,12 +69,8 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIp
 }
 
 /**
- * The text printed on stderr when `CNI_COMMAND` is empty. The reference's
- * shape, `CNI <name> plugin <version>`, which node inventories read by
- * taking the first whitespace-separated token that parses as a semantic
- * version; cni-ts names itself in that token's build metadata
- * (`v0.1.0+cni-ts`), which semantic versioning ignores when comparing, so
- * the line cannot pass for an upstream release.
+ * The reference's shape, which node inventories parse for a semantic version; `+cni-ts` is build
+ * metadata, ignored when comparing, so the line cannot pass for an upstream release.
  */
 export function aboutText(def: PluginDefinition): string {
   return `CNI ${def.name} plugin v${CNI_TS_VERSION}+cni-ts\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`;

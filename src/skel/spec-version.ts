@@ -1,17 +1,8 @@
-/**
- * Spec version strings as the reference compares them (`version.ParseVersion`,
- * `GreaterThanOrEqualTo`): `major[.minor[.micro]]` integers, `""` = 0.1.0.
- * Pure.
- *
- * @module
- */
+// Spec versions as the reference's `version.ParseVersion` reads them; "" means 0.1.0.
 import { DecodingError } from "../errors.ts";
 
 /**
- * Parse a spec version into [major, minor, micro].
- *
- * @throws {DecodingError} `invalid version "x": too many parts`, `failed to convert major version part "x"` …
- * @example parseSpecVersion("0.4.0") // [0, 4, 0]
+ * @throws {DecodingError} with the reference's messages
  */
 export function parseSpecVersion(version: string): [number, number, number] {
   if (version === "") return [0, 1, 0];
@@ -30,12 +21,7 @@ export function parseSpecVersion(version: string): [number, number, number] {
   return out;
 }
 
-/**
- * Whether version `a` ≥ version `b`.
- *
- * @throws {DecodingError} when either does not parse
- * @example versionAtLeast("1.0.0", "0.4.0") // true
- */
+/** @throws {DecodingError} when either does not parse */
 export function versionAtLeast(a: string, b: string): boolean {
   const x = parseSpecVersion(a);
   const y = parseSpecVersion(b);

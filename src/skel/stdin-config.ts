@@ -1,10 +1,3 @@
-/**
- * The skeleton's checks on stdin: JSON, keys no config may carry, network
- * name, the debug log's keys, and the config's spec version with the
- * per-verb gates. Pure.
- *
- * @module
- */
 import { DecodingError, IncompatibleVersionError, InvalidConfigError } from "../errors.ts";
 import { UNSAFE_KEYS, findUnsafeKeys, formatKeyPath } from "../config/unsafe-keys.ts";
 import { debugLogConfProblems } from "../debug-log/conf-rules.ts";
@@ -13,7 +6,7 @@ import { NAME_RE } from "./env.ts";
 import { versionAtLeast } from "./spec-version.ts";
 import type { CniCommand, RawConf } from "./types.ts";
 
-/** How many unsafe keys an error names (a hostile document may hold millions). */
+/** A hostile document may hold millions of unsafe keys; the error names a few. */
 const MAX_NAMED_KEYS = 5;
 
 /**
@@ -67,8 +60,7 @@ function jsonKind(v: unknown): string {
 }
 
 /**
- * The config's `cniVersion` as written (missing or empty = `0.1.0`).
- *
+ * Missing or empty means `0.1.0`.
  * @throws {DecodingError} when `cniVersion` is not a string
  */
 export function configVersionText(conf: RawConf): string {
@@ -82,16 +74,12 @@ export function configVersionText(conf: RawConf): string {
   return v;
 }
 
-/** Minimum config version per verb gate, and the verb's name in the messages. */
+/** Minimum config version per gated verb. */
 const GATES: Partial<Record<CniCommand, string>> = { CHECK: "0.4.0", STATUS: "1.1.0", GC: "1.1.0" };
 
 /**
- * Check that the config's version is supported and allows `command`.
- *
- * @returns the version, now known to be supported
- * @throws {IncompatibleVersionError} (1) `incompatible CNI versions` (details `config is "X", plugin supports [...]`),
- *   `config version does not allow CHECK|STATUS|GC`, `plugin version does not allow …`
- * @throws {DecodingError} (6) when a gated verb's version does not parse
+ * @throws {IncompatibleVersionError} when the version is unsupported or does not allow `command`
+ * @throws {DecodingError} when a gated verb's version does not parse
  */
 export function checkConfigVersion(command: CniCommand, conf: RawConf): SpecVersion {
   const version = configVersionText(conf);

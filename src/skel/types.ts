@@ -1,44 +1,32 @@
-/**
- * The contract between the skeleton and each plugin: what a verb handler
- * receives and what a plugin definition provides.
- *
- * @module
- */
 import type { Result } from "../types/result.ts";
 
-/** A CNI verb. */
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "VERSION" | "STATUS" | "GC";
 
-/** Everything the runtime passed, after the skeleton's checks. */
+/** The runtime's input after the skeleton's checks; strings are "" when not given. */
 export interface CmdArgs {
   command: CniCommand;
-  /** `CNI_CONTAINERID`; "" when not required and not given. */
   containerId: string;
-  /** `CNI_NETNS`; "" when absent. */
   netns: string;
-  /** `CNI_IFNAME`; "" when not required and not given. */
   ifName: string;
-  /** Raw `CNI_ARGS` (parse with `parseCniArgs`). */
+  /** Raw `CNI_ARGS`. */
   args: string;
-  /** `CNI_PATH` split on ":", empty entries dropped. */
+  /** Empty entries dropped. */
   path: string[];
-  /** The exact stdin bytes (passed unchanged to delegated IPAM). */
+  /** Passed unchanged to delegated IPAM. */
   stdinData: Buffer;
-  /** The whole environment, for delegation. */
+  /** For delegation. */
   env: Record<string, string | undefined>;
-  /** The running plugin's name (set by the skeleton): delegation never runs it as IPAM. */
+  /** Delegation never runs the running plugin as IPAM. */
   plugin?: string;
-  /** IPAM plugins this executable can run in-process, by `ipam.type` (handed in by the entry point). */
+  /** By `ipam.type`, handed in by the entry point. */
   inProcessIpam?: InProcessPlugins;
 }
 
-/** Plugins of this executable that delegation may run in-process, by name, loaded on first use. */
+/** Loaded on first use. */
 export type InProcessPlugins = Readonly<Record<string, () => Promise<PluginDefinition>>>;
 
 /**
- * The parsed stdin object after the skeleton's base checks: valid JSON object,
- * a valid `name`, a supported `cniVersion` (absent = 0.1.0) that allows the
- * verb. Each plugin parses it further with its own zod schema.
+ * Stdin after the skeleton's checks; each plugin parses it further with its own schema.
  */
 export interface RawConf {
   name: string;
@@ -46,12 +34,10 @@ export interface RawConf {
   [key: string]: unknown;
 }
 
-/** A verb handler's possible return. */
 type Maybe<T> = Promise<T> | T;
 
-/** One plugin: its name and its verb handlers. A missing handler means "success, nothing done". */
+/** A missing handler means "success, nothing done". */
 export interface PluginDefinition {
-  /** Plugin name, for the about text (`CNI <name> plugin v<version>+cni-ts`). */
   name: string;
   add?(args: CmdArgs, conf: RawConf): Maybe<Result>;
   del?(args: CmdArgs, conf: RawConf): Maybe<void>;
@@ -60,18 +46,15 @@ export interface PluginDefinition {
   gc?(args: CmdArgs, conf: RawConf): Maybe<void>;
 }
 
-/** The process around a plugin, injected so tests can drive {@link PluginDefinition}s with fakes. */
+/** The process around a plugin, injected so tests can drive plugins with fakes. */
 export interface PluginIo {
-  /** Environment variables. */
   env: Record<string, string | undefined>;
-  /** Reads all of stdin; called at most once, and never for VERSION. */
+  /** Called at most once, and never for VERSION. */
   readStdin(): Buffer;
-  /** Writes to stdout (called at most once per run). */
+  /** Called at most once per run. */
   writeStdout(text: string): void;
-  /** Writes to stderr. */
   writeStderr(text: string): void;
-  /** Command-line arguments after the executable (for `--help` / `--version`). */
+  /** After the executable. */
   argv: string[];
-  /** Whether `path` names the plugin's own network namespace (false when empty or unopenable). */
   isOwnNetns(path: string): boolean;
 }

@@ -1,12 +1,5 @@
-/**
- * Result conversion between every pair of spec versions, as libcni does it
- * (`pkg/types/100`, `040`, `020`, `internal/convert.go`), in one literal table
- * keyed by (from, to) that TypeScript checks for completeness. Results are
- * built once in the 1.1.0 model ({@link toWire} / {@link fromWire} bridge
- * model and documents). Pure.
- *
- * @module
- */
+// Result conversion between every pair of spec versions as libcni does it, in one (from, to)
+// table that TypeScript checks for completeness.
 import { IncompatibleVersionError } from "../errors.ts";
 import type { SpecVersion } from "../version.ts";
 import type { Result } from "./result.ts";
@@ -27,13 +20,12 @@ type V100 = Result100["cniVersion"];
 type V040 = Result040["cniVersion"];
 type V020 = Result020["cniVersion"];
 
-/** The document shape printed for version `V`. */
 export type DocOf<V extends SpecVersion> = V extends V100 ? Result100 : V extends V040 ? Result040 : Result020;
 
 /** One conversion: a document of version `F` to one of version `T`. */
 export type Converter<F extends SpecVersion, T extends SpecVersion> = (doc: DocOf<F>, to: T) => DocOf<T>;
 
-/** The full (from, to) table type: a missing pair is a compile error. */
+/** A missing pair is a compile error. */
 export type ConversionTable = { [F in SpecVersion]: { [T in SpecVersion]: Converter<F, T> } };
 
 /** Same family: copy and relabel (0.1.0 ↔ 0.2.0, 0.3.x ↔ 0.4.0, 1.0.0 ↔ 1.1.0). */
@@ -134,7 +126,6 @@ const u040 = (to: V100) => (d: Result040) => up040to100(d, to);
 const d040 = (to: V020) => (d: Result040) => down040to020(d, to);
 const u020 = (to: V040) => (d: Result020) => up020to040(d, to);
 
-/** Every (from, to) pair; each row is one source version. */
 export const CONVERSIONS: ConversionTable = {
   "1.1.0": {
     "1.1.0": r100("1.1.0"),
@@ -201,32 +192,17 @@ export const CONVERSIONS: ConversionTable = {
   },
 };
 
-/**
- * Convert a result document from version `from` to version `to`.
- *
- * @throws {IncompatibleVersionError} `cannot convert: no valid IP addresses` for an address-less result going to 0.1.0/0.2.0
- * @example convertDoc(doc100, "1.1.0", "0.4.0")
- */
+/** @throws {IncompatibleVersionError} for an address-less result going to 0.1.0/0.2.0 */
 export function convertDoc<F extends SpecVersion, T extends SpecVersion>(doc: DocOf<F>, from: F, to: T): DocOf<T> {
   const row = CONVERSIONS[from] as { [K in SpecVersion]: Converter<F, K> };
   return (row[to] as Converter<F, T>)(doc, to);
 }
 
-/**
- * The document to print for a 1.1.0-model result in version `to`.
- *
- * @throws {IncompatibleVersionError} when `to` is 0.1.0/0.2.0 and the result has no address
- * @example toWire({ ips: [{ address: "10.0.0.2/24" }] }, "0.4.0")
- */
+/** @throws {IncompatibleVersionError} when `to` is 0.1.0/0.2.0 and the result has no address */
 export function toWire<T extends SpecVersion>(result: Result, to: T): DocOf<T> {
   return convertDoc(fromModel100(result, "1.1.0"), "1.1.0", to);
 }
 
-/**
- * The 1.1.0 model of a document printed in version `from`.
- *
- * @example fromWire({ cniVersion: "0.2.0", ip4: { ip: "10.0.0.2/24" }, dns: {} }, "0.2.0").ips
- */
 export function fromWire<F extends SpecVersion>(doc: DocOf<F>, from: F): Result {
   return toModel100(convertDoc(doc, from, "1.1.0"));
 }

@@ -1,10 +1,5 @@
-/**
- * Reading a result of any spec version (a `prevResult`, a delegated IPAM
- * plugin's output) into the 1.1.0 model. Like libcni, unknown fields are
- * dropped and an invalid CIDR or IP is fatal. Pure.
- *
- * @module
- */
+// Results of any version into the 1.1.0 model; like libcni, unknown fields are dropped and an
+// invalid CIDR or IP is fatal.
 import { DecodingError } from "../errors.ts";
 import { parseAddress, parseCidr } from "../ip/cidr.ts";
 import type { SpecVersion } from "../version.ts";
@@ -149,15 +144,7 @@ function doc020(o: Obj, version: Result020["cniVersion"]): Result020 {
   return compact({ cniVersion: version, ip4: ipc(o.ip4, "ip4"), ip6: ipc(o.ip6, "ip6"), dns: dns(o.dns, "dns") });
 }
 
-/**
- * Parse a result printed in `version` into the 1.1.0 model.
- *
- * @param json the parsed JSON value
- * @param version the version whose shape `json` has
- * @returns the result, `cniVersion` set to `version`
- * @throws {DecodingError} naming the offending field and value
- * @example parseResult({ cniVersion: "0.4.0", ips: [{ version: "4", address: "10.0.0.2/24" }] }, "0.4.0")
- */
+/** @throws {DecodingError} naming the offending field and value */
 export function parseResult(json: unknown, version: SpecVersion): Result {
   const o = obj(json ?? {}, "result");
   let model: Result;

@@ -1,57 +1,35 @@
-/**
- * The CNI 1.1.0 result model. Every plugin builds its result once in this
- * shape; {@link ./convert.ts} turns it into the config's version when it is
- * printed, and turns results of any version (prevResult, delegated IPAM
- * output) back into it.
- *
- * @module
- */
+// The CNI 1.1.0 result model: plugins build results once in it; ./convert.ts prints other versions.
 
-/** An interface created or adjusted by the plugin. */
 export interface Interface {
-  /** Interface name (required). */
   name: string;
-  /** Hardware address, lower-case `aa:bb:..`, when applicable. */
   mac?: string;
-  /** MTU (1.1.0). */
+  /** 1.1.0, like socketPath and pciID. */
   mtu?: number;
   /** The `CNI_NETNS` value for container interfaces; absent for host ones. */
   sandbox?: string;
-  /** vhost-user or similar socket path (1.1.0). */
   socketPath?: string;
-  /** PCI address of a device (1.1.0). */
   pciID?: string;
 }
 
-/** One assigned address. */
 export interface IpConfig {
   /** Index into {@link Result.interfaces}; absent in IPAM results. */
   interface?: number;
-  /** CIDR with host bits kept, e.g. `10.1.2.3/24`. */
+  /** CIDR with host bits kept. */
   address: string;
-  /** The subnet's gateway, if any. */
   gateway?: string;
 }
 
-/** A route the plugin created. */
 export interface Route {
-  /** Destination CIDR; `0.0.0.0/0` or `::/0` for a default route. */
   dst: string;
-  /** Next hop. */
   gw?: string;
-  /** Route MTU (1.1.0). */
+  /** mtu, advmss, priority, table and scope are 1.1.0. */
   mtu?: number;
-  /** Advertised MSS (1.1.0). */
   advmss?: number;
-  /** Metric (1.1.0). */
   priority?: number;
-  /** Routing table (1.1.0). */
   table?: number;
-  /** Scope: 0 global, 253 link, 254 host (1.1.0). */
   scope?: number;
 }
 
-/** Resolver settings. */
 export interface Dns {
   nameservers?: string[];
   domain?: string;
@@ -59,9 +37,8 @@ export interface Dns {
   options?: string[];
 }
 
-/** An ADD result in the 1.1.0 model. `cniVersion` is set when printed. */
 export interface Result {
-  /** The version it was parsed from or will be printed as; informative only in the model. */
+  /** Informative only in the model; set when printed. */
   cniVersion?: string;
   interfaces?: Interface[];
   ips?: IpConfig[];
@@ -69,11 +46,7 @@ export interface Result {
   dns?: Dns;
 }
 
-/**
- * Whether a DNS block carries nothing (1.x results then omit it).
- *
- * @example isEmptyDns({}) // true
- */
+/** 1.x results omit an empty DNS block. */
 export function isEmptyDns(dns: Dns | undefined): boolean {
   return (
     dns === undefined ||

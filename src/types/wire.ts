@@ -1,17 +1,9 @@
-/**
- * The printed shapes of a result, one per spec family, with the key order and
- * omission rules of libcni's Go types (`pkg/types/100`, `040`, `020`), so our
- * output reads like the reference's. Pure.
- *
- * @module
- */
+// Printed result shapes with the key order and omission rules of libcni's Go types, so our
+// output reads like the reference's.
 import type { Dns, Interface, IpConfig, Route } from "./result.ts";
 
-/** Versions printed with the 1.x shape. */
 export const FAMILY_100 = ["1.0.0", "1.1.0"] as const;
-/** Versions printed with the 0.3/0.4 shape (`ips[].version`). */
 export const FAMILY_040 = ["0.3.0", "0.3.1", "0.4.0"] as const;
-/** Versions printed with the legacy `ip4`/`ip6` shape. */
 export const FAMILY_020 = ["0.1.0", "0.2.0"] as const;
 
 /** An interface as printed in 1.x: the model's own shape. */
@@ -20,7 +12,7 @@ export type Interface100 = Interface;
 /** An address as printed in 1.x: the model's own shape. */
 export type IpConfig100 = IpConfig;
 
-/** A 1.0.0 / 1.1.0 result document. `dns` is omitted when empty. */
+/** `dns` is omitted when empty. */
 export interface Result100 {
   cniVersion: (typeof FAMILY_100)[number];
   interfaces?: Interface100[];
@@ -44,7 +36,7 @@ export interface IpConfig040 {
   gateway?: string;
 }
 
-/** A 0.3.0 / 0.3.1 / 0.4.0 result document. `dns` is always printed. */
+/** `dns` is always printed. */
 export interface Result040 {
   cniVersion: (typeof FAMILY_040)[number];
   interfaces?: Interface040[];
@@ -53,20 +45,18 @@ export interface Result040 {
   dns: Dns;
 }
 
-/** A legacy route: destination and gateway only. */
 export interface Route020 {
   dst: string;
   gw?: string;
 }
 
-/** One family's address in a 0.1.0 / 0.2.0 result. */
 export interface IpConfig020 {
   ip: string;
   gateway?: string;
   routes?: Route020[];
 }
 
-/** A 0.1.0 / 0.2.0 result document. `dns` is always printed. */
+/** `dns` is always printed. */
 export interface Result020 {
   cniVersion: (typeof FAMILY_020)[number];
   ip4?: IpConfig020;
@@ -99,10 +89,7 @@ export function wireDns(dns: Dns | undefined): Dns {
   });
 }
 
-/**
- * A route in Go's field order: `mtu`, `advmss`, `priority` omitted when 0;
- * `table` and `scope` are pointers in Go, so 0 is printed when set.
- */
+/** `table` and `scope` are pointers in Go, so 0 is printed when set; the others omit 0. */
 export function wireRoute(r: Route): Route {
   return compact({
     dst: r.dst,
@@ -115,12 +102,7 @@ export function wireRoute(r: Route): Route {
   });
 }
 
-/**
- * The address family of an address or CIDR, as Go's `IP.To4() != nil` decides
- * it: dotted quads and IPv4-mapped IPv6 (`::ffff:a.b.c.d`) count as IPv4.
- *
- * @example addressFamily("10.0.0.1/24") // "4"
- */
+/** As Go's `IP.To4() != nil` decides: IPv4-mapped IPv6 (`::ffff:a.b.c.d`) counts as IPv4. */
 export function addressFamily(addressOrCidr: string): "4" | "6" {
   const ip = addressOrCidr.split("/")[0] ?? "";
   if (!ip.includes(":")) return "4";
