@@ -7,8 +7,10 @@
 import { readFileSync, writeSync } from "node:fs";
 import { startInvocationLog } from "../debug-log/debug-log.ts";
 import { exitPlugin } from "../native/exit.ts";
+import { oneLine } from "./print.ts";
 import { runPlugin } from "./run-plugin.ts";
 import { isOwnNetnsPath } from "./own-netns.ts";
+import { readPrivileges } from "./privileges.ts";
 import type { PluginDefinition, PluginIo } from "./types.ts";
 
 /** Write all of `text` to `fd`, retrying partial writes and EAGAIN on non-blocking pipes. */
@@ -50,6 +52,7 @@ export async function runPluginMain(def: PluginDefinition): Promise<never> {
     },
     argv: process.argv.slice(2),
     isOwnNetns: isOwnNetnsPath,
+    privileges: readPrivileges,
   };
   let status: number;
   try {
@@ -57,7 +60,7 @@ export async function runPluginMain(def: PluginDefinition): Promise<never> {
   } catch (err) {
     // runPlugin reports every failure itself; reaching here means stdout is unwritable
     try {
-      writeAll(2, `${(err as Error)?.stack ?? String(err)}\n`);
+      writeAll(2, `${oneLine(`${def.name}: ${(err as Error)?.message ?? String(err)}`)}\n`);
     } catch {
       // nothing left
     }

@@ -14,7 +14,8 @@ import { toWire } from "../types/convert.ts";
 import { CNI_TS_VERSION, CURRENT_SPEC_VERSION, SUPPORTED_VERSIONS, isSupportedVersion } from "../version.ts";
 import { callHandler } from "./call-handler.ts";
 import { CNI_COMMANDS, checkEnv } from "./env.ts";
-import { errorDocument, formatJson } from "./print.ts";
+import { errorDocument, formatJson, oneLine } from "./print.ts";
+import { requirePrivileges } from "./privileges.ts";
 import { checkConfigVersion, decodeStdinConfig } from "./stdin-config.ts";
 import type { CmdArgs, CniCommand, PluginDefinition, PluginIo, RawConf } from "./types.ts";
 
@@ -56,6 +57,7 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
     }
     const verb = command as CniCommand;
     const version = checkConfigVersion(verb, conf);
+    if (def.privileges && hasHandler(def, verb)) requirePrivileges(def.privileges, io.privileges());
     const args = cmdArgs(verb, io.env, stdinData);
     // Before the handler (the reference checks after, once the node's own
     // namespace has been changed, or its interface deleted by DEL).
@@ -67,7 +69,8 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
     return 0;
   } catch (err) {
     const doc = errorDocument(err, cniVersion);
-    if (doc.code === 999 && err instanceof Error && err.stack) io.writeStderr(`${err.stack}\n`);
+    // A bug's message is worth a line; its stack trace is not the user's to read.
+    if (doc.code === 999) io.writeStderr(`${oneLine(`${def.name}: internal error: ${doc.msg}`)}\n`);
     io.writeStdout(formatJson(doc));
     return 1;
   }
@@ -83,6 +86,11 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
  */
 export function aboutText(def: PluginDefinition): string {
   return `CNI ${def.name} plugin v${CNI_TS_VERSION}+cni-ts\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`;
+}
+
+function hasHandler(def: PluginDefinition, verb: CniCommand): boolean {
+  const handlers = { ADD: def.add, DEL: def.del, CHECK: def.check, STATUS: def.status, GC: def.gc, VERSION: undefined };
+  return handlers[verb] !== undefined;
 }
 
 function readStdin(io: PluginIo): Buffer {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Result } from "../types/result.ts";
+import type { Capability, Privileges } from "./privileges.ts";
 
 /** A CNI verb. */
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "VERSION" | "STATUS" | "GC";
@@ -46,6 +47,11 @@ type Maybe<T> = Promise<T> | T;
 export interface PluginDefinition {
   /** Plugin name, for the about text (`CNI <name> plugin v<version>+cni-ts`). */
   name: string;
+  /**
+   * What the handlers need: root and these capabilities (checked before a
+   * handler runs); undefined = nothing (in-process test plugins).
+   */
+  privileges?: readonly Capability[];
   add?(args: CmdArgs, conf: RawConf): Maybe<Result>;
   del?(args: CmdArgs, conf: RawConf): Maybe<void>;
   check?(args: CmdArgs, conf: RawConf): Maybe<void>;
@@ -67,4 +73,6 @@ export interface PluginIo {
   argv: string[];
   /** Whether `path` names the plugin's own network namespace (false when empty or unopenable). */
   isOwnNetns(path: string): boolean;
+  /** The process's uid and capabilities. */
+  privileges(): Privileges;
 }
