@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { logStep } from "../../src/debug-log/debug-log.ts";
 import { InvalidConfigError } from "../../src/errors.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
@@ -36,6 +37,7 @@ function readDns(path: string): Dns {
 export function cmdAdd(args: CmdArgs, conf: RawConf): Result {
   const config = loadHostLocalConfig(conf, args.args);
   const dns = config.resolvConf !== undefined ? readDns(config.resolvConf) : undefined;
+  logStep("host-local: config", { dataDir: config.dataDir, rangeSets: config.rangeSets.length });
   const allocated = withStore(config, true, (store) =>
     allocateAddresses(store, {
       containerId: args.containerId,
@@ -44,6 +46,7 @@ export function cmdAdd(args: CmdArgs, conf: RawConf): Result {
       requested: config.requested,
     }),
   );
+  logStep("host-local: allocate", { ips: allocated.map((a) => formatIp(a.ip)) });
   const result: Result = {
     cniVersion: config.cniVersion,
     ips: allocated.map((a) => ({ address: `${formatIp(a.ip)}/${a.prefix}`, gateway: formatIp(a.gateway) })),

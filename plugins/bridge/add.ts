@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { logStep } from "../../src/debug-log/debug-log.ts";
 import { IncompatibleVersionError, IpamError } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
@@ -48,6 +49,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
     throw new IncompatibleVersionError("cannot convert: no valid IP addresses");
   }
   const portVlans = planPortVlans(s.vlan, s.trunkVids, s.preserveDefaultVlan);
+  logStep("config", { bridge: s.bridgeName, ipam: s.ipamType, vlan: s.vlan });
 
   const undo = new UndoList();
   let completed = false;
@@ -56,6 +58,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   let pod: RtnlSocket | undefined;
   try {
     const bridge = ensureBridge(host, s).link;
+    logStep("ensureBridge", { bridge: bridge.name, index: bridge.index });
     faultPoint("bridge:after-bridge");
     const podNetns = openPodNetns(args.netns);
     podNs = podNetns;
@@ -89,12 +92,14 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       isolated: s.portIsolation,
       vlans: portVlans,
     });
+    logStep("setupVeth", { host: veth.host.name, container: args.ifName });
     faultPoint("bridge:after-veth");
 
     if (s.macspoofchk) {
       const target = { containerId: args.containerId, ifName: args.ifName };
       setupMacSpoofCheck({ ...target, hostVeth: veth.host.name, mac: veth.container.mac });
       undo.push("remove mac spoof check rules", () => teardownMacSpoofCheck(target));
+      logStep("macSpoofCheck");
       faultPoint("bridge:after-spoofcheck");
     }
 
@@ -104,6 +109,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
     let vlanIface: Link | undefined;
     if (s.ipamType) {
       const ipamResult = await delegateIpam("ADD", s.ipamType, args, raw);
+      logStep("ipam", { type: s.ipamType, ips: ipamResult?.ips?.map((ip) => ip.address) });
       faultPoint("bridge:after-ipam");
       undo.push("release the IPAM allocation", async () => {
         await delegateIpam("DEL", s.ipamType, args, raw);
@@ -123,6 +129,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
         enableDad: s.enableDad,
         sysctlsWritten: new Set(earlySysctls.map((e) => e.key)),
       });
+      logStep("configureIface", { routes: routes.length });
       faultPoint("bridge:after-pod-iface");
 
       if (plan.gateways.length > 0) {
@@ -134,6 +141,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
           listLinks(host).some((l) => l.masterIndex === bridge.index && l.index !== veth.host.index && !isVlanPeer(l));
         ensureGatewayAddrs(host, target, plan.gateways, s.forceAddress, undo, inUseByOthers);
         enableForwarding(new Set(plan.gateways.map((g) => g.family)));
+        logStep("gateway", { on: target.name, gateways: plan.gateways.length });
         faultPoint("bridge:after-gateway");
       }
 
@@ -141,6 +149,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
         const target = { network: s.name, containerId: args.containerId, ifName: args.ifName };
         undo.push("remove masquerade rules", () => teardownMasquerade(target));
         setupMasquerade(target, s.ipMasqBackend, ips.map((ip) => ip.address));
+        logStep("masquerade", { backend: s.ipMasqBackend ?? "auto" });
         faultPoint("bridge:after-masquerade");
       }
     } else if (!s.disableContainerInterface) {
@@ -151,7 +160,10 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       }
     }
 
-    if (!s.disableContainerInterface) waitForPortUp(host, veth.host.index);
+    if (!s.disableContainerInterface) {
+      waitForPortUp(host, veth.host.index);
+      logStep("waitForPortUp");
+    }
 
     const result = buildResult({
       bridge: { name: bridge.name, mac: (getLinkByIndex(host, bridge.index) ?? bridge).mac },

@@ -9,6 +9,7 @@
  * @module
  */
 import type { AttachmentLock } from "../../src/attachment-lock.ts";
+import { logStep } from "../../src/debug-log/debug-log.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { teardownMasquerade } from "../../src/netfilter/masquerade.ts";
@@ -66,15 +67,22 @@ export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock):
     if (podNs) {
       try {
         removePodInterface(podNs, args.ifName);
+        logStep("removePodInterface", { ifName: args.ifName });
         faultPoint("bridge-del:after-pod-iface");
       } finally {
         podNs.close();
       }
     }
   }
-  if (!podNs) removeRecordedHostVeth(parseHostVethRecord(lock.readRecord()), s.bridgeName);
+  if (!podNs) {
+    removeRecordedHostVeth(parseHostVethRecord(lock.readRecord()), s.bridgeName);
+    logStep("removeRecordedHostVeth");
+  }
 
-  if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
+  if (s.ipamType) {
+    await delegateIpam("DEL", s.ipamType, args, raw);
+    logStep("ipam", { type: s.ipamType });
+  }
   faultPoint("bridge-del:after-ipam");
 
   if (s.macspoofchk) teardownMacSpoofCheck({ containerId: args.containerId, ifName: args.ifName });
@@ -82,4 +90,5 @@ export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock):
   if (s.ipMasq && s.ipamType) {
     teardownMasquerade({ network: s.name, containerId: args.containerId, ifName: args.ifName });
   }
+  logStep("rules", { macspoofchk: s.macspoofchk, ipMasq: s.ipMasq });
 }

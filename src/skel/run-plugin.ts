@@ -16,7 +16,7 @@ import { callHandler } from "./call-handler.ts";
 import { CNI_COMMANDS, checkEnv } from "./env.ts";
 import { errorDocument, formatJson, oneLine } from "./print.ts";
 import { requirePrivileges } from "./privileges.ts";
-import { checkConfigVersion, decodeStdinConfig } from "./stdin-config.ts";
+import { checkConfigVersion, checkDebugLogKeys, decodeStdinConfig } from "./stdin-config.ts";
 import type { CmdArgs, CniCommand, PluginDefinition, PluginIo, RawConf } from "./types.ts";
 
 /** Arguments that switch to the human command line (commander, loaded only then). */
@@ -57,6 +57,8 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
     }
     const verb = command as CniCommand;
     const version = checkConfigVersion(verb, conf);
+    const ignored = checkDebugLogKeys(verb, conf);
+    if (ignored) io.writeStderr(`${oneLine(`${def.name}: debug log off, ${ignored}`)}\n`);
     if (def.privileges && hasHandler(def, verb)) requirePrivileges(def.privileges, io.privileges());
     const args = cmdArgs(verb, io.env, stdinData);
     // Before the handler (the reference checks after, once the node's own
