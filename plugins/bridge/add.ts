@@ -20,7 +20,7 @@ import { withNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { IpConfig, Result, Route } from "../../src/types/result.ts";
 import { calcGateways } from "./calc-gateways.ts";
-import { checkAddRules, loadSettings } from "./config.ts";
+import { loadAddSettings } from "./config.ts";
 import { configureIface, podSysctls, writePodSysctls } from "./configure-iface.ts";
 import { ensureBridge } from "./ensure-bridge.ts";
 import { kernel } from "./kernel-error.ts";
@@ -40,8 +40,7 @@ import { waitForPortUp } from "./wait-port.ts";
  * @throws {CniError} from any step, after rolling back what was done
  */
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
-  const s = loadSettings(args, raw);
-  checkAddRules(s);
+  const s = loadAddSettings(args, raw);
   if (s.ipMasq && s.ipamType) assertMasqToolsInstalled(s.ipMasqBackend);
   // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
   // and failing only when printing would leave the attachment behind.

@@ -226,3 +226,19 @@ function pickDns(d: BridgeConf["dns"]): Dns | undefined {
 export function loadSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
   return parseBridgeConf(raw, loadCniArgs(args.args, ["MAC"]).MAC);
 }
+
+/**
+ * ADD's settings: {@link loadSettings} and then {@link checkAddRules}.
+ *
+ * @throws {InvalidConfigError} / {InvalidEnvError}
+ */
+export function loadAddSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
+  const s = loadSettings(args, raw);
+  checkAddRules(s);
+  return s;
+}
+
+// The rules' parts `cni-ts validate` runs one at a time to report each
+// refusal at its key: this module is the bridge's public config API.
+export { canonicalizeKeys } from "./config-keys.ts";
+export { collectVlanTrunk, type VlanTrunkEntry } from "./vlan-trunk.ts";
