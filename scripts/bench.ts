@@ -2,8 +2,10 @@
 /**
  * `npm run bench`: cni-ts and the reference plugins (/usr/lib/cni), side by
  * side in one run, interleaved (who goes first alternates), inside throwaway
- * namespaces. Writes the results into BENCHMARKS.md (between markers, so the
- * hand-written notes there survive) and docs/bench-latency.svg.
+ * namespaces. Writes the results into bench-results/ (untracked): a
+ * BENCHMARKS.md-shaped report and the plot; with --update-docs into
+ * BENCHMARKS.md (between markers, so the hand-written notes there survive)
+ * and docs/bench-latency.svg.
  *
  * The process re-executes itself inside a fresh namespace playing the node,
  * so bridges, veths and NAT rules never touch the machine's root namespace.
@@ -17,17 +19,18 @@
  * records the hypervisor's steal beside the load average.
  *
  * Options: --iterations N (default 30), --quick (5 iterations, no 4,000
- * allocation store), --out FILE (default BENCHMARKS.md).
+ * allocation store), --update-docs, --out FILE (the report; the plot goes
+ * beside it as bench-latency.svg).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCpuTimes, stealPercent, type CpuTimes } from "./bench/cpu-steal.ts";
 import { buildTimer, invoke, invokeOk, type Invocation, type InvokeOptions } from "./bench/invoke.ts";
-import { renderReport, type LatencyRow, type Report } from "./bench/report.ts";
-import { ratio, summarize } from "./bench/stats.ts";
+import { renderReport, summaryLine, type LatencyRow, type Report } from "./bench/report.ts";
+import { summarize } from "./bench/stats.ts";
 import { renderLatencySvg } from "./bench/svg.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -54,7 +57,10 @@ function argValue(name: string, fallback: string): string {
 
 const quick = process.argv.includes("--quick");
 const iterations = Number(argValue("--iterations", quick ? "5" : "30"));
-const outFile = resolve(ROOT, argValue("--out", "BENCHMARKS.md"));
+const updateDocs = process.argv.includes("--update-docs");
+/** Only --update-docs touches committed files; by default a run lands in the untracked bench-results/. */
+const outFile = resolve(argValue("--out", updateDocs ? join(ROOT, "BENCHMARKS.md") : join(ROOT, "bench-results/BENCHMARKS.md")));
+const svgFile = updateDocs && !process.argv.includes("--out") ? join(ROOT, "docs/bench-latency.svg") : join(dirname(outFile), "bench-latency.svg");
 
 function binDir(impl: Impl): string {
   return impl === "ours" ? OURS_BIN : REFERENCE_BIN;
@@ -175,10 +181,11 @@ async function recordFloor(...series: Series[]): Promise<void> {
 }
 
 /** One latency row: medians of wall time and CPU, F's beside them (rows without F leave it out). */
-function row(label: string, s: TimedSamples, target?: number): LatencyRow {
+function row(label: string, s: TimedSamples, target?: number, isFloor = false): LatencyRow {
   const withFloor = s.floor.ms.length > 0;
   return {
     label,
+    ...(isFloor ? { isFloor } : {}),
     ours: summarize(s.ours.ms),
     reference: summarize(s.reference.ms),
     ...(withFloor ? { floor: summarize(s.floor.ms) } : {}),
@@ -421,7 +428,7 @@ async function inner(): Promise<void> {
       cpus: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
       // Targets are on (ours − F) / reference.
       latency: [
-        row("F: node -e 0 (reference: Go VERSION)", floor.node),
+        row("F: node -e 0 (reference: Go VERSION)", floor.node, undefined, true),
         row("loopback VERSION", floor.version),
         row("bridge ADD", plain.add, 0.9),
         row("bridge CHECK", plain.check),
@@ -472,15 +479,14 @@ function outer(): void {
   if (status !== 0) process.exit(status ?? 1);
   const report = JSON.parse(readFileSync(resultFile, "utf8")) as Report;
   rmSync(resultFile, { force: true });
-  const svgPath = join(ROOT, "docs/bench-latency.svg");
-  writeFileSync(svgPath, renderLatencySvg(report.latency, `cni-ts vs reference plugins: latency per operation (cniVersion ${report.cniVersion})`));
+  mkdirSync(dirname(outFile), { recursive: true });
+  mkdirSync(dirname(svgFile), { recursive: true });
+  const subtitle = `run of ${report.date}: ${report.iterations} iterations per operation, kernel ${report.kernel}, ${report.cpus} CPUs`;
+  writeFileSync(svgFile, renderLatencySvg(report.latency, `cni-ts vs reference plugins: latency per operation (cniVersion ${report.cniVersion})`, subtitle));
   const previous = existsSync(outFile) ? readFileSync(outFile, "utf8") : "";
-  writeFileSync(outFile, renderReport(report, previous));
-  for (const r of report.latency) {
-    const above = r.floor ? `  (ours − F) / reference ${ratio(r.ours.median - r.floor.median, r.reference.median)}` : "";
-    process.stdout.write(`${r.label.padEnd(24)} ours ${r.ours.median.toFixed(1)} ms  reference ${r.reference.median.toFixed(1)} ms  ratio ${ratio(r.ours.median, r.reference.median)}${above}\n`);
-  }
-  process.stdout.write(`wrote ${outFile} and ${svgPath}\n`);
+  writeFileSync(outFile, renderReport(report, previous, relative(dirname(outFile), svgFile)));
+  for (const r of report.latency) process.stdout.write(`${summaryLine(r)}\n`);
+  process.stdout.write(`wrote ${outFile} and ${svgFile}${updateDocs ? "" : " (BENCHMARKS.md and docs/ only with --update-docs)"}\n`);
 }
 
 if (process.argv.includes("--inner")) {
