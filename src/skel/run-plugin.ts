@@ -2,8 +2,10 @@
  * The CNI protocol dispatcher: environment, stdin, version gates, verb
  * dispatch and printing, over injected IO so tests drive it with fakes.
  * Order (as the reference skeleton): environment (4), VERSION, stdin (5, 6,
- * 7), unknown verb (4), version gates (1), own-netns check for ADD and DEL (8,
- * before the handler, so nothing is done to the node), handler, then exactly one JSON document on stdout.
+ * 7), unknown verb (4), version gates (1); then cni-ts's own: the debug
+ * log's keys (7; DEL only notes them), the plugin's privileges (103); the
+ * own-netns check for ADD and DEL (8, before the handler, so nothing is done
+ * to the node), handler, then exactly one JSON document on stdout.
  *
  * Imports stay minimal: this module is on every verb's startup path.
  *
