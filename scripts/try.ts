@@ -36,11 +36,11 @@ function ensureBuilt(): void {
   if (out.status !== 0) throw new Error("build failed");
 }
 
-/** The plugins in `bin`: one copy of the executable, hard-linked under each plugin's name. */
+/** The plugins the try runs in `bin`: one copy of the executable, hard-linked as host-local (bridge runs it from CNI_PATH). */
 function installPlugins(bin: string): void {
   mkdirSync(bin);
   copyFileSync(join(DIST_BIN, "cni-ts"), join(bin, "bridge"));
-  for (const name of ["loopback", "host-local"]) linkSync(join(bin, "bridge"), join(bin, name));
+  linkSync(join(bin, "bridge"), join(bin, "host-local"));
 }
 
 function main(): number {
