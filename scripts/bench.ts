@@ -25,11 +25,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCpuTimes, stealPercent, type CpuTimes } from "./bench/cpu-steal.ts";
 import { buildTimer, invoke, invokeOk, type Invocation, type InvokeOptions } from "./bench/invoke.ts";
-import { renderReport, summaryLine, type LatencyRow, type Report } from "./bench/report.ts";
+import { benchOutputs, renderReport, summaryLine, type LatencyRow, type Report } from "./bench/report.ts";
 import { summarize } from "./bench/stats.ts";
 import { renderLatencySvg } from "./bench/svg.ts";
 
@@ -58,9 +58,7 @@ function argValue(name: string, fallback: string): string {
 const quick = process.argv.includes("--quick");
 const iterations = Number(argValue("--iterations", quick ? "5" : "30"));
 const updateDocs = process.argv.includes("--update-docs");
-/** Only --update-docs touches committed files; by default a run lands in the untracked bench-results/. */
-const outFile = resolve(argValue("--out", updateDocs ? join(ROOT, "BENCHMARKS.md") : join(ROOT, "bench-results/BENCHMARKS.md")));
-const svgFile = updateDocs && !process.argv.includes("--out") ? join(ROOT, "docs/bench-latency.svg") : join(dirname(outFile), "bench-latency.svg");
+const { report: outFile, plot: svgFile } = benchOutputs(ROOT, process.argv.includes("--out") ? argValue("--out", "") : undefined, updateDocs);
 
 function binDir(impl: Impl): string {
   return impl === "ours" ? OURS_BIN : REFERENCE_BIN;

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { BEGIN_MARKER, END_MARKER, renderReport, summaryLine, type Report } from "./report.ts";
+import { BEGIN_MARKER, END_MARKER, benchOutputs, renderReport, summaryLine, type Report } from "./report.ts";
 import { summarize } from "./stats.ts";
 
 const s = (...v: number[]) => summarize(v);
@@ -74,4 +74,10 @@ test("a median below F's shows no negative figure: the work above F counts as 0,
   expect(text).toContain("Plot: [bench-latency.svg](bench-latency.svg).");
   expect(summaryLine(below)).toBe("loopback ADD             ours 15.0 ms  reference 3.0 ms  ratio 5  (ours − F) / reference 0");
   expect(`${text}\n${summaryLine(below)}`).not.toMatch(/(^|[\s(|])-\d|\+ -/m);
+});
+
+test("benchOutputs(): untracked bench-results/ by default, the committed files only with --update-docs, --out moves the plot too", () => {
+  expect(benchOutputs("/repo", undefined, false)).toEqual({ report: "/repo/bench-results/BENCHMARKS.md", plot: "/repo/bench-results/bench-latency.svg" });
+  expect(benchOutputs("/repo", undefined, true)).toEqual({ report: "/repo/BENCHMARKS.md", plot: "/repo/docs/bench-latency.svg" });
+  expect(benchOutputs("/repo", "/tmp/run/quick.md", true)).toEqual({ report: "/tmp/run/quick.md", plot: "/tmp/run/bench-latency.svg" });
 });

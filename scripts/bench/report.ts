@@ -3,6 +3,7 @@
  * markers; whatever the file holds outside them (the notes on what was tried)
  * is kept.
  */
+import { dirname, join, resolve } from "node:path";
 import { aboveFloor, ratio, type Summary } from "./stats.ts";
 import type { PlotRow } from "./svg.ts";
 
@@ -176,4 +177,25 @@ export function renderReport(r: Report, previous: string, plot: string): string 
 export function summaryLine(row: LatencyRow): string {
   const above = row.floor ? `  (ours − F) / reference ${ratio(aboveFloor(row.ours.median, row.floor.median), row.reference.median)}` : "";
   return `${row.label.padEnd(24)} ours ${row.ours.median.toFixed(1)} ms  reference ${row.reference.median.toFixed(1)} ms  ratio ${ratio(row.ours.median, row.reference.median)}${above}`;
+}
+
+/** Where a run's report and plot go. */
+export interface BenchOutputs {
+  report: string;
+  plot: string;
+}
+
+/**
+ * Where a run writes: the untracked `bench-results/` by default; the
+ * committed BENCHMARKS.md and docs/bench-latency.svg only when asked
+ * (`--update-docs`); with `--out FILE`, FILE and the plot beside it.
+ *
+ * @param root the repository
+ * @param out `--out`, resolved against the working directory
+ * @example benchOutputs("/repo", undefined, false) // { report: "/repo/bench-results/BENCHMARKS.md", plot: "/repo/bench-results/bench-latency.svg" }
+ */
+export function benchOutputs(root: string, out: string | undefined, updateDocs: boolean): BenchOutputs {
+  if (out !== undefined) return { report: resolve(out), plot: join(dirname(resolve(out)), "bench-latency.svg") };
+  if (updateDocs) return { report: join(root, "BENCHMARKS.md"), plot: join(root, "docs/bench-latency.svg") };
+  return { report: join(root, "bench-results/BENCHMARKS.md"), plot: join(root, "bench-results/bench-latency.svg") };
 }

@@ -330,3 +330,16 @@ describe("runPlugin() privileges", () => {
     expect(json).toMatchObject({ code: 103, msg: "needs root" });
   });
 });
+
+describe("runPlugin() debug-log keys", () => {
+  it("refuse every verb but DEL with code 7; DEL notes them in one stderr line and runs", async () => {
+    const conf = { name: "n", cniVersion: "1.1.0", debugLogLevel: "loud" };
+    const add = await run({ CNI_COMMAND: "ADD", ...ENV }, conf);
+    expect(add.json).toMatchObject({ code: 7, msg: 'invalid config: debugLogLevel: "loud" must be "info" or "debug"' });
+    const { def, calls } = recorder();
+    const del = await run({ CNI_COMMAND: "DEL", ...ENV }, conf, def);
+    expect(del.status).toBe(0);
+    expect(calls.map((c) => c.verb)).toEqual(["DEL"]);
+    expect(del.io.stderr).toBe('demo: debug log off, invalid config: debugLogLevel: "loud" must be "info" or "debug"\n');
+  });
+});

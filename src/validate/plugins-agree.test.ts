@@ -6,7 +6,7 @@
  * skeleton's checks, the bridge's `loadAddSettings`, then host-local's
  * `loadHostLocalConfig` (what the bridge delegates to).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadHostLocalConfig } from "../../ipam/host-local/config.ts";
@@ -153,5 +153,16 @@ describe("validate and ADD agree", () => {
   ])("both accept: %s", (_name, text) => {
     expect(addRefusal(text)).toBeUndefined();
     expect(validateErrors(text)).toEqual([]);
+  });
+});
+
+describe("one source of truth", () => {
+  it("validate takes the plugins' rules from their public config modules only, never their internals", () => {
+    const dir = join(ROOT, "src/validate");
+    const reached = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .flatMap((f) => [...readFileSync(join(dir, f), "utf8").matchAll(/from "(\.\.\/\.\.\/(?:plugins|ipam)\/[^"]+)"/g)].map((m) => m[1]!));
+    expect(reached.length).toBeGreaterThan(0);
+    expect(new Set(reached)).toEqual(new Set(["../../plugins/bridge/config.ts", "../../ipam/host-local/config.ts"]));
   });
 });
