@@ -252,19 +252,22 @@ async function benchMemory(dataDirs: Record<Impl, string>): Promise<{ privateKiB
   return s;
 }
 
-async function benchLoopback(): Promise<{ add: TimedSamples; del: TimedSamples }> {
-  const s = { add: emptyTimed(), del: emptyTimed() };
+async function benchLoopback(): Promise<LifecycleSamples> {
+  const s: LifecycleSamples = { add: emptyTimed(), check: emptyTimed(), del: emptyTimed() };
   const conf = JSON.stringify({ cniVersion: CNI_VERSION, name: `${PREFIX}-lo`, type: "loopback" });
   for (let i = 0; i < iterations; i++) {
     for (const impl of orderWithFloor(i)) {
       if (impl === "floor") {
-        await recordFloor(s.add.floor, s.del.floor);
+        await recordFloor(s.add.floor, s.check.floor, s.del.floor);
         continue;
       }
       const pod = createPod();
       const netns = `/var/run/netns/${pod}`;
       const loopback = join(binDir(impl), "loopback");
-      record(s.add[impl], await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf, timed()));
+      const add = await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf, timed());
+      const checkConf = JSON.stringify({ ...JSON.parse(conf), prevResult: JSON.parse(add.stdout) as unknown });
+      record(s.add[impl], add);
+      record(s.check[impl], await invokeOk(loopback, env(impl, "CHECK", `lo-${i}`, netns, "lo"), checkConf, timed()));
       record(s.del[impl], await invokeOk(loopback, env(impl, "DEL", `lo-${i}`, netns, "lo"), conf, timed()));
       removePod(pod);
     }
@@ -435,6 +438,7 @@ async function inner(): Promise<void> {
         row("bridge CHECK, ipMasq", masq.check),
         row("bridge DEL, ipMasq", masq.del, 0.45),
         row("loopback ADD", loopback.add),
+        row("loopback CHECK", loopback.check),
         row("loopback DEL", loopback.del),
       ],
       concurrent: Object.fromEntries(IMPLS.map((impl) => [impl, {
