@@ -3,6 +3,9 @@
  *
  * @module
  */
+import { parsePrevResult } from "../config/prev-result.ts";
+import { debugLogConfSchema } from "../debug-log/conf-schema.ts";
+import { CniError } from "../errors.ts";
 import type { RawConf } from "../skel/types.ts";
 import { checkBridgeConf } from "./check-bridge.ts";
 import { checkHostLocalConf } from "./check-host-local.ts";
@@ -12,14 +15,21 @@ import { foreignTypeFinding, type PluginLookup } from "./foreign-type.ts";
 import { CNI_TS_PLUGIN_TYPES, PLUGIN_CONFIG_SCHEMAS, isCniTsPluginType } from "./plugin-schemas.ts";
 import { zodFindings } from "./zod-findings.ts";
 
+/**
+ * loopback reads no key of its own: beyond the skeleton's checks (the
+ * document's, and the debug log's keys) its verbs only parse `prevResult`.
+ */
 function checkLoopbackConf(conf: RawConf, base: string): Finding[] {
-  const schema = PLUGIN_CONFIG_SCHEMAS.loopback;
-  const findings = zodFindings(schema, conf, base);
-  const known = new Set(Object.keys(schema.shape));
+  const findings = zodFindings(debugLogConfSchema, conf, base);
+  try {
+    parsePrevResult(conf);
+  } catch (err) {
+    if (!(err instanceof CniError)) throw err;
+    findings.push({ path: jsonPath(base, ["prevResult"]), message: err.msg, severity: "error" });
+  }
+  const known = Object.keys(PLUGIN_CONFIG_SCHEMAS.loopback.shape);
   for (const key of Object.keys(conf)) {
-    if (!known.has(key)) {
-      findings.push(unknownKey(base, key, conf[key], [...known], "loopback"));
-    }
+    if (!known.includes(key)) findings.push(unknownKey(base, key, conf[key], known, "loopback"));
   }
   return findings;
 }

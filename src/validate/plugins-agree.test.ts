@@ -3,13 +3,15 @@
  * config code can make (each `InvalidConfigError` it throws, found in the
  * source, so a new rule without a case here fails) is fed to both, and
  * both refuse it; configs ADD accepts, validate accepts. ADD's path is the
- * skeleton's checks, the bridge's `loadAddSettings`, then host-local's
- * `loadHostLocalConfig` (what the bridge delegates to).
+ * skeleton's checks, then the bridge's `loadAddSettings` and host-local's
+ * `loadHostLocalConfig` (what the bridge delegates to), host-local's alone,
+ * or loopback's `parsePrevResult`.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadHostLocalConfig } from "../../ipam/host-local/config.ts";
+import { parsePrevResult } from "../config/prev-result.ts";
 import { loadAddSettings } from "../../plugins/bridge/config.ts";
 import { CniError } from "../errors.ts";
 import { checkConfigVersion, checkDebugLogKeys, decodeStdinConfig } from "../skel/stdin-config.ts";
@@ -70,7 +72,8 @@ function addRefusal(text: string): CniError | undefined {
     checkDebugLogKeys("ADD", raw);
     if (raw.type === "bridge") {
       if (loadAddSettings(ARGS, raw).ipamType === "host-local") loadHostLocalConfig(raw, "");
-    } else loadHostLocalConfig(raw, "");
+    } else if (raw.type === "loopback") parsePrevResult(raw);
+    else loadHostLocalConfig(raw, "");
     return undefined;
   } catch (err) {
     if (err instanceof CniError) return err;
@@ -127,6 +130,8 @@ const REFUSALS: [string, string][] = [
   ["a range set of two families", bridge({}, { subnet: undefined, ranges: [[{ subnet: "10.1.0.0/24" }, { subnet: "fd00::/64" }]] })],
   ["overlapping ranges in a set", bridge({}, { subnet: undefined, ranges: [[{ subnet: "10.1.0.0/24" }, { subnet: "10.1.0.0/25" }]] })],
   ["an unsupported cniVersion", bridge({ cniVersion: "2.0.0" })],
+  ["loopback with a malformed prevResult", JSON.stringify({ cniVersion: "1.0.0", name: "net", type: "loopback", prevResult: 3 })],
+  ["loopback with a bad debugLogLevel", JSON.stringify({ cniVersion: "1.0.0", name: "net", type: "loopback", debugLogLevel: "loud" })],
 ];
 
 describe("validate and ADD agree", () => {
@@ -150,6 +155,8 @@ describe("validate and ADD agree", () => {
     ["a dashed MAC", bridge({ runtimeConfig: { mac: "AA-BB-CC-DD-EE-FF" } })],
     ["a trunk range", bridge({ vlanTrunk: [{ minID: 1, maxID: 5 }, { id: 9 }] })],
     ["host-local alone", hostLocal({ type: "host-local", ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "fd00::/64" }]] })],
+    // loopback reads none of these keys: neither refuses them.
+    ["loopback with keys it never reads", JSON.stringify({ cniVersion: "1.0.0", name: "net", type: "loopback", capabilities: 3, runtimeConfig: 5, dns: 5 })],
   ])("both accept: %s", (_name, text) => {
     expect(addRefusal(text)).toBeUndefined();
     expect(validateErrors(text)).toEqual([]);
