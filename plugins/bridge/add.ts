@@ -9,7 +9,7 @@
  * @module
  */
 import { logStep } from "../../src/debug-log/debug-log.ts";
-import { IncompatibleVersionError, IpamError } from "../../src/errors.ts";
+import { IpamError } from "../../src/errors.ts";
 import { delegateIpam } from "../../src/ipam/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
@@ -42,11 +42,6 @@ import { waitForPortUp } from "./wait-port.ts";
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   const s = loadAddSettings(args, raw);
   if (s.ipMasq && s.ipamType) assertMasqToolsInstalled(s.ipMasqBackend);
-  // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
-  // and failing only when printing would leave the attachment behind.
-  if (!s.ipamType && (s.cniVersion === undefined || /^0\.[12]\./.test(s.cniVersion))) {
-    throw new IncompatibleVersionError("cannot convert: no valid IP addresses");
-  }
   const portVlans = planPortVlans(s.vlan, s.trunkVids, s.preserveDefaultVlan);
   logStep("config", { bridge: s.bridgeName, ipam: s.ipamType, vlan: s.vlan });
 

@@ -11,7 +11,7 @@
  */
 import { canonicalizeKeys, checkAddRules, collectVlanTrunk, parseBridgeConf } from "../../plugins/bridge/config.ts";
 import type { VlanTrunkEntry } from "../../plugins/bridge/config.ts";
-import { InvalidConfigError } from "../errors.ts";
+import { CniError, InvalidConfigError } from "../errors.ts";
 import type { RawConf } from "../skel/types.ts";
 import { checkHostLocalConf } from "./check-host-local.ts";
 import { jsonPath, unknownKey, valueAt } from "./diagnostic.ts";
@@ -91,7 +91,8 @@ export function checkBridgeConf(conf: RawConf, base: string, lookup?: PluginLook
       checkAddRules(parseBridgeConf(rest));
       break;
     } catch (err) {
-      if (!(err instanceof InvalidConfigError)) throw err;
+      // (Code 7, or 1 for an L2 network at a version that cannot print its result.)
+      if (!(err instanceof CniError)) throw err;
       // A schema failure ("invalid config: …") is already reported, issue by issue.
       if (err.msg.startsWith("invalid config:")) break;
       const rule = RULE_KEYS.find((r) => r.re.test(err.msg));

@@ -1,7 +1,8 @@
 /**
  * `cni-ts validate` and the plugins' ADD never disagree: every refusal the
- * config code can make (each `InvalidConfigError` it throws, found in the
- * source, so a new rule without a case here fails) is fed to both, and
+ * config code can make (each InvalidConfigError, IncompatibleVersionError
+ * and DecodingError it throws, found in the source, so a new rule without a
+ * case here fails) is fed to both, and
  * both refuse it; configs ADD accepts, validate accepts. ADD's path is the
  * skeleton's checks, then the bridge's `loadAddSettings` and host-local's
  * `loadHostLocalConfig` (what the bridge delegates to), host-local's alone,
@@ -31,6 +32,9 @@ const RULE_FILES = [
   "ipam/host-local/range-set.ts",
 ];
 
+/** The skeleton's version gates of CHECK, STATUS and GC: ADD never meets them. */
+const NOT_ADD = [/config version does not allow/, /plugin version does not allow/];
+
 /** Throw sites whose message is not written at the site: what their messages start with. */
 const COMPUTED_MESSAGES: Record<string, RegExp> = {
   "src/skel/stdin-config.ts: message)": /^invalid config: debugLog/,
@@ -42,8 +46,9 @@ function ruleSites(): { site: string; pattern: RegExp }[] {
   const sites: { site: string; pattern: RegExp }[] = [];
   for (const file of RULE_FILES) {
     const source = readFileSync(join(ROOT, file), "utf8");
-    for (const m of source.matchAll(/(?:new InvalidConfigError|\bfail)\(\s*("(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|[^,)]+\))/g)) {
+    for (const m of source.matchAll(/(?:new (?:InvalidConfigError|IncompatibleVersionError|DecodingError)|\bfail)\(\s*("(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|[^,)]+\))/g)) {
       const arg = m[1]!;
+      if (NOT_ADD.some((re) => re.test(arg))) continue;
       if (/^["`]/.test(arg)) {
         const text = arg.slice(1, -1);
         const pattern = text
@@ -91,6 +96,12 @@ const subnet = (value: string, extra: Record<string, unknown> = {}) => bridge({}
 
 /** One config per refusal, named by the rule it breaks. */
 const REFUSALS: [string, string][] = [
+  ["not JSON", "{nope"],
+  ["an empty stdin", ""],
+  ["a JSON array", "[1]"],
+  ["a name that is a number", bridge({ name: 5 })],
+  ["a cniVersion that is a number", bridge({ cniVersion: 5 })],
+  ["L2 (no ipam) at 0.2.0: its result cannot be printed", bridge({ cniVersion: "0.2.0" }, null)],
   ["a __proto__ key", '{"cniVersion":"1.0.0","name":"net","type":"bridge","__proto__":{"x":1}}'],
   ["no name", bridge({ name: "" })],
   ["a name with a space", bridge({ name: "bad name" })],
