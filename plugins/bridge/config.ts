@@ -236,7 +236,7 @@ export function loadSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
 /**
  * ADD's settings: {@link loadSettings} and then {@link checkAddRules}.
  *
- * @throws {InvalidConfigError} / {InvalidEnvError}
+ * @throws {InvalidConfigError} / {InvalidEnvError} / {IncompatibleVersionError}
  */
 export function loadAddSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
   const s = loadSettings(args, raw);
