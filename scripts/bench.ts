@@ -2,8 +2,10 @@
 /**
  * `npm run bench`: cni-ts and the reference plugins (/usr/lib/cni), side by
  * side in one run, interleaved (who goes first alternates), inside throwaway
- * namespaces. Writes the results into BENCHMARKS.md (between markers, so the
- * hand-written notes there survive) and docs/bench-latency.svg.
+ * namespaces. Writes the results into bench-results/ (untracked): a
+ * BENCHMARKS.md-shaped report and the plot; with --update-docs into
+ * BENCHMARKS.md (between markers, so the hand-written notes there survive)
+ * and docs/bench-latency.svg.
  *
  * The process re-executes itself inside a fresh namespace playing the node,
  * so bridges, veths and NAT rules never touch the machine's root namespace.
@@ -17,17 +19,18 @@
  * records the hypervisor's steal beside the load average.
  *
  * Options: --iterations N (default 30), --quick (5 iterations, no 4,000
- * allocation store), --out FILE (default BENCHMARKS.md).
+ * allocation store), --update-docs, --out FILE (the report; the plot goes
+ * beside it as bench-latency.svg).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCpuTimes, stealPercent, type CpuTimes } from "./bench/cpu-steal.ts";
 import { buildTimer, invoke, invokeOk, type Invocation, type InvokeOptions } from "./bench/invoke.ts";
-import { renderReport, type LatencyRow, type Report } from "./bench/report.ts";
-import { ratio, summarize } from "./bench/stats.ts";
+import { benchOutputs, renderReport, summaryLine, type LatencyRow, type Report } from "./bench/report.ts";
+import { summarize } from "./bench/stats.ts";
 import { renderLatencySvg } from "./bench/svg.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -54,7 +57,8 @@ function argValue(name: string, fallback: string): string {
 
 const quick = process.argv.includes("--quick");
 const iterations = Number(argValue("--iterations", quick ? "5" : "30"));
-const outFile = resolve(ROOT, argValue("--out", "BENCHMARKS.md"));
+const updateDocs = process.argv.includes("--update-docs");
+const { report: outFile, plot: svgFile } = benchOutputs(ROOT, process.argv.includes("--out") ? argValue("--out", "") : undefined, updateDocs);
 
 function binDir(impl: Impl): string {
   return impl === "ours" ? OURS_BIN : REFERENCE_BIN;
@@ -175,10 +179,11 @@ async function recordFloor(...series: Series[]): Promise<void> {
 }
 
 /** One latency row: medians of wall time and CPU, F's beside them (rows without F leave it out). */
-function row(label: string, s: TimedSamples, target?: number): LatencyRow {
+function row(label: string, s: TimedSamples, target?: number, isFloor = false): LatencyRow {
   const withFloor = s.floor.ms.length > 0;
   return {
     label,
+    ...(isFloor ? { isFloor } : {}),
     ours: summarize(s.ours.ms),
     reference: summarize(s.reference.ms),
     ...(withFloor ? { floor: summarize(s.floor.ms) } : {}),
@@ -247,19 +252,22 @@ async function benchMemory(dataDirs: Record<Impl, string>): Promise<{ privateKiB
   return s;
 }
 
-async function benchLoopback(): Promise<{ add: TimedSamples; del: TimedSamples }> {
-  const s = { add: emptyTimed(), del: emptyTimed() };
+async function benchLoopback(): Promise<LifecycleSamples> {
+  const s: LifecycleSamples = { add: emptyTimed(), check: emptyTimed(), del: emptyTimed() };
   const conf = JSON.stringify({ cniVersion: CNI_VERSION, name: `${PREFIX}-lo`, type: "loopback" });
   for (let i = 0; i < iterations; i++) {
     for (const impl of orderWithFloor(i)) {
       if (impl === "floor") {
-        await recordFloor(s.add.floor, s.del.floor);
+        await recordFloor(s.add.floor, s.check.floor, s.del.floor);
         continue;
       }
       const pod = createPod();
       const netns = `/var/run/netns/${pod}`;
       const loopback = join(binDir(impl), "loopback");
-      record(s.add[impl], await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf, timed()));
+      const add = await invokeOk(loopback, env(impl, "ADD", `lo-${i}`, netns, "lo"), conf, timed());
+      const checkConf = JSON.stringify({ ...JSON.parse(conf), prevResult: JSON.parse(add.stdout) as unknown });
+      record(s.add[impl], add);
+      record(s.check[impl], await invokeOk(loopback, env(impl, "CHECK", `lo-${i}`, netns, "lo"), checkConf, timed()));
       record(s.del[impl], await invokeOk(loopback, env(impl, "DEL", `lo-${i}`, netns, "lo"), conf, timed()));
       removePod(pod);
     }
@@ -421,7 +429,7 @@ async function inner(): Promise<void> {
       cpus: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
       // Targets are on (ours − F) / reference.
       latency: [
-        row("F: node -e 0 (reference: Go VERSION)", floor.node),
+        row("F: node -e 0 (reference: Go VERSION)", floor.node, undefined, true),
         row("loopback VERSION", floor.version),
         row("bridge ADD", plain.add, 0.9),
         row("bridge CHECK", plain.check),
@@ -430,6 +438,7 @@ async function inner(): Promise<void> {
         row("bridge CHECK, ipMasq", masq.check),
         row("bridge DEL, ipMasq", masq.del, 0.45),
         row("loopback ADD", loopback.add),
+        row("loopback CHECK", loopback.check),
         row("loopback DEL", loopback.del),
       ],
       concurrent: Object.fromEntries(IMPLS.map((impl) => [impl, {
@@ -472,15 +481,14 @@ function outer(): void {
   if (status !== 0) process.exit(status ?? 1);
   const report = JSON.parse(readFileSync(resultFile, "utf8")) as Report;
   rmSync(resultFile, { force: true });
-  const svgPath = join(ROOT, "docs/bench-latency.svg");
-  writeFileSync(svgPath, renderLatencySvg(report.latency, `cni-ts vs reference plugins: latency per operation (cniVersion ${report.cniVersion})`));
+  mkdirSync(dirname(outFile), { recursive: true });
+  mkdirSync(dirname(svgFile), { recursive: true });
+  const subtitle = `run of ${report.date}: ${report.iterations} iterations per operation, kernel ${report.kernel}, ${report.cpus} CPUs`;
+  writeFileSync(svgFile, renderLatencySvg(report.latency, `cni-ts vs reference plugins: latency per operation (cniVersion ${report.cniVersion})`, subtitle));
   const previous = existsSync(outFile) ? readFileSync(outFile, "utf8") : "";
-  writeFileSync(outFile, renderReport(report, previous));
-  for (const r of report.latency) {
-    const above = r.floor ? `  (ours − F) / reference ${ratio(r.ours.median - r.floor.median, r.reference.median)}` : "";
-    process.stdout.write(`${r.label.padEnd(24)} ours ${r.ours.median.toFixed(1)} ms  reference ${r.reference.median.toFixed(1)} ms  ratio ${ratio(r.ours.median, r.reference.median)}${above}\n`);
-  }
-  process.stdout.write(`wrote ${outFile} and ${svgPath}\n`);
+  writeFileSync(outFile, renderReport(report, previous, relative(dirname(outFile), svgFile)));
+  for (const r of report.latency) process.stdout.write(`${summaryLine(r)}\n`);
+  process.stdout.write(`wrote ${outFile} and ${svgFile}${updateDocs ? "" : " (BENCHMARKS.md and docs/ only with --update-docs)"}\n`);
 }
 
 if (process.argv.includes("--inner")) {

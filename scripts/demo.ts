@@ -4,6 +4,8 @@
  * connectivity matrix and timings printed; everything it made is removed at
  * the end, on error and on Ctrl-C. Every link, address, route and rule lives
  * in `cnits-demo-*` namespaces; the root network namespace is never touched.
+ * It names the plugins it ran (from their own about text) and ends with one
+ * summary line.
  *
  * Usage (root): npm run demo [-- --reference | --bin DIR]
  *   --reference  use Debian's reference plugins in /usr/lib/cni instead
@@ -27,6 +29,17 @@ function ensureBuilt(): void {
   if (binDir !== DIST_BIN) return;
   const out = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--if-stale"], { stdio: "inherit", cwd: ROOT });
   if (out.status !== 0) throw new Error("build failed");
+}
+
+/**
+ * Which implementation `dir` holds, from its bridge's about text (run with
+ * no CNI_COMMAND): ours says `+cni-ts` in its version.
+ */
+function implementationIn(dir: string): string {
+  const about = spawnSync(join(dir, "bridge"), [], { env: {}, encoding: "utf8" }).stderr?.split("\n")[0] ?? "";
+  const version = /plugin (v\d\S*)/.exec(about)?.[1];
+  if (about.includes("+cni-ts")) return `cni-ts ${version?.replace("+cni-ts", "") ?? ""}`.trim();
+  return version ? `the reference plugins ${version}` : "the reference plugins";
 }
 
 function leftovers(topo: Topology): string[] {
@@ -53,7 +66,8 @@ async function main(): Promise<number> {
     return 1;
   }
   ensureBuilt();
-  console.log(bold(`cni-ts demo — plugins from ${binDir}`));
+  const implementation = implementationIn(binDir);
+  console.log(bold(`cni-ts demo: running ${implementation} from ${binDir}`));
 
   let topo: Topology | undefined;
   const responders: Responder[] = [];
@@ -72,6 +86,7 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  let summary = `${implementation}: failed before the connectivity check`;
   try {
     topo = createTopology({ binDir, tagPrefix: "demo-" });
     const [a, b] = topo.nodes;
@@ -104,10 +119,12 @@ async function main(): Promise<number> {
     const width = 20;
     console.log(`  ${"from \\ to".padEnd(8)}${targets.map((t) => t.label.padStart(width)).join("")}`);
     let failures = 0;
+    let probes = 0;
     for (const from of pods) {
       const cells = targets.map((t) => {
         if (t.address === from.ip) return "—".padStart(width);
         const rtt = probe(from.ns.name, t.address);
+        probes++;
         if (rtt === null) failures++;
         return (rtt === null ? "✗" : ms(rtt)).padStart(width);
       });
@@ -122,12 +139,14 @@ async function main(): Promise<number> {
     }
     const left = leftovers(topo);
     console.log(left.length === 0 ? "  nothing left behind: no veth, no allocation file, no rule" : `  LEFT BEHIND:\n    ${left.join("\n    ")}`);
+    summary = `${implementation}: ${probes - failures}/${probes} reachable, ${left.length === 0 ? "nothing left behind" : `${left.length} things left behind`}`;
     return failures === 0 && left.length === 0 ? 0 : 1;
   } finally {
     cleanup();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     console.log(`\n${bold("removed")} the demo namespaces and data dirs`);
+    console.log(bold(summary));
   }
 }
 

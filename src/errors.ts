@@ -17,6 +17,7 @@ export const CODE_INVALID_NETNS = 8;
 export const CODE_KERNEL_FAILURE = 100;
 export const CODE_IPAM_FAILURE = 101;
 export const CODE_UNSAFE_PATH = 102;
+export const CODE_NOT_PERMITTED = 103;
 export const CODE_INTERNAL = 999;
 
 /** What the runtime sees as `{code, msg, details}`. */
@@ -146,6 +147,14 @@ export class UnsafePathError extends CniError {
   override name = "UnsafePathError";
   constructor(msg: string, details?: string) {
     super(CODE_UNSAFE_PATH, msg, details);
+  }
+}
+
+/** Code 103: the plugin runs without root or a capability its verbs need. */
+export class NotPermittedError extends CniError {
+  override name = "NotPermittedError";
+  constructor(msg: string, details?: string) {
+    super(CODE_NOT_PERMITTED, msg, details);
   }
 }
 

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  writeSync(2, `cni-ts: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // One line, never a stack trace: the executable's users are runtimes and their logs.
+  writeSync(2, `cni-ts: ${(err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ")}\n`);
   process.exit(1);
 });

@@ -4,6 +4,7 @@
  * @module
  */
 import { readBounded, RESOLV_CONF } from "../../src/read-bounded.ts";
+import { logStep } from "../../src/debug-log/debug-log.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { isEmptyDns } from "../../src/types/result.ts";
@@ -26,6 +27,7 @@ import { withStore } from "./open-store.ts";
 export function cmdAdd(args: CmdArgs, conf: RawConf): Result {
   const config = loadHostLocalConfig(conf, args.args);
   const dns = config.resolvConf !== undefined ? parseResolvConf(readBounded(config.resolvConf, RESOLV_CONF)) : undefined;
+  logStep("host-local: config", { dataDir: config.dataDir, rangeSets: config.rangeSets.length });
   const allocated = withStore(config, true, (store) =>
     allocateAddresses(store, {
       containerId: args.containerId,
@@ -34,6 +36,7 @@ export function cmdAdd(args: CmdArgs, conf: RawConf): Result {
       requested: config.requested,
     }),
   );
+  logStep("host-local: allocate", { ips: allocated.map((a) => formatIp(a.ip)) });
   const result: Result = {
     cniVersion: config.cniVersion,
     ips: allocated.map((a) => ({ address: `${formatIp(a.ip)}/${a.prefix}`, gateway: formatIp(a.gateway) })),

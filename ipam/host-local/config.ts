@@ -241,3 +241,8 @@ function validAttachments(doc: HostLocalConf): AttachmentKey[] | undefined {
   if (lists.length === 0) return undefined;
   return lists.flatMap((list) => (list ?? []).map((a) => ({ containerId: a.containerID, ifName: a.ifname })));
 }
+
+// The rules' parts `cni-ts validate` runs one at a time to report every bad
+// range, not only the first: this module is host-local's public config API.
+export { canonicalizeRange, type RangeInput } from "./range.ts";
+export { canonicalizeRangeSet, rangeSetsOverlap, type LabelledRange, type RangeSet } from "./range-set.ts";

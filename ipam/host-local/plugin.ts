@@ -14,6 +14,8 @@ import { cmdStatus } from "./status.ts";
 /** host-local: ADD, DEL, CHECK, STATUS and GC over the reference-compatible disk store. */
 export const hostLocalPlugin: PluginDefinition = {
   name: "host-local",
+  // Its store and the addon cache live in root's directories.
+  privileges: [],
   add: cmdAdd,
   del: cmdDel,
   check: cmdCheck,

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { IncompatibleVersionError, IpamError } from "../../src/errors.ts";
+import { logStep } from "../../src/debug-log/debug-log.ts";
+import { IpamError } from "../../src/errors.ts";
 import { assertDelegable, delegateIpam } from "../../src/delegation/delegate.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { setupMasquerade, teardownMasquerade } from "../../src/netfilter/masquerade.ts";
@@ -19,7 +20,7 @@ import { withNetns, type NetnsHandle } from "../../src/netns/netns.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { IpConfig, Result, Route } from "../../src/types/result.ts";
 import { calcGateways } from "./calc-gateways.ts";
-import { checkAddRules, loadSettings } from "./config.ts";
+import { loadAddSettings } from "./config.ts";
 import { configureIface, podSysctls, writePodSysctls } from "./configure-iface.ts";
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayIface } from "./gateway-addr.ts";
 import { assertMasqToolsInstalled } from "./masq-tools.ts";
@@ -34,16 +35,11 @@ import { configureHostPort, ensureBridge, kernel, openPodNetns, planPortVlans, s
  * @throws {CniError} from any step, after rolling back what was done
  */
 export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
-  const s = loadSettings(args, raw);
-  checkAddRules(s);
+  const s = loadAddSettings(args, raw);
   if (s.ipamType) assertDelegable(s.ipamType, args);
   if (s.ipMasq && s.ipamType) assertMasqToolsInstalled(s.ipMasqBackend);
-  // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
-  // and failing only when printing would leave the attachment behind.
-  if (!s.ipamType && (s.cniVersion === undefined || /^0\.[12]\./.test(s.cniVersion))) {
-    throw new IncompatibleVersionError("cannot convert: no valid IP addresses");
-  }
   const portVlans = planPortVlans(s.vlan, s.trunkVids, s.preserveDefaultVlan);
+  logStep("config", { bridge: s.bridgeName, ipam: s.ipamType, vlan: s.vlan });
 
   const undo = new UndoList();
   let completed = false;
@@ -52,6 +48,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
   let pod: RtnlSocket | undefined;
   try {
     const bridge = ensureBridge(host, s).link;
+    logStep("ensureBridge", { bridge: bridge.name, index: bridge.index });
     faultPoint("bridge:after-bridge");
     const podNetns = openPodNetns(args.netns);
     podNs = podNetns;
@@ -85,12 +82,14 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       isolated: s.portIsolation,
       vlans: portVlans,
     });
+    logStep("setupVeth", { host: veth.host.name, container: args.ifName });
     faultPoint("bridge:after-veth");
 
     if (s.macspoofchk) {
       const target = { containerId: args.containerId, ifName: args.ifName };
       setupMacSpoofCheck({ ...target, hostVeth: veth.host.name, mac: veth.container.mac });
       undo.push("remove mac spoof check rules", () => teardownMacSpoofCheck(target));
+      logStep("macSpoofCheck");
       faultPoint("bridge:after-spoofcheck");
     }
 
@@ -100,6 +99,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
     let vlanIface: Link | undefined;
     if (s.ipamType) {
       const ipamResult = await delegateIpam("ADD", s.ipamType, args, raw);
+      logStep("ipam", { type: s.ipamType, ips: ipamResult?.ips?.map((ip) => ip.address) });
       faultPoint("bridge:after-ipam");
       undo.push("release the IPAM allocation", async () => {
         await delegateIpam("DEL", s.ipamType, args, raw);
@@ -119,6 +119,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
         enableDad: s.enableDad,
         sysctlsWritten: new Set(earlySysctls.map((e) => e.key)),
       });
+      logStep("configureIface", { routes: routes.length });
       faultPoint("bridge:after-pod-iface");
 
       if (plan.gateways.length > 0) {
@@ -130,6 +131,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
           listLinks(host).some((l) => l.masterIndex === bridge.index && l.index !== veth.host.index && !isVlanPeer(l));
         ensureGatewayAddrs(host, target, plan.gateways, s.forceAddress, undo, inUseByOthers);
         enableForwarding(new Set(plan.gateways.map((g) => g.family)));
+        logStep("gateway", { on: target.name, gateways: plan.gateways.length });
         faultPoint("bridge:after-gateway");
       }
 
@@ -137,6 +139,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
         const target = { network: s.name, containerId: args.containerId, ifName: args.ifName };
         undo.push("remove masquerade rules", () => teardownMasquerade(target));
         setupMasquerade(target, s.ipMasqBackend, ips.map((ip) => ip.address));
+        logStep("masquerade", { backend: s.ipMasqBackend ?? "auto" });
         faultPoint("bridge:after-masquerade");
       }
     } else if (!s.disableContainerInterface) {
@@ -147,7 +150,10 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       }
     }
 
-    if (!s.disableContainerInterface) waitForPortUp(host, veth.host.index);
+    if (!s.disableContainerInterface) {
+      waitForPortUp(host, veth.host.index);
+      logStep("waitForPortUp");
+    }
 
     const result = buildResult({
       bridge: { name: bridge.name, mac: (getLinkByIndex(host, bridge.index) ?? bridge).mac },

@@ -7,7 +7,7 @@
 import * as z from "zod/mini";
 import { builtOnFirstUse, schemaParts } from "../../src/config/schema-parts.ts";
 import { netConfSchema, parseValidated } from "../../src/config/net-conf.ts";
-import { InvalidConfigError } from "../../src/errors.ts";
+import { IncompatibleVersionError, InvalidConfigError } from "../../src/errors.ts";
 import { loadCniArgs } from "../../src/skel/cni-args.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import type { Dns } from "../../src/types/result.ts";
@@ -194,6 +194,7 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
  *
  * @throws {InvalidConfigError} `cannot use IPAM when DisableContainerInterface flag is set`,
  *   `cannot set hairpin mode and promiscuous mode at the same time`, `address x: invalid MAC address`
+ * @throws {IncompatibleVersionError} `cannot convert: no valid IP addresses` (no IPAM at 0.1.0/0.2.0)
  */
 export function checkAddRules(s: BridgeSettings): void {
   if (s.ipamType && s.disableContainerInterface) {
@@ -203,6 +204,11 @@ export function checkAddRules(s: BridgeSettings): void {
     throw new InvalidConfigError("cannot set hairpin mode and promiscuous mode at the same time");
   }
   if (s.macInput && !s.mac) throw new InvalidConfigError(`address ${s.macInput}: invalid MAC address`);
+  // Decided before any effect: an L2 result cannot be printed as 0.1.0/0.2.0,
+  // and failing only when printing would leave the attachment behind.
+  if (!s.ipamType && (s.cniVersion === undefined || /^0\.[12]\./.test(s.cniVersion))) {
+    throw new IncompatibleVersionError("cannot convert: no valid IP addresses");
+  }
 }
 
 function pickDns(d: BridgeConf["dns"]): Dns | undefined {
@@ -224,3 +230,19 @@ function pickDns(d: BridgeConf["dns"]): Dns | undefined {
 export function loadSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
   return parseBridgeConf(raw, loadCniArgs(args.args, ["MAC"]).MAC);
 }
+
+/**
+ * ADD's settings: {@link loadSettings} and then {@link checkAddRules}.
+ *
+ * @throws {InvalidConfigError} / {InvalidEnvError} / {IncompatibleVersionError}
+ */
+export function loadAddSettings(args: CmdArgs, raw: RawConf): BridgeSettings {
+  const s = loadSettings(args, raw);
+  checkAddRules(s);
+  return s;
+}
+
+// The rules' parts `cni-ts validate` runs one at a time to report each
+// refusal at its key: this module is the bridge's public config API.
+export { canonicalizeKeys } from "./config-keys.ts";
+export { collectVlanTrunk, type VlanTrunkEntry } from "./vlan-trunk.ts";

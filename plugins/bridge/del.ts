@@ -10,6 +10,7 @@
  */
 import type { AttachmentLock } from "../../src/attachment-lock.ts";
 import { delegateIpam, DelegationRefusedError } from "../../src/delegation/delegate.ts";
+import { logStep } from "../../src/debug-log/debug-log.ts";
 import { faultPoint } from "../../src/fault-injection.ts";
 import { teardownMasquerade } from "../../src/netfilter/masquerade.ts";
 import { teardownMacSpoofCheck } from "../../src/netfilter/spoofcheck.ts";
@@ -55,16 +56,23 @@ export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock):
     if (podNs) {
       try {
         removePodInterface(podNs, args.ifName);
+        logStep("removePodInterface", { ifName: args.ifName });
         faultPoint("bridge-del:after-pod-iface");
       } finally {
         podNs.close();
       }
     }
   }
-  if (!podNs) removeRecordedHostVeth(parseHostVethRecord(lock.readRecord()), s.bridgeName);
+  if (!podNs) {
+    removeRecordedHostVeth(parseHostVethRecord(lock.readRecord()), s.bridgeName);
+    logStep("removeRecordedHostVeth");
+  }
 
   try {
-    if (s.ipamType) await delegateIpam("DEL", s.ipamType, args, raw);
+    if (s.ipamType) {
+      await delegateIpam("DEL", s.ipamType, args, raw);
+      logStep("ipam", { type: s.ipamType });
+    }
   } catch (err) {
     // ADD refused this delegation before allocating anything: nothing to release.
     if (!(err instanceof DelegationRefusedError)) throw err;
@@ -76,4 +84,5 @@ export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock):
   if (s.ipMasq && s.ipamType) {
     teardownMasquerade({ network: s.name, containerId: args.containerId, ifName: args.ifName });
   }
+  logStep("rules", { macspoofchk: s.macspoofchk, ipMasq: s.ipMasq });
 }

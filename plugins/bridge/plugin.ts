@@ -35,6 +35,8 @@ function attachmentOf(args: CmdArgs, raw: RawConf): AttachmentId {
 /** The bridge plugin definition (run by `runPluginMain`). */
 export const bridgePlugin: PluginDefinition = {
   name: "bridge",
+  // setns into the pod, links and addresses.
+  privileges: ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"],
   add: (args, raw) =>
     withAttachmentLock(attachmentOf(args, raw), async (lock) => {
       const result = await cmdAdd(args, raw);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { logStep } from "../../src/debug-log/debug-log.ts";
 import { InvalidEnvError, KernelError } from "../../src/errors.ts";
 import { listAddresses } from "../../src/netlink/address.ts";
 import { getLinkByName, setLinkDown, setLinkUp, type Link } from "../../src/netlink/link.ts";
@@ -37,6 +38,7 @@ export function updateLo(netns: string, change: LoChange): LoState {
     } catch (err) {
       throw new KernelError(`failed to set "lo" ${change}: ${(err as Error).message}`, undefined, { cause: err });
     }
+    logStep(change === "none" ? "lo read" : `lo ${change}`, { ifindex: lo.index });
     return { up: change === "none" ? lo.up : change === "up", addresses: listLo(sock, lo.index) };
   } finally {
     sock.close();

@@ -70,6 +70,8 @@ export function checkLoopback(args: CmdArgs): void {
 /** The loopback plugin definition. STATUS and GC have nothing to do. */
 export const loopbackPlugin: PluginDefinition = {
   name: "loopback",
+  // setns into the pod, links and addresses.
+  privileges: ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"],
   add: addLoopback,
   del: delLoopback,
   check: checkLoopback,

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { BEGIN_MARKER, END_MARKER, renderReport, type Report } from "./report.ts";
+import { BEGIN_MARKER, END_MARKER, benchOutputs, renderReport, summaryLine, type Report } from "./report.ts";
 import { summarize } from "./stats.ts";
 
 const s = (...v: number[]) => summarize(v);
@@ -36,7 +36,7 @@ const report: Report = {
 };
 
 test("renderReport() writes plain ratios, the work above F with its ratio, and verdicts on the latter", () => {
-  const text = renderReport(report, "");
+  const text = renderReport(report, "", "docs/bench-latency.svg");
   expect(text).toContain("| bridge ADD | 22.0 (21.0–23.0) | 10.0 (9.5–10.5) | 16.0 (15.5–16.5) | 2.2 | 6.0 | 0.6 | ≤ 0.9 ✅ |");
   expect(text).toContain("| bridge DEL | 30.0 (30.0–30.0) | 10.0 (10.0–10.0) | 16.0 (16.0–16.0) | 3 | 14.0 | 1.4 | ≤ 0.9 ❌ |");
   // No F beside it: no above-floor columns and no verdict.
@@ -47,21 +47,37 @@ test("renderReport() writes plain ratios, the work above F with its ratio, and v
 });
 
 test("renderReport() holds the CPU of every ADD to F's + the reference's", () => {
-  const text = renderReport(report, "");
+  const text = renderReport(report, "", "docs/bench-latency.svg");
   expect(text).toContain("| bridge ADD | 18.0 | 13.0 | 4.0 | 5.0 | 17.0 ❌ |");
   expect(text).toContain("| bridge DEL | 20.0 | 13.0 | 3.0 | 7.0 |  |");
 });
 
 test("renderReport() says how quiet the machine was: load average and the hypervisor's steal", () => {
-  const text = renderReport(report, "");
+  const text = renderReport(report, "", "docs/bench-latency.svg");
   expect(text).toContain("before the run: 0.10 0.20 0.30; after it: 0.50 0.40 0.30.");
   expect(text).toContain("during the latency runs (steal, /proc/stat): 0.4 %.");
 });
 
 test("renderReport() keeps the hand-written notes outside the markers", () => {
   const previous = `# Notes\nintro\n${BEGIN_MARKER}\nold numbers\n${END_MARKER}\n## Tried\n- snapshot: +3 ms\n`;
-  const text = renderReport(report, previous);
+  const text = renderReport(report, previous, "docs/bench-latency.svg");
   expect(text.startsWith("# Notes\nintro\n")).toBe(true);
   expect(text).toContain("## Tried\n- snapshot: +3 ms\n");
   expect(text).not.toContain("old numbers");
+});
+
+test("a median below F's shows no negative figure: the work above F counts as 0, in the table and the summary", () => {
+  const below = { label: "loopback ADD", ours: s(15), reference: s(3), floor: s(16), cpu: { ours: s(12), reference: s(1), floor: s(13) } };
+  const text = renderReport({ ...report, latency: [below] }, "", "bench-latency.svg");
+  expect(text).toContain("| loopback ADD | 15.0 (15.0–15.0) | 3.0 (3.0–3.0) | 16.0 (16.0–16.0) | 5 | 0.0 | 0 |  |");
+  expect(text).toContain("| loopback ADD | 12.0 | 13.0 | 1.0 | 0.0 |  |");
+  expect(text).toContain("Plot: [bench-latency.svg](bench-latency.svg).");
+  expect(summaryLine(below)).toBe("loopback ADD             ours 15.0 ms  reference 3.0 ms  ratio 5  (ours − F) / reference 0");
+  expect(`${text}\n${summaryLine(below)}`).not.toMatch(/(^|[\s(|])-\d|\+ -/m);
+});
+
+test("benchOutputs(): untracked bench-results/ by default, the committed files only with --update-docs, --out moves the plot too", () => {
+  expect(benchOutputs("/repo", undefined, false)).toEqual({ report: "/repo/bench-results/BENCHMARKS.md", plot: "/repo/bench-results/bench-latency.svg" });
+  expect(benchOutputs("/repo", undefined, true)).toEqual({ report: "/repo/BENCHMARKS.md", plot: "/repo/docs/bench-latency.svg" });
+  expect(benchOutputs("/repo", "/tmp/run/quick.md", true)).toEqual({ report: "/tmp/run/quick.md", plot: "/tmp/run/bench-latency.svg" });
 });

@@ -3,7 +3,8 @@
  * markers; whatever the file holds outside them (the notes on what was tried)
  * is kept.
  */
-import { ratio, type Summary } from "./stats.ts";
+import { dirname, join, resolve } from "node:path";
+import { aboveFloor, ratio, type Summary } from "./stats.ts";
 import type { PlotRow } from "./svg.ts";
 
 type Impl = "ours" | "reference";
@@ -66,7 +67,7 @@ function latencyTable(rows: readonly LatencyRow[]): string[] {
   ];
   for (const row of rows) {
     const plain = ratio(row.ours.median, row.reference.median);
-    const above = row.floor ? row.ours.median - row.floor.median : undefined;
+    const above = row.floor ? aboveFloor(row.ours.median, row.floor.median) : undefined;
     const aboveRatio = above === undefined ? undefined : ratio(above, row.reference.median);
     lines.push(
       `| ${row.label} | ${ms(row.ours)} | ${ms(row.reference)} | ${row.floor ? ms(row.floor) : ""} | ${plain} | ${above === undefined ? "" : above.toFixed(1)} | ${aboveRatio ?? ""} | ${aboveRatio === undefined ? "" : verdict(aboveRatio, row.target)} |`,
@@ -83,7 +84,7 @@ function cpuTable(rows: readonly LatencyRow[]): string[] {
   ];
   for (const row of rows) {
     const { ours, reference, floor } = row.cpu;
-    const above = floor ? (ours.median - floor.median).toFixed(1) : "";
+    const above = floor ? aboveFloor(ours.median, floor.median).toFixed(1) : "";
     const budget = floor ? floor.median + reference.median : undefined;
     const check = budget !== undefined && row.target !== undefined && row.label.includes("ADD") ? `${budget.toFixed(1)} ${ours.median <= budget ? "✅" : "❌"}` : "";
     lines.push(`| ${row.label} | ${median(ours)} | ${median(floor)} | ${median(reference)} | ${above} | ${check} |`);
@@ -91,14 +92,18 @@ function cpuTable(rows: readonly LatencyRow[]): string[] {
   return lines;
 }
 
-/** The generated section, markers included. */
-export function renderGenerated(r: Report): string {
+/**
+ * The generated section, markers included.
+ *
+ * @param plot the plot's path relative to the file this section goes into
+ */
+export function renderGenerated(r: Report, plot: string): string {
   const lines: string[] = [
     BEGIN_MARKER,
     `Run of ${r.date}: ${r.iterations} iterations per operation, cniVersion ${r.cniVersion}, kernel ${r.kernel}, ${r.cpus} CPUs.`,
     `Load average (1, 5, 15 min) before the run: ${r.load.before}; after it: ${r.load.after}. ` +
       `CPU time the hypervisor gave to other guests during the latency runs (steal, /proc/stat): ${r.stealPercent.toFixed(1)} %.`,
-    `Milliseconds, median (p25–p75); wall time from fork to exit, measured by a small already-running timer (scripts/bench/timed-run.c) so no runtime's own spawn is counted. Plot: [docs/bench-latency.svg](docs/bench-latency.svg).`,
+    `Milliseconds, median (p25–p75); wall time from fork to exit, measured by a small already-running timer (scripts/bench/timed-run.c) so no runtime's own spawn is counted. Plot: [${plot}](${plot}).`,
     "",
     ...latencyTable(r.latency),
     "",
@@ -151,10 +156,46 @@ export function renderGenerated(r: Report): string {
   return lines.join("\n");
 }
 
-/** The whole file: `previous` with its generated section replaced (or a fresh file). */
-export function renderReport(r: Report, previous: string): string {
+/**
+ * The whole file: `previous` with its generated section replaced (or a fresh file).
+ *
+ * @param plot the plot's path relative to the file
+ */
+export function renderReport(r: Report, previous: string, plot: string): string {
   const base = previous.includes(BEGIN_MARKER) && previous.includes(END_MARKER) ? previous : DEFAULT_NOTES;
   const start = base.indexOf(BEGIN_MARKER);
   const end = base.indexOf(END_MARKER) + END_MARKER.length;
-  return base.slice(0, start) + renderGenerated(r) + base.slice(end);
+  return base.slice(0, start) + renderGenerated(r, plot) + base.slice(end);
+}
+
+/**
+ * One line per operation for the terminal: medians, the plain ratio and,
+ * beside F, the work above it against the reference (never negative).
+ *
+ * @example summaryLine(row) // "bridge ADD               ours 22.0 ms  reference 10.0 ms  ratio 2.2  (ours − F) / reference 0.6"
+ */
+export function summaryLine(row: LatencyRow): string {
+  const above = row.floor ? `  (ours − F) / reference ${ratio(aboveFloor(row.ours.median, row.floor.median), row.reference.median)}` : "";
+  return `${row.label.padEnd(24)} ours ${row.ours.median.toFixed(1)} ms  reference ${row.reference.median.toFixed(1)} ms  ratio ${ratio(row.ours.median, row.reference.median)}${above}`;
+}
+
+/** Where a run's report and plot go. */
+export interface BenchOutputs {
+  report: string;
+  plot: string;
+}
+
+/**
+ * Where a run writes: the untracked `bench-results/` by default; the
+ * committed BENCHMARKS.md and docs/bench-latency.svg only when asked
+ * (`--update-docs`); with `--out FILE`, FILE and the plot beside it.
+ *
+ * @param root the repository
+ * @param out `--out`, resolved against the working directory
+ * @example benchOutputs("/repo", undefined, false) // { report: "/repo/bench-results/BENCHMARKS.md", plot: "/repo/bench-results/bench-latency.svg" }
+ */
+export function benchOutputs(root: string, out: string | undefined, updateDocs: boolean): BenchOutputs {
+  if (out !== undefined) return { report: resolve(out), plot: join(dirname(resolve(out)), "bench-latency.svg") };
+  if (updateDocs) return { report: join(root, "BENCHMARKS.md"), plot: join(root, "docs/bench-latency.svg") };
+  return { report: join(root, "bench-results/BENCHMARKS.md"), plot: join(root, "bench-results/bench-latency.svg") };
 }

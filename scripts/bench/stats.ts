@@ -44,3 +44,24 @@ export function summarize(samples: readonly number[]): Summary {
 export function ratio(ours: number, reference: number): number {
   return Math.round((ours / reference) * 100) / 100;
 }
+
+/**
+ * Our run's work above F, the start-up floor measured beside it. A median
+ * below F's is noise around a floor, not negative work: it counts as 0.
+ *
+ * @example aboveFloor(22, 16) // 6
+ * @example aboveFloor(15, 16) // 0
+ */
+export function aboveFloor(ours: number, floor: number): number {
+  return Math.max(0, ours - floor);
+}
+
+/**
+ * How a median shows beside F: `22.0 (F 16.0 + 6.0)`, or `15.0 (within F 16.0)`
+ * when it is not above it; never a negative figure.
+ *
+ * @example floorSplitText(22, 16) // "22.0 (F 16.0 + 6.0)"
+ */
+export function floorSplitText(ours: number, floor: number): string {
+  return ours > floor ? `${ours.toFixed(1)} (F ${floor.toFixed(1)} + ${(ours - floor).toFixed(1)})` : `${ours.toFixed(1)} (within F ${floor.toFixed(1)})`;
+}

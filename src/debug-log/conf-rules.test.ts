@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeStdinConfig } from "../skel/stdin-config.ts";
+import { checkDebugLogKeys, decodeStdinConfig } from "../skel/stdin-config.ts";
 import { checkDocument } from "../validate/check-document.ts";
 import { debugLogConfProblems, isDebugLogFileName } from "./conf-rules.ts";
 
 /** What the plugin says about a config: its error code, or 0 when the skeleton accepts it. */
 function pluginCode(conf: Record<string, unknown>): number {
   try {
-    decodeStdinConfig(Buffer.from(JSON.stringify(conf)));
+    checkDebugLogKeys("ADD", decodeStdinConfig(Buffer.from(JSON.stringify(conf))));
     return 0;
   } catch (err) {
     return (err as { code: number }).code;

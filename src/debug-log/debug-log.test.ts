@@ -104,6 +104,11 @@ describe("startInvocationLog", () => {
     expect(line).toMatchObject({ outcome: "ok", code: null, network: "lo", output: { ips: [] }, config: { name: "lo" } });
     expect((line!.steps as { name: string }[]).map((s) => s.name)).toEqual(["lo up", "done"]);
     expect((line!.steps as { detail?: unknown }[])[0]!.detail).toEqual({ ifindex: 1 });
+    // Each step's duration runs from the step before it: together they make the last step's end.
+    const timed = line!.steps as { ms: number; durationMs: number }[];
+    expect(timed.every((t) => t.durationMs >= 0)).toBe(true);
+    expect(timed[0]!.durationMs).toBe(timed[0]!.ms);
+    expect(timed[0]!.durationMs + timed[1]!.durationMs).toBeCloseTo(timed[1]!.ms, 2);
   });
 
   it("does nothing when off, and logStep is a no-op", () => {

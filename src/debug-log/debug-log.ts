@@ -18,7 +18,7 @@
  * @module
  */
 import { writeSync } from "node:fs";
-import { isDebugLogFileName, isDebugLogLevel, isDebugLogMaxBytes } from "./conf-rules.ts";
+import { debugLogConfProblems, isDebugLogFileName, isDebugLogLevel, isDebugLogMaxBytes } from "./conf-rules.ts";
 import { UnsafeLogPathError, appendLogLine, checkLogDirectory } from "./log-file.ts";
 
 /** Environment variable naming the log file, an absolute path (wins over the config key). */
@@ -51,10 +51,12 @@ export interface DebugLogSettings {
   maxBytes: number;
 }
 
-/** One step a plugin reported at debug level. */
+/** One step a plugin reported at debug level, when it was done. */
 export interface DebugStep {
-  /** Milliseconds since the invocation started. */
+  /** Milliseconds from the invocation's start to the step's end. */
   ms: number;
+  /** Milliseconds the step took: since the previous step ended (the first: since the start). */
+  durationMs: number;
   name: string;
   detail?: unknown;
 }
@@ -91,18 +93,20 @@ type Env = Record<string, string | undefined>;
 /**
  * Resolve the settings. The environment wins over the config, key by key;
  * the config's file name counts only inside the directory the environment
- * allows, and its keys only when they follow their rules (`conf-rules.ts`;
- * the skeleton refuses a config that breaks them).
+ * allows, and its keys only when all of them follow their rules
+ * (`conf-rules.ts`; the skeleton refuses a config that breaks one, but DEL
+ * proceeds with the config's log off).
  *
  * @param env the process environment
- * @param conf the parsed stdin config, if any
+ * @param raw the parsed stdin config, if any
  * @returns the settings, or undefined when logging is off
  * @example debugLogSettings({ CNI_TS_DEBUG_LOG: "/var/log/cni-ts.log" }, undefined)
  *   // { path: "/var/log/cni-ts.log", level: "info", maxBytes: 5242880 }
  * @example debugLogSettings({ CNI_TS_DEBUG_LOG_DIR: "/var/log/cni-ts" }, { debugLog: "pods.log" })
  *   // { path: "/var/log/cni-ts/pods.log", level: "info", maxBytes: 5242880 }
  */
-export function debugLogSettings(env: Env, conf: Record<string, unknown> | undefined): DebugLogSettings | undefined {
+export function debugLogSettings(env: Env, raw: Record<string, unknown> | undefined): DebugLogSettings | undefined {
+  const conf = raw && debugLogConfProblems(raw).length === 0 ? raw : undefined;
   const path = env[DEBUG_LOG_ENV] || configLogPath(env[DEBUG_LOG_DIR_ENV], conf?.[DEBUG_LOG_KEY]);
   if (!path) return undefined;
   const confLevel = conf?.[DEBUG_LOG_LEVEL_KEY];
@@ -159,8 +163,10 @@ let steps: DebugStep[] | undefined;
 let stepsOrigin = 0;
 
 /**
- * Record a step of the running invocation (debug level only). A no-op
- * costing one comparison when the log is off or at `info`.
+ * Record that a step of the running invocation is done (debug level
+ * only): call it right after the step, so its duration is the time since
+ * the step before it. A no-op costing one comparison when the log is off
+ * or at `info`.
  *
  * @param name short step name, e.g. `ensureBridge`
  * @param detail anything JSON-serialisable worth seeing later
@@ -168,7 +174,9 @@ let stepsOrigin = 0;
  */
 export function logStep(name: string, detail?: unknown): void {
   if (steps === undefined) return;
-  const step: DebugStep = { ms: elapsed(stepsOrigin), name };
+  const ms = elapsed(stepsOrigin);
+  const previous = steps.length > 0 ? steps[steps.length - 1]!.ms : 0;
+  const step: DebugStep = { ms, durationMs: Math.round((ms - previous) * 1000) / 1000, name };
   if (detail !== undefined) step.detail = detail;
   steps.push(step);
 }

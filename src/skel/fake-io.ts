@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Privileges } from "./privileges.ts";
 import type { PluginIo } from "./types.ts";
 
 /** A fake process: what it was given and what it wrote. */
@@ -22,7 +23,7 @@ export interface FakeIo extends PluginIo {
 export function fakeIo(
   env: Record<string, string | undefined>,
   stdin: unknown = "",
-  options: { argv?: string[]; ownNetns?: string; stdinError?: Error } = {},
+  options: { argv?: string[]; ownNetns?: string; stdinError?: Error; privileges?: Privileges } = {},
 ): FakeIo {
   const bytes = Buffer.isBuffer(stdin) ? stdin : Buffer.from(typeof stdin === "string" ? stdin : JSON.stringify(stdin));
   const io: FakeIo = {
@@ -43,6 +44,8 @@ export function fakeIo(
       io.stderr += t;
     },
     isOwnNetns: (p) => options.ownNetns !== undefined && p === options.ownNetns,
+    // Root with every capability unless the test says otherwise.
+    privileges: () => options.privileges ?? { euid: 0, capEff: (1n << 41n) - 1n },
   };
   return io;
 }

@@ -1,7 +1,9 @@
 import { readFileSync, writeSync } from "node:fs";
 import { startInvocationLog } from "../debug-log/debug-log.ts";
+import { oneLine } from "./print.ts";
 import { runPlugin } from "./run-plugin.ts";
 import { isOwnNetnsPath } from "./own-netns.ts";
+import { readPrivileges } from "./privileges.ts";
 import type { InProcessPlugins, PluginDefinition, PluginIo } from "./types.ts";
 
 /** Retries partial writes and EAGAIN on non-blocking pipes. */
@@ -42,6 +44,7 @@ export async function runPluginMain(def: PluginDefinition, inProcessIpam?: InPro
     },
     argv: process.argv.slice(2),
     isOwnNetns: isOwnNetnsPath,
+    privileges: readPrivileges,
   };
   let status: number;
   try {
@@ -49,7 +52,7 @@ export async function runPluginMain(def: PluginDefinition, inProcessIpam?: InPro
   } catch (err) {
     // runPlugin reports every failure itself; reaching here means stdout is unwritable
     try {
-      writeAll(2, `${(err as Error)?.stack ?? String(err)}\n`);
+      writeAll(2, `${oneLine(`${def.name}: ${(err as Error)?.message ?? String(err)}`)}\n`);
     } catch {
       // nothing left
     }

@@ -35,3 +35,13 @@ export function errorDocument(err: unknown, cniVersion: string): ErrorDocument {
   const msg = err instanceof Error ? err.message : String(err);
   return { cniVersion, code: 999, msg };
 }
+
+/**
+ * `text` as one line of at most 500 characters: stderr gets no more from a plugin.
+ *
+ * @example oneLine("a\n  b") // "a b"
+ */
+export function oneLine(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, " ").trim();
+  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
+}

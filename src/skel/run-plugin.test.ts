@@ -255,13 +255,13 @@ describe("runPlugin() results and errors", () => {
     expect(io.stderr).toBe("");
   });
 
-  it("prints anything else as 999 with the stack on stderr only", async () => {
-    const def = recorder({ add: async () => { throw new TypeError("boom"); } }).def;
+  it("prints anything else as 999, with one line and no stack trace on stderr", async () => {
+    const def = recorder({ add: async () => { throw new TypeError("boom\nsecond line"); } }).def;
     const { status, json, io } = await run({ CNI_COMMAND: "ADD", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def);
     expect(status).toBe(1);
-    expect(json).toEqual({ cniVersion: "1.1.0", code: 999, msg: "boom" });
-    expect(io.stderr).toContain("TypeError: boom");
-    expect(io.stdout).not.toContain("at ");
+    expect(json).toEqual({ cniVersion: "1.1.0", code: 999, msg: "boom\nsecond line" });
+    expect(io.stderr).toBe("demo: internal error: boom second line\n");
+    expect(io.stdout + io.stderr).not.toContain("at ");
   });
 
   it("prints a thrown non-Error as 999", async () => {
@@ -293,5 +293,53 @@ describe("runPlugin() own-netns check", () => {
     for (const v of ["1", "true", "TRUE"]) {
       expect((await run({ CNI_COMMAND: "ADD", ...ENV, CNI_NETNS_OVERRIDE: v }, { name: "n", cniVersion: "1.1.0" }, recorder().def, opts)).status).toBe(0);
     }
+  });
+});
+
+describe("runPlugin() privileges", () => {
+  const NET_ADMIN = 1n << 12n;
+  const SYS_ADMIN = 1n << 21n;
+  const needing = () => recorder({ privileges: ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"] });
+
+  it.each([
+    ["an unprivileged user", { euid: 65534, capEff: 0n }, "running with uid 65534, no CAP_NET_ADMIN, no CAP_SYS_ADMIN"],
+    ["root without CAP_SYS_ADMIN", { euid: 0, capEff: NET_ADMIN }, "running with no CAP_SYS_ADMIN"],
+    ["a user holding both capabilities", { euid: 1000, capEff: NET_ADMIN | SYS_ADMIN }, "running with uid 1000"],
+  ])("%s gets code 103 naming what the plugin needs, before the handler, and nothing on stderr", async (_who, privileges, details) => {
+    const { def, calls } = needing();
+    const { status, json, io } = await run({ CNI_COMMAND: "ADD", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def, { privileges });
+    expect(status).toBe(1);
+    expect(calls).toHaveLength(0);
+    expect(json).toEqual({ cniVersion: "1.1.0", code: 103, msg: "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN)", details });
+    expect(io.stderr).toBe("");
+  });
+
+  it("root with the capabilities runs the verb; VERSION and a verb without a handler need nothing", async () => {
+    const { def, calls } = needing();
+    expect((await run({ CNI_COMMAND: "DEL", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def, { privileges: { euid: 0, capEff: NET_ADMIN | SYS_ADMIN } })).status).toBe(0);
+    expect(calls.map((c) => c.verb)).toEqual(["DEL"]);
+    const nobody = { privileges: { euid: 65534, capEff: 0n } };
+    expect((await run({ CNI_COMMAND: "VERSION" }, "", def, nobody)).status).toBe(0);
+    const noGc = recorder({ privileges: ["CAP_NET_ADMIN"], gc: undefined }).def;
+    expect((await run({ CNI_COMMAND: "GC", CNI_PATH: "/opt/cni/bin" }, { name: "n", cniVersion: "1.1.0" }, noGc, nobody)).status).toBe(0);
+  });
+
+  it("a plugin needing root only says so", async () => {
+    const def = recorder({ privileges: [] }).def;
+    const { json } = await run({ CNI_COMMAND: "ADD", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def, { privileges: { euid: 65534, capEff: 0n } });
+    expect(json).toMatchObject({ code: 103, msg: "needs root" });
+  });
+});
+
+describe("runPlugin() debug-log keys", () => {
+  it("refuse every verb but DEL with code 7; DEL notes them in one stderr line and runs", async () => {
+    const conf = { name: "n", cniVersion: "1.1.0", debugLogLevel: "loud" };
+    const add = await run({ CNI_COMMAND: "ADD", ...ENV }, conf);
+    expect(add.json).toMatchObject({ code: 7, msg: 'invalid config: debugLogLevel: "loud" must be "info" or "debug"' });
+    const { def, calls } = recorder();
+    const del = await run({ CNI_COMMAND: "DEL", ...ENV }, conf, def);
+    expect(del.status).toBe(0);
+    expect(calls.map((c) => c.verb)).toEqual(["DEL"]);
+    expect(del.io.stderr).toBe('demo: debug log off, invalid config: debugLogLevel: "loud" must be "info" or "debug"\n');
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The CNI protocol dispatcher, over injected IO so tests drive it with fakes.
  * Order (as the reference skeleton): environment (4), VERSION, stdin (5, 6,
- * 7), unknown verb (4), version gates (1), own-netns check for ADD and DEL (8,
- * before the handler, so nothing is done to the node), handler, then exactly one JSON document on stdout.
+ * 7), unknown verb (4), version gates (1); then cni-ts's own: the debug
+ * log's keys (7; DEL only notes them), the plugin's privileges (103); the
+ * own-netns check for ADD and DEL (8, before the handler, so nothing is done
+ * to the node), handler, then exactly one JSON document on stdout.
  *
  * Imports stay minimal: this module is on every verb's startup path.
  *
@@ -13,8 +15,9 @@ import { toWire } from "../types/convert.ts";
 import { CNI_TS_VERSION, CURRENT_SPEC_VERSION, SUPPORTED_VERSIONS, isSupportedVersion } from "../version.ts";
 import { callHandler } from "./call-handler.ts";
 import { CNI_COMMANDS, checkEnv } from "./env.ts";
-import { errorDocument, formatJson } from "./print.ts";
-import { checkConfigVersion, decodeStdinConfig } from "./stdin-config.ts";
+import { errorDocument, formatJson, oneLine } from "./print.ts";
+import { requirePrivileges } from "./privileges.ts";
+import { checkConfigVersion, checkDebugLogKeys, decodeStdinConfig } from "./stdin-config.ts";
 import type { CmdArgs, CniCommand, InProcessPlugins, PluginDefinition, PluginIo, RawConf } from "./types.ts";
 
 /** These load commander; runtimes never pass them. */
@@ -51,6 +54,9 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIp
     }
     const verb = command as CniCommand;
     const version = checkConfigVersion(verb, conf);
+    const ignored = checkDebugLogKeys(verb, conf);
+    if (ignored) io.writeStderr(`${oneLine(`${def.name}: debug log off, ${ignored}`)}\n`);
+    if (def.privileges && hasHandler(def, verb)) requirePrivileges(def.privileges, io.privileges());
     const args = cmdArgs(verb, io.env, stdinData, def.name, inProcessIpam);
     // Before the handler (the reference checks after, once the node's own
     // namespace has been changed, or its interface deleted by DEL).
@@ -62,7 +68,8 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIp
     return 0;
   } catch (err) {
     const doc = errorDocument(err, cniVersion);
-    if (doc.code === 999 && err instanceof Error && err.stack) io.writeStderr(`${err.stack}\n`);
+    // A bug's message is worth a line; its stack trace is not the user's to read.
+    if (doc.code === 999) io.writeStderr(`${oneLine(`${def.name}: internal error: ${doc.msg}`)}\n`);
     io.writeStdout(formatJson(doc));
     return 1;
   }
@@ -74,6 +81,11 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIp
  */
 export function aboutText(def: PluginDefinition): string {
   return `CNI ${def.name} plugin v${CNI_TS_VERSION}+cni-ts\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`;
+}
+
+function hasHandler(def: PluginDefinition, verb: CniCommand): boolean {
+  const handlers = { ADD: def.add, DEL: def.del, CHECK: def.check, STATUS: def.status, GC: def.gc, VERSION: undefined };
+  return handlers[verb] !== undefined;
 }
 
 function readStdin(io: PluginIo): Buffer {

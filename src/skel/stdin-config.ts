@@ -11,12 +11,11 @@ const MAX_NAMED_KEYS = 5;
 
 /**
  * Decode stdin into the config object and check what every plugin reads
- * alike: no unsafe keys, the `name`, and the debug log's keys.
+ * alike: no unsafe keys and the `name` (the debug log's keys: {@link checkDebugLogKeys}).
  *
  * @throws {DecodingError} (6) `error unmarshall network config: …`
  * @throws {InvalidConfigError} (7) `missing network name` / `invalid characters found in network name`,
- *   a `__proto__`, `constructor` or `prototype` key at any depth (see `src/config/unsafe-keys.ts`),
- *   or a debug-log key breaking its rule (see `src/debug-log/conf-rules.ts`)
+ *   or a `__proto__`, `constructor` or `prototype` key at any depth (see `src/config/unsafe-keys.ts`)
  * @example decodeStdinConfig(Buffer.from('{"name":"net","cniVersion":"1.1.0"}')).name // "net"
  */
 export function decodeStdinConfig(bytes: Buffer): RawConf {
@@ -48,9 +47,24 @@ export function decodeStdinConfig(bytes: Buffer): RawConf {
   }
   if (!name) throw new InvalidConfigError("missing network name");
   if (!NAME_RE.test(name)) throw new InvalidConfigError("invalid characters found in network name", name);
-  const logProblems = debugLogConfProblems(conf);
-  if (logProblems.length > 0) throw new InvalidConfigError(`invalid config: ${logProblems.join("; ")}`);
   return conf as RawConf;
+}
+
+/**
+ * Check the debug log's keys (`src/debug-log/conf-rules.ts`). A debug
+ * setting must never block a pod's teardown: DEL only reports a broken
+ * one (the log then stays off) and proceeds.
+ *
+ * @returns the problem DEL proceeds despite, or undefined when the keys are fine
+ * @throws {InvalidConfigError} (7) `invalid config: debugLog: … must be …` on any other verb
+ * @example checkDebugLogKeys("DEL", { name: "n", debugLogLevel: "loud" }) // 'invalid config: debugLogLevel: "loud" must be "info" or "debug"'
+ */
+export function checkDebugLogKeys(command: CniCommand, conf: RawConf): string | undefined {
+  const problems = debugLogConfProblems(conf);
+  if (problems.length === 0) return undefined;
+  const message = `invalid config: ${problems.join("; ")}`;
+  if (command !== "DEL") throw new InvalidConfigError(message);
+  return message;
 }
 
 function jsonKind(v: unknown): string {

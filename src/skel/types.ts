@@ -1,4 +1,5 @@
 import type { Result } from "../types/result.ts";
+import type { Capability, Privileges } from "./privileges.ts";
 
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "VERSION" | "STATUS" | "GC";
 
@@ -39,6 +40,11 @@ type Maybe<T> = Promise<T> | T;
 /** A missing handler means "success, nothing done". */
 export interface PluginDefinition {
   name: string;
+  /**
+   * What the handlers need: root and these capabilities (checked before a
+   * handler runs); undefined = nothing (in-process test plugins).
+   */
+  privileges?: readonly Capability[];
   add?(args: CmdArgs, conf: RawConf): Maybe<Result>;
   del?(args: CmdArgs, conf: RawConf): Maybe<void>;
   check?(args: CmdArgs, conf: RawConf): Maybe<void>;
@@ -57,4 +63,6 @@ export interface PluginIo {
   /** After the executable. */
   argv: string[];
   isOwnNetns(path: string): boolean;
+  /** The process's uid and capabilities. */
+  privileges(): Privileges;
 }

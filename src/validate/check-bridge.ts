@@ -1,21 +1,22 @@
 /**
  * The bridge plugin's config checks for `cni-ts validate`, through the
- * bridge's own functions: its zod schema, `collectVlanTrunk` per trunk
- * entry, then `parseBridgeConf` repeatedly, each rule it refuses located at
- * the key it concerns and set aside so the next rule can be reached. The
- * `ipam` is checked as host-local when it names host-local. Pure.
+ * bridge's own functions (from its public config module): its zod schema,
+ * `collectVlanTrunk` per trunk entry, then `parseBridgeConf` and
+ * `checkAddRules` (what ADD runs) repeatedly, each rule they refuse located
+ * at the key it concerns and set aside so the next rule can be reached. The
+ * `ipam` is checked as host-local when it names host-local, and any other
+ * IPAM type looked up like a plugin type. Pure.
  *
  * @module
  */
-import { parseBridgeConf } from "../../plugins/bridge/config.ts";
-import { canonicalizeKeys } from "../../plugins/bridge/config-keys.ts";
-import { collectVlanTrunk } from "../../plugins/bridge/vlan-trunk.ts";
-import type { VlanTrunkEntry } from "../../plugins/bridge/vlan-trunk.ts";
-import { InvalidConfigError } from "../errors.ts";
+import { canonicalizeKeys, checkAddRules, collectVlanTrunk, parseBridgeConf } from "../../plugins/bridge/config.ts";
+import type { VlanTrunkEntry } from "../../plugins/bridge/config.ts";
+import { CniError, InvalidConfigError } from "../errors.ts";
 import type { RawConf } from "../skel/types.ts";
 import { checkHostLocalConf } from "./check-host-local.ts";
-import { jsonPath, valueAt } from "./diagnostic.ts";
+import { jsonPath, unknownKey, valueAt } from "./diagnostic.ts";
 import type { Finding } from "./diagnostic.ts";
+import { foreignTypeFinding, type PluginLookup } from "./foreign-type.ts";
 import { PLUGIN_CONFIG_SCHEMAS } from "./plugin-schemas.ts";
 import { zodFindings } from "./zod-findings.ts";
 
@@ -49,16 +50,17 @@ function without(doc: Record<string, unknown>, segments: readonly string[]): Rec
  *
  * @param conf the effective config (list `name`/`cniVersion` injected)
  * @param base its JSONPath
- * @returns every finding; a note when `ipam.type` is not ours
+ * @param lookup where the runtime finds plugins that are not ours
+ * @returns every finding (`ipam.type`: see {@link foreignTypeFinding})
  */
-export function checkBridgeConf(conf: RawConf, base: string): Finding[] {
+export function checkBridgeConf(conf: RawConf, base: string, lookup?: PluginLookup): Finding[] {
   const schema = PLUGIN_CONFIG_SCHEMAS.bridge;
   const canonical = canonicalizeKeys(conf, Object.keys(schema.shape)) as Record<string, unknown>;
   const findings = zodFindings(schema, canonical, base);
   const known = new Set(Object.keys(schema.shape).map((k) => k.toLowerCase()));
   for (const key of Object.keys(conf)) {
     if (!known.has(key.toLowerCase())) {
-      findings.push({ path: jsonPath(base, [key]), value: conf[key], message: "unknown key, ignored by bridge", severity: "warning" });
+      findings.push(unknownKey(base, key, conf[key], Object.keys(schema.shape), "bridge"));
     }
   }
   // Keys zod refused are reported; set them aside so the remaining rules are still checked.
@@ -85,10 +87,12 @@ export function checkBridgeConf(conf: RawConf, base: string): Finding[] {
   }
   for (let attempt = 0; attempt < RULE_KEYS.length + 1; attempt++) {
     try {
-      parseBridgeConf(rest);
+      // What ADD runs, in its order (DEL and CHECK run the first part only).
+      checkAddRules(parseBridgeConf(rest));
       break;
     } catch (err) {
-      if (!(err instanceof InvalidConfigError)) throw err;
+      // (Code 7, or 1 for an L2 network at a version that cannot print its result.)
+      if (!(err instanceof CniError)) throw err;
       // A schema failure ("invalid config: …") is already reported, issue by issue.
       if (err.msg.startsWith("invalid config:")) break;
       const rule = RULE_KEYS.find((r) => r.re.test(err.msg));
@@ -107,9 +111,11 @@ export function checkBridgeConf(conf: RawConf, base: string): Finding[] {
 
   const ipamType = valueAt(canonical, ["ipam", "type"]);
   if (ipamType === "host-local") {
-    findings.push(...checkHostLocalConf(canonical as RawConf, base).filter((f) => f.path.startsWith(jsonPath(base, ["ipam"]))));
+    // host-local reads the whole document: keep what it says beyond the bridge's own findings.
+    const seen = new Set(findings.map((f) => `${f.path} ${f.message}`));
+    findings.push(...checkHostLocalConf(canonical as RawConf, base).filter((f) => !seen.has(`${f.path} ${f.message}`)));
   } else if (typeof ipamType === "string" && ipamType !== "") {
-    findings.push({ path: jsonPath(base, ["ipam", "type"]), value: ipamType, message: "not a cni-ts IPAM plugin, not checked", severity: "note" });
+    findings.push(foreignTypeFinding(jsonPath(base, ["ipam", "type"]), ipamType, "IPAM plugin", ["host-local"], lookup));
   }
   return findings;
 }

@@ -52,6 +52,22 @@ describe("checkDocument", () => {
     ]);
   });
 
+  it("suggests the key or type meant, and looks foreign types up where the runtime would", () => {
+    const text = list([{ type: "brige" }, { type: "bridge", hairpinmod: true, ipam: { type: "host-locl" } }, { type: "portmap" }, { type: "tuning" }]);
+    const lookup = { dirs: ["/opt/cni/bin"], find: (t: string) => (t === "portmap" ? "/opt/cni/bin/portmap" : undefined) };
+    expect(checkDocument(text, "list", lookup).findings.map((f) => [f.path, f.severity, f.message])).toEqual([
+      ["$.plugins[0].type", "warning", 'not a cni-ts plugin; did you mean "bridge"?'],
+      ["$.plugins[1].hairpinmod", "warning", 'unknown key, ignored by bridge; did you mean "hairpinMode"?'],
+      ["$.plugins[1].ipam.type", "warning", 'not a cni-ts IPAM plugin; did you mean "host-local"?'],
+      ["$.plugins[2].type", "note", "not a cni-ts plugin, not checked (found /opt/cni/bin/portmap)"],
+      ["$.plugins[3].type", "warning", 'no such plugin in /opt/cni/bin: ADD would fail with "failed to find plugin"'],
+    ]);
+    expect(findings(list([{ type: "bridge", ipam: { type: "host-local", subnt: "10.1.0.0/24" } }])).map((f) => [f.path, f.message])).toEqual([
+      ["$.plugins[0].ipam.subnt", 'unknown key, ignored by host-local; did you mean "subnet"?'],
+      ["$.plugins[0].ipam", "no IP ranges specified"],
+    ]);
+  });
+
   it("refuses an unsupported cniVersion, a bad name, a missing type; warns about unknown keys", () => {
     const got = findings(list([{ isGateway: true }, { type: "bridge", isGatway: true }], { cniVersion: "2.0.0", name: "bad name" }));
     expect(got.map((f) => [f.path, f.severity])).toEqual([

@@ -12,6 +12,7 @@ import type { RawConf } from "../skel/types.ts";
 import { SUPPORTED_VERSIONS, isSupportedVersion } from "../version.ts";
 import { checkPluginConf } from "./check-plugin.ts";
 import { jsonPath } from "./diagnostic.ts";
+import type { PluginLookup } from "./foreign-type.ts";
 import type { Finding } from "./diagnostic.ts";
 
 /** How a file is read: by its extension, as libcni does. */
@@ -48,7 +49,7 @@ function checkVersion(doc: Record<string, unknown>): Finding[] {
   return [];
 }
 
-function checkList(doc: Record<string, unknown>, kind: DocumentKind): Finding[] {
+function checkList(doc: Record<string, unknown>, kind: DocumentKind, lookup: PluginLookup | undefined): Finding[] {
   const findings: Finding[] = [];
   if (kind === "single") {
     findings.push({ path: "$.plugins", message: "a plugin list in a .conf/.json file: libcni reads those as one plugin; name the file .conflist", severity: "warning" });
@@ -78,7 +79,7 @@ function checkList(doc: Record<string, unknown>, kind: DocumentKind): Finding[] 
     const effective = { ...own, name: doc.name, cniVersion: doc.cniVersion } as RawConf;
     if (doc.cniVersion === undefined) delete effective.cniVersion;
     // name and cniVersion are the list's, already checked at the top.
-    findings.push(...checkPluginConf(effective, base).filter((f) => f.path !== `${base}.name` && f.path !== `${base}.cniVersion`));
+    findings.push(...checkPluginConf(effective, base, lookup).filter((f) => f.path !== `${base}.name` && f.path !== `${base}.cniVersion`));
   });
   return findings;
 }
@@ -88,10 +89,11 @@ function checkList(doc: Record<string, unknown>, kind: DocumentKind): Finding[] 
  *
  * @param text the file's contents
  * @param kind `list` for `.conflist`, `single` for `.conf`/`.json` (a single file holding `plugins` is still checked as a list)
+ * @param lookup where the runtime finds plugins that are not ours (without it, they are only noted)
  * @returns the findings and the network name
  * @example checkDocument('{"cniVersion":"1.0.0","name":"n","plugins":[{"type":"loopback"}]}', "list").findings // []
  */
-export function checkDocument(text: string, kind: DocumentKind): DocumentReport {
+export function checkDocument(text: string, kind: DocumentKind, lookup?: PluginLookup): DocumentReport {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -112,9 +114,9 @@ export function checkDocument(text: string, kind: DocumentKind): DocumentReport 
   const findings = [...nameFindings, ...checkVersion(obj)];
   const isList = kind === "list" || "plugins" in obj;
   if (isList) {
-    findings.push(...checkList(obj, kind));
+    findings.push(...checkList(obj, kind, lookup));
   } else {
-    findings.push(...checkPluginConf(obj as RawConf, "$").filter((f) => f.path !== "$.name" && f.path !== "$.cniVersion"));
+    findings.push(...checkPluginConf(obj as RawConf, "$", lookup).filter((f) => f.path !== "$.name" && f.path !== "$.cniVersion"));
   }
   return { findings, networkName: nameFindings.length === 0 ? (obj.name as string) : undefined };
 }

@@ -7,14 +7,11 @@
  *
  * @module
  */
-import { hostLocalIpamSchema, loadHostLocalConfig } from "../../ipam/host-local/config.ts";
-import { canonicalizeRange } from "../../ipam/host-local/range.ts";
-import type { RangeInput } from "../../ipam/host-local/range.ts";
-import { canonicalizeRangeSet, rangeSetsOverlap } from "../../ipam/host-local/range-set.ts";
-import type { LabelledRange, RangeSet } from "../../ipam/host-local/range-set.ts";
+import { canonicalizeRange, canonicalizeRangeSet, hostLocalIpamSchema, loadHostLocalConfig, rangeSetsOverlap } from "../../ipam/host-local/config.ts";
+import type { LabelledRange, RangeInput, RangeSet } from "../../ipam/host-local/config.ts";
 import { InvalidConfigError } from "../errors.ts";
 import type { RawConf } from "../skel/types.ts";
-import { jsonPath, keySegments, valueAt } from "./diagnostic.ts";
+import { jsonPath, keySegments, unknownKey, valueAt } from "./diagnostic.ts";
 import type { Finding } from "./diagnostic.ts";
 import { PLUGIN_CONFIG_SCHEMAS } from "./plugin-schemas.ts";
 import { zodFindings } from "./zod-findings.ts";
@@ -88,7 +85,7 @@ export function checkHostLocalConf(conf: RawConf, base: string, knownKeysOnly = 
     const known = new Set(Object.keys(hostLocalIpamSchema().shape));
     for (const key of Object.keys(ipam)) {
       if (!known.has(key)) {
-        findings.push({ path: jsonPath(base, ["ipam", key]), value: ipam[key], message: "unknown key, ignored by host-local", severity: "warning" });
+        findings.push(unknownKey(jsonPath(base, ["ipam"]), key, ipam[key], [...known], "host-local"));
       }
     }
   }

@@ -96,3 +96,48 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function failsValidation(diagnostics: readonly Pick<Diagnostic, "severity">[]): boolean {
   return diagnostics.some((d) => d.severity !== "note");
 }
+
+/** Edits (insert, delete, substitute, swap two neighbours) between two words, ignoring case. */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d = Array.from({ length: x.length + 1 }, (_, i) => [i, ...Array<number>(y.length).fill(0)]);
+  for (let j = 1; j <= y.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[x.length]![y.length]!;
+}
+
+/**
+ * The known word `word` is probably a typo of: within two edits (one for
+ * words of four letters or fewer), the closest first.
+ *
+ * @example nearestWord("isGatway", ["isGateway", "ipMasq"]) // "isGateway"
+ * @example nearestWord("colour", ["mtu"]) // undefined
+ */
+export function nearestWord(word: string, known: readonly string[]): string | undefined {
+  const limit = word.length <= 4 ? 1 : 2;
+  let best: { word: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(word, candidate);
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { word: candidate, distance };
+  }
+  return best?.word;
+}
+
+/**
+ * The warning for a key no plugin reads, with the known key it is probably a typo of.
+ *
+ * @example unknownKey("$", "isGatway", true, ["isGateway"], "bridge").message // 'unknown key, ignored by bridge; did you mean "isGateway"?'
+ */
+export function unknownKey(base: string, key: string, value: unknown, known: readonly string[], plugin: string): Finding {
+  const near = nearestWord(key, known);
+  const hint = near === undefined ? "" : `; did you mean ${JSON.stringify(near)}?`;
+  return { path: jsonPath(base, [key]), value, message: `unknown key, ignored by ${plugin}${hint}`, severity: "warning" };
+}

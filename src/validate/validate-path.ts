@@ -1,25 +1,48 @@
 /**
  * `cni-ts validate`'s file walking: a file, or a directory read the way
  * libcni reads `/etc/cni/net.d` (`.conf`, `.conflist`, `.json`, in name
- * order), and network names that collide across files.
+ * order), network names that collide across files, and the plugin
+ * directories foreign types are looked up in.
  *
  * @module
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { checkDocument } from "./check-document.ts";
 import type { DocumentKind } from "./check-document.ts";
 import type { Diagnostic } from "./diagnostic.ts";
+import type { PluginLookup } from "./foreign-type.ts";
 
 /** Extensions libcni loads from a config directory. */
 export const CONFIG_EXTENSIONS = [".conf", ".conflist", ".json"] as const;
+
+/** A network config larger than this is not one (and is not read whole). */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+/** What each target came to: every file or directory reported on, in order, and every finding. */
+export interface ValidationReport {
+  /** `checked`: a config file that was read and checked (not a missing target or an empty directory). */
+  files: { file: string; checked: boolean }[];
+  diagnostics: Diagnostic[];
+}
 
 function kindOf(file: string): DocumentKind {
   return extname(file) === ".conflist" ? "list" : "single";
 }
 
-function errno(err: unknown): string {
-  return (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a part of the path is not a directory",
+  ELOOP: "too many symbolic links",
+  EISDIR: "is a directory",
+};
+
+/** A failure to read, in words. */
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return (code && REASONS[code]) ?? (err as Error)?.message ?? String(err);
 }
 
 /** The files a target names: itself, or a directory's config files in name order. */
@@ -28,7 +51,7 @@ function expand(target: string, out: Diagnostic[]): string[] {
   try {
     st = statSync(target);
   } catch (err) {
-    out.push({ file: target, path: "$", message: `cannot read: ${errno(err)}`, severity: "error" });
+    out.push({ file: target, path: "$", message: `cannot read: ${reason(err)}`, severity: "error" });
     return [];
   }
   if (!st.isDirectory()) return [target];
@@ -44,26 +67,81 @@ function expand(target: string, out: Diagnostic[]): string[] {
 }
 
 /**
+ * A config file's text: a regular file of at most {@link MAX_CONFIG_BYTES}
+ * (opened non-blocking, so a FIFO planted in the directory cannot hang us).
+ *
+ * @throws {Error} with the reason in words
+ */
+function readConfig(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new Error(reason(err));
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error("not a regular file");
+    if (st.size > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes`);
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Look plugin types up as libcni does: `<dir>/<type>`, an executable
+ * regular file, in the first directory that has one.
+ *
+ * @example pluginLookup(["/opt/cni/bin"]).find("portmap") // "/opt/cni/bin/portmap" when installed
+ */
+export function pluginLookup(dirs: readonly string[]): PluginLookup {
+  return {
+    dirs,
+    find(type) {
+      if (type.includes("/") || type === "." || type === "..") return undefined;
+      for (const dir of dirs) {
+        const path = join(dir, type);
+        try {
+          if (!statSync(path).isFile()) continue;
+          accessSync(path, constants.X_OK);
+          return path;
+        } catch {
+          // not here
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
  * Validate files and directories.
  *
  * @param targets files or directories, in the order given
- * @returns every diagnostic, file by file, then name collisions (each file
- *   after the first that defines a name gets an error on `$.name`)
- * @example validatePaths(["/etc/cni/net.d"])
+ * @param lookup where foreign plugin types are looked up (see {@link pluginLookup})
+ * @returns the files checked and every diagnostic, file by file, then name
+ *   collisions (each file after the first that defines a name gets an error on `$.name`)
+ * @example validatePaths(["/etc/cni/net.d"], pluginLookup(["/opt/cni/bin"]))
  */
-export function validatePaths(targets: readonly string[]): Diagnostic[] {
+export function validatePaths(targets: readonly string[], lookup?: PluginLookup): ValidationReport {
   const out: Diagnostic[] = [];
+  const files: ValidationReport["files"] = [];
   const firstByName = new Map<string, string>();
   for (const target of targets) {
-    for (const file of expand(target, out)) {
+    const before = out.length;
+    const expanded = expand(target, out);
+    if (out.length > before) files.push({ file: target, checked: false });
+    for (const file of expanded) {
+      files.push({ file, checked: true });
       let text: string;
       try {
-        text = readFileSync(file, "utf8");
+        text = readConfig(file);
       } catch (err) {
-        out.push({ file, path: "$", message: `cannot read: ${errno(err)}`, severity: "error" });
+        out.push({ file, path: "$", message: `cannot read: ${(err as Error).message}`, severity: "error" });
         continue;
       }
-      const report = checkDocument(text, kindOf(file));
+      const report = checkDocument(text, kindOf(file), lookup);
       for (const f of report.findings) out.push({ file, ...f });
       const name = report.networkName;
       if (name === undefined) continue;
@@ -80,5 +158,5 @@ export function validatePaths(targets: readonly string[]): Diagnostic[] {
       }
     }
   }
-  return out;
+  return { files, diagnostics: out };
 }

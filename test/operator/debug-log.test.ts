@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
-import { ours, runPlugin } from "../helpers/run-plugin.ts";
+import { DIST_BIN, ours, runPlugin } from "../helpers/run-plugin.ts";
 
 const CONF = { cniVersion: "1.0.0", name: "cnits-lo", type: "loopback" };
 let ns: TestNetns;
@@ -82,7 +82,27 @@ describe("debug log (dist/bin/loopback)", () => {
     const r = runPlugin(ours("loopback"), env({ CNI_TS_DEBUG_LOG_DIR: dir }), conf);
     expect(r.status).toBe(0);
     const [line] = lines(join(dir, "cni.log"));
-    expect(line).toMatchObject({ verb: "ADD", outcome: "ok", config: conf, output: r.json, steps: [] });
+    expect(line).toMatchObject({ verb: "ADD", outcome: "ok", config: conf, output: r.json, steps: [{ name: "lo up", detail: { ifindex: 1 } }] });
+  });
+
+  it("at debug level, bridge records its main steps and host-local's, each with its duration", () => {
+    const node = createNetns("debuglog-node");
+    try {
+      const log = join(dir, "cni.log");
+      const conf = { cniVersion: "1.0.0", name: "cnits-dbg", type: "bridge", bridge: "cnits-dbg0", isGateway: true, ipam: { type: "host-local", subnet: "198.18.9.0/24", dataDir: join(dir, "ipam") } };
+      const e = { CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN, CNI_TS_DEBUG_LOG: log, CNI_TS_DEBUG_LOG_LEVEL: "debug" };
+      const added = runPlugin(ours("bridge"), env(e), conf, { hostNetns: node.name });
+      expect(added.status, added.stdout).toBe(0);
+      expect(runPlugin(ours("bridge"), env({ ...e, CNI_COMMAND: "DEL" }), conf, { hostNetns: node.name }).status).toBe(0);
+      const [add, del] = lines(log) as { steps: { name: string; ms: number; durationMs: number }[] }[];
+      expect(add!.steps.map((st) => st.name)).toEqual([
+        "config", "ensureBridge", "setupVeth", "host-local: config", "host-local: allocate", "ipam", "configureIface", "gateway", "waitForPortUp",
+      ]);
+      expect(del!.steps.map((st) => st.name)).toEqual(["removePodInterface", "host-local: config", "host-local: release", "ipam", "rules"]);
+      for (const st of [...add!.steps, ...del!.steps]) expect(st.durationMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      node.remove();
+    }
   });
 
   it("ignores the config key unless the node set CNI_TS_DEBUG_LOG_DIR", () => {
@@ -91,18 +111,30 @@ describe("debug log (dist/bin/loopback)", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("the reported attack: a config's path and 1-byte limit get code 7 on every verb and touch nothing", () => {
+  it("the reported attack: a config's path and 1-byte limit get code 7 on every verb but DEL, and touch nothing", () => {
     const victim = join(dir, "x");
     writeFileSync(victim, "precious\n");
     for (const debugLog of [victim, "logs/relative.log", "../x"]) {
       const conf = { ...CONF, cniVersion: "1.1.0", debugLog, debugLogMaxBytes: 1 };
-      for (const verb of ["ADD", "DEL", "CHECK", "STATUS", "GC"]) {
+      for (const verb of ["ADD", "CHECK", "STATUS", "GC"]) {
         const r = runPlugin(ours("loopback"), env({ CNI_COMMAND: verb, CNI_TS_DEBUG_LOG_DIR: dir }), conf, { cwd: dir });
         expect(r.json, `${verb} ${debugLog}`).toMatchObject({ code: 7, msg: expect.stringContaining(`debugLog: ${JSON.stringify(debugLog)}`) });
       }
     }
     expect(readFileSync(victim, "utf8")).toBe("precious\n");
     expect(readdirSync(dir)).toEqual(["x"]);
+  });
+
+  it("a bad debug setting never stops DEL: reported in one line on stderr, the log stays off, DEL proceeds", () => {
+    expect(runPlugin(ours("loopback"), env({}), CONF).status).toBe(0);
+    for (const bad of [{ debugLog: "../x" }, { debugLogLevel: "loud" }, { debugLogMaxBytes: -1 }]) {
+      const r = runPlugin(ours("loopback"), env({ CNI_COMMAND: "DEL", CNI_TS_DEBUG_LOG_DIR: dir }), { ...CONF, debugLog: "cni.log", ...bad });
+      expect(r.status, JSON.stringify(bad)).toBe(0);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^loopback: debug log off, invalid config: debugLog\w*: .*\n$/);
+    }
+    expect(ns.ipJson<{ ifname: string; flags: string[] }[]>("link", "show", "lo")[0]!.flags).not.toContain("UP");
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("an administrator's log in a directory others can write (like /tmp) is refused, never written", () => {

@@ -1,8 +1,9 @@
 /**
  * `dist/bin/cni-ts validate` as an operator runs it: human lines and
- * `--json`, exit codes, directory mode with a name collision.
+ * `--json`, exit codes, directory mode with a name collision, `ok` per
+ * clean file, ADD's own rules, types looked up on `--cni-path`.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ const CNI_TS = join(DIST_BIN, "cni-ts");
 let dir: string;
 
 function validate(...args: string[]) {
-  const out = spawnSync(CNI_TS, ["validate", ...args], { encoding: "utf8" });
+  const out = spawnSync(CNI_TS, ["validate", "--cni-path", "/usr/lib/cni", ...args], { encoding: "utf8", timeout: 20_000 });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -42,10 +43,42 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("cni-ts validate", () => {
-  it("exits 0 on a clean file, printing only the note about a foreign plugin", () => {
-    const r = validate(join(dir, "10-pods.conflist"));
+  it("exits 0 on a clean file, printing the note about a foreign plugin found on --cni-path, then ok", () => {
+    const file = join(dir, "10-pods.conflist");
+    const r = validate(file);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`${join(dir, "10-pods.conflist")}: $.plugins[1].type: "portmap": note: not a cni-ts plugin, not checked\n`);
+    expect(r.stdout).toBe(`${file}: $.plugins[1].type: "portmap": note: not a cni-ts plugin, not checked (found /usr/lib/cni/portmap)\n${file}: ok\n`);
+  });
+
+  it("one ok line per clean file of a directory", () => {
+    const clean = mkdtempSync(join(tmpdir(), "cnits-validate-clean-"));
+    try {
+      for (const name of ["10-a.conf", "20-b.conf"]) writeFileSync(join(clean, name), JSON.stringify({ cniVersion: "1.0.0", name, type: "loopback" }));
+      const r = validate(clean);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${join(clean, "10-a.conf")}: ok\n${join(clean, "20-b.conf")}: ok\n`);
+    } finally {
+      rmSync(clean, { recursive: true, force: true });
+    }
+  });
+
+  it("runs ADD's own rules, looks foreign types up, and suggests the key or type meant", () => {
+    const file = join(dir, "40-issue.conf.json");
+    writeFileSync(file, JSON.stringify({
+      cniVersion: "1.0.0", name: "issue", type: "bridge", hairpinMode: true, promiscMode: true, isGatway: true,
+      runtimeConfig: { mac: "zz:zz" }, ipam: { type: "host-locl", subnet: "10.1.0.0/24" },
+    }));
+    const r = validate(file);
+    expect(r.status).toBe(1);
+    expect(r.stdout.trim().split("\n")).toEqual([
+      `${file}: $.isGatway: true: warning: unknown key, ignored by bridge; did you mean "isGateway"?`,
+      `${file}: $.promiscMode: true: cannot set hairpin mode and promiscuous mode at the same time`,
+      `${file}: $.runtimeConfig.mac: "zz:zz": address zz:zz: invalid MAC address`,
+      `${file}: $.ipam.type: "host-locl": warning: not a cni-ts IPAM plugin; did you mean "host-local"?`,
+    ]);
+    writeFileSync(file, JSON.stringify({ cniVersion: "1.0.0", name: "issue", type: "bridge", ipam: { type: "whereabouts" } }));
+    expect(validate(file).stdout).toBe(`${file}: $.ipam.type: "whereabouts": warning: no such IPAM plugin in /usr/lib/cni: ADD would fail with "failed to find plugin"\n`);
+    rmSync(file);
   });
 
   it("prints one line per problem with path and value, and exits 1", () => {
@@ -72,9 +105,21 @@ describe("cni-ts validate", () => {
     expect(diags[3]).toMatchObject({ value: "pods", message: expect.stringContaining(`collides with ${join(dir, "10-pods.conflist")}`) });
   });
 
-  it("reports a missing path and exits 1", () => {
+  it("reports a missing path in words and exits 1", () => {
     const r = validate(join(dir, "nope.conflist"));
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/nope\.conflist: \$: cannot read: ENOENT/);
+    expect(r.stdout).toBe(`${join(dir, "nope.conflist")}: $: cannot read: no such file or directory\n`);
+  });
+
+  it("a FIFO named like a config is refused, not waited on", () => {
+    const fifo = join(dir, "50-fifo.conf");
+    execFileSync("mkfifo", [fifo]);
+    try {
+      const r = validate(fifo);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe(`${fifo}: $: cannot read: not a regular file\n`);
+    } finally {
+      rmSync(fifo);
+    }
   });
 });
