@@ -47,17 +47,25 @@ interface IpamTarget {
  * @throws {DelegationRefusedError} the calling plugin, or this executable under a non-IPAM name
  */
 function resolveIpam(ipamType: string, args: CmdArgs): IpamTarget {
-  if (args.plugin !== undefined && ipamType === args.plugin) {
-    throw new DelegationRefusedError(`ipam.type ${JSON.stringify(ipamType)} is the calling plugin itself; it cannot be its own IPAM`);
-  }
+  const toItself = callingPluginAsIpam(ipamType, args.plugin);
+  if (toItself) throw toItself;
   const path = findPlugin(ipamType, args.path);
   if (!isOwnExecutable(path)) return { path };
   const registry = args.inProcessIpam ?? {};
   const inProcess = Object.hasOwn(registry, ipamType) ? registry[ipamType] : undefined;
-  if (inProcess === undefined) {
-    throw new DelegationRefusedError(`ipam.type ${JSON.stringify(ipamType)} resolves to ${path}, this executable, which is not an IPAM plugin under that name`);
-  }
+  if (inProcess === undefined) throw ownExecutableAsIpam(ipamType, path);
   return { path, inProcess };
+}
+
+/** The refusal for an `ipam.type` that names the calling plugin, if it does (also used by `cni-ts validate`). */
+export function callingPluginAsIpam(ipamType: string, caller: string | undefined): DelegationRefusedError | undefined {
+  if (caller === undefined || ipamType !== caller) return undefined;
+  return new DelegationRefusedError(`ipam.type ${JSON.stringify(ipamType)} is the calling plugin itself; it cannot be its own IPAM`);
+}
+
+/** The refusal for an `ipam.type` that reaches this executable under a name that is not an IPAM plugin. */
+export function ownExecutableAsIpam(ipamType: string, path: string): DelegationRefusedError {
+  return new DelegationRefusedError(`ipam.type ${JSON.stringify(ipamType)} resolves to ${path}, this executable, which is not an IPAM plugin under that name`);
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import { canonicalizeKeys, checkAddRules, collectVlanTrunk, parseBridgeConf } from "../../plugins/bridge/config.ts";
 import type { VlanTrunkEntry } from "../../plugins/bridge/config.ts";
+import { callingPluginAsIpam, ownExecutableAsIpam } from "../delegation/delegate.ts";
 import { CniError, InvalidConfigError } from "../errors.ts";
 import type { RawConf } from "../skel/types.ts";
 import { checkHostLocalConf } from "./check-host-local.ts";
@@ -115,7 +116,19 @@ export function checkBridgeConf(conf: RawConf, base: string, lookup?: PluginLook
     const seen = new Set(findings.map((f) => `${f.path} ${f.message}`));
     findings.push(...checkHostLocalConf(canonical as RawConf, base).filter((f) => !seen.has(`${f.path} ${f.message}`)));
   } else if (typeof ipamType === "string" && ipamType !== "") {
-    findings.push(foreignTypeFinding(jsonPath(base, ["ipam", "type"]), ipamType, "IPAM plugin", ["host-local"], lookup));
+    const refused = delegationRefusal(ipamType, lookup);
+    if (refused) findings.push({ path: jsonPath(base, ["ipam", "type"]), value: ipamType, message: refused.msg, severity: "error" });
+    else findings.push(foreignTypeFinding(jsonPath(base, ["ipam", "type"]), ipamType, "IPAM plugin", ["host-local"], lookup));
   }
   return findings;
+}
+
+/** Names under which the installed cni-ts executable is not an IPAM plugin. */
+const OWN_NON_IPAM_NAMES = ["loopback", "cni-ts"];
+
+/** What ADD's delegation refuses before any effect: bridge as its own IPAM, or our executable under a non-IPAM name. */
+function delegationRefusal(ipamType: string, lookup?: PluginLookup): CniError | undefined {
+  const toItself = callingPluginAsIpam(ipamType, "bridge");
+  if (toItself || !OWN_NON_IPAM_NAMES.includes(ipamType)) return toItself;
+  return ownExecutableAsIpam(ipamType, lookup?.find(ipamType) ?? ipamType);
 }

@@ -68,6 +68,15 @@ describe("checkDocument", () => {
     ]);
   });
 
+  it("refuses an ipam.type that ADD's delegation refuses: bridge itself, or cni-ts under a non-IPAM name", () => {
+    const refused = (ipamType: string) => findings(list([{ type: "bridge", ipam: { type: ipamType } }])).map((f) => [f.severity, f.message]);
+    expect(refused("bridge")).toEqual([["error", 'ipam.type "bridge" is the calling plugin itself; it cannot be its own IPAM']]);
+    expect(refused("loopback")).toEqual([
+      ["error", 'ipam.type "loopback" resolves to loopback, this executable, which is not an IPAM plugin under that name'],
+    ]);
+    expect(refused("cni-ts")[0]?.[0]).toBe("error");
+  });
+
   it("refuses an unsupported cniVersion, a bad name, a missing type; warns about unknown keys", () => {
     const got = findings(list([{ isGateway: true }, { type: "bridge", isGatway: true }], { cniVersion: "2.0.0", name: "bad name" }));
     expect(got.map((f) => [f.path, f.severity])).toEqual([
