@@ -38,6 +38,11 @@ const tryDirs = () => readdirSync("/tmp").filter((name) => name.startsWith("cnit
 const namespacesNow = () => spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
 
 describe("trying it by hand", () => {
+  it("the README's block is docs/USING.md's, so the test below runs both", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(fencedBlocks(markdownSection(readme, "Trying it by hand"), "sh")[0]).toBe(block);
+  });
+
   it("docs/USING.md's block works as written, leaves nothing behind and never touches the root namespace", () => {
     const root = netState(undefined, false);
     const dirs = tryDirs();
