@@ -69,9 +69,8 @@ function binDir(impl: Impl): string {
  * then read back whole through read(). How a binary's pages came into the
  * cache changes its start: filled by an exec's page faults (after memory
  * pressure evicted them) they are mapped in small pieces, and our VERSION
- * took 3 ms and ~300 page faults more than after a read (BENCHMARKS.md,
- * "Eleventh pass"); which state each binary was in depended on the
- * machine's history, run to run. Done for ours, F's Node and the
+ * took 3 ms and ~300 page faults more than after a read; which state each
+ * binary was in depended on the machine's history, run to run. Done for ours, F's Node and the
  * reference's alike, before each scenario; hard links (our three plugin
  * names are one file) once.
  */

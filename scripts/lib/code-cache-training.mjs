@@ -6,8 +6,7 @@
 // (code-cache-run.cjs): ADDs build one cache, every other verb another, and
 // the executable gives an ADD the first. Each holds the functions its verbs
 // compiled and no others: under two thirds of the cache with every function
-// compiled, which a verb spends less time deserialising and setting up
-// (BENCHMARKS.md, "Eighth pass" and "Ninth pass"). A
+// compiled, which a verb spends less time deserialising and setting up. A
 // function no training run reached still works: V8 compiles it on its first
 // call.
 //
@@ -90,7 +89,7 @@ function scenarios(plugin, dataDir) {
     verb("STATUS", plain),
     verb("GC", { ...plain, "cni.dev/valid-attachments": [] }),
     // No invalid config: its answer is zod's, and zod's schema code in the
-    // cache cost every valid verb its deserialisation (BENCHMARKS.md, "Ninth pass").
+    // cache would cost every valid verb its deserialisation.
   ];
 }
 

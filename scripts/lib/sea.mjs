@@ -42,10 +42,9 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
       // An ADD allocates ~6 MB on the V8 heap, the code cache's objects
       // included; with the default young generation that forced one
       // scavenge (~1.6 ms, objects copied) in every invocation. 8 MB
-      // semi-spaces let the process exit before any collection (BENCHMARKS.md,
-      // "Fifth pass": bridge ADD -10 M instructions, private memory lower,
-      // since nothing is copied). A heap-sizing flag: V8 still accepts
-      // the code cache made without it.
+      // semi-spaces let the process exit before any collection (fewer
+      // instructions, lower private memory). A heap-sizing flag: V8 still
+      // accepts the code cache made without it.
       "--min-semi-space-size=8",
       // The runtime's environment reaches every plugin, and these flags take
       // precedence over the variables Node would otherwise obey (SECURITY.md,
