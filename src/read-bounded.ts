@@ -1,12 +1,6 @@
 /**
- * The one way the plugins read a file: opened non-blocking (a FIFO cannot
- * hang the verb), never through a symlink where others could plant one,
- * only a regular file, and only up to a size fitting the file's purpose,
- * refused before anything is allocated for a larger one. Every read site of
- * the plugins goes through here (test/reliability/read-sites.test.ts keeps
- * it so).
- *
- * @module
+ * The one way the plugins read a file (a test keeps it so): non-blocking, so a FIFO cannot hang
+ * the verb; no symlink where others could plant one; a regular file within its purpose's size.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import {
@@ -18,25 +12,19 @@ import {
   hasErrno,
 } from "./errors.ts";
 
-/** What a file is for, and so how it may be read. */
 export interface ReadPurpose {
   /** Names the file in errors. */
   what: string;
-  /** The largest content accepted, in bytes. */
   maxBytes: number;
-  /** The longest line accepted, in bytes without its newline. */
+  /** Without its newline. */
   maxLineBytes?: number;
-  /** Refuse a symlink as the last component: the file sits where others could plant one. */
+  /** For a file where others could plant a symlink. */
   noFollow: boolean;
   /** The CNI code of a refusal. */
   code: number;
 }
 
-/**
- * `ipam.resolvConf`, a path the config chooses: the reference's line limit
- * (Go's line scanner stops at 64 KiB) and a total far above any real
- * resolv.conf.
- */
+/** The reference's line limit (Go's line scanner stops at 64 KiB), a total far above any real file. */
 export const RESOLV_CONF: ReadPurpose = {
   what: "ipam.resolvConf",
   maxBytes: 256 << 10,
@@ -45,22 +33,20 @@ export const RESOLV_CONF: ReadPurpose = {
   code: CODE_INVALID_NETWORK_CONFIG,
 };
 
-/** A file in host-local's store (address files, the hint, our bookkeeping): a few lines. */
+/** host-local's store files: a few lines each. */
 export const STORE_FILE: ReadPurpose = { what: "host-local store file", maxBytes: 64 << 10, noFollow: true, code: CODE_IPAM_FAILURE };
 
-/** An attachment's record under the lock directory. */
 export const ATTACHMENT_RECORD: ReadPurpose = { what: "attachment record", maxBytes: 4 << 10, noFollow: true, code: CODE_IO_FAILURE };
 
-/** A short value the kernel formats (`/proc/sys`, `/proc/<pid>/comm`). */
+/** Short values the kernel formats: `/proc/sys`, `/proc/<pid>/comm`. */
 export const KERNEL_VALUE: ReadPurpose = { what: "kernel value", maxBytes: 4 << 10, noFollow: false, code: CODE_KERNEL_FAILURE };
 
-/** A `/proc` table the kernel formats (`/proc/stat` grows with CPUs and interrupts). */
+/** `/proc/stat` grows with CPUs and interrupts. */
 export const PROC_TABLE: ReadPurpose = { what: "kernel table", maxBytes: 4 << 20, noFollow: false, code: CODE_KERNEL_FAILURE };
 
-/** A file could not be read within its purpose's rules. */
 export class FileReadError extends CniError {
   override name = "FileReadError";
-  /** The file does not exist (callers that treat a missing file as empty check this). */
+  /** For callers that treat a missing file as empty. */
   readonly missing: boolean;
 
   constructor(purpose: ReadPurpose, path: string, why: string, missing = false, options?: { cause?: unknown }) {
@@ -69,17 +55,10 @@ export class FileReadError extends CniError {
   }
 }
 
-/** The chunk read from files whose size the kernel does not report (`/proc`). */
+/** For files whose size the kernel does not report (`/proc`). */
 const CHUNK = 4096;
 
-/**
- * Read the whole file at `path` as UTF-8 under `purpose`'s rules.
- *
- * @throws {FileReadError} with the purpose's code: missing (`missing` set),
- *   unopenable, a symlink where `noFollow`, not a regular file, too large,
- *   or a line too long
- * @example readBounded("/etc/resolv.conf", RESOLV_CONF) // "nameserver 10.0.0.10\n"
- */
+/** @throws {FileReadError} with the purpose's code, refusing a larger file before allocating for it */
 export function readBounded(path: string, purpose: ReadPurpose): string {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (purpose.noFollow ? constants.O_NOFOLLOW : 0);
   let fd: number;
@@ -105,7 +84,7 @@ export function readBounded(path: string, purpose: ReadPurpose): string {
   }
 }
 
-/** Read to the end, never past `maxBytes` (a file may grow, or report size 0). */
+/** Never past `maxBytes`: a file may grow, or report size 0. */
 function readUpTo(fd: number, size: number, purpose: ReadPurpose, path: string): string {
   let buf = Buffer.allocUnsafe(Math.min(purpose.maxBytes + 1, size > 0 ? size + 1 : CHUNK));
   let length = 0;

@@ -1,8 +1,3 @@
-/**
- * host-local ADD: one address per range set, routes and DNS from the config.
- *
- * @module
- */
 import { readBounded, RESOLV_CONF } from "../../src/read-bounded.ts";
 import { logStep } from "../../src/debug-log/debug-log.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
@@ -15,14 +10,11 @@ import { parseResolvConf } from "./dns.ts";
 import { withStore } from "./open-store.ts";
 
 /**
- * Allocate the attachment's addresses (the lock held for all sets).
- *
- * @returns the IPAM result (no interfaces)
+ * One address per range set, under one lock; routes and DNS from the config.
  * @throws {InvalidConfigError} bad config
  * @throws {FileReadError} (7) resolvConf missing, not a regular file, too large or with a too long line
  * @throws {IpamError} exhausted range, duplicate, unavailable requested address
  * @throws {UnsafePathError} unsafe dataDir
- * @example await cmdAdd(args, conf)
  */
 export function cmdAdd(args: CmdArgs, conf: RawConf): Result {
   const config = loadHostLocalConfig(conf, args.args);

@@ -1,10 +1,6 @@
 /**
- * Address allocation over an {@link IpStore}: one address per range set,
- * round robin from the set's last reserved address, skipping gateways,
- * requested addresses honoured. Pure apart from the store it is given;
- * callers hold the store's lock around {@link allocateAddresses}.
- *
- * @module
+ * One address per range set, round robin from the set's last reserved address, as the reference.
+ * Pure apart from the store; callers hold its lock.
  */
 import { IpamError } from "../../src/errors.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
@@ -14,33 +10,24 @@ import { formatRangeSet, rangeSetContains, rangeSetIndexOf, rangeSetSize } from 
 import type { RangeSet } from "./range-set.ts";
 import type { IpStore } from "./store.ts";
 
-/** One address handed out. */
 export interface AllocatedIp {
-  /** The address. */
   ip: IpBytes;
-  /** Its subnet's prefix length. */
   prefix: number;
-  /** Its range's gateway. */
   gateway: IpBytes;
 }
 
-/** What to allocate. */
 export interface AllocationRequest {
   containerId: string;
   ifName: string;
-  /** Range sets, in order; the index is the set's `rangeId`. */
+  /** The index is the set's `rangeId`. */
   rangeSets: RangeSet[];
-  /** Requested addresses (deduplicated, in request order). */
+  /** Deduplicated, in request order. */
   requested: IpBytes[];
 }
 
 /**
- * The candidates of a set in the reference's order: after `last` when it
- * lies in the set (else from the first range's start), +1 at a time, jumping
- * to the next range's start after a range's end, wrapping, skipping each
- * range's gateway, ending when back at the first candidate.
- *
- * @example [...rangeSetCandidates(set, undefined)].map(formatIp)
+ * In the reference's order: from after `last` (else the first range's start), across ranges,
+ * wrapping, skipping gateways, until back at the first candidate.
  */
 export function* rangeSetCandidates(set: RangeSet, last: IpBytes | undefined): Generator<IpBytes> {
   const lastIndex = last ? rangeSetIndexOf(set, last) : -1;
@@ -73,14 +60,9 @@ function prefixFor(set: RangeSet, ip: IpBytes): { prefix: number; gateway: IpByt
 }
 
 /**
- * Allocate one address from `set` (the reference's `allocator.Get`).
- *
- * @param requested an address of this set the caller asked for, if any
- * @param held the attachment's addresses in the store before this ADD (read
- *   only when needed; one read serves every set, since sets never overlap)
- * @returns the address with its prefix and gateway
+ * The reference's `allocator.Get`.
+ * @param held the attachment's addresses before this ADD; sets never overlap, so one read serves all
  * @throws {IpamError} gateway requested, address taken, duplicate attachment, or set exhausted
- * @example allocateFromSet(store, set, 0, "cid", "eth0", undefined)
  */
 export function allocateFromSet(
   store: IpStore,
@@ -111,13 +93,8 @@ export function allocateFromSet(
 }
 
 /**
- * Allocate one address per range set. On any failure the addresses taken
- * by this call are released again (earlier allocations are left alone).
- *
- * @returns the addresses in set order
- * @throws {IpamError} `failed to allocate for range N: <reason>` or
- *   `failed to allocate all requested IPs: <ips>`
- * @example allocateAddresses(store, { containerId: "c", ifName: "eth0", rangeSets, requested: [] })
+ * On failure, releases what this call took (earlier allocations stay).
+ * @throws {IpamError} a set fails, or a requested address lies in no set
  */
 export function allocateAddresses(store: IpStore, request: AllocationRequest): AllocatedIp[] {
   const { containerId, ifName } = request;
@@ -126,8 +103,7 @@ export function allocateAddresses(store: IpStore, request: AllocationRequest): A
   const rollback = () => {
     for (const a of done) store.releaseIp(a.ip, containerId, ifName);
   };
-  // Read once for all sets (a dual-stack ADD used to read the store per set):
-  // what this call allocates lies in other sets, so it never changes the answer.
+  // What this call allocates lies in other sets, so one read serves them all.
   let heldBefore: IpBytes[] | undefined;
   const held = () => (heldBefore ??= store.getByAttachment(containerId, ifName));
   request.rangeSets.forEach((set, rangeId) => {
@@ -148,12 +124,7 @@ export function allocateAddresses(store: IpStore, request: AllocationRequest): A
   return done;
 }
 
-/**
- * Whether `set` still has an address to hand out, given every allocated
- * address of the store (counts, never iterates the pool).
- *
- * @example hasFreeAddress(set, store.listAddresses()) // true
- */
+/** Counts, never iterates the pool. */
 export function hasFreeAddress(set: RangeSet, allocated: IpBytes[]): boolean {
   let used = 0n;
   for (const ip of allocated) {

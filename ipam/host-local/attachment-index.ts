@@ -1,12 +1,6 @@
 /**
- * The attachment index: one file `a-<sha256(key)>` per attachment in the
- * bookkeeping directory, JSON listing its addresses, so DEL and CHECK read a
- * handful of files instead of the whole store. Entries are loaded on first
- * use, changed in memory, and written back by {@link AttachmentIndex.flush}.
- * The index is a cache: address files stay the truth, and every use
- * re-checks them.
- *
- * @module
+ * One file per attachment listing its addresses, so DEL and CHECK read a handful of files instead
+ * of the whole store. A cache only: address files stay the truth, and every use re-checks them.
  */
 import { readdirSync } from "node:fs";
 import { sha256Hex } from "../../src/hash/sha2.ts";
@@ -15,7 +9,6 @@ import type { Owner } from "./owner-record.ts";
 import type { StoreFiles } from "./store-files.ts";
 import { entryPath } from "../../src/safe-dir.ts";
 
-/** An attachment's indexed address file names. */
 export interface IndexEntry extends Owner {
   names: Set<string>;
 }
@@ -24,16 +17,15 @@ function entryKey(containerId: string, ifName: string | undefined): string {
   return JSON.stringify([containerId, ifName ?? null]);
 }
 
-/** The index of one network's store. */
 export class AttachmentIndex {
-  /** Entries loaded so far, by key; `complete` once a full scan filled it. */
+  /** `complete` once a full scan filled it. */
   private readonly cache = new Map<string, IndexEntry>();
   private complete = false;
   private readonly dirty = new Set<string>();
 
   constructor(private readonly files: StoreFiles) {}
 
-  /** The entry of an attachment, loaded from its file on first use. */
+  /** Loaded from its file on first use. */
   entry(containerId: string, ifName: string | undefined): IndexEntry {
     const key = entryKey(containerId, ifName);
     let entry = this.cache.get(key);
@@ -44,12 +36,11 @@ export class AttachmentIndex {
     return entry;
   }
 
-  /** Record that `entry` changed and must be written back. */
   markDirty(entry: Owner): void {
     this.dirty.add(entryKey(entry.containerId, entry.ifName));
   }
 
-  /** Replace the whole index with what a full scan found on disk. */
+  /** From what a full scan found on disk. */
   rebuild(found: readonly (Owner & { name: string })[]): void {
     for (const name of readdirSync(this.files.metaDir)) {
       if (name.startsWith("a-")) this.files.unlinkQuiet(entryPath(this.files.metaDir, name));
@@ -64,7 +55,7 @@ export class AttachmentIndex {
     this.complete = true;
   }
 
-  /** Write every changed entry (an empty one removes its file). */
+  /** An empty entry removes its file. */
   flush(): void {
     for (const key of this.dirty) {
       const entry = this.cache.get(key);
@@ -80,7 +71,7 @@ export class AttachmentIndex {
     this.dirty.clear();
   }
 
-  /** Forget what was loaded (the next verb reads the files again). */
+  /** The next verb reads the files again. */
   forget(): void {
     this.cache.clear();
     this.complete = false;

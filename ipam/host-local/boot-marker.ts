@@ -1,13 +1,7 @@
-/**
- * The boot marker `boot` in the bookkeeping directory: the boot id whose
- * reboot reclaim is done, so it runs once per boot.
- *
- * @module
- */
+/** The boot id whose reboot reclaim is done, so it runs once per boot. */
 import type { StoreFiles } from "./store-files.ts";
 import { entryPath } from "../../src/safe-dir.ts";
 
-/** The reclaim marker's boot id, if any. */
 export function readBootMarker(files: StoreFiles): string | undefined {
   const text = files.read(entryPath(files.metaDir, "boot"));
   if (text === undefined) return undefined;
@@ -19,7 +13,6 @@ export function readBootMarker(files: StoreFiles): string | undefined {
   }
 }
 
-/** Record the boot id whose reclaim is done. */
 export function writeBootMarker(files: StoreFiles, bootId: string): void {
   files.writeAtomic(entryPath(files.metaDir, "boot"), JSON.stringify({ bootId }));
 }

@@ -1,9 +1,3 @@
-/**
- * host-local CHECK: the attachment's allocation exists and matches the
- * addresses of `prevResult` (the reference only checks existence).
- *
- * @module
- */
 import { IpamError } from "../../src/errors.ts";
 import { parseAddress } from "../../src/ip/cidr.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
@@ -13,12 +7,7 @@ import { withStore } from "./open-store.ts";
 import { rangeSetContains } from "./range-set.ts";
 import type { RangeSet } from "./range-set.ts";
 
-/**
- * The addresses a prevResult of any version lists (`ips[].address`, or
- * 0.2.0's `ip4.ip` / `ip6.ip`), prefix dropped, canonical text.
- *
- * @example prevResultAddresses({ ips: [{ address: "10.0.0.2/24" }] }) // ["10.0.0.2"]
- */
+/** From a prevResult of any version (0.2.0's `ip4`/`ip6` too), prefix dropped, canonical text. */
 export function prevResultAddresses(prev: unknown): string[] {
   if (typeof prev !== "object" || prev === null) return [];
   const doc = prev as { ips?: { address?: unknown }[]; ip4?: { ip?: unknown }; ip6?: { ip?: unknown } };
@@ -38,10 +27,8 @@ function inSets(sets: RangeSet[], text: string): boolean {
 }
 
 /**
- * Verify the attachment's allocation.
- *
- * @throws {IpamError} `host-local: Failed to find address added by container <id>`, or the allocation differs from prevResult
- * @example cmdCheck(args, conf)
+ * The allocation must exist and, stricter than the reference, match `prevResult`'s addresses.
+ * @throws {IpamError} no allocation, or it differs from prevResult
  */
 export function cmdCheck(args: CmdArgs, conf: RawConf): void {
   const config = loadHostLocalConfig(conf, args.args);

@@ -1,12 +1,4 @@
-/**
- * host-local's configuration: the zod schema (the single source of the
- * config type) and {@link loadHostLocalConfig}, which applies the
- * reference's order: CNI_ARGS, requested addresses, prepending of the legacy
- * range and the `ipRanges` capability, per-set validation, the old-version
- * family limit, then overlaps between sets.
- *
- * @module
- */
+/** host-local's config: its zod schema (the single source of the type) and the reference's checks, in its order. */
 import * as z from "zod/mini";
 import { parseValidated } from "../../src/config/net-conf.ts";
 import { builtOnFirstUse, formattedText, nullishIntegerIn, schemaParts } from "../../src/config/schema-parts.ts";
@@ -27,7 +19,6 @@ export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
 
 const U32_MAX = 2 ** 32 - 1;
 
-/** `ipam` of a host-local config. */
 export const hostLocalIpamSchema = builtOnFirstUse(() => {
   const { nullishText } = schemaParts();
   const nullishU16 = nullishIntegerIn(0, 65535);
@@ -63,7 +54,6 @@ const rangeSetsSchema = builtOnFirstUse(() => {
   return z.nullish(z.array(z.array(range)));
 });
 
-/** The whole stdin document as host-local reads it. */
 export const hostLocalConfSchema = builtOnFirstUse(() => {
   const { nullishText, nullishTextList, text } = schemaParts();
   const attachmentList = z.optional(z.nullable(z.array(z.looseObject({ containerID: text, ifname: text }))));
@@ -79,39 +69,32 @@ export const hostLocalConfSchema = builtOnFirstUse(() => {
   });
 });
 
-/** The document type, inferred from {@link hostLocalConfSchema}. */
 export type HostLocalConf = z.infer<ReturnType<typeof hostLocalConfSchema>>;
 type RangeConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["ranges"]>[number][number];
 type RouteConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["routes"]>[number];
 
-/** An attachment named in a GC request. */
 export interface AttachmentKey {
   containerId: string;
   ifName: string;
 }
 
-/** The validated config the verbs work from. */
 export interface HostLocalConfig {
-  /** Network name (the store's directory). */
   name: string;
   cniVersion: string;
-  /** Range sets in allocation order (index = `rangeId`). */
+  /** In allocation order (index = `rangeId`). */
   rangeSets: RangeSet[];
-  /** Requested addresses, deduplicated, in order IP=, args.cni.ips, runtimeConfig.ips. */
+  /** Deduplicated, in the order IP=, args.cni.ips, runtimeConfig.ips. */
   requested: IpBytes[];
   routes: Route[];
   dataDir: string;
   resolvConf: string | undefined;
   reclaimAfterReboot: boolean;
   prevResult: unknown;
-  /** GC's valid attachments: undefined when the request carries no list, [] for `null`. */
+  /** undefined when a GC request carries no list, [] for `null`. */
   validAttachments: AttachmentKey[] | undefined;
 }
 
-/**
- * host-local's wording of zod's verdict: its first issue only, as
- * `invalid network config: <path>: <message> (got <value>)`.
- */
+/** zod's first issue only, naming the path and the value. */
 function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
   const issue = error.issues[0]!;
   const path = issue.path
@@ -148,18 +131,14 @@ function toRoute(r: RouteConf): Route {
 }
 
 /**
- * Parse and validate the config the way the reference does, with errors
- * that name the key and the value.
- *
- * @param conf the stdin document after the skeleton's checks
+ * As the reference: CNI_ARGS, requested addresses, the legacy range and `ipRanges` prepended,
+ * per-set checks, the old versions' one-address-per-family limit, overlaps between sets.
  * @param cniArgs raw `CNI_ARGS` (`IP=` requests an address)
- * @returns the validated config
- * @throws {InvalidConfigError} any config fault (`IPAM config missing 'ipam' key`, `no IP ranges specified`, `invalid range set N: …`, `range set N overlaps with M`, …)
+ * @throws {InvalidConfigError} naming the key and the value
  * @throws {InvalidEnvError} malformed `CNI_ARGS`
- * @example loadHostLocalConfig({ name: "net", cniVersion: "1.0.0", ipam: { subnet: "10.1.2.0/24" } }, "")
  */
 export function loadHostLocalConfig(conf: RawConf, cniArgs: string): HostLocalConfig {
-  // Through the document's generated validator; zod only for a refusal.
+  // zod runs only to word a refusal.
   const doc = parseValidated(validateHostLocalConf, hostLocalConfSchema, conf, zodToConfigError);
   const ipam = doc.ipam;
   if (!ipam) throw new InvalidConfigError("IPAM config missing 'ipam' key");

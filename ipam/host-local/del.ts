@@ -1,20 +1,12 @@
-/**
- * host-local DEL: release the attachment's addresses; nothing to release is
- * success. Reads only the attachment's index entry and its address files.
- *
- * @module
- */
 import { logStep } from "../../src/debug-log/debug-log.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { loadHostLocalConfig } from "./config.ts";
 import { withStore } from "./open-store.ts";
 
 /**
- * Release `(CNI_CONTAINERID, CNI_IFNAME)` (or legacy id-only records).
- *
+ * Releases the attachment's addresses (legacy id-only records too); nothing to release is success.
  * @throws {InvalidConfigError} bad config
  * @throws {IpamError} store failures
- * @example cmdDel(args, conf)
  */
 export function cmdDel(args: CmdArgs, conf: RawConf): void {
   const config = loadHostLocalConfig(conf, args.args);

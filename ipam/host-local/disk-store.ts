@@ -1,20 +1,8 @@
 /**
- * The on-disk store, byte-compatible with the reference's `backend/disk`:
- * `<dataDir>/<network>/<ip>` holds `<containerID>\r\n<ifname>` (0600),
- * `last_reserved_ip.<rangeId>` the last address handed out per set, and
- * `lock` is flock'ed for the whole verb.
- *
- * What cni-ts adds lives in `<network>/.cni-ts/` (the reference ignores it:
- * its allocator only looks at files named like addresses, and its release
- * walk only deletes files whose content is exactly `<id>\r\n<ifname>` or
- * `<id>`, which ours never are): the attachment index (./attachment-index.ts),
- * the stamp that says whether the index is current (./index-stamp.ts), the
- * boot marker (./boot-marker.ts) and temp files (./store-files.ts).
- *
- * This class only sequences those pieces: lock, check the stamp (scan when
- * stale), run the verb, write the index and stamp back.
- *
- * @module
+ * The on-disk store, byte-compatible with the reference's `backend/disk`. What cni-ts adds (index,
+ * stamp, boot marker, temp files) lives in `<network>/.cni-ts/`, which the reference ignores: it
+ * only reads files named like addresses and only deletes files holding exactly an owner record.
+ * The layout is in ./README.md.
  */
 import { closeSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -33,23 +21,15 @@ import { StoreFiles, type DiskStoreStats } from "./store-files.ts";
 import { lockStoreDir } from "./store-lock.ts";
 import type { Allocation, IpStore } from "./store.ts";
 
-/** Our bookkeeping directory inside the network directory. */
 export const META_DIR = ".cni-ts";
 
-/**
- * Whether `name` can be a directory name inside dataDir.
- *
- * @example isSafeNetworkName("..") // false
- */
+/** Whether `name` can be a directory name inside dataDir. */
 export function isSafeNetworkName(name: string): boolean {
   return name !== "" && name !== "." && name !== ".." && !/[/\0]/.test(name);
 }
 
-/** The disk store of one network. */
 export class DiskStore implements IpStore {
-  /** `<dataDir>/<network>`. */
   readonly dir: string;
-  /** `<dir>/.cni-ts`. */
   readonly metaDir: string;
   private readonly files: StoreFiles;
   private readonly index: AttachmentIndex;
@@ -57,14 +37,10 @@ export class DiskStore implements IpStore {
   private locked = false;
 
   /**
-   * Open (creating if needed) the store of `network` under `dataDir`.
-   *
-   * @throws {UnsafePathError} a network name that would leave dataDir, or an
-   *   unsafe dataDir / network directory (symlink, group- or world-writable,
-   *   other owner), or a dataDir under a directory or symlink another user can change
-   * @throws {CniError} a directory cannot be created (code 5 when the file
-   *   system is full, read-only or not writable)
-   * @example const store = new DiskStore("/var/lib/cni/networks", "mynet");
+   * Creates the directories if needed.
+   * @throws {UnsafePathError} a network name that would leave dataDir, or a directory (or an
+   *   ancestor of dataDir) that another user can change
+   * @throws {CniError} a directory cannot be created (code 5 when the file system is full or read-only)
    */
   constructor(dataDir: string, network: string) {
     if (!isSafeNetworkName(network)) {
@@ -85,7 +61,7 @@ export class DiskStore implements IpStore {
     this.index = new AttachmentIndex(this.files);
   }
 
-  /** What this instance read (for tests). */
+  /** For tests. */
   get stats(): DiskStoreStats {
     return this.files.stats;
   }
@@ -174,22 +150,14 @@ export class DiskStore implements IpStore {
     return out;
   }
 
-  /**
-   * Delete the given address files (GC and reboot reclaim), each only if its
-   * owner is still the one scanned.
-   */
+  /** Each only if its owner is still the one scanned. */
   releaseScanned(allocations: ScannedAllocation[]): void {
     for (const a of allocations) {
       if (isOwner(this.ownerOf(a.name), a.containerId, a.ifName)) this.release(a.name, a.containerId, a.ifName);
     }
   }
 
-  /**
-   * Read every address file and rebuild the index from what is on disk
-   * (cleaning leftovers of interrupted runs).
-   *
-   * @returns every allocation, with its file's mtime
-   */
+  /** Rebuilds the index from every address file, sweeping leftovers of interrupted runs. */
   scan(): ScannedAllocation[] {
     this.beginMutation();
     const found = scanAddressFiles(this.files);
@@ -198,23 +166,18 @@ export class DiskStore implements IpStore {
     return found;
   }
 
-  /** The reclaim marker's boot id, if any. */
   readBootMarker(): string | undefined {
     return readBootMarker(this.files);
   }
 
-  /** Record the boot id whose reclaim is done. */
   writeBootMarker(bootId: string): void {
     writeBootMarker(this.files, bootId);
   }
-
-  // --- internals ---
 
   private ownerOf(name: string) {
     return parseOwner(this.files.read(entryPath(this.dir, name)) ?? "");
   }
 
-  /** Delete one address file and drop it from its owner's index entry. */
   private release(name: string, containerId: string, ifName: string | undefined): void {
     this.beginMutation();
     this.files.unlinkQuiet(entryPath(this.dir, name));
@@ -246,19 +209,14 @@ export class DiskStore implements IpStore {
     this.mutating = true;
   }
 
-  /**
-   * Write changed index entries, then set and record the directory's mtime.
-   * The index is a cache of the address files, so failing to write it (a
-   * full disk) does not fail the verb: the stamp, removed before the first
-   * change, stays absent and the next verb rebuilds the index by a scan.
-   */
+  /** The index is only a cache: failing to write it (a full disk) does not fail the verb. */
   private commit(): void {
     if (!this.mutating) return;
     try {
       this.index.flush();
       writeStamp(this.files);
     } catch {
-      // No stamp: the index is rebuilt next time.
+      // The stamp stays absent: the next verb rebuilds the index.
     } finally {
       this.mutating = false;
       this.files.discardClaimTemps();

@@ -1,18 +1,6 @@
-/**
- * resolv.conf text → the result's `dns` block, as the reference reads it:
- * `nameserver` lines listed, `domain` (last wins), `search` and `options`
- * fields appended; comments (`#`, `;`), blank and one-word lines skipped.
- * Pure over text; the verb reads the file.
- *
- * @module
- */
 import type { Dns } from "../../src/types/result.ts";
 
-/**
- * Parse resolv.conf text.
- *
- * @example parseResolvConf("nameserver 1.1.1.1\nsearch a b\n") // { nameservers: ["1.1.1.1"], search: ["a", "b"] }
- */
+/** resolv.conf text as the reference reads it: the last `domain` wins, one-word lines are skipped. */
 export function parseResolvConf(text: string): Dns {
   const dns: Dns = {};
   for (const raw of text.split("\n")) {

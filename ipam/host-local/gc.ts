@@ -1,21 +1,12 @@
-/**
- * host-local GC (CNI 1.1): release every allocation whose attachment is not
- * in `cni.dev/valid-attachments` (or `cni.dev/attachments`). `null` means no
- * attachment is valid; no list at all releases nothing. Legacy id-only
- * records are kept while their container ID has a valid attachment.
- *
- * @module
- */
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { loadHostLocalConfig } from "./config.ts";
 import { withStore } from "./open-store.ts";
 
 /**
- * Release stale allocations of this network.
- *
+ * Releases allocations not in the valid attachments: `null` means none is valid, no list releases
+ * nothing. Legacy id-only records stay while their container ID has a valid attachment.
  * @throws {InvalidConfigError} bad config
  * @throws {IpamError} store failures
- * @example cmdGc(args, conf)
  */
 export function cmdGc(_args: CmdArgs, conf: RawConf): void {
   const config = loadHostLocalConfig(conf, "");

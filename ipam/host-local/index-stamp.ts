@@ -1,13 +1,7 @@
 /**
- * The stamp protocol: whether the attachment index still matches the
- * network directory. `stamp` records the directory's mtime (and inode)
- * after our last write; we set that mtime ourselves to a value with random
- * nanoseconds, so any later create or delete by someone else (the
- * reference) changes it. The stamp is removed before every change and
- * written back last, so a crash in between also leaves no stamp. No stamp,
- * or one that does not match: the index is rebuilt by a full scan.
- *
- * @module
+ * Whether the attachment index still matches the network directory: the stamp records the
+ * directory's mtime and inode after our last write. It is removed before every change and written
+ * last, so a crash leaves none; no stamp, or a stale one, means a full scan rebuilds the index.
  */
 import { statSync, utimesSync } from "node:fs";
 import type { StoreFiles } from "./store-files.ts";
@@ -17,7 +11,6 @@ function stampPath(files: StoreFiles): string {
   return entryPath(files.metaDir, "stamp");
 }
 
-/** Whether the stamp says the index matches the directory. */
 export function isIndexCurrent(files: StoreFiles): boolean {
   const text = files.read(stampPath(files));
   if (text === undefined) return false;
@@ -30,15 +23,15 @@ export function isIndexCurrent(files: StoreFiles): boolean {
   }
 }
 
-/** Invalidate the stamp: called before the first change of a verb. */
+/** Before the first change of a verb. */
 export function removeStamp(files: StoreFiles): void {
   files.unlinkQuiet(stampPath(files));
 }
 
-/** Set the directory's mtime to a value only we produce, and record it. */
+/** Sets the directory's mtime to a value only we produce, and records it. */
 export function writeStamp(files: StoreFiles): void {
-  // Nanoseconds the kernel's coarse clock will not reproduce: any later
-  // create or delete in the directory by anyone changes the mtime.
+  // Random nanoseconds the kernel's coarse clock will not reproduce: any later create or delete
+  // in the directory, by the reference too, changes the mtime.
   const now = Date.now() / 1000;
   utimesSync(files.dir, now, now - (1 + Math.floor(Math.random() * 999)) / 1_000_000);
   const st = statSync(files.dir, { bigint: true });

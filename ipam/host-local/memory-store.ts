@@ -1,18 +1,10 @@
-/**
- * An in-memory {@link IpStore}: the test double for the allocator, with
- * the disk store's semantics (exclusive claims, legacy id-only records).
- *
- * @module
- */
+/** The allocator's test double, with the disk store's semantics (exclusive claims, legacy records). */
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import type { Allocation, IpStore } from "./store.ts";
 
-/** A map from address text to owner. */
 export class MemoryStore implements IpStore {
-  /** Address text → owner. */
   readonly allocations = new Map<string, { containerId: string; ifName: string | undefined }>();
-  /** Range set index → last reserved address text. */
   readonly lastReserved = new Map<number, string>();
   /** One process, no concurrency: the lock is a no-op. */
   withLock<T>(fn: () => T): T {

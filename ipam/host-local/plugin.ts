@@ -1,9 +1,4 @@
-/**
- * The host-local IPAM plugin definition. Handlers never print: they return
- * the 1.1.0 result and the skeleton (or the bridge, in-process) uses it.
- *
- * @module
- */
+/** Handlers never print: the skeleton, or the bridge in-process, uses the 1.1.0 result they return. */
 import type { PluginDefinition } from "../../src/skel/types.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
@@ -11,7 +6,6 @@ import { cmdDel } from "./del.ts";
 import { cmdGc } from "./gc.ts";
 import { cmdStatus } from "./status.ts";
 
-/** host-local: ADD, DEL, CHECK, STATUS and GC over the reference-compatible disk store. */
 export const hostLocalPlugin: PluginDefinition = {
   name: "host-local",
   // Its store and the addon cache live in root's directories.

@@ -1,9 +1,4 @@
-/**
- * One allocation range: a subnet, the inclusive `[rangeStart, rangeEnd]`
- * pool inside it and the gateway the allocator skips. Pure.
- *
- * @module
- */
+/** One allocation range: a subnet, its inclusive pool and the gateway the allocator skips. Pure. */
 import { InvalidConfigError } from "../../src/errors.ts";
 import { formatCidr, lastAddress, netContains, netsOverlap, networkAddress, parseAddress, parseCidr } from "../../src/ip/cidr.ts";
 import type { Cidr } from "../../src/ip/cidr.ts";
@@ -12,7 +7,6 @@ import { unusableSubnetReason } from "../../src/ip/reserved-blocks.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
 import { compareIp, ipToBigInt, nextIp, prevIp } from "../../src/ip/ip-math.ts";
 
-/** A range as written in the config. */
 export interface RangeInput {
   subnet: string;
   rangeStart?: string | undefined;
@@ -20,15 +14,12 @@ export interface RangeInput {
   gateway?: string | undefined;
 }
 
-/** A validated range with every default filled in. */
+/** Validated, every default filled in. */
 export interface Range {
-  /** The subnet, host bits clear. */
   subnet: Cidr;
-  /** First allocatable address (inclusive). */
   rangeStart: IpBytes;
-  /** Last allocatable address (inclusive). */
   rangeEnd: IpBytes;
-  /** The gateway: never handed out. */
+  /** Never handed out. */
   gateway: IpBytes;
 }
 
@@ -39,16 +30,10 @@ function requireAddress(text: string, key: string): IpBytes {
 }
 
 /**
- * Validate a range and fill its defaults like the reference: gateway and
- * rangeStart = network + 1; rangeEnd = broadcast − 1 (IPv4) or the last
- * address (IPv6). Unlike the reference, a start after the end and a gateway
- * outside the subnet are refused with a message saying so.
- *
- * @param input the range as configured
+ * Defaults as the reference: gateway and rangeStart = network + 1, rangeEnd = broadcast − 1 (IPv4)
+ * or the last address (IPv6). Unlike it, a start after the end or a gateway outside the subnet is refused.
  * @param key where it came from, named in errors (e.g. `ipam.ranges[0][1]`)
- * @returns the canonical range
- * @throws {InvalidConfigError} the reason, naming the key and the value
- * @example canonicalizeRange({ subnet: "10.1.2.0/24" }, "ipam.ranges[0][0]")
+ * @throws {InvalidConfigError} naming the key and the value
  */
 export function canonicalizeRange(input: RangeInput, key: string): Range {
   const parsed = parseCidr(input.subnet);
@@ -89,41 +74,23 @@ export function canonicalizeRange(input: RangeInput, key: string): Range {
   return { subnet, rangeStart, rangeEnd, gateway };
 }
 
-/**
- * Whether `ip` is in the range's pool `[rangeStart, rangeEnd]`.
- *
- * @example rangeContains(range, parseAddress("10.1.2.7")!)
- */
 export function rangeContains(range: Range, ip: IpBytes): boolean {
   return (
     ip.length === range.rangeStart.length && compareIp(ip, range.rangeStart) >= 0 && compareIp(ip, range.rangeEnd) <= 0
   );
 }
 
-/**
- * Whether two ranges' pools share an address.
- *
- * @example rangesOverlap(a, b)
- */
 export function rangesOverlap(a: Range, b: Range): boolean {
   if (a.rangeStart.length !== b.rangeStart.length) return false;
   return compareIp(a.rangeStart, b.rangeEnd) <= 0 && compareIp(b.rangeStart, a.rangeEnd) <= 0;
 }
 
-/**
- * The pool as `start-end`, as the reference prints it.
- *
- * @example formatRange(range) // "10.1.2.1-10.1.2.254"
- */
+/** `start-end`, as the reference prints it. */
 export function formatRange(range: Range): string {
   return `${formatIp(range.rangeStart)}-${formatIp(range.rangeEnd)}`;
 }
 
-/**
- * How many addresses the pool hands out (the gateway excluded).
- *
- * @example rangeSize(canonicalizeRange({ subnet: "10.0.0.0/24" }, "r")) // 253n
- */
+/** Addresses the pool hands out, the gateway excluded. */
 export function rangeSize(range: Range): bigint {
   const size = ipToBigInt(range.rangeEnd) - ipToBigInt(range.rangeStart) + 1n;
   return rangeContains(range, range.gateway) ? size - 1n : size;

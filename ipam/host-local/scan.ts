@@ -1,8 +1,3 @@
-/**
- * The full scan: read every address file of the network directory.
- *
- * @module
- */
 import { lstatSync, readdirSync } from "node:fs";
 import { parseIp } from "../../src/ip/ip-bytes.ts";
 import { parseOwner } from "./owner-record.ts";
@@ -10,18 +5,12 @@ import type { StoreFiles } from "./store-files.ts";
 import type { Allocation } from "./store.ts";
 import { entryPath } from "../../src/safe-dir.ts";
 
-/** One address file found by a full scan. */
 export interface ScannedAllocation extends Allocation {
-  /** File name in the network directory. */
   name: string;
-  /** Modification time of the address file (ms). */
   mtimeMs: number;
 }
 
-/**
- * Every regular file named like an address, with its owner and mtime.
- * Files that vanish meanwhile or are empty are skipped.
- */
+/** Every regular, non-empty file named like an address; files that vanish meanwhile are skipped. */
 export function scanAddressFiles(files: StoreFiles): ScannedAllocation[] {
   files.stats.fullScans++;
   const found: ScannedAllocation[] = [];

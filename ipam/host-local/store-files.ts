@@ -1,13 +1,6 @@
 /**
- * The store's file operations: counted reads, removals that tolerate a file
- * already gone, whole-file atomic writes, in-place writes of hints, and
- * exclusive creates with content.
- * Temporary files live in the bookkeeping directory as `tmp-*`; a failing
- * write removes what it created before reporting, so a full or read-only
- * file system leaves no temp file or half-made address file behind, and
- * the error (code 5) names the dataDir and what to free.
- *
- * @module
+ * The store's file operations. A failing write removes what it created before reporting, so a full
+ * or read-only file system leaves no temp or half-made address file behind.
  */
 import {
   closeSync,
@@ -27,35 +20,27 @@ import { type CniError, IpamError, hasErrno } from "../../src/errors.ts";
 import { storageError } from "../../src/storage-error.ts";
 import { entryPath } from "../../src/safe-dir.ts";
 
-/** Counters, so tests can assert what a verb cost. */
+/** So tests can assert what a verb cost. */
 export interface DiskStoreStats {
-  /** Files whose content was read. */
   fileReads: number;
-  /** Full scans of the network directory. */
   fullScans: number;
 }
 
 let tempCounter = 0;
 
-/** File operations in one network directory and its bookkeeping directory. */
 export class StoreFiles {
-  /** What was read so far (for tests). */
   readonly stats: DiskStoreStats = { fileReads: 0, fullScans: 0 };
-  /** Temp files kept for the next claim of the same content, by content. */
+  /** Kept for the next claim of the same content. */
   private readonly claimTemps = new Map<string, string>();
 
-  /**
-   * @param dataDir the configured dataDir (named in errors)
-   * @param dir the network directory (address files)
-   * @param metaDir the bookkeeping directory (temp files)
-   */
+  /** @param dataDir named in errors */
   constructor(
     readonly dataDir: string,
     readonly dir: string,
     readonly metaDir: string,
   ) {}
 
-  /** A file's content, or undefined when it cannot be read (also a symlink, FIFO or oversized file planted there). */
+  /** undefined when it cannot be read, also for a symlink, FIFO or oversized file planted there. */
   read(path: string): string | undefined {
     try {
       this.stats.fileReads++;
@@ -65,10 +50,7 @@ export class StoreFiles {
     }
   }
 
-  /**
-   * Remove a file; one already gone is fine.
-   * @throws {CniError} see {@link StoreFiles.failure}
-   */
+  /** @throws {CniError} see {@link StoreFiles.failure}; a file already gone is fine */
   unlinkQuiet(path: string): void {
     try {
       unlinkSync(path);
@@ -77,10 +59,7 @@ export class StoreFiles {
     }
   }
 
-  /**
-   * Write a whole file atomically (temp + rename), mode 0600.
-   * @throws {CniError} see {@link StoreFiles.failure}
-   */
+  /** @throws {CniError} see {@link StoreFiles.failure} */
   writeAtomic(path: string, content: string): void {
     const temp = this.writeTemp(content, `failed to write ${path}`);
     try {
@@ -92,17 +71,9 @@ export class StoreFiles {
   }
 
   /**
-   * Write a hint in place: `content` over the file's start, cut to its
-   * length; the file is created if missing. For a file whose torn content
-   * after a crash does no harm (the reader validates it, as it must a file
-   * the reference wrote), where replacing it atomically costs a flush: ext4
-   * and XFS write a file's data out when it replaces another by rename (or
-   * was truncated to zero), their guard for rename-replacing writers, ~0.3 ms
-   * per ADD on the benchmark machine's disk against ~15 µs for this
-   * (BENCHMARKS.md). Anything but a plain file with one link there (a
-   * symlink, a FIFO, a hard link to something else) is replaced atomically
-   * instead, never written through.
-   *
+   * In place, for a file whose torn content does no harm (the reader validates it): ext4 and XFS
+   * flush a file's data when a rename replaces it, a disk write on every ADD. Anything but a plain
+   * file with one link (symlink, FIFO, hard link) is replaced atomically, never written through.
    * @throws {CniError} see {@link StoreFiles.failure}
    */
   overwriteHint(path: string, content: string): void {
@@ -136,11 +107,8 @@ export class StoreFiles {
   }
 
   /**
-   * Create the file `name` in the network directory with `content`, failing
-   * if it exists: content written to a temp file first, then `link`ed to the
-   * name (an O_EXCL claim that is never seen half-written); where hard links
-   * are not supported, a plain O_EXCL create.
-   *
+   * A temp file `link`ed to the name: an exclusive create never seen half-written (plain O_EXCL
+   * where hard links are not supported).
    * @returns false when the name is already taken
    * @throws {CniError} see {@link StoreFiles.failure}
    */
@@ -166,13 +134,12 @@ export class StoreFiles {
     return this.createExclusive(path, name, content);
   }
 
-  /** Remove the temp files this instance still keeps for claims. */
   discardClaimTemps(): void {
     for (const temp of this.claimTemps.values()) this.unlinkQuiet(temp);
     this.claimTemps.clear();
   }
 
-  /** Remove every temp file, ours or left by an interrupted run. */
+  /** Ours and those left by an interrupted run. */
   sweepTemps(): void {
     for (const name of readdirSync(this.metaDir)) {
       if (name.startsWith("tmp-")) this.unlinkQuiet(entryPath(this.metaDir, name));
@@ -180,15 +147,11 @@ export class StoreFiles {
     this.claimTemps.clear();
   }
 
-  /**
-   * The error for a failed file operation: what to free when the file
-   * system is full or read-only, otherwise an IPAM failure.
-   */
+  /** Says what to free when the file system is full or read-only; otherwise an IPAM failure. */
   failure(action: string, err: unknown): CniError {
     return storageError("host-local dataDir", this.dataDir, action, err, (msg) => new IpamError(msg, undefined, { cause: err }));
   }
 
-  /** A new temp file holding `content` (removed again if writing it fails). */
   private writeTemp(content: string, action: string): string {
     const temp = entryPath(this.metaDir, `tmp-${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
     try {
@@ -201,7 +164,7 @@ export class StoreFiles {
     return temp;
   }
 
-  /** Best-effort removal on an error path, where the first error is the one to report. */
+  /** On an error path, where the first error is the one to report. */
   private removeQuietly(path: string): void {
     try {
       unlinkSync(path);
@@ -210,7 +173,6 @@ export class StoreFiles {
     }
   }
 
-  /** Plain O_EXCL create, removed again if the write fails. */
   private createExclusive(path: string, name: string, content: string): boolean {
     let fd: number;
     try {

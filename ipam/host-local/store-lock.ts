@@ -1,18 +1,10 @@
-/**
- * The network directory's `lock` file, flock'ed for a whole verb (the same
- * file and lock the reference takes, so both can share a store).
- *
- * @module
- */
 import { closeSync, openSync, constants as fsConstants } from "node:fs";
 import type { CniError } from "../../src/errors.ts";
 import { LOCK_EX, native } from "../../src/native/addon.ts";
 import { entryPath } from "../../src/safe-dir.ts";
 
 /**
- * Take the exclusive lock of the store in `dir`, blocking until it is free.
- *
- * @param failure the error for a failed open or lock
+ * Blocks until free. The same file and flock as the reference's, so both can share a store.
  * @returns the locked descriptor: close it to release the lock
  */
 export function lockStoreDir(dir: string, failure: (action: string, err: unknown) => CniError): number {

@@ -1,12 +1,7 @@
 /**
- * Bridge ADD. Pure decisions first (config, VLAN plan), then effects in the
- * reference's order; every effect pushes its undo, and unless ADD completes
- * ALL of them run: veth, `<bridge>.<vlan>`, bridge addresses, masquerade and
- * spoof-check rules, the IPAM allocation (the reference keeps most, docs/REFERENCE.md gap 3).
- * The bridge itself, forwarding and promiscuous mode are shared node state
- * and stay.
- *
- * @module
+ * Bridge ADD: pure decisions first, then effects in the reference's order, each pushing its undo.
+ * A failed ADD undoes them all, IPAM included (the reference keeps most: docs/REFERENCE.md gap 3);
+ * the bridge, forwarding and promiscuous mode are shared node state and stay.
  */
 import { logStep } from "../../src/debug-log/debug-log.ts";
 import { IpamError } from "../../src/errors.ts";
@@ -29,8 +24,6 @@ import { UndoList } from "./undo.ts";
 import { configureHostPort, ensureBridge, kernel, openPodNetns, planPortVlans, setupVeth, waitForPortUp } from "./links.ts";
 
 /**
- * ADD: attach the pod to the bridge.
- *
  * @returns the 1.1.0 result (the skeleton prints it in the config's version)
  * @throws {CniError} from any step, after rolling back what was done
  */
@@ -52,10 +45,8 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
     faultPoint("bridge:after-bridge");
     const podNetns = openPodNetns(args.netns);
     podNs = podNetns;
-    // One visit to the pod for its socket, the veth (made over the host
-    // socket, which stays in the host namespace) and, with IPAM, the
-    // interface sysctls that do not depend on the addresses (all of them for
-    // IPv4 only). Nothing in the window execs or waits.
+    // One visit to the pod: its socket, the veth (made over the host socket) and the sysctls
+    // that do not depend on the addresses. Nothing in the window execs or waits.
     const earlySysctls = s.ipamType ? podSysctls(args.ifName, false, s.enableDad) : [];
     const { veth, podSocket } = withNetns(podNetns, () => {
       const podSocket = RtnlSocket.open();

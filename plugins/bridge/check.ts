@@ -1,11 +1,7 @@
 /**
- * Bridge CHECK: the attachment in prevResult still exists as recorded:
- * bridge (type, MAC, promiscuous state), veth peering and MACs, master,
- * addresses and their subnet routes, routes. Better than the reference: no
- * IPAM call on an L2 network (docs/REFERENCE.md gap 8), and a recorded default route's
- * gateway must match (the reference accepts any default route).
- *
- * @module
+ * Bridge CHECK: the attachment in prevResult still exists as recorded. Stricter than the
+ * reference: no IPAM call on an L2 network (docs/REFERENCE.md gap 8), and a recorded default
+ * route's gateway must match.
  */
 import { InvalidConfigError, KernelError } from "../../src/errors.ts";
 import { parsePrevResult } from "../../src/config/prev-result.ts";
@@ -82,8 +78,6 @@ function checkAddressesAndRoutes(pod: RtnlSocket, container: Link, prev: Result,
 }
 
 /**
- * CHECK: verify the attachment against prevResult.
- *
  * @throws {InvalidConfigError} `Required prevResult missing`
  * @throws {KernelError} naming the first mismatch
  */

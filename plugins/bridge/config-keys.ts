@@ -1,16 +1,4 @@
-/**
- * Go-compatible config decoding details: keys match case-insensitively
- * (an exact match wins). Pure.
- *
- * @module
- */
-
-/**
- * Rename top-level keys of `raw` that match one of `known` only
- * case-insensitively to their canonical spelling.
- *
- * @example canonicalizeKeys({ IsGateway: true }, ["isGateway"]) // { isGateway: true }
- */
+/** Top-level keys match `known` case-insensitively, an exact match winning, as Go's encoding/json. */
 export function canonicalizeKeys(raw: unknown, known: readonly string[]): unknown {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
   const src = raw as Record<string, unknown>;

@@ -1,9 +1,4 @@
-/**
- * The bridge plugin's configuration: zod schema (the single source of the
- * config type) and the derived settings every verb works from. Pure.
- *
- * @module
- */
+/** The bridge config: its zod schema (the single source of the type) and the settings every verb works from. */
 import * as z from "zod/mini";
 import { builtOnFirstUse, schemaParts } from "../../src/config/schema-parts.ts";
 import { netConfSchema, parseValidated } from "../../src/config/net-conf.ts";
@@ -15,7 +10,6 @@ import { collectVlanTrunk } from "./vlan-trunk.ts";
 import { canonicalizeKeys } from "./config-keys.ts";
 import { BRIDGE_CONF_KEYS, validateBridgeConf } from "./config.generated.ts";
 
-/** The bridge plugin's network configuration. */
 export const bridgeConfSchema = builtOnFirstUse(() => {
   const { nullishBool, nullishInteger, nullishText, nullishTextList } = schemaParts();
   const vlanTrunkEntrySchema = z.nullable(z.object({ id: nullishInteger, minID: nullishInteger, maxID: nullishInteger }));
@@ -51,21 +45,19 @@ export const bridgeConfSchema = builtOnFirstUse(() => {
   });
 });
 
-/** The config as parsed (Go-style booleans still absent or null where the config says so). */
+/** As parsed: Go-style booleans may still be absent or null. */
 export type BridgeConf = z.infer<ReturnType<typeof bridgeConfSchema>>;
 
 /** Everything a verb needs, defaults applied and rules checked. */
 export interface BridgeSettings {
-  /** Network name (chain names, comments). */
   name: string;
   cniVersion: string | undefined;
-  /** Bridge to create or reuse (`cni0`). */
   bridgeName: string;
   isGateway: boolean;
   isDefaultGateway: boolean;
   forceAddress: boolean;
   ipMasq: boolean;
-  /** `iptables`, `nftables`, or undefined = let netfilter pick. */
+  /** undefined = let netfilter pick. */
   ipMasqBackend: "iptables" | "nftables" | undefined;
   /** 0 = kernel default. */
   mtu: number;
@@ -75,7 +67,6 @@ export interface BridgeSettings {
   vlan: number;
   /** Sorted trunk VIDs; undefined when `vlanTrunk` is absent/null. */
   trunkVids: number[] | undefined;
-  /** Whether the bridge needs `vlan_filtering`. */
   vlanFiltering: boolean;
   preserveDefaultVlan: boolean;
   enableDad: boolean;
@@ -84,27 +75,20 @@ export interface BridgeSettings {
   portIsolation: boolean;
   /** `ipam.type`; "" means L2 mode. */
   ipamType: string;
-  /** The container MAC as configured (highest-precedence source), before validation. */
+  /** The container MAC from the highest-precedence source, before validation. */
   macInput: string | undefined;
-  /** {@link macInput} in lower-case colon form; undefined when absent or invalid. */
+  /** {@link macInput} normalised; undefined when absent or invalid. */
   mac: string | undefined;
   /** The top-level `dns`, only when it carries something (it then replaces IPAM's). */
   dns: Dns | undefined;
 }
 
-/** The bridge when the config names none. */
 const DEFAULT_BRIDGE = "cni0";
 /** The smallest MTU the kernel gives an Ethernet device (veth, bridge). */
 const MIN_MTU = 68;
-/** The largest MTU of a veth or bridge. */
 const MAX_MTU = 65535;
 
-/**
- * Normalise a MAC address to lower-case colon form.
- *
- * @returns the normalised MAC, or undefined when not a 6-byte MAC
- * @example normalizeMac("AA-BB-CC-DD-EE-FF") // "aa:bb:cc:dd:ee:ff"
- */
+/** Lower-case colon form, or undefined when not a 6-byte MAC. */
 export function normalizeMac(text: string): string | undefined {
   const m = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/.exec(text);
   if (!m) return undefined;
@@ -112,13 +96,8 @@ export function normalizeMac(text: string): string | undefined {
 }
 
 /**
- * Parse and validate a bridge config.
- *
- * @param raw the parsed stdin object
- * @param cniArgsMac the `MAC=` value from CNI_ARGS, if any (lowest precedence)
- * @returns the derived settings
- * @throws {InvalidConfigError} on a wrong type, a VLAN/trunk or backend error
- *   (ADD-only rules are in {@link checkAddRules})
+ * @param cniArgsMac the `MAC=` value from CNI_ARGS (lowest precedence)
+ * @throws {InvalidConfigError} a wrong type, VLAN, trunk or backend (ADD-only rules: {@link checkAddRules})
  */
 export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettings {
   // Keys match case-insensitively, as Go's encoding/json matches them.
@@ -132,8 +111,8 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
   if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
     throw new InvalidConfigError(`unknown ipmasq backend "${backend}"`);
   }
-  // 0 (and null) mean "the kernel's default", as in the reference, whose Go
-  // struct cannot tell 0 from absent: configs marshalled by Go tools carry it.
+  // 0 and null mean the kernel's default, as in the reference, whose Go struct cannot tell 0
+  // from absent: configs marshalled by Go tools carry it.
   const mtu = c.mtu ?? 0;
   if (mtu !== 0 && (mtu < MIN_MTU || mtu > MAX_MTU)) {
     throw new InvalidConfigError(`invalid MTU ${mtu}: mtu must be between ${MIN_MTU} and ${MAX_MTU} (or 0/absent for the kernel's default)`);
@@ -143,9 +122,8 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
   const macText = c.runtimeConfig?.mac || c.args?.cni?.mac || cniArgsMac || undefined;
   const mac = macText ? normalizeMac(macText) : undefined;
 
-  // Only an absent/null key means the default bridge: an empty name is a
-  // mistake the reference refuses too (and silently using cni0 would join
-  // this network to another one's bridge).
+  // Only absent/null means cni0: the reference refuses an empty name too, and defaulting it
+  // would join this network to another one's bridge.
   const bridgeName = c.bridge ?? DEFAULT_BRIDGE;
   if (
     bridgeName === "" ||
@@ -189,12 +167,9 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
 }
 
 /**
- * The rules only ADD enforces (as the reference, whose DEL accepts such a
- * config so a runtime can always clean up after a failed ADD).
- *
- * @throws {InvalidConfigError} `cannot use IPAM when DisableContainerInterface flag is set`,
- *   `cannot set hairpin mode and promiscuous mode at the same time`, `address x: invalid MAC address`
- * @throws {IncompatibleVersionError} `cannot convert: no valid IP addresses` (no IPAM at 0.1.0/0.2.0)
+ * Rules only ADD enforces: the reference's DEL accepts such a config so a failed ADD can be cleaned up.
+ * @throws {InvalidConfigError}
+ * @throws {IncompatibleVersionError} no IPAM at 0.1.0/0.2.0, whose results need an address
  */
 export function checkAddRules(s: BridgeSettings): void {
   if (s.ipamType && s.disableContainerInterface) {
@@ -222,9 +197,7 @@ function pickDns(d: BridgeConf["dns"]): Dns | undefined {
 }
 
 /**
- * The settings of a verb: the config plus the MAC from `CNI_ARGS` (lowest
- * precedence; unknown CNI_ARGS keys fail unless `IgnoreUnknown`, as the reference).
- *
+ * The config plus CNI_ARGS' `MAC`; unknown CNI_ARGS keys fail unless `IgnoreUnknown`, as the reference.
  * @throws {InvalidConfigError} / {InvalidEnvError}
  */
 export function loadSettings(args: CmdArgs, raw: RawConf): BridgeSettings {

@@ -1,10 +1,6 @@
 /**
- * configureIface: the container end of the veth, inside the pod: DAD and
- * ARP sysctls, addresses, link up, DAD settle, routes. Like the reference's
- * `ConfigureIface`, but IPv4-only configs never touch IPv6 sysctls that may
- * not exist on hosts with IPv6 disabled.
- *
- * @module
+ * The pod end of the veth: sysctls, addresses, link up, DAD settle, routes. Like the reference's
+ * `ConfigureIface`, but IPv4-only configs never need IPv6 sysctls (absent where IPv6 is disabled).
  */
 import { KernelError } from "../../src/errors.ts";
 import { addAddress, waitForAddressesSettled } from "../../src/netlink/address.ts";
@@ -17,10 +13,8 @@ import type { IpConfig, Route } from "../../src/types/result.ts";
 import { parseCidr } from "../../src/ip/cidr.ts";
 import { ignoreErrors, kernel } from "./links.ts";
 
-/** How long IPv6 duplicate address detection may take. */
 const DAD_TIMEOUT_MS = 5000;
 
-/** Options of {@link configureIface}. */
 export interface IfaceOptions {
   podNetns: NetnsHandle;
   ifName: string;
@@ -28,11 +22,10 @@ export interface IfaceOptions {
   ips: readonly IpConfig[];
   routes: readonly Route[];
   enableDad: boolean;
-  /** Keys already written by {@link writePodSysctls} in an earlier visit to the pod (skipped here). */
+  /** Keys written in an earlier visit to the pod, skipped here. */
   sysctlsWritten: ReadonlySet<string>;
 }
 
-/** One sysctl to write inside the pod. */
 export interface PodSysctl {
   key: string;
   value: string;
@@ -42,11 +35,7 @@ export interface PodSysctl {
   onlyIfReadable?: boolean;
 }
 
-/**
- * The sysctls to write inside the pod, in order. Pure. Those of an
- * IPv4-only interface (`hasV6` false) come first in every list, so they can
- * be written before the addresses are known.
- */
+/** In order; an IPv4-only interface's come first, so they can be written before the addresses are known. */
 export function podSysctls(ifName: string, hasV6: boolean, enableDad: boolean): PodSysctl[] {
   const out: PodSysctl[] = [];
   // Best effort: on a host with IPv6 disabled these files do not exist.
@@ -65,9 +54,7 @@ export function podSysctls(ifName: string, hasV6: boolean, enableDad: boolean): 
   return out;
 }
 
-/**
- * Route next hop: the route's own `gw`, else the first gateway of its family. Pure.
- */
+/** The route's own `gw`, else the first gateway of its family. */
 export function routeGateway(route: Route, ips: readonly IpConfig[]): string | undefined {
   if (route.gw) return route.gw;
   const family = parseCidr(route.dst)?.family;
@@ -75,18 +62,15 @@ export function routeGateway(route: Route, ips: readonly IpConfig[]): string | u
 }
 
 /**
- * Configure the container interface.
- *
  * @param pod a socket in the pod namespace
- * @throws {KernelError} `failed to add IP addr x to "eth0": …`, `failed to add route '…': …`,
- *   a fatal IPv6 sysctl, DAD failure
+ * @throws {KernelError} an address, route or fatal IPv6 sysctl the kernel refuses, or DAD failure
  */
 export function configureIface(pod: RtnlSocket, o: IfaceOptions): void {
   const cidrs = o.ips.map((ip) => ({ text: ip.address, cidr: parseCidr(ip.address) }));
   const hasV6 = cidrs.some((c) => c.cidr?.family === 6);
 
   const pending = podSysctls(o.ifName, hasV6, o.enableDad).filter((s) => !o.sysctlsWritten.has(s.key));
-  // The pod is entered only when something is left (IPv6 keys; nothing for IPv4 only).
+  // IPv4-only attachments have nothing left here and skip a visit to the pod.
   if (pending.length > 0) withNetns(o.podNetns, () => writePodSysctls(pending));
 
   for (const { text, cidr } of cidrs) {
@@ -124,10 +108,8 @@ export function configureIface(pod: RtnlSocket, o: IfaceOptions): void {
 }
 
 /**
- * Write sysctls of the pod; the calling thread must be in the pod's
- * namespace (/proc/sys/net follows it).
- *
- * @throws {KernelError} when a fatal one cannot be written
+ * The calling thread must be in the pod's namespace (/proc/sys/net follows it).
+ * @throws {KernelError} a fatal one cannot be written
  */
 export function writePodSysctls(sysctls: readonly PodSysctl[]): void {
   for (const s of sysctls) {

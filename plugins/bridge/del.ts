@@ -1,12 +1,7 @@
 /**
- * Bridge DEL, idempotent. Removes the pod interface, releases IPAM, and
- * removes the attachment's masquerade and spoof-check rules, which need no addresses: so unlike the reference
- * (docs/REFERENCE.md gap 2) an empty or vanished netns still cleans the rules. A path that
- * exists but is not a namespace is an error (IPAM is then kept). With the
- * namespace unreachable, the host veth is removed too, but only the one ADD
- * recorded for this attachment (./host-veth-record.ts).
- *
- * @module
+ * Bridge DEL, idempotent. The rules need no addresses, so unlike the reference an empty or vanished
+ * netns still cleans them (docs/REFERENCE.md gap 2); without the netns the host veth goes too, but
+ * only the one ADD recorded. A path that is not a namespace is an error, and IPAM is kept.
  */
 import type { AttachmentLock } from "../../src/attachment-lock.ts";
 import { delegateIpam, DelegationRefusedError } from "../../src/delegation/delegate.ts";
@@ -22,11 +17,7 @@ import { loadSettings } from "./config.ts";
 import { deleteLinkUnlessGone } from "./delete-link.ts";
 import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
 
-/**
- * Delete the container interface if present.
- *
- * @throws {KernelError} when deleting fails for another reason than "gone"
- */
+/** @throws {KernelError} deleting fails for another reason than "gone" */
 export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
   const pod = RtnlSocket.openInNetns(podNs);
   try {
@@ -38,9 +29,7 @@ export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
 }
 
 /**
- * DEL: detach the pod. Call holding the attachment's lock; on success the
- * caller drops the attachment's record.
- *
+ * Call holding the attachment's lock; on success the caller drops its record.
  * @throws {CniError} a bad config, a non-namespace CNI_NETNS, IPAM or netfilter failures
  */
 export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock): Promise<void> {

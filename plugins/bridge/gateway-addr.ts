@@ -1,12 +1,7 @@
 /**
- * The gateway side of an ADD with `isGateway`: the gateway addresses on the
- * bridge (or on `<bridge>.<vlan>`), the reference's `forceAddress` rules,
- * and IP forwarding per family. Every change pushes its undo.
- *
- * Unlike the reference (docs/REFERENCE.md gap 10) several gateways of one family from the same
- * config do not conflict with one another.
- *
- * @module
+ * The gateway side of an ADD: addresses on the bridge (or `<bridge>.<vlan>`), the reference's
+ * `forceAddress` rules and forwarding; each change pushes its undo. Unlike the reference, gateways
+ * of one family from the same config do not conflict (docs/REFERENCE.md gap 10).
  */
 import { hasErrno, InvalidConfigError, KernelError } from "../../src/errors.ts";
 import { parseIp } from "../../src/ip/ip-bytes.ts";
@@ -20,23 +15,19 @@ import { subnetsOverlap, type GatewayAddr } from "./calc-gateways.ts";
 import { applyPortVlans, ignoreErrors, kernel, planPortVlans, randomVethName } from "./links.ts";
 import type { UndoList } from "./undo.ts";
 
-/** The decision for one gateway address on a link. Pure. */
 export interface AddrDecision {
-  /** Already there exactly: nothing to do. */
   present: boolean;
-  /** Conflicting addresses to delete (forceAddress) — empty otherwise. */
+  /** With forceAddress: the conflicting addresses to delete. */
   remove: Addr[];
-  /** Set when a conflict exists and forceAddress is off. */
+  /** Without forceAddress: the first conflict. */
   conflict: Addr | undefined;
 }
 
 const addrText = (a: { address: string; prefixLength: number }) => `${a.address}/${a.prefixLength}`;
 
 /**
- * Decide how to put `gw` on a link that holds `existing` addresses. IPv4:
- * any other global IPv4 address conflicts; IPv6: only overlapping subnets
- * (link-local addresses never). Addresses in `ours` (the other gateways of
- * this ADD) never conflict.
+ * Any other IPv4 address conflicts; an IPv6 one only when its subnet overlaps, never link-local.
+ * `ours`, this ADD's other gateways, never conflict.
  */
 export function decideGatewayAddr(gw: GatewayAddr, existing: readonly Addr[], ours: readonly GatewayAddr[], forceAddress: boolean): AddrDecision {
   const want: Cidr = parseCidr(addrText(gw))!;
@@ -55,9 +46,7 @@ export function decideGatewayAddr(gw: GatewayAddr, existing: readonly Addr[], ou
 }
 
 /**
- * Find or create the `<bridge>.<vlan>` gateway interface: a veth pair whose
- * random peer is a bridge port with PVID/untagged `vlan` (as the reference).
- *
+ * As the reference, `<bridge>.<vlan>` is a veth whose random peer is a bridge port with PVID/untagged `vlan`.
  * @throws {KernelError}
  */
 export function ensureVlanGatewayIface(sock: RtnlSocket, bridge: Link, vlan: number, preserveDefaultVlan: boolean, undo: UndoList): Link {
@@ -95,16 +84,10 @@ export function ensureVlanGatewayIface(sock: RtnlSocket, bridge: Link, vlan: num
 }
 
 /**
- * Put every gateway address on `target` (the bridge or the vlan gateway
- * interface), then pin its MAC so it stops following its lowest port.
- * An address added here is removed on rollback unless `inUseByOthers()`
- * says other pods are attached by then. A gateway the node already has on
- * another interface (its own address, its default gateway's) is refused:
- * taking it would cut the node off its network.
- *
- * @throws {InvalidConfigError} a gateway the node already uses outside `target`
- * @throws {KernelError} `"cni0" already has an IP address different from 10.1.2.1/24`,
- *   `could not add IP address to "cni0": …`, `could not set bridge's mac: …`
+ * Then pin `target`'s MAC so it stops following its lowest port. Rollback keeps an added address
+ * when `inUseByOthers()`.
+ * @throws {InvalidConfigError} a gateway the node already uses elsewhere: taking it would cut the node off
+ * @throws {KernelError} a conflicting address without forceAddress, or the kernel refuses
  */
 export function ensureGatewayAddrs(
   sock: RtnlSocket,
@@ -149,8 +132,8 @@ export function ensureGatewayAddrs(
       if (!hasErrno(err, "EEXIST")) throw kernel(`could not add IP address ${addrText(gw)} to "${target.name}"`, err);
     }
   }
-  // A bridge whose last port went away reports 00:00:00:00:00:00, which cannot
-  // be written back: pin the MAC it has now (its lowest port's) instead.
+  // A bridge whose last port went away reports 00:00:00:00:00:00, which cannot be written back:
+  // pin the MAC it has now instead.
   const mac = isUsableMac(target.mac) ? target.mac : getLinkByIndex(sock, target.index)?.mac;
   if (mac && isUsableMac(mac)) {
     try {
@@ -162,10 +145,8 @@ export function ensureGatewayAddrs(
 }
 
 /**
- * Refuse a gateway the node already uses outside `target`: an address of
- * another interface, or the next hop of one of its routes (its default
- * gateway). Checked only before adding, so once per bridge.
- *
+ * An address of another interface, or a route's next hop (its default gateway). Checked only
+ * before adding, so once per bridge.
  * @throws {InvalidConfigError}
  */
 function assertNotTheNodes(sock: RtnlSocket, gw: GatewayAddr, target: Link, addresses: readonly Addr[]): void {
@@ -182,18 +163,13 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-/** Whether a MAC can be assigned: set, not all-zero, not multicast. Pure. */
+/** Set, not all-zero, not multicast. */
 export function isUsableMac(mac: string | undefined): boolean {
   if (!mac || /^(00:){5}00$/.test(mac)) return false;
   return (parseInt(mac.slice(0, 2), 16) & 1) === 0;
 }
 
-/**
- * Turn on forwarding for each family that got a gateway (read first; write
- * only when not already on).
- *
- * @throws {KernelError} `failed to enable forwarding: …`
- */
+/** @throws {KernelError} */
 export function enableForwarding(families: ReadonlySet<4 | 6>): void {
   for (const family of [4, 6] as const) {
     if (!families.has(family)) continue;

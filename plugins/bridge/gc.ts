@@ -1,9 +1,6 @@
 /**
- * Bridge GC (the reference has none, docs/REFERENCE.md gap 1): IPAM GC, then
- * the masquerade and spoof-check rules, the recorded host veth and the record
- * of this network's attachments that are not in `cni.dev/valid-attachments`.
- *
- * @module
+ * Bridge GC (the reference has none, docs/REFERENCE.md gap 1): IPAM GC, then the rules, host veth
+ * and record of this network's attachments not in `cni.dev/valid-attachments`.
  */
 import { builtOnFirstUse } from "../../src/config/schema-parts.ts";
 import { delegateIpam } from "../../src/delegation/delegate.ts";
@@ -15,8 +12,6 @@ import { parseGcAttachments } from "./gc-conf.ts";
 import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
 
 /**
- * GC: release what no valid attachment uses.
- *
  * @throws {CniError} IPAM's error, or a netfilter removal failure
  */
 export async function cmdGc(args: CmdArgs, raw: RawConf): Promise<void> {

@@ -1,16 +1,8 @@
 /**
- * Which host-side veth belongs to an attachment, as ADD recorded it in the
- * attachment's lock file (src/attachment-lock.ts): its name and MAC. DEL
- * without a reachable pod namespace removes a host veth only when it
- * still matches that record, never one named by the config or prevResult,
- * which anyone writing a config controls. The MAC is random per veth, so a
- * later veth that reuses the name does not match.
- *
- * Attachments made before records existed (or by the reference plugin)
- * have none: their host veth is left, as the reference leaves it, and goes
- * away with the pod's namespace.
- *
- * @module
+ * The host veth ADD made (name and random MAC), recorded in the attachment's lock file. Without
+ * the pod's namespace, DEL removes only a veth matching that record, never one named by the config
+ * or prevResult, which whoever writes a config controls. Without a record (the reference's
+ * attachments) the veth is left, as the reference leaves it, to go with the pod's namespace.
  */
 import type { AttachmentId } from "../../src/attachment-lock.ts";
 import { getLinkByName } from "../../src/netlink/link.ts";
@@ -18,7 +10,6 @@ import { RtnlSocket } from "../../src/netlink/socket.ts";
 import type { Result } from "../../src/types/result.ts";
 import { deleteLinkUnlessGone } from "./delete-link.ts";
 
-/** The host veth ADD made, and the attachment it belongs to. */
 export interface HostVethRecord {
   attachment: AttachmentId;
   name: string;
@@ -27,12 +18,7 @@ export interface HostVethRecord {
 
 const RECORD_KIND = "cni-ts bridge host veth";
 
-/**
- * The record text for the host veth of an ADD result (interfaces[1]).
- *
- * @returns undefined when the result names no host veth
- * @example formatHostVethRecord(result, { network: "n", containerId: "c", ifName: "eth0" })
- */
+/** @returns undefined when the ADD result names no host veth */
 export function formatHostVethRecord(result: Result, attachment: AttachmentId): string | undefined {
   const veth = result.interfaces?.[1];
   if (!veth?.mac || veth.sandbox !== undefined) return undefined;
@@ -40,11 +26,7 @@ export function formatHostVethRecord(result: Result, attachment: AttachmentId): 
   return JSON.stringify({ kind: RECORD_KIND, network, containerID: containerId, ifname: ifName, name: veth.name, mac: veth.mac });
 }
 
-/**
- * Parse a record; anything else (empty, torn, foreign) is no record.
- *
- * @example parseHostVethRecord("") // undefined
- */
+/** Anything else (empty, torn, foreign) is no record. */
 export function parseHostVethRecord(text: string): HostVethRecord | undefined {
   let doc: unknown;
   try {
@@ -60,10 +42,7 @@ export function parseHostVethRecord(text: string): HostVethRecord | undefined {
 }
 
 /**
- * Remove the recorded host veth if it still is what ADD made: same name
- * and MAC, a veth enslaved to `bridgeName` whose peer is in another
- * namespace.
- *
+ * Only if it still is what ADD made: same name and MAC, a port of `bridgeName`, peer in another namespace.
  * @throws {KernelError} deleting it fails for another reason than "gone"
  */
 export function removeRecordedHostVeth(record: HostVethRecord | undefined, bridgeName: string): void {

@@ -1,12 +1,6 @@
 /**
- * The kernel steps of an attachment's links: the bridge (created or reused,
- * brought to the state the config asks for: MTU and vlan_filtering also on
- * an existing bridge, unlike the reference), the pod's veth pair, its host
- * end as a bridge port (flags, VLANs, waiting for it to be up), the pod's
- * namespace opened with the reference's error text, and the wrapping of
- * kernel failures into KernelError.
- *
- * @module
+ * The kernel steps of an attachment's links: the bridge, the veth pair and its host end as a
+ * bridge port. Unlike the reference, an existing bridge also gets the configured MTU and vlan_filtering.
  */
 import { CniError, hasErrno, InvalidEnvError, KernelError } from "../../src/errors.ts";
 import { addBridgeVlan, deleteBridgeVlan, listBridgeVlans, setBridgePortFlags } from "../../src/netlink/bridge-port.ts";
@@ -27,12 +21,12 @@ import { sleepSync } from "../../src/sleep-sync.ts";
 import { writeSysctl } from "../../src/sysctl.ts";
 import type { BridgeSettings } from "./config.ts";
 
-/** A KernelError `<what>: <cause message>`, keeping the cause. */
+/** `<what>: <cause message>`, keeping the cause. */
 export function kernel(what: string, err: unknown): KernelError {
   return new KernelError(`${what}: ${(err as Error).message}`, undefined, { cause: err });
 }
 
-/** Run a best-effort step (e.g. an IPv6 sysctl on a host without IPv6). */
+/** For best-effort steps, e.g. an IPv6 sysctl on a host without IPv6. */
 export function ignoreErrors(fn: () => void): void {
   try {
     fn();
@@ -41,11 +35,7 @@ export function ignoreErrors(fn: () => void): void {
   }
 }
 
-/**
- * Open the pod's namespace for ADD or CHECK.
- *
- * @throws {InvalidEnvError} `failed to open netns "<path>": …`
- */
+/** @throws {InvalidEnvError} with the reference's `failed to open netns` text */
 export function openPodNetns(path: string): NetnsHandle {
   try {
     return openNetns(path);
@@ -55,20 +45,12 @@ export function openPodNetns(path: string): NetnsHandle {
   }
 }
 
-/** What the bridge looked like after {@link ensureBridge}. */
 export interface EnsuredBridge {
   link: Link;
-  /** Whether this call created it. */
   created: boolean;
 }
 
-/**
- * Make sure the bridge exists and is configured.
- *
- * @param sock a socket in the host namespace
- * @throws {KernelError} `failed to create bridge "x": …`, `"x" already exists but is not a bridge`,
- *   or a failure to set MTU, VLAN filtering, promiscuous mode or UP
- */
+/** @throws {KernelError} the name is not a bridge, or the kernel refuses */
 export function ensureBridge(sock: RtnlSocket, s: BridgeSettings): EnsuredBridge {
   const name = s.bridgeName;
   let created = false;
@@ -121,51 +103,36 @@ export function ensureBridge(sock: RtnlSocket, s: BridgeSettings): EnsuredBridge
   return { link: getLinkByName(sock, name) ?? link, created };
 }
 
-/** How many host names are tried on EEXIST. */
+/** Host names tried on EEXIST. */
 const NAME_ATTEMPTS = 10;
 
-/** Both ends after creation (both still down). */
+/** Both ends, still down. */
 export interface VethPair {
   host: Link;
   container: Link;
 }
 
-/** Options of {@link setupVeth}. */
 export interface VethOptions {
   ifName: string;
   podNetns: NetnsHandle;
   bridgeIndex: number;
   /** 0 = kernel default. */
   mtu: number;
-  /** Container end MAC, when configured. */
   mac: string | undefined;
-  /** Called with the host name right after the pair exists, to register its undo. */
+  /** Called right after the pair exists, to register its undo. */
   onCreated(hostName: string): void;
 }
 
 /**
- * A random host veth name: `veth` + 8 lowercase hex digits.
- *
- * The name needs to be unique, not secret (it is visible to anyone on the
- * node, and a clash is retried), so V8's per-process randomly seeded
- * `Math.random` serves: the Web Crypto global would load `node:crypto`,
- * ~20 M instructions more per ADD (BENCHMARKS.md).
- *
- * @example randomVethName() // "vethfb73823e"
+ * `veth` + 8 hex digits. Unique, not secret (visible on the node; a clash is retried), so
+ * `Math.random` serves and `node:crypto` stays off the ADD path.
  */
 export function randomVethName(): string {
   const n = Math.floor(Math.random() * 0x100000000);
   return `veth${n.toString(16).padStart(8, "0")}`;
 }
 
-/**
- * Create the pair.
- *
- * @param host socket in the host namespace
- * @param pod socket in the pod namespace
- * @throws {KernelError} `container veth name ("eth0") peer provided ("vethX") already exists`,
- *   `failed to make veth pair: …`, `failed to find a unique veth name`
- */
+/** @throws {KernelError} `ifName` exists in the pod, no unique host name, or the kernel refuses */
 export function setupVeth(host: RtnlSocket, pod: RtnlSocket, o: VethOptions): VethPair {
   for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
     const hostName = randomVethName();
@@ -196,25 +163,15 @@ export function setupVeth(host: RtnlSocket, pod: RtnlSocket, o: VethOptions): Ve
   throw new KernelError("failed to find a unique veth name");
 }
 
-/** A bridge port's VLAN membership, decided from the config. */
 export interface PortVlanPlan {
-  /** Remove every existing VLAN entry of the port first (normally VID 1). */
+  /** Remove the port's existing VLAN entries first (normally VID 1). */
   flushExisting: boolean;
-  /** The PVID + untagged VID, if any. */
+  /** PVID + untagged. */
   native: number | undefined;
-  /** Tagged VIDs (never containing `native`). */
   tagged: number[];
 }
 
-/**
- * Decide a port's VLANs. Pure.
- *
- * - `vlan` ≠ 0 → PVID + untagged `vlan`;
- * - trunk VIDs → tagged; with `vlan` = 0, VID 1 is the native VLAN;
- * - unless `preserveDefaultVlan`, existing entries are removed first.
- *
- * @example planPortVlans(0, [10, 20], false) // {flushExisting: true, native: 1, tagged: [10, 20]}
- */
+/** Trunk VIDs are tagged; the native VLAN is `vlan`, or VID 1 for a trunk without one. Pure. */
 export function planPortVlans(vlan: number, trunkVids: readonly number[] | undefined, preserveDefaultVlan: boolean): PortVlanPlan {
   const hasTrunk = !!trunkVids && trunkVids.length > 0;
   if (vlan === 0 && !hasTrunk) return { flushExisting: false, native: undefined, tagged: [] };
@@ -226,11 +183,7 @@ export function planPortVlans(vlan: number, trunkVids: readonly number[] | undef
   };
 }
 
-/**
- * Apply a VLAN plan to a bridge port.
- *
- * @throws {KernelError} naming the port
- */
+/** @throws {KernelError} naming the port */
 export function applyPortVlans(sock: RtnlSocket, index: number, name: string, plan: PortVlanPlan): void {
   try {
     if (plan.flushExisting) {
@@ -243,7 +196,6 @@ export function applyPortVlans(sock: RtnlSocket, index: number, name: string, pl
   }
 }
 
-/** Options of {@link configureHostPort}. */
 export interface HostPortOptions {
   index: number;
   name: string;
@@ -252,11 +204,7 @@ export interface HostPortOptions {
   vlans: PortVlanPlan;
 }
 
-/**
- * Bring the host end up and configure it as a bridge port.
- *
- * @throws {KernelError} `failed to set "x" up`, `failed to setup hairpin mode for x: …`, VLAN failures
- */
+/** @throws {KernelError} */
 export function configureHostPort(sock: RtnlSocket, o: HostPortOptions): void {
   try {
     setLinkUp(sock, o.index);
@@ -272,17 +220,10 @@ export function configureHostPort(sock: RtnlSocket, o: HostPortOptions): void {
   applyPortVlans(sock, o.index, o.name, o.vlans);
 }
 
-/**
- * Sleeps between checks: ~2.6 s in all like the reference's 0/50/500/1000/1000,
- * but polled finely at first, since a new veth is usually up within a few ms.
- */
+/** ~2.6 s in all, like the reference's 0/50/500/1000/1000, but finer at first: a new veth is usually up within ms. */
 const BACKOFF_MS = [0, 2, 4, 8, 16, 20, 50, 500, 1000, 1000];
 
-/**
- * Wait until the link is oper-UP.
- *
- * @throws {KernelError} `bridge port in error state: <state>`
- */
+/** @throws {KernelError} the link is not oper-UP in time */
 export function waitForPortUp(sock: RtnlSocket, index: number): void {
   let state = "unknown";
   for (const ms of BACKOFF_MS) {

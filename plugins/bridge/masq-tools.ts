@@ -1,28 +1,19 @@
 /**
- * Whether the tools `ipMasq` needs are installed, checked before ADD
- * changes anything, so a node without iptables or nft gets a clear error
- * and no half-made attachment (not even a new bridge). Only presence is
- * checked here; whether the kernel accepts the rules is found out when
- * they are set up (and rolled back on failure).
- *
- * @module
+ * Checked before ADD changes anything, so a node without iptables or nft gets a clear error and
+ * no half-made attachment. Whether the kernel accepts the rules shows when they are set up.
  */
 import { KernelError } from "../../src/errors.ts";
 import { resolveExecutable } from "../../src/native/run-process.ts";
 import { toolSearchPath } from "../../src/netfilter/exec-tool.ts";
 
-/** The tools each backend runs (unset: iptables, or nft when iptables is unusable). */
+/** Unset backend: iptables, or nft when iptables is unusable. */
 const TOOLS = {
   iptables: ["iptables", "ip6tables"],
   nftables: ["nft"],
   either: ["iptables", "ip6tables", "nft"],
 } as const;
 
-/**
- * @param backend `ipMasqBackend` (undefined: either may serve)
- * @throws {KernelError} none of the backend's tools is installed
- * @example assertMasqToolsInstalled("nftables")
- */
+/** @throws {KernelError} none of the backend's tools is installed */
 export function assertMasqToolsInstalled(backend: "iptables" | "nftables" | undefined): void {
   const tools = TOOLS[backend ?? "either"];
   const searchPath = toolSearchPath();

@@ -1,11 +1,6 @@
 /**
- * The bridge plugin: wires each CNI verb to its handler (STATUS is here in
- * full: it only asks IPAM). ADD and DEL run
- * holding the attachment's lock (src/attachment-lock.ts), so the two verbs
- * of one attachment never interleave; ADD leaves the host veth's record
- * there and a successful DEL drops it.
- *
- * @module
+ * The bridge plugin's verbs. ADD and DEL hold the attachment's lock so they never interleave;
+ * ADD leaves the host veth's record there and a successful DEL drops it.
  */
 import { withAttachmentLock, type AttachmentId } from "../../src/attachment-lock.ts";
 import { delegateIpam } from "../../src/delegation/delegate.ts";
@@ -17,9 +12,7 @@ import { cmdGc } from "./gc.ts";
 import { formatHostVethRecord } from "./host-veth-record.ts";
 
 /**
- * STATUS: whether ADDs can succeed: the IPAM plugin's answer when the
- * network has one (as the reference), always for an L2 network.
- *
+ * As the reference: the IPAM plugin's answer; an L2 network is always ready.
  * @throws {CniError} the IPAM plugin's answer (e.g. 50 when its ranges are exhausted)
  */
 async function cmdStatus(args: CmdArgs, raw: RawConf): Promise<void> {
@@ -32,7 +25,6 @@ function attachmentOf(args: CmdArgs, raw: RawConf): AttachmentId {
   return { network: raw.name, containerId: args.containerId, ifName: args.ifName };
 }
 
-/** The bridge plugin definition (run by `runPluginMain`). */
 export const bridgePlugin: PluginDefinition = {
   name: "bridge",
   // setns into the pod, links and addresses.

@@ -1,11 +1,6 @@
-/**
- * The ADD result, assembled in the 1.1.0 model. Pure.
- *
- * @module
- */
+/** The ADD result in the 1.1.0 model. Pure. */
 import type { Dns, Interface, IpConfig, Result, Route } from "../../src/types/result.ts";
 
-/** Inputs of {@link buildResult}. */
 export interface ResultParts {
   bridge: { name: string; mac: string };
   hostVeth: { name: string; mac: string };
@@ -14,9 +9,8 @@ export interface ResultParts {
   vlanIface?: { name: string; mac: string } | undefined;
   ips: readonly IpConfig[];
   routes: readonly Route[];
-  /** IPAM's DNS. */
   ipamDns: Dns | undefined;
-  /** The config's `dns`, which replaces IPAM's when set. */
+  /** Replaces IPAM's when set. */
   confDns: Dns | undefined;
 }
 
@@ -26,12 +20,7 @@ const iface = (i: { name: string; mac: string }, sandbox?: string): Interface =>
   ...(sandbox !== undefined ? { sandbox } : {}),
 });
 
-/**
- * `interfaces = [bridge, host veth, container (sandbox)]` (+ `<bridge>.<vlan>`),
- * the addresses pointing at index 2, routes, and DNS.
- *
- * @example buildResult({ bridge, hostVeth, container, ips: [], routes: [], ipamDns: undefined, confDns: undefined })
- */
+/** `interfaces` = bridge, host veth, container (+ `<bridge>.<vlan>`), as the reference orders them. */
 export function buildResult(p: ResultParts): Result {
   const interfaces = [iface(p.bridge), iface(p.hostVeth), iface(p.container, p.container.sandbox)];
   if (p.vlanIface) interfaces.push(iface(p.vlanIface));

@@ -1,12 +1,6 @@
-/**
- * `vlanTrunk` → the sorted, deduplicated list of trunk VLAN IDs, with the
- * reference's validation messages. Pure.
- *
- * @module
- */
 import { InvalidConfigError } from "../../src/errors.ts";
 
-/** One `vlanTrunk` entry: a single `id`, or a `minID`..`maxID` range. */
+/** A single `id`, or a `minID`..`maxID` range. */
 export interface VlanTrunkEntry {
   id?: number | null | undefined;
   minID?: number | null | undefined;
@@ -16,14 +10,8 @@ export interface VlanTrunkEntry {
 const validVid = (v: number) => Number.isInteger(v) && v >= 1 && v <= 4094;
 
 /**
- * Collect the VLAN IDs of a trunk spec.
- *
- * @param trunk the `vlanTrunk` value; null/undefined means "no trunk"
- * @returns sorted unique VIDs, or undefined for no trunk (an empty array for `[]`)
- * @throws {InvalidConfigError} `incorrect trunk id parameter`, `incorrect trunk minID parameter`,
- *   `incorrect trunk maxID parameter`, `minID is greater than maxID in trunk parameter`,
- *   `minID and maxID should be configured simultaneously, minID is missing` (or maxID)
- * @example collectVlanTrunk([{ id: 5 }, { minID: 2, maxID: 3 }]) // [2, 3, 5]
+ * @returns sorted unique VIDs; undefined for an absent or null trunk, `[]` for `[]`
+ * @throws {InvalidConfigError} with the reference's messages
  */
 export function collectVlanTrunk(trunk: readonly (VlanTrunkEntry | null)[] | null | undefined): number[] | undefined {
   if (trunk == null) return undefined;

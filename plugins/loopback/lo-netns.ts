@@ -1,9 +1,4 @@
-/**
- * Kernel work on a pod's `lo`, through a netlink socket opened inside the
- * pod's namespace. Kernel failures become typed CNI errors here.
- *
- * @module
- */
+/** Kernel work on a pod's `lo`, through a netlink socket opened inside the pod's namespace. */
 import { logStep } from "../../src/debug-log/debug-log.ts";
 import { InvalidEnvError, KernelError } from "../../src/errors.ts";
 import { listAddresses } from "../../src/netlink/address.ts";
@@ -12,21 +7,18 @@ import { RtnlSocket } from "../../src/netlink/socket.ts";
 import { NetnsNotFoundError } from "../../src/netns/netns.ts";
 import type { LoAddress } from "./loopback-address.ts";
 
-/** The state of a pod's `lo`. */
 export interface LoState {
   up: boolean;
   addresses: LoAddress[];
 }
 
-/** Which change to make to `lo` before reading it back. */
 export type LoChange = "up" | "down" | "none";
 
 /**
  * Optionally set `lo` up or down in `netns`, then read its state.
- *
- * @throws {NetnsNotFoundError} when the namespace path does not exist (callers decide: DEL accepts it)
- * @throws {NotANetnsError} (4) when the path is not a namespace
- * @throws {KernelError} (100) when the kernel refuses
+ * @throws {NetnsNotFoundError} the path does not exist (DEL accepts it, the other verbs do not)
+ * @throws {NotANetnsError} (4) the path is not a namespace
+ * @throws {KernelError} (100) the kernel refuses
  */
 export function updateLo(netns: string, change: LoChange): LoState {
   const sock = RtnlSocket.openInNetns(netns);

@@ -1,24 +1,14 @@
-/**
- * Which addresses may sit on `lo`, and the result loopback reports. Pure.
- *
- * @module
- */
+/** Which addresses may sit on `lo`, and the result loopback reports. Pure. */
 import { parseIp } from "../../src/ip/ip-bytes.ts";
 import type { Result } from "../../src/types/result.ts";
 
-/** An address as listed on `lo`. */
 export interface LoAddress {
   family: 4 | 6;
   address: string;
   prefixLength: number;
 }
 
-/**
- * Whether an address is a loopback address, as Go's `IP.IsLoopback`:
- * 127.0.0.0/8 (also IPv4-mapped) or `::1`.
- *
- * @example isLoopbackAddress("127.0.0.1") // true
- */
+/** As Go's `IP.IsLoopback`: 127.0.0.0/8 (also IPv4-mapped) or `::1`. */
 export function isLoopbackAddress(address: string): boolean {
   const b = parseIp(address);
   if (!b) return false;
@@ -28,19 +18,11 @@ export function isLoopbackAddress(address: string): boolean {
   return b.subarray(0, 15).every((x) => x === 0) && b[15] === 1;
 }
 
-/** The first address on `lo` that is not a loopback address, if any. */
 export function findNonLoopback(addresses: readonly LoAddress[]): LoAddress | undefined {
   return addresses.find((a) => !isLoopbackAddress(a.address));
 }
 
-/**
- * The result of a loopback ADD when not chained: `lo` with the first IPv4 and
- * the first IPv6 address present on it.
- *
- * @param netns the `CNI_NETNS` value, reported as the sandbox
- * @param addresses the addresses on `lo` (kernel order)
- * @example loopbackResult("/var/run/netns/p", [{ family: 4, address: "127.0.0.1", prefixLength: 8 }])
- */
+/** The unchained ADD result: `lo` with the first IPv4 and first IPv6 address on it (kernel order). */
 export function loopbackResult(netns: string, addresses: readonly LoAddress[]): Result {
   const result: Result = { interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", sandbox: netns }], ips: [] };
   for (const family of [4, 6] as const) {

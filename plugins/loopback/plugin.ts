@@ -1,9 +1,6 @@
 /**
- * The loopback plugin: brings `lo` up in the pod (ADD), down (DEL), and
- * checks it (CHECK). `CNI_IFNAME` is validated by the skeleton but ignored.
- * Chained after another plugin, ADD passes `prevResult` through.
- *
- * @module
+ * The loopback plugin: `lo` up (ADD), down (DEL), checked (CHECK). `CNI_IFNAME` is ignored,
+ * as in the reference; chained, ADD passes `prevResult` through.
  */
 import { parsePrevResult } from "../../src/config/prev-result.ts";
 import { KernelError } from "../../src/errors.ts";
@@ -14,12 +11,9 @@ import { findNonLoopback, loopbackResult } from "./loopback-address.ts";
 import { requireNetns, updateLo } from "./lo-netns.ts";
 
 /**
- * ADD: set `lo` up, refuse a non-loopback address on it, report it (or the
- * chained `prevResult`).
- *
- * @throws {DecodingError} (6) for a malformed `prevResult`
- * @throws {KernelError} (100) when `lo` carries a non-loopback address, or the kernel refuses
- * @throws {InvalidEnvError} (4) when CNI_NETNS does not exist
+ * @throws {DecodingError} (6) malformed `prevResult`
+ * @throws {KernelError} (100) `lo` carries a non-loopback address, or the kernel refuses
+ * @throws {InvalidEnvError} (4) CNI_NETNS does not exist
  */
 export function addLoopback(args: CmdArgs, conf: RawConf): Result {
   const prev = parsePrevResult(conf);
@@ -35,10 +29,9 @@ export function addLoopback(args: CmdArgs, conf: RawConf): Result {
 }
 
 /**
- * DEL: set `lo` down. An empty or vanished CNI_NETNS means nothing is left to do.
- *
- * @throws {NotANetnsError} (4) when CNI_NETNS is not a namespace
- * @throws {KernelError} (100) when the kernel refuses
+ * An empty or vanished CNI_NETNS leaves nothing to do.
+ * @throws {NotANetnsError} (4) CNI_NETNS is not a namespace
+ * @throws {KernelError} (100) the kernel refuses
  */
 export function delLoopback(args: CmdArgs): void {
   if (args.netns === "") return;
@@ -50,11 +43,7 @@ export function delLoopback(args: CmdArgs): void {
   }
 }
 
-/**
- * CHECK: `lo` must be up and carry only loopback addresses.
- *
- * @throws {KernelError} (100) `loopback interface is down` or a non-loopback address
- */
+/** @throws {KernelError} (100) `lo` is down or carries a non-loopback address */
 export function checkLoopback(args: CmdArgs): void {
   let state;
   try {
@@ -67,7 +56,7 @@ export function checkLoopback(args: CmdArgs): void {
   if (bad) throw new KernelError(`loopback interface found with non-loopback address ${JSON.stringify(bad.address)}`);
 }
 
-/** The loopback plugin definition. STATUS and GC have nothing to do. */
+/** STATUS and GC have nothing to do. */
 export const loopbackPlugin: PluginDefinition = {
   name: "loopback",
   // setns into the pod, links and addresses.

@@ -1,10 +1,6 @@
 /**
- * Decoding `prevResult` the way libcni's `version.ParsePrevResult` does: the
- * result is read with the config version's result type, so its own
- * `cniVersion` (absent = the config's) must belong to the same family; it is
- * then brought into the 1.1.0 model.
- *
- * @module
+ * As libcni's `version.ParsePrevResult`: the result's own `cniVersion` (absent = the config's)
+ * must be in the config version's family.
  */
 import { CniError, DecodingError } from "../errors.ts";
 import { parseResult } from "../types/parse-result.ts";
@@ -20,10 +16,8 @@ function familyOf(version: string): readonly string[] {
 }
 
 /**
- * @param conf a config with an optional `prevResult`
- * @returns the previous result in the 1.1.0 model, or undefined when there is none
- * @throws {DecodingError} (6) `failed to parse prevResult: …` when it does not fit the config's version or is malformed
- * @example parsePrevResult({ cniVersion: "1.0.0", prevResult: { cniVersion: "1.0.0", ips: [] } })
+ * @returns the 1.1.0 model, or undefined when there is none
+ * @throws {DecodingError} (6) it does not fit the config's version or is malformed
  */
 export function parsePrevResult(conf: { cniVersion?: unknown; prevResult?: unknown }): Result | undefined {
   if (conf.prevResult === undefined || conf.prevResult === null) return undefined;

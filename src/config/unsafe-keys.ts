@@ -1,24 +1,12 @@
 /**
- * Keys no config may carry: `__proto__`, `constructor` and `prototype`, at
- * any depth. Pure, and free of zod (the skeleton runs it on every verb).
- *
- * `JSON.parse` keeps such a key as an ordinary own property, but any later
- * copy (`out[key] = value`, a schema library's catch-all, a spread into a
- * record) turns `__proto__` into the copy's prototype, and every key the
- * config leaves out is then read through the attacker's object. Rather than
- * trusting every copy in every module to be careful, the decoder refuses
- * the document (code 7, naming the key's path): no CNI key, no runtime
- * capability and no result field has one of these names, so a config
- * carrying one is either hostile or broken. `cni-ts validate` reports the
- * same keys as errors.
- *
- * @module
+ * Keys no config may carry, at any depth. `JSON.parse` keeps `__proto__` as an own property, but
+ * a later copy makes it the copy's prototype, through which every absent key is then read. No CNI
+ * key has these names, so the decoder refuses the document rather than trust every copy. Free of zod.
  */
 
-/** The refused key names. */
 export const UNSAFE_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
 
-/** A node of the walk: its value and how it was reached (paths are built only for findings). */
+/** Paths are built only for findings. */
 interface Visit {
   node: unknown;
   key: string | number | undefined;
@@ -32,12 +20,8 @@ function pathOf(visit: Visit): (string | number)[] {
 }
 
 /**
- * Every path (list of keys and array indexes) in `value` whose last key is
- * unsafe: depth first, an object's own unsafe keys before those inside its
- * values. Iterative and linear in the document's size, so a deeply nested
- * document can neither overflow the stack nor take quadratic time.
- *
- * @example findUnsafeKeys(JSON.parse('{"ipam":{"__proto__":{}}}')) // [["ipam", "__proto__"]]
+ * Every path whose last key is unsafe. Iterative and linear, so a deeply nested document can
+ * neither overflow the stack nor take quadratic time.
  */
 export function findUnsafeKeys(value: unknown): (string | number)[][] {
   const found: (string | number)[][] = [];
@@ -62,11 +46,7 @@ export function findUnsafeKeys(value: unknown): (string | number)[][] {
   return found;
 }
 
-/**
- * A path as `ipam.ranges[0][1].__proto__` (`config` for the root).
- *
- * @example formatKeyPath(["ipam", "ranges", 0, "constructor"]) // "ipam.ranges[0].constructor"
- */
+/** `ipam.ranges[0][1].__proto__`, or `config` for the root. */
 export function formatKeyPath(path: readonly (string | number)[]): string {
   let out = "";
   for (const seg of path) out += typeof seg === "number" ? `[${seg}]` : out === "" ? seg : `.${seg}`;

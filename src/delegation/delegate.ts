@@ -1,16 +1,8 @@
 /**
- * IPAM delegation: run the plugin named by `ipam.type` for a verb.
- *
- * When `ipam.type` resolves in `CNI_PATH` to this very executable under a
- * name the entry point registered as in-process (host-local), its handlers
- * run here with the same arguments and config, saving a whole Node start.
- * Our executable under any other name, or the calling plugin itself, is
- * refused: it would delegate to itself and wait on its own lock forever.
- * Otherwise the plugin is exec'd with the same stdin bytes and environment.
- * Call only from the host namespace: a child spawned inside a pod namespace
- * would run there.
- *
- * @module
+ * IPAM delegation. When `ipam.type` resolves to this very executable under a name registered as
+ * in-process, its handlers run here, saving a whole Node start; under another name, or the calling
+ * plugin itself, it is refused, as it would wait on its own lock forever. Call only from the host
+ * namespace: a child spawned inside a pod's namespace would run there.
  */
 import { CniError, CODE_INVALID_NETWORK_CONFIG, DecodingError, IpamError } from "../errors.ts";
 import { callHandler } from "../skel/call-handler.ts";
@@ -22,10 +14,9 @@ import { isSupportedVersion } from "../version.ts";
 import { errorFromOutcome, execPlugin } from "./exec-plugin.ts";
 import { findPlugin, isOwnExecutable } from "./find-plugin.ts";
 
-/** The verbs an IPAM plugin is delegated. */
 export type IpamVerb = "ADD" | "DEL" | "CHECK" | "STATUS" | "GC";
 
-/** Code 7: `ipam.type` names a plugin that cannot be this config's IPAM (itself, or our non-IPAM executable). */
+/** Code 7: `ipam.type` is the caller itself, or our executable under a non-IPAM name. */
 export class DelegationRefusedError extends CniError {
   override name = "DelegationRefusedError";
   constructor(msg: string) {
@@ -33,19 +24,11 @@ export class DelegationRefusedError extends CniError {
   }
 }
 
-/** Where `ipam.type` resolved: a file to exec, or our own plugin to run in-process. */
 interface IpamTarget {
   path: string;
   inProcess?: () => Promise<PluginDefinition>;
 }
 
-/**
- * Find the IPAM plugin `ipamType` for `args`, refusing a delegation that
- * would come back to the caller.
- *
- * @throws {IpamError} not found in `CNI_PATH`, or an invalid name
- * @throws {DelegationRefusedError} the calling plugin, or this executable under a non-IPAM name
- */
 function resolveIpam(ipamType: string, args: CmdArgs): IpamTarget {
   const toItself = callingPluginAsIpam(ipamType, args.plugin);
   if (toItself) throw toItself;
@@ -69,29 +52,20 @@ export function ownExecutableAsIpam(ipamType: string, path: string): DelegationR
 }
 
 /**
- * Refuse at once, before any effect, an `ipam.type` that {@link delegateIpam}
- * would refuse or not find.
- *
+ * Refuses, before any effect, what {@link delegateIpam} would refuse or not find.
  * @throws {IpamError} not found in `CNI_PATH`, or an invalid name
- * @throws {DelegationRefusedError} see {@link delegateIpam}
+ * @throws {DelegationRefusedError}
  */
 export function assertDelegable(ipamType: string, args: CmdArgs): void {
   resolveIpam(ipamType, args);
 }
 
 /**
- * Delegate `verb` to the IPAM plugin `ipamType`.
- *
- * @param verb the CNI verb to run
- * @param ipamType `ipam.type` from the config
- * @param args the calling plugin's arguments (stdin bytes and env are passed on)
- * @param conf the parsed config, when the caller has it (in-process path only)
- * @returns the IPAM result (1.1.0 model) for ADD, otherwise undefined
+ * @param conf the parsed config, when the caller has it (in-process only)
+ * @returns the result (1.1.0 model) for ADD, otherwise undefined
  * @throws {IpamError} plugin not found, failed to start, or unparsable output
- * @throws {DelegationRefusedError} the calling plugin, or this executable under a non-IPAM name
+ * @throws {DelegationRefusedError}
  * @throws {CniError} the error the IPAM plugin reported, with its own code
- * @example
- * const res = await delegateIpam("ADD", "host-local", args);
  */
 export async function delegateIpam(verb: IpamVerb, ipamType: string, args: CmdArgs, conf?: RawConf): Promise<Result | undefined> {
   const { path, inProcess } = resolveIpam(ipamType, args);

@@ -1,43 +1,28 @@
 /**
- * Exec'ing a delegated plugin the way libcni does: same stdin bytes, same
- * environment with `CNI_COMMAND` set to the verb, stdout captured. The
- * child runs through the native runProcess, so it dies with the plugin when
- * the runtime kills us on a timeout.
- *
- * @module
+ * Exec'ing a delegated plugin as libcni does: same stdin bytes and environment. Through the native
+ * runProcess, so the child dies with us when the runtime kills us on a timeout.
  */
 import { CniError, hasErrno, IpamError } from "../errors.ts";
 import { runProcess, type ProcessResult } from "../native/run-process.ts";
 import { sleepSync } from "../sleep-sync.ts";
 
-/** What the delegated plugin printed and how it exited. */
 export interface ExecOutcome {
   status: number;
   stdout: string;
   stderr: string;
 }
 
-/** How many times "text file busy" is retried (a plugin binary being replaced). */
+/** "Text file busy": a plugin binary being replaced. */
 const ETXTBSY_ATTEMPTS = 5;
 const ETXTBSY_DELAY_MS = 50;
 
-/**
- * Run `path` with `stdin` and `env` (must be called from the host namespace).
- *
- * @param path the plugin executable
- * @param verb the CNI verb, written to `CNI_COMMAND`
- * @param stdin the exact config bytes
- * @param env the environment to pass (the plugin's own)
- * @returns exit status and output
- * @throws {IpamError} when the plugin cannot be started at all
- */
+/** @throws {IpamError} the plugin cannot be started, or is killed by a signal */
 export function execPlugin(path: string, verb: string, stdin: Buffer, env: Record<string, string | undefined>): ExecOutcome {
   const childEnv = { ...env, CNI_COMMAND: verb };
   let out: ProcessResult;
   for (let attempt = 1; ; attempt++) {
     try {
-      // A plugin that exits without reading all of stdin is fine: runProcess
-      // stops feeding it, and its status and output tell what happened.
+      // A plugin that exits without reading all of stdin is fine: its status tells.
       out = runProcess(path, [], { env: childEnv, input: stdin });
       break;
     } catch (err) {
@@ -54,12 +39,7 @@ export function execPlugin(path: string, verb: string, stdin: Buffer, env: Recor
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
-/**
- * The error a failed delegated plugin reported: its own `{code, msg, details}`
- * when stdout holds an error document, otherwise a generic IPAM failure.
- *
- * @param outcome the exec outcome with a non-zero status
- */
+/** The plugin's own error document when stdout holds one, otherwise a generic IPAM failure. */
 export function errorFromOutcome(path: string, outcome: ExecOutcome): CniError {
   try {
     const doc = JSON.parse(outcome.stdout) as { code?: unknown; msg?: unknown; details?: unknown };

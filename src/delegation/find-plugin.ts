@@ -1,22 +1,10 @@
-/**
- * Locating a delegated plugin (`ipam.type`) in `CNI_PATH`, as libcni's
- * `FindInPath` does.
- *
- * @module
- */
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { IpamError } from "../errors.ts";
 
 /**
- * Find the executable named `name` in the directories `paths`, first match wins.
- *
- * @param name the plugin type, e.g. `host-local`
- * @param paths the `CNI_PATH` directories
- * @returns the full path of the regular file found
- * @throws {IpamError} `no plugin name provided`, `invalid plugin name: x`,
- *   `no paths provided`, or `failed to find plugin "x" in path [a b]`
- * @example findPlugin("host-local", ["/opt/cni/bin"]) // "/opt/cni/bin/host-local"
+ * As libcni's `FindInPath`: the first regular file named `name` in the `CNI_PATH` directories.
+ * @throws {IpamError} an empty or invalid name, no paths, or not found
  */
 export function findPlugin(name: string, paths: readonly string[]): string {
   if (!name) throw new IpamError("no plugin name provided");
@@ -31,10 +19,7 @@ export function findPlugin(name: string, paths: readonly string[]): string {
   throw new IpamError(`failed to find plugin "${name}" in path [${dirs.join(" ")}]`);
 }
 
-/**
- * Whether `path` is the very file this process runs from (same device and
- * inode as `process.execPath`): our multi-call executable under another name.
- */
+/** Same device and inode as `process.execPath`: our multi-call executable under any name. */
 export function isOwnExecutable(path: string): boolean {
   const self = statSync(process.execPath, { throwIfNoEntry: false });
   const other = statSync(path, { throwIfNoEntry: false });

@@ -1,21 +1,8 @@
-/**
- * Typed access to cni-ts's native addon (native/*.c): setns, a synchronous
- * netlink socket, flock, a fork/exec whose child dies with the plugin, and
- * SHA-2.
- * Loaded once, lazily, so verbs that never touch the kernel (VERSION, the
- * about text) do not pay for it.
- *
- * In a single-executable build the addon is an embedded asset that must be
- * a file before it can be loaded (./embedded-addon.ts); in development and
- * tests it is loaded from native/build/Release.
- *
- * @module
- */
+/** The native addon (native/*.c), loaded lazily so verbs that never touch the kernel do not pay for it. */
 import { createRequire } from "node:module";
 import { SyscallError } from "../errors.ts";
 import { loadEmbeddedAddon } from "./embedded-addon.ts";
 
-/** The raw functions exported by the addon. */
 export interface NativeAddon {
   setns(fd: number, nstype: number): void;
   netlinkOpen(protocol: number): number;
@@ -23,11 +10,9 @@ export interface NativeAddon {
   netlinkRecv(fd: number, buffer: Uint8Array): number;
   flock(fd: number, operation: number): boolean;
   runProcess(path: string, argv: string[], envp: string[], input: Uint8Array): RawProcessResult;
-  /** The SHA-256 or SHA-512 digest of `data`. */
   sha2(bits: 256 | 512, data: Uint8Array): Buffer;
 }
 
-/** What `runProcess` returns: exit status (or the killing signal) and the raw output. */
 export interface RawProcessResult {
   status: number | null;
   signal: number | null;
@@ -49,11 +34,8 @@ function loadAddon(): NativeAddon {
 }
 
 /**
- * The errnos that answer expected questions ("no such chain", "already
- * there", "no such device") on hot paths, by their Linux numbers (the same
- * on every architecture cni-ts builds for; src/native/errno-names.test.ts
- * checks them against Node's table). Loading `node:os` for its table cost
- * ~1 ms, paid by every ipMasq ADD and DEL for a probe's ENOENT.
+ * The errnos that answer expected questions on hot paths ("no such chain"), so those do not load
+ * `node:os` for its table. The numbers are the same on every architecture we build for; a test checks.
  */
 export const COMMON_ERRNO_NAMES: Readonly<Record<number, string>> = {
   1: "EPERM",
@@ -77,13 +59,12 @@ export const COMMON_ERRNO_NAMES: Readonly<Record<number, string>> = {
 
 let errnoNames: Map<number, string> | undefined;
 
-/** Symbolic name of an errno value (`2` → `ENOENT`), looked up only on error paths. */
+/** `2` → `ENOENT`. */
 export function errnoName(errno: number): string {
   const common = COMMON_ERRNO_NAMES[errno];
   if (common !== undefined) return common;
   if (!errnoNames) {
     errnoNames = new Map();
-    // Imported lazily: os constants are only needed when something unusual failed.
     const { constants } = createRequire(import.meta.url)("node:os") as typeof import("node:os");
     for (const [name, value] of Object.entries(constants.errno)) errnoNames.set(value, name);
   }
@@ -102,7 +83,7 @@ function call<T>(fn: () => T): T {
   }
 }
 
-/** The loaded addon, with failures turned into {@link SyscallError}. */
+/** Failures become {@link SyscallError}. */
 export function native(): NativeAddon {
   if (wrapped) return wrapped;
   const raw = loadAddon();

@@ -1,23 +1,9 @@
 /**
- * The addon of a single-executable build, which travels as an SEA asset
- * and must be a file before `process.dlopen` can load it: found beside the
- * executables where `cni-ts install` put it, or written to a private cache.
- *
- * The copy beside the executables (the release tarball and image carry it
- * too) sits in a directory that is executable by definition and stays
- * usable on nodes whose /var/lib is read-only or noexec. It is used only
- * when it is a regular file owned by root (or us), not writable by others,
- * in a directory chain nobody else can modify, and byte for byte the
- * embedded asset. Otherwise the addon is written to a cache directory.
- * Native code runs as root here, so the directory must be one nobody else can
- * write: owned by us, mode 0700, not a symlink, every ancestor owned by root
- * (or us) and not writable by others unless sticky. The cached file is
- * compared byte for byte with the embedded asset on every run (cheaper than
- * hashing it, and stronger), and replaced atomically (temp file + rename)
- * when it differs. Its name carries the asset's SHA-256 so executables of
- * different versions never fight over one file.
- *
- * @module
+ * A single executable's addon is an SEA asset that must be a file before `process.dlopen`: the
+ * copy beside the executables (an exec directory, usable where /var/lib is noexec), else a private
+ * cache. Native code runs as root, so either is used only where nobody else can write it and only
+ * when byte for byte the asset (cheaper than hashing, and stronger). The name carries the asset's
+ * hash so versions never fight over one file.
  */
 import {
   closeSync,
@@ -35,20 +21,16 @@ import {
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../errors.ts";
 
-/** Set by the build: the asset key and the first 16 hex digits of its SHA-256. */
+/** Set by the build. */
 declare const __CNI_TS_NATIVE_ASSET__: string;
 declare const __CNI_TS_NATIVE_SHA256__: string;
 
-/**
- * `dlopen(3)`'s RTLD_NOW on Linux (`os.constants.dlopen.RTLD_NOW`), written
- * out so that loading the addon does not load `node:os` on every verb.
- */
+/** `os.constants.dlopen.RTLD_NOW`, written out so loading the addon does not load `node:os`. */
 const RTLD_NOW = 2;
 
-/** Where the addon is cached unless `CNI_TS_CACHE_DIR` says otherwise. */
+/** Unless `CNI_TS_CACHE_DIR` says otherwise. */
 export const DEFAULT_CACHE_DIR = "/var/lib/cni-ts/cache";
 
-/** Every addon file's name starts with this; the rest is the asset's hash. */
 const ADDON_FILE_PREFIX = "cni_ts_native-";
 
 function addonFileName(): string {
@@ -60,12 +42,7 @@ function embeddedAddon(): Uint8Array {
   return new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__) as ArrayBuffer);
 }
 
-/**
- * Load the embedded addon: the installed copy beside the executable when it
- * can be trusted, else the cache (written if needed).
- *
- * @throws {UnsafePathError} when the cache directory is not private to this user
- */
+/** @throws {UnsafePathError} the cache directory is not private to this user, or on a noexec mount */
 export function loadEmbeddedAddon(): unknown {
   const asset = embeddedAddon();
   const beside = join(dirname(process.execPath), addonFileName());
@@ -101,13 +78,8 @@ function dlopen(file: string): unknown {
 }
 
 /**
- * Put the embedded addon beside the executables in `dir` (root-owned, 0644)
- * and remove the addons of other builds there: after an upgrade only this
- * build's executables remain, and a process that already loaded an old
- * addon keeps its mapping.
- *
- * @returns the addon's path
- * @example installAddonBeside("/opt/cni/bin") // "/opt/cni/bin/cni_ts_native-f83a625285e3b7f8.node"
+ * Other builds' addons there are removed: after an upgrade only this build's executables remain,
+ * and a process that loaded an old addon keeps its mapping.
  */
 export function installAddonBeside(dir: string): string {
   const asset = embeddedAddon();
@@ -119,7 +91,7 @@ export function installAddonBeside(dir: string): string {
   return file;
 }
 
-/** The installed copy: ours, not writable by others, in an unmodifiable directory chain, and the embedded bytes. */
+/** Root's or ours, not writable by others, in a directory chain nobody else can modify. */
 function trustedCopyMatches(file: string, asset: Uint8Array): boolean {
   try {
     const stat = lstatSync(file);
@@ -131,7 +103,7 @@ function trustedCopyMatches(file: string, asset: Uint8Array): boolean {
   }
 }
 
-/** The first directory above `path` another user could modify (not root's or ours, or writable by others and not sticky). */
+/** The first ancestor not root's or ours, or writable by others and not sticky. */
 function modifiableAncestor(path: string): string | undefined {
   const uid = process.geteuid!();
   for (let parent = dirname(path); ; parent = dirname(parent)) {
@@ -160,9 +132,7 @@ function ensurePrivateDirectory(dir: string): void {
   }
 }
 
-/**
- * @throws {UnsafePathError} when `dir` or an ancestor could be written by another user
- */
+/** @throws {UnsafePathError} `dir` or an ancestor could be written by another user */
 export function assertPrivateDirectory(dir: string): void {
   const uid = process.geteuid!();
   const stat = lstatSync(dir);

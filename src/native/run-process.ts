@@ -1,35 +1,21 @@
 /**
- * Running a helper process (iptables-restore, nft, a delegated IPAM plugin)
- * synchronously through the native addon rather than `child_process`:
- *
- * - the child is killed by the kernel when the plugin dies
- *   (PR_SET_PDEATHSIG), so a runtime's timeout kill never leaves an
- *   iptables-restore running that commits rules after the runtime's DEL;
- * - no `node:child_process` load and no second libuv loop on the plugin's
- *   startup path.
- *
- * @module
+ * Helper processes run through the addon rather than `child_process`: the kernel kills the child
+ * when the plugin dies (PR_SET_PDEATHSIG), so a runtime's timeout kill never leaves an
+ * iptables-restore to commit rules after the runtime's DEL.
  */
 import { accessSync, constants } from "node:fs";
 import { SyscallError } from "../errors.ts";
 import { native } from "./addon.ts";
 
-/** One finished process. */
 export interface ProcessResult {
-  /** Exit status, or null when a signal ended it. */
+  /** null when a signal ended it. */
   status: number | null;
-  /** The signal number that ended it, or null. */
   signal: number | null;
   stdout: string;
   stderr: string;
 }
 
-/**
- * Find `command` in the colon-separated `searchPath` (or use it as is when it
- * holds a slash).
- *
- * @returns the executable's path, or undefined when none is found
- */
+/** `command` as is when it holds a slash. */
 export function resolveExecutable(command: string, searchPath: string): string | undefined {
   if (command.includes("/")) return command;
   for (const dir of searchPath.split(":")) {
@@ -46,11 +32,8 @@ export function resolveExecutable(command: string, searchPath: string): string |
 }
 
 /**
- * Run `command args…` with `env` (its PATH is the search path), feeding `input`
- * on stdin, and wait for it.
- *
+ * Synchronous; `env`'s PATH is the search path.
  * @throws {SyscallError} ENOENT when the command is not found; the errno of a failed exec
- * @example runProcess("nft", ["-j", "list", "ruleset"], { env: process.env })
  */
 export function runProcess(
   command: string,
