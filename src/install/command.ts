@@ -11,10 +11,11 @@ import { CNI_TS_VERSION } from "../version.ts";
 import { installExecutables } from "../cli/install.ts";
 import { installAddonBeside } from "../native/sea-cache.ts";
 import { PLUGIN_NAMES } from "../cli/pick-plugin.ts";
-import { TryAgainLaterError } from "../errors.ts";
+import { IoFailureError, TryAgainLaterError } from "../errors.ts";
 import { getNode, inClusterEndpoint, type ApiEndpoint } from "./kube-api.ts";
-import { ownPodCidrs } from "./kube-nodes.ts";
+import { ownPodCidrs, summarizeNode } from "./kube-nodes.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
+import { jsonLog, type Log } from "./telemetry.ts";
 import { watchNodes } from "./watch.ts";
 import { INSTALL_ENV, resolveInstallSettings, type InstallFlags, type InstallSettings } from "./settings.ts";
 
@@ -59,7 +60,18 @@ export function registerInstallCommand(program: Command, ownExecutable: () => st
     .option("--no-ip-masq", "no masquerading")
     .option("--mtu <bytes>", `pod interface MTU [default: the kernel's]${env(INSTALL_ENV.mtu)}`)
     .option("--watch", `stay in the foreground: keep the conflist and the routes to other nodes' pod CIDRs current (needs --node-name)${env(INSTALL_ENV.watch)}`)
-    .option("--resync-interval <seconds>", `seconds between two reads of the Nodes under --watch [default: 10]${env(INSTALL_ENV.resyncInterval)}`)
+    .option(
+      "--resync-interval <seconds>",
+      `seconds between two reconciles from the watched Nodes under --watch (a change reconciles at once) [default: 10]${env(INSTALL_ENV.resyncInterval)}`,
+    )
+    .option(
+      "--api-server <url>",
+      `reach the API at https://HOST[:PORT] (the control-plane endpoint) instead of the kubernetes Service; still with the service account's CA and token${env(INSTALL_ENV.apiServer)}`,
+    )
+    .option(
+      "--health-address <ip:port>",
+      `serve /healthz, /readyz and /metrics here under --watch, or off [default: 127.0.0.1:9802]${env(INSTALL_ENV.healthAddress)}`,
+    )
     .option("--uninstall-on-exit", `on SIGTERM/SIGINT remove the routes, conflist, plugins and addon installed (with --watch)${env(INSTALL_ENV.uninstallOnExit)}`)
     .option("--from <executable>", "the cni-ts executable to install (default: this one)")
     .action(async (flags: InstallFlags) => {
@@ -82,11 +94,13 @@ async function runInstall(settings: InstallSettings, ownExecutable: () => string
   if (source === undefined) {
     throw new Error("not running as the built executable: run dist/bin/cni-ts install, or pass --from");
   }
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  // The agent logs one JSON object per line; a one-shot install prints plain lines for a human.
+  const log: Log = settings.watch ? jsonLog() : (line) => process.stdout.write(`${line}\n`);
   const needsApi = settings.nodeName !== undefined && (settings.podCidrs.length === 0 || settings.watch);
-  const endpoint = needsApi ? inClusterEndpoint(process.env) : undefined;
+  const endpoint = needsApi ? inClusterEndpoint(process.env, settings.apiServer) : undefined;
+  // Under --watch the agent writes the conflist once its Node is known, retrying the API meanwhile.
   const podCidrs =
-    settings.podCidrs.length > 0 || endpoint === undefined ? settings.podCidrs : await waitForPodCidrs(settings, endpoint, log);
+    settings.podCidrs.length > 0 || endpoint === undefined || settings.watch ? settings.podCidrs : await waitForPodCidrs(settings, endpoint, log);
   const prepared = podCidrs.length > 0 ? prepareNodeConflist(settings, podCidrs) : undefined;
   // Plugins first: a runtime that sees the conflist must find every plugin it names.
   const installed = installExecutables({ source, dir: settings.cniBinDir, names: PLUGIN_NAMES });
@@ -106,10 +120,12 @@ async function runInstall(settings: InstallSettings, ownExecutable: () => string
  *
  * @throws {IoFailureError} when the API cannot be read (the container restarts and tries again)
  */
-async function waitForPodCidrs(settings: InstallSettings, endpoint: ApiEndpoint, log: (line: string) => void): Promise<string[]> {
+async function waitForPodCidrs(settings: InstallSettings, endpoint: ApiEndpoint, log: Log): Promise<string[]> {
   for (;;) {
     try {
-      return ownPodCidrs(await getNode(endpoint, settings.nodeName!));
+      const node = summarizeNode(await getNode(endpoint, settings.nodeName!));
+      if (node === undefined) throw new IoFailureError(`the API's answer for node ${settings.nodeName} is not a Node`);
+      return ownPodCidrs(node);
     } catch (err) {
       if (!(err instanceof TryAgainLaterError)) throw err;
       log(`${err.message}; asking again in ${settings.resyncSeconds} s`);

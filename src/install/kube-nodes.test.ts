@@ -2,9 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TryAgainLaterError } from "../errors.ts";
-import { nodeInternalIps, nodePodCidrs, ownPodCidrs, peerRoutes } from "./kube-nodes.ts";
+import { nodeInternalIps, nodePodCidrs, ownPodCidrs, peerRoutes, summarizeNode, type NodeSummary } from "./kube-nodes.ts";
 
 const NODES = JSON.parse(readFileSync(join(import.meta.dirname, "../../test/fixtures/kind-nodelist.json"), "utf8"));
+
+function summaries(list: { items: unknown[] }): NodeSummary[] {
+  return list.items.map(summarizeNode).filter((n) => n !== undefined);
+}
 
 describe("Node JSON", () => {
   it("reads a node's pod CIDRs and InternalIPs", () => {
@@ -19,12 +23,25 @@ describe("Node JSON", () => {
   });
 
   it("says to try again while the node has no pod CIDR", () => {
-    expect(() => ownPodCidrs({ metadata: { name: "n" }, spec: {} })).toThrow(TryAgainLaterError);
-    expect(ownPodCidrs(NODES.items[0])).toEqual(["10.244.0.0/24", "fd00:10:244::/64"]);
+    expect(() => ownPodCidrs(summarizeNode({ metadata: { name: "n" }, spec: {} })!)).toThrow(TryAgainLaterError);
+    expect(ownPodCidrs(summarizeNode(NODES.items[0])!)).toEqual(["10.244.0.0/24", "fd00:10:244::/64"]);
+  });
+
+  it("keeps a slim summary, and none for a Node without a valid name", () => {
+    expect(summarizeNode(NODES.items[1])).toEqual({
+      name: "kind-worker",
+      podCidrs: ["10.244.1.0/24", "fd00:10:244:1::/64"],
+      internalIps: ["172.18.0.3", "fc00:f853:ccd:e793::3"],
+      resourceVersion: NODES.items[1].metadata.resourceVersion,
+    });
+    expect(summarizeNode({ metadata: { name: "../etc" } })).toBeUndefined();
+    expect(summarizeNode({ metadata: {} })).toBeUndefined();
+    const many = Array.from({ length: 1000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    expect(summarizeNode({ metadata: { name: "n", resourceVersion: 7 }, spec: { podCIDRs: many } })).toMatchObject({ podCidrs: many.slice(0, 8), resourceVersion: "" });
   });
 
   it("routes every other node's pod CIDRs via its InternalIP of the same family", () => {
-    expect(peerRoutes(NODES, "kind-control-plane")).toEqual([
+    expect(peerRoutes(summaries(NODES), "kind-control-plane")).toEqual([
       { dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" },
       { dst: "10.244.2.0/24", via: "172.18.0.4", node: "kind-worker2" },
       { dst: "fd00:10:244:1::/64", via: "fc00:f853:ccd:e793::3", node: "kind-worker" },
@@ -40,8 +57,7 @@ describe("Node JSON", () => {
         { metadata: { name: "c" }, spec: { podCIDRs: ["10.0.3.0/24"] }, status: { addresses: [{ type: "ExternalIP", address: "198.51.100.1" }] } },
       ],
     };
-    expect(peerRoutes(list, "self")).toEqual([{ dst: "10.0.1.0/24", via: "192.0.2.1", node: "a" }]);
-    expect(peerRoutes({ items: "no" }, "self")).toEqual([]);
+    expect(peerRoutes(summaries(list), "self")).toEqual([{ dst: "10.0.1.0/24", via: "192.0.2.1", node: "a" }]);
   });
 
   it("never routes this node's own pod CIDRs, a CIDR overlapping one already routed, or a default route", () => {
@@ -59,7 +75,7 @@ describe("Node JSON", () => {
         peer("d", ["0.0.0.0/0"], "192.0.2.5"),
       ],
     };
-    expect(peerRoutes(list, "self")).toEqual([
+    expect(peerRoutes(summaries(list), "self")).toEqual([
       { dst: "10.244.4.0/24", via: "192.0.2.3", node: "b" },
       { dst: "10.244.5.0/24", via: "192.0.2.4", node: "c" },
     ]);

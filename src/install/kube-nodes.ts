@@ -1,8 +1,9 @@
 /**
  * What the installer needs from Kubernetes Node objects, read from their
- * JSON (as the API server returns them): a node's pod CIDRs and, for the
- * other nodes, the routes that reach their pods through their InternalIP.
- * Pure, and defensive: the API's answer is input like any other.
+ * JSON (as the API server returns them) into a slim {@link NodeSummary}: a
+ * node's pod CIDRs and, for the other nodes, the routes that reach their
+ * pods through their InternalIP. Pure, and defensive: the API's answer is
+ * input like any other.
  *
  * @module
  */
@@ -12,10 +13,23 @@ import { formatIp, ipFamily, parseIp } from "../ip/ip-bytes.ts";
 
 /** The parts of a Node this module reads. */
 interface NodeJson {
-  metadata?: { name?: unknown };
+  metadata?: { name?: unknown; resourceVersion?: unknown };
   spec?: { podCIDR?: unknown; podCIDRs?: unknown };
   status?: { addresses?: unknown };
 }
+
+/** All the agent keeps of a Node: a few hundred bytes, whatever the object's size. */
+export interface NodeSummary {
+  readonly name: string;
+  /** Normalised pod CIDRs, in the Node's order. */
+  readonly podCidrs: readonly string[];
+  /** InternalIP addresses, in the Node's order. */
+  readonly internalIps: readonly string[];
+  readonly resourceVersion: string;
+}
+
+/** A Node holds one pod CIDR per family and a handful of addresses; more is not a Node we route to. */
+const MAX_LIST = 8;
 
 /** A route to another node's pods. */
 export interface PeerRoute {
@@ -47,7 +61,7 @@ export function nodePodCidrs(node: unknown): string[] {
   const spec = asNode(node).spec ?? {};
   const list = Array.isArray(spec.podCIDRs) ? spec.podCIDRs : typeof spec.podCIDR === "string" ? [spec.podCIDR] : [];
   const cidrs: string[] = [];
-  for (const entry of list) {
+  for (const entry of list.slice(0, MAX_LIST)) {
     const net = typeof entry === "string" ? parseCidr(entry) : undefined;
     if (net) cidrs.push(formatCidr({ ...net, ip: networkAddress(net) }));
   }
@@ -59,23 +73,40 @@ export function nodeInternalIps(node: unknown): string[] {
   const addresses = asNode(node).status?.addresses;
   if (!Array.isArray(addresses)) return [];
   const ips: string[] = [];
-  for (const entry of addresses) {
+  for (const entry of addresses.slice(0, 4 * MAX_LIST)) {
     const { type, address } = (typeof entry === "object" && entry !== null ? entry : {}) as { type?: unknown; address?: unknown };
     const ip = type === "InternalIP" && typeof address === "string" ? parseIp(address) : undefined;
-    if (ip) ips.push(formatIp(ip));
+    if (ip && ips.length < MAX_LIST) ips.push(formatIp(ip));
   }
   return ips;
 }
 
 /**
- * This node's pod CIDRs from its Node object.
+ * The summary of a Node object, or undefined when it has no usable name.
+ *
+ * @example summarizeNode(nodeJson) // { name: "kind-worker", podCidrs: ["10.244.1.0/24"], internalIps: ["172.18.0.3"], resourceVersion: "812" }
+ */
+export function summarizeNode(node: unknown): NodeSummary | undefined {
+  const name = nodeName(node);
+  // A DNS subdomain, as the API requires of Node names.
+  if (name === undefined || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) return undefined;
+  const rv = asNode(node).metadata?.resourceVersion;
+  return {
+    name,
+    podCidrs: nodePodCidrs(node),
+    internalIps: nodeInternalIps(node),
+    resourceVersion: typeof rv === "string" && rv.length <= 64 ? rv : "",
+  };
+}
+
+/**
+ * This node's pod CIDRs from its summary.
  *
  * @throws {TryAgainLaterError} when none is assigned yet (the controller manager assigns them after the node registers)
  */
-export function ownPodCidrs(node: unknown): string[] {
-  const cidrs = nodePodCidrs(node);
-  if (cidrs.length === 0) throw new TryAgainLaterError(`node ${nodeName(node) ?? "?"} has no pod CIDR assigned yet`);
-  return cidrs;
+export function ownPodCidrs(node: NodeSummary): string[] {
+  if (node.podCidrs.length === 0) throw new TryAgainLaterError(`node ${node.name} has no pod CIDR assigned yet`);
+  return [...node.podCidrs];
 }
 
 /**
@@ -86,20 +117,15 @@ export function ownPodCidrs(node: unknown): string[] {
  * or a default route (/0), is skipped: a wrong or hostile Node object
  * cannot divert this node's own pods or all of its traffic.
  *
- * @example peerRoutes(nodeList, "kind-control-plane") // [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }]
+ * @example peerRoutes(nodes.values(), "kind-control-plane") // [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }]
  */
-export function peerRoutes(nodeList: unknown, self: string): PeerRoute[] {
-  const items = (nodeList as { items?: unknown } | null)?.items;
-  if (!Array.isArray(items)) return [];
+export function peerRoutes(summaries: Iterable<NodeSummary>, self: string): PeerRoute[] {
+  const all = [...summaries];
   const byDst = new Map<string, PeerRoute>();
-  const taken = items.filter((item) => nodeName(item) === self).flatMap((item) => nodePodCidrs(item).map((c) => parseCidr(c)!));
-  const nodes = items
-    .map((item) => ({ item, name: nodeName(item) }))
-    .filter((n): n is { item: unknown; name: string } => n.name !== undefined && n.name !== self)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const { item, name } of nodes) {
-    const ips = nodeInternalIps(item);
-    for (const dst of nodePodCidrs(item)) {
+  const taken = all.filter((n) => n.name === self).flatMap((n) => n.podCidrs.map((c) => parseCidr(c)!));
+  const nodes = all.filter((n) => n.name !== self).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name, internalIps: ips, podCidrs } of nodes) {
+    for (const dst of podCidrs) {
       const net = parseCidr(dst)!;
       const family = net.family;
       const via = ips.find((ip) => ipFamily(parseIp(ip)!) === family);

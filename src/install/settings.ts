@@ -9,6 +9,8 @@
 import { resolve } from "node:path";
 import { DEFAULT_CNI_BIN_DIR } from "../cli/install.ts";
 import { InvalidConfigError } from "../errors.ts";
+import { parseApiServer } from "./kube-api.ts";
+import { parseHealthAddress, type HealthAddress } from "./telemetry.ts";
 
 /** Where container runtimes look for CNI configs by default. */
 export const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
@@ -16,6 +18,8 @@ export const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
 export const DEFAULT_CONFLIST_NAME = "10-cni-ts.conflist";
 export const DEFAULT_BRIDGE = "cni-ts0";
 export const DEFAULT_NETWORK_NAME = "cni-ts";
+/** The agent's /healthz, /readyz and /metrics: local only, the kubelet probes from the node itself. */
+export const DEFAULT_HEALTH_ADDRESS = "127.0.0.1:9802";
 
 /** When to chain portmap: always, never, or when the bin directory has it. */
 export type PortmapMode = "auto" | "on" | "off";
@@ -37,6 +41,8 @@ export interface InstallFlags {
   watch?: boolean | undefined;
   resyncInterval?: string | undefined;
   uninstallOnExit?: boolean | undefined;
+  apiServer?: string | undefined;
+  healthAddress?: string | undefined;
   from?: string | undefined;
 }
 
@@ -56,9 +62,13 @@ export interface InstallSettings {
   /** This node's name, to read its pod CIDRs (and the other nodes') from the API. */
   nodeName: string | undefined;
   watch: boolean;
-  /** Seconds between two re-lists of the Nodes under --watch. */
+  /** Seconds between two reconciles from the cached Nodes under --watch (changes reconcile at once). */
   resyncSeconds: number;
   uninstallOnExit: boolean;
+  /** The API server to use instead of the in-cluster Service (the control-plane endpoint). */
+  apiServer: { host: string; port: number } | undefined;
+  /** Where the agent serves health and metrics; undefined: nowhere. */
+  healthAddress: HealthAddress | undefined;
   from: string | undefined;
 }
 
@@ -81,6 +91,8 @@ export const INSTALL_ENV = {
   watch: "CNI_TS_WATCH",
   resyncInterval: "CNI_TS_RESYNC_INTERVAL",
   uninstallOnExit: "CNI_TS_UNINSTALL_ON_EXIT",
+  apiServer: "CNI_TS_API_SERVER",
+  healthAddress: "CNI_TS_HEALTH_ADDRESS",
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -148,6 +160,7 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
   if (!/^[1-9][0-9]{0,4}$/.test(resyncText)) {
     throw new InvalidConfigError(`resync interval ${JSON.stringify(resyncText)} is not a whole number of seconds (1-99999)`);
   }
+  const apiServerText = text(flags.apiServer, env, INSTALL_ENV.apiServer);
   return {
     cniBinDir: directory(flags.cniBinDir ?? flags.dir ?? text(undefined, env, INSTALL_ENV.cniBinDir) ?? DEFAULT_CNI_BIN_DIR, "CNI bin directory"),
     cniConfDir: directory(text(flags.cniConfDir, env, INSTALL_ENV.cniConfDir) ?? DEFAULT_CNI_CONF_DIR, "CNI config directory"),
@@ -163,6 +176,8 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
     watch,
     resyncSeconds: Number(resyncText),
     uninstallOnExit,
+    apiServer: apiServerText === undefined ? undefined : parseApiServer(apiServerText),
+    healthAddress: parseHealthAddress(text(flags.healthAddress, env, INSTALL_ENV.healthAddress) ?? DEFAULT_HEALTH_ADDRESS),
     from: flags.from,
   };
 }

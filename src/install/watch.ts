@@ -1,21 +1,29 @@
 /**
- * `cni-ts install --watch`: stay in the foreground, re-list the Nodes every
- * resync interval, keep this node's conflist (its pod CIDRs) and its routes
- * to the other nodes' pods current; on SIGTERM/SIGINT stop, and remove what
- * was installed only when asked (`--uninstall-on-exit`): a DaemonSet being
- * upgraded must leave the node's pods working.
+ * `cni-ts install --watch`: the node agent. A {@link NodeInformer} keeps a
+ * slim cache of every Node; a reconcile runs with that cache shortly after
+ * it changes and again every resync interval (a safety net against routes
+ * removed behind our back), keeping this node's conflist and its routes to
+ * the other nodes' pods current. API failures never end it: they show in
+ * readiness until the API answers again. On SIGTERM/SIGINT the in-flight
+ * requests are aborted and the agent stops, removing what it installed
+ * only when asked (`--uninstall-on-exit`): a DaemonSet being upgraded must
+ * leave the node's pods working.
  *
  * @module
  */
 import { readdirSync, unlinkSync, lstatSync } from "node:fs";
 import { join } from "node:path";
+import { CniError, TryAgainLaterError } from "../errors.ts";
 import { RtnlSocket } from "../netlink/socket.ts";
-import type { ApiEndpoint } from "./kube-api.ts";
-import { listNodes } from "./kube-api.ts";
-import { nodeName, ownPodCidrs, peerRoutes } from "./kube-nodes.ts";
+import { closeApiConnections, type ApiEndpoint } from "./kube-api.ts";
+import { ownPodCidrs, peerRoutes, type NodeSummary } from "./kube-nodes.ts";
+import { NodeInformer, type InformerOptions } from "./node-informer.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
-import { reconcilePeerRoutes, removeOwnedRoutes } from "./peer-routes.ts";
+import { ownedRoutes, reconcilePeerRoutes, removeOwnedRoutes } from "./peer-routes.ts";
 import type { InstallSettings } from "./settings.ts";
+import { Metrics, Readiness, serveHealth, type Log } from "./telemetry.ts";
+
+export type { Log } from "./telemetry.ts";
 
 /** What was installed, so that an uninstall removes exactly that. */
 export interface Installed {
@@ -23,74 +31,158 @@ export interface Installed {
   executables: { path: string; inode: number }[];
 }
 
-/** One line of the installer's log (stdout: the container's log). */
-export type Log = (line: string) => void;
+/** Events arriving within this long of each other make one reconcile. */
+const DEBOUNCE_MS = 200;
+
+/** The agent's counters and gauges (names as served, without the `cni_ts_agent_` prefix). */
+function agentMetrics(metrics: Metrics, lastSync: () => number) {
+  return {
+    reconciles: metrics.counter("reconciles_total", "Reconciles run (after a change in the Nodes, or on resync)."),
+    reconcileErrors: metrics.counter("reconcile_errors_total", "Reconciles that failed."),
+    apiRequests: metrics.counter("api_requests_total", "LIST and WATCH requests sent to the API server."),
+    apiErrors: metrics.counter("api_errors_total", "API requests that failed (connection, TLS, HTTP status, expired watch)."),
+    watchRestarts: metrics.counter("watch_restarts_total", "Watches started again after the first."),
+    routesInstalled: metrics.gauge("routes_installed", "Routes to other nodes' pod CIDRs this agent has in the kernel."),
+    nodes: metrics.gauge("nodes", "Nodes in the cache."),
+    sinceSync: metrics.gauge("seconds_since_last_sync", "Seconds since the last successful reconcile (since start before the first).", () =>
+      Math.round((Date.now() - lastSync()) / 100) / 10,
+    ),
+  };
+}
+
+function describe(err: Error): string {
+  return err instanceof CniError && err.details ? `${err.message} (${err.details})` : err.message;
+}
+
+/** What a reconcile works with. */
+export interface Agent {
+  settings: InstallSettings;
+  sock: RtnlSocket;
+  log: Log;
+  readiness: Readiness;
+  metrics: ReturnType<typeof agentMetrics>;
+  /** Problems already logged: each is reported once, until it goes away. */
+  reported: Set<string>;
+}
 
 /**
- * One resync: this node's conflist from its pod CIDRs, routes to the others.
- * `reported` carries the problems already logged from one resync to the next.
+ * One reconcile from the cached Nodes: this node's conflist from its pod
+ * CIDRs, then the routes to the others. Sets the `conflist` and `routes`
+ * readiness conditions.
  *
- * @throws {IoFailureError} when the API cannot be read
- * @throws {TryAgainLaterError} when this node has no pod CIDR yet
+ * @throws {TryAgainLaterError} when this node is not in the cache or has no pod CIDR yet
+ * @throws {SyscallError} when the routes cannot be read or changed
  */
-export async function resyncOnce(
-  settings: InstallSettings,
-  endpoint: ApiEndpoint,
-  sock: RtnlSocket,
-  log: Log,
-  reported: Set<string> = new Set(),
-): Promise<void> {
+export function reconcile(agent: Agent, nodes: ReadonlyMap<string, NodeSummary>): void {
+  const { settings, sock, log, readiness } = agent;
   const self = settings.nodeName!;
-  const list = await listNodes(endpoint);
-  const items = (list as { items?: unknown[] }).items;
-  const own = Array.isArray(items) ? items.find((item) => nodeName(item) === self) : undefined;
-  if (own === undefined) throw new Error(`node ${self} is not in the node list`);
+  const own = nodes.get(self);
+  if (own === undefined) throw new TryAgainLaterError(`node ${self} is not in the node list`);
   const podCidrs = settings.podCidrs.length > 0 ? settings.podCidrs : ownPodCidrs(own);
   const written = writeNodeConflist(prepareNodeConflist(settings, podCidrs));
-  if (written.outcome === "written") log(`wrote ${written.path} for ${written.podCidrs.join(", ")}`);
-  const changes = reconcilePeerRoutes(sock, peerRoutes(list, self));
-  for (const r of changes.added) log(`route ${r.dst} via ${r.via} (node ${r.node}) added`);
-  for (const r of changes.removed) log(`route ${r.dst} via ${r.via ?? "-"} removed`);
-  // A route that cannot be added is reported once, not on every resync, until it changes.
+  if (written.outcome === "written") log(`wrote ${written.path} for ${written.podCidrs.join(", ")}`, { event: "conflist-written", path: written.path });
+  readiness.set("conflist", true);
+
+  const changes = reconcilePeerRoutes(sock, peerRoutes(nodes.values(), self));
+  for (const r of changes.added) log(`route ${r.dst} via ${r.via} (node ${r.node}) added`, { event: "route-added", dst: r.dst, via: r.via, node: r.node });
+  for (const r of changes.removed) log(`route ${r.dst} via ${r.via ?? "-"} removed`, { event: "route-removed", dst: r.dst, via: r.via });
   const problems = [
     ...changes.conflicts.map((r) => `route ${r.dst} via ${r.via} (node ${r.node}) not added: another route to ${r.dst} exists`),
     ...changes.failed.map(({ route: r, reason }) => `route ${r.dst} via ${r.via} (node ${r.node}) not added: ${reason}`),
   ];
-  for (const line of problems) if (!reported.has(line)) log(line);
-  reported.clear();
-  for (const line of problems) reported.add(line);
+  for (const line of problems) if (!agent.reported.has(line)) log(line, { event: "route-refused", level: "warn" });
+  agent.reported.clear();
+  for (const line of problems) agent.reported.add(line);
+  agent.metrics.routesInstalled.set(ownedRoutes(sock).length);
+  // A refused route is the plan's verdict on a peer (logged above), not a node out of sync.
+  readiness.set("routes", true, problems.length > 0 ? `${problems.length} route(s) refused` : "");
+}
+
+/** Where the agent's work can be tuned (tests); the defaults are production's. */
+export interface WatchOptions {
+  informer?: Partial<InformerOptions>;
 }
 
 /**
- * Resync until SIGTERM or SIGINT, then uninstall if asked.
+ * Run the agent until SIGTERM or SIGINT, then uninstall if asked.
  *
  * @returns when a signal arrived and the exit work is done
+ * @throws {Error} when the health address cannot be bound
  */
-export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoint, installed: Installed, log: Log): Promise<void> {
+export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoint, installed: Installed, log: Log, options: WatchOptions = {}): Promise<void> {
+  let lastSync = Date.now();
+  const readiness = new Readiness();
+  const metricsRegistry = new Metrics();
+  const metrics = agentMetrics(metricsRegistry, () => lastSync);
+  readiness.set("api", false, "no LIST yet");
+  readiness.set("conflist", false, "not reconciled yet");
+  readiness.set("routes", false, "not reconciled yet");
+
+  const shutdown = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => shutdown.abort(signal);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, onSignal);
   const sock = RtnlSocket.open();
-  let stop: () => void = () => {};
-  const stopped = new Promise<string>((resolve) => {
-    stop = () => resolve("stop");
-    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve(signal));
-  });
-  let signal: string | undefined;
-  const reported = new Set<string>();
+  let health: Awaited<ReturnType<typeof serveHealth>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let resync: NodeJS.Timeout | undefined;
   try {
-    while (signal === undefined) {
-      try {
-        await resyncOnce(settings, endpoint, sock, log, reported);
-      } catch (err) {
-        log(`resync failed (retrying in ${settings.resyncSeconds} s): ${(err as Error).message}`);
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const tick = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), settings.resyncSeconds * 1000)));
-      signal = await Promise.race([stopped, tick]);
-      clearTimeout(timer);
+    if (settings.healthAddress !== undefined) {
+      health = await serveHealth(settings.healthAddress, readiness, metricsRegistry);
+      const where = `${settings.healthAddress.host}:${health.port}`;
+      log(`serving /healthz, /readyz and /metrics on ${where}`, { event: "health-listening", address: where });
     }
-    log(`${signal}: stopping`);
+    const agent: Agent = { settings, sock, log, readiness, metrics, reported: new Set() };
+    let watches = 0;
+    let apiError: string | undefined;
+    const informer = new NodeInformer(
+      endpoint,
+      {
+        changed: () => {
+          metrics.nodes.set(informer.nodes.size);
+          timer ??= setTimeout(run, DEBOUNCE_MS);
+        },
+        apiState: (error) => {
+          readiness.set("api", error === undefined, error === undefined ? "" : describe(error));
+          if (error !== undefined) metrics.apiErrors.inc();
+          const message = error === undefined ? undefined : describe(error);
+          if (message !== apiError && message !== undefined) log(`API: ${message}; retrying`, { event: "api-error", level: "warn" });
+          else if (message === undefined && apiError !== undefined) log("API: answering again", { event: "api-recovered" });
+          apiError = message;
+        },
+        request: (verb) => {
+          metrics.apiRequests.inc();
+          if (verb === "watch" && watches++ > 0) metrics.watchRestarts.inc();
+        },
+      },
+      options.informer,
+    );
+    const run = () => {
+      timer = undefined;
+      if (!informer.synced) return;
+      metrics.reconciles.inc();
+      try {
+        reconcile(agent, informer.nodes);
+        lastSync = Date.now();
+        readiness.set("reconcile", true);
+      } catch (err) {
+        metrics.reconcileErrors.inc();
+        const message = (err as Error).message;
+        if (!agent.reported.has(message)) log(`reconcile failed (retrying): ${message}`, { event: "reconcile-failed", level: "warn" });
+        agent.reported.add(message);
+        readiness.set("reconcile", false, message);
+      }
+    };
+    resync = setInterval(() => (timer ??= setTimeout(run, 0)), settings.resyncSeconds * 1000);
+    await informer.run(shutdown.signal);
+    log(`${String(shutdown.signal.reason)}: stopping`, { event: "stop", signal: String(shutdown.signal.reason) });
     if (settings.uninstallOnExit) uninstall(settings, installed, sock, log);
   } finally {
-    stop();
+    clearTimeout(timer);
+    clearInterval(resync);
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.off(signal, onSignal);
+    health?.server.closeAllConnections();
+    health?.server.close();
+    closeApiConnections();
     sock.close();
   }
 }
