@@ -37,12 +37,10 @@ export interface ApiEndpoint {
 /** An API answer other than 2xx, with its HTTP status (410: the resourceVersion is too old). */
 export class ApiStatusError extends IoFailureError {
   override name = "ApiStatusError";
-  constructor(
-    readonly status: number,
-    msg: string,
-    details?: string,
-  ) {
+  readonly status: number;
+  constructor(status: number, msg: string, details?: string) {
     super(msg, details);
+    this.status = status;
   }
 }
 
@@ -163,7 +161,7 @@ function open(endpoint: ApiEndpoint, path: string, options: RequestOptions): Pro
           return;
         }
         readBounded(res, 64 << 10)
-          .then((body) => reject(new ApiStatusError(res.statusCode ?? 0, `GET ${url}: HTTP ${res.statusCode}`, apiMessage(body.toString("utf8")))))
+          .then((body) => reject(new ApiStatusError(res.statusCode ?? 0, `GET ${url}: HTTP ${res.statusCode}`, apiMessage(body))))
           .catch(() => reject(new ApiStatusError(res.statusCode ?? 0, `GET ${url}: HTTP ${res.statusCode}`)));
       },
     );
@@ -173,17 +171,22 @@ function open(endpoint: ApiEndpoint, path: string, options: RequestOptions): Pro
   });
 }
 
-/** The whole body, failing past `limit` bytes. */
-function readBounded(res: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The whole body as text, failing past `limit` bytes. Decoded chunk by
+ * chunk into strings: they live on V8's heap, which a collection compacts,
+ * where one large Buffer per page would be left to malloc to fragment.
+ */
+function readBounded(res: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const parts: string[] = [];
     let size = 0;
-    res.on("data", (chunk: Buffer) => {
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
       size += chunk.length;
       if (size > limit) res.destroy(new Error(`answer larger than ${limit >> 20} MiB`));
-      else chunks.push(chunk);
+      else parts.push(chunk);
     });
-    res.on("end", () => resolve(Buffer.concat(chunks)));
+    res.on("end", () => resolve(parts.join("")));
     res.on("error", reject);
     res.on("close", () => {
       if (!res.complete) reject(new Error("the answer ended early"));
@@ -202,14 +205,14 @@ const MAX_ANSWER = 64 << 20;
  */
 export async function getJson(endpoint: ApiEndpoint, path: string, options: RequestOptions = {}): Promise<unknown> {
   const { res, url } = await open(endpoint, path, options);
-  let body: Buffer;
+  let body: string;
   try {
     body = await readBounded(res, MAX_ANSWER);
   } catch (err) {
     throw new IoFailureError(`GET ${url}: ${(err as Error).message}`);
   }
   try {
-    return JSON.parse(body.toString("utf8"));
+    return JSON.parse(body);
   } catch (err) {
     throw new IoFailureError(`GET ${url}: the answer is not JSON`, (err as Error).message);
   }
