@@ -126,10 +126,14 @@ export class NodeInformer {
       } catch (err) {
         if (signal.aborted) return;
         if (isGone(err)) rv = undefined;
+        // A first 410 is routine (history compacted): re-list at once, as client-go does.
+        // Repeated ones are a failure like any other: reported, and backed off.
+        if (isGone(err) && this.#failures === 0) {
+          this.#failures++;
+          continue;
+        }
         this.#hooks.apiState(err as Error);
-        // A first 410 re-lists at once, as client-go does; repeated ones back off like any failure.
-        if (!isGone(err) || this.#failures > 0) await sleep(this.#delay(), signal);
-        else this.#failures++;
+        await sleep(this.#delay(), signal);
       }
     }
   }
