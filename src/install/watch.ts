@@ -17,7 +17,7 @@ import { CniError, TryAgainLaterError } from "../errors.ts";
 import { RtnlSocket } from "../netlink/socket.ts";
 import { closeApiConnections, type ApiEndpoint } from "./kube-api.ts";
 import { ownPodCidrs, peerRoutes, type NodeSummary } from "./kube-nodes.ts";
-import { NodeInformer, type InformerOptions } from "./node-informer.ts";
+import { NodeInformer, type InformerHooks } from "./node-informer.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
 import { ownedRoutes, reconcilePeerRoutes, removeOwnedRoutes } from "./peer-routes.ts";
 import type { InstallSettings } from "./settings.ts";
@@ -31,7 +31,7 @@ export interface Installed {
   executables: { path: string; inode: number }[];
 }
 
-/** Events arriving within this long of each other make one reconcile. */
+/** A burst of events (a LIST, a rollout) settles into one reconcile after this long. */
 const DEBOUNCE_MS = 200;
 
 /** The agent's counters and gauges (names as served, without the `cni_ts_agent_` prefix). */
@@ -100,9 +100,43 @@ export function reconcile(agent: Agent, nodes: ReadonlyMap<string, NodeSummary>)
   readiness.set("routes", true, problems.length > 0 ? `${problems.length} route(s) refused` : "");
 }
 
-/** Where the agent's work can be tuned (tests); the defaults are production's. */
-export interface WatchOptions {
-  informer?: Partial<InformerOptions>;
+/** Reconcile, turning a failure into a log line (once per message), a metric and the `reconcile` condition. */
+function reconcileReporting(agent: Agent, nodes: ReadonlyMap<string, NodeSummary>): boolean {
+  agent.metrics.reconciles.inc();
+  try {
+    reconcile(agent, nodes);
+    agent.readiness.set("reconcile", true);
+    return true;
+  } catch (err) {
+    agent.metrics.reconcileErrors.inc();
+    const message = (err as Error).message;
+    if (!agent.reported.has(message)) agent.log(`reconcile failed (retrying): ${message}`, { event: "reconcile-failed", level: "warn" });
+    agent.reported.add(message);
+    agent.readiness.set("reconcile", false, message);
+    return false;
+  }
+}
+
+/** The informer's hooks: readiness, metrics and log lines for the API's state, `schedule` on a change. */
+function informerHooks(agent: Agent, schedule: () => void): InformerHooks {
+  let watches = 0;
+  let reported: string | undefined;
+  return {
+    changed: schedule,
+    apiState: (error) => {
+      const message = error === undefined ? undefined : describe(error);
+      agent.readiness.set("api", message === undefined, message ?? "");
+      if (message !== undefined) agent.metrics.apiErrors.inc();
+      // Once per distinct error, not on every retry.
+      if (message !== undefined && message !== reported) agent.log(`API: ${message}; retrying`, { event: "api-error", level: "warn" });
+      else if (message === undefined && reported !== undefined) agent.log("API: answering again", { event: "api-recovered" });
+      reported = message;
+    },
+    request: (verb) => {
+      agent.metrics.apiRequests.inc();
+      if (verb === "watch" && watches++ > 0) agent.metrics.watchRestarts.inc();
+    },
+  };
 }
 
 /**
@@ -111,70 +145,34 @@ export interface WatchOptions {
  * @returns when a signal arrived and the exit work is done
  * @throws {Error} when the health address cannot be bound
  */
-export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoint, installed: Installed, log: Log, options: WatchOptions = {}): Promise<void> {
+export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoint, installed: Installed, log: Log): Promise<void> {
   let lastSync = Date.now();
+  const registry = new Metrics();
   const readiness = new Readiness();
-  const metricsRegistry = new Metrics();
-  const metrics = agentMetrics(metricsRegistry, () => lastSync);
-  readiness.set("api", false, "no LIST yet");
-  readiness.set("conflist", false, "not reconciled yet");
-  readiness.set("routes", false, "not reconciled yet");
-
+  for (const name of ["api", "conflist", "routes"]) readiness.set(name, false, "not synced yet");
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => shutdown.abort(signal);
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, onSignal);
   const sock = RtnlSocket.open();
+  const agent: Agent = { settings, sock, log, readiness, metrics: agentMetrics(registry, () => lastSync), reported: new Set() };
   let health: Awaited<ReturnType<typeof serveHealth>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let resync: NodeJS.Timeout | undefined;
   try {
     if (settings.healthAddress !== undefined) {
-      health = await serveHealth(settings.healthAddress, readiness, metricsRegistry);
+      health = await serveHealth(settings.healthAddress, readiness, registry);
       const where = `${settings.healthAddress.host}:${health.port}`;
       log(`serving /healthz, /readyz and /metrics on ${where}`, { event: "health-listening", address: where });
     }
-    const agent: Agent = { settings, sock, log, readiness, metrics, reported: new Set() };
-    let watches = 0;
-    let apiError: string | undefined;
-    const informer = new NodeInformer(
-      endpoint,
-      {
-        changed: () => {
-          metrics.nodes.set(informer.nodes.size);
-          timer ??= setTimeout(run, DEBOUNCE_MS);
-        },
-        apiState: (error) => {
-          readiness.set("api", error === undefined, error === undefined ? "" : describe(error));
-          if (error !== undefined) metrics.apiErrors.inc();
-          const message = error === undefined ? undefined : describe(error);
-          if (message !== apiError && message !== undefined) log(`API: ${message}; retrying`, { event: "api-error", level: "warn" });
-          else if (message === undefined && apiError !== undefined) log("API: answering again", { event: "api-recovered" });
-          apiError = message;
-        },
-        request: (verb) => {
-          metrics.apiRequests.inc();
-          if (verb === "watch" && watches++ > 0) metrics.watchRestarts.inc();
-        },
-      },
-      options.informer,
-    );
+    // Events within DEBOUNCE_MS of each other make one reconcile; the resync makes one more now and then.
+    const schedule = (delay: number) => () => void (timer ??= setTimeout(run, delay));
+    const informer = new NodeInformer(endpoint, informerHooks(agent, schedule(DEBOUNCE_MS)));
     const run = () => {
       timer = undefined;
-      if (!informer.synced) return;
-      metrics.reconciles.inc();
-      try {
-        reconcile(agent, informer.nodes);
-        lastSync = Date.now();
-        readiness.set("reconcile", true);
-      } catch (err) {
-        metrics.reconcileErrors.inc();
-        const message = (err as Error).message;
-        if (!agent.reported.has(message)) log(`reconcile failed (retrying): ${message}`, { event: "reconcile-failed", level: "warn" });
-        agent.reported.add(message);
-        readiness.set("reconcile", false, message);
-      }
+      agent.metrics.nodes.set(informer.nodes.size);
+      if (informer.synced && reconcileReporting(agent, informer.nodes)) lastSync = Date.now();
     };
-    resync = setInterval(() => (timer ??= setTimeout(run, 0)), settings.resyncSeconds * 1000);
+    resync = setInterval(schedule(0), settings.resyncSeconds * 1000);
     await informer.run(shutdown.signal);
     log(`${String(shutdown.signal.reason)}: stopping`, { event: "stop", signal: String(shutdown.signal.reason) });
     if (settings.uninstallOnExit) uninstall(settings, installed, sock, log);
