@@ -37,7 +37,7 @@ export interface InformerOptions {
   random: () => number;
 }
 
-export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
+const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
   pageSize: 100,
   minWatchSeconds: 300,
   watchIdleMs: 120_000,

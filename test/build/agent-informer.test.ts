@@ -176,6 +176,21 @@ describe("NodeInformer against the fake API server", () => {
     expect(requests.length).toBeLessThan(60);
   });
 
+  it("drops a watch that sends a line that is not JSON or is too long, and resumes it from where it was", async () => {
+    server.setNodes([syntheticNode(0), syntheticNode(1)]);
+    const informer = start();
+    await eventually(() => watches().length === 1, "the watch");
+    const rv = server.resourceVersion;
+    server.sendRaw("{not json\n");
+    await eventually(() => watches().length === 2, "a new watch");
+    server.sendRaw("x".repeat(5 << 20));
+    await eventually(() => watches().length === 3, "another watch");
+    expect(seen.errors).toEqual([expect.stringMatching(/a watch event is not JSON$/), expect.stringMatching(/a watch event is larger than 4 MiB$/)]);
+    expect(watches().slice(1).every((w) => w.includes(`resourceVersion=${rv}&`))).toBe(true);
+    expect(lists()).toHaveLength(1);
+    expect([...informer.nodes.keys()].sort()).toEqual(["node-0", "node-1"]);
+  });
+
   it("stops promptly when aborted while the API is silent", async () => {
     server.mode = "silent";
     start({ ...FAST, watchIdleMs: 60_000 });

@@ -151,6 +151,11 @@ export class FakeApiServer {
     }
   }
 
+  /** Write `text` as it is into every open watch stream (a broken or hostile server). */
+  sendRaw(text: string): void {
+    for (const w of this.#watchers) w.res.write(text);
+  }
+
   /** End every open watch normally (as at its timeoutSeconds). */
   endWatches(): void {
     for (const w of [...this.#watchers]) this.#end(w);
