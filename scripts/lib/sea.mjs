@@ -46,6 +46,10 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
       // instructions, lower private memory). A heap-sizing flag: V8 still
       // accepts the code cache made without it.
       "--min-semi-space-size=8",
+      // The node agent runs for days: a young generation allowed to grow
+      // past 8 MB semi-spaces kept ~18 MB more resident at 5,000 Nodes
+      // (docs/agent-bench.md); plugins never fill even one.
+      "--max-semi-space-size=8",
       // The runtime's environment reaches every plugin, and these flags take
       // precedence over the variables Node would otherwise obey (SECURITY.md,
       // "Node's own environment variables"): OPENSSL_CONF can load a provider

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { TryAgainLaterError } from "../errors.ts";
+import { IoFailureError, TryAgainLaterError } from "../errors.ts";
 import { installAddonBeside } from "../native/embedded-addon.ts";
 import { RtnlSocket } from "../netlink/socket.ts";
 import { CNI_TS_VERSION } from "../version.ts";
@@ -16,9 +16,10 @@ import { BACKUP_DIR_NAME } from "./backup.ts";
 import { installExecutables } from "./executables.ts";
 import { readHostView } from "./host-view.ts";
 import { getNode, inClusterEndpoint, type ApiEndpoint } from "./kube-api.ts";
-import { nodeInternalIps, ownPodCidrs } from "./kube-nodes.ts";
+import { ownPodCidrs, summarizeNode, type NodeSummary } from "./kube-nodes.ts";
 import { configsSortingFirst, prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
 import { INSTALL_ENV, resolveInstallLocations, resolveInstallSettings, type InstallFlags, type InstallSettings, type LocationFlags } from "./settings.ts";
+import { jsonLog, type Log } from "./telemetry.ts";
 import { uninstall } from "./uninstall.ts";
 import { watchNodes } from "./watch.ts";
 
@@ -87,7 +88,18 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
       `refuse IPv6 pod CIDRs (ours or another Node's) wider than this [default: 48]${env(INSTALL_ENV.podCidrMinPrefixV6)}`,
     )
     .option("--watch", `stay in the foreground: keep the conflist and the routes to other nodes' pod CIDRs current (needs --node-name)${env(INSTALL_ENV.watch)}`)
-    .option("--resync-interval <seconds>", `seconds between two reads of the Nodes under --watch [default: 10]${env(INSTALL_ENV.resyncInterval)}`)
+    .option(
+      "--resync-interval <seconds>",
+      `seconds between two reconciles from the watched Nodes under --watch (a change reconciles at once) [default: 10]${env(INSTALL_ENV.resyncInterval)}`,
+    )
+    .option(
+      "--api-server <url>",
+      `reach the API at https://HOST[:PORT] (the control-plane endpoint) instead of the kubernetes Service; still with the service account's CA and token${env(INSTALL_ENV.apiServer)}`,
+    )
+    .option(
+      "--health-address <ip:port>",
+      `serve /healthz, /readyz and /metrics here under --watch, or off [default: 127.0.0.1:9802]${env(INSTALL_ENV.healthAddress)}`,
+    )
     .option("--uninstall-on-exit", `on SIGTERM/SIGINT uninstall, as cni-ts uninstall does (with --watch)${env(INSTALL_ENV.uninstallOnExit)}`)
     .option("--from <executable>", "the cni-ts executable to install (default: this one)")
     .action(async (flags: InstallFlags) => {
@@ -105,7 +117,7 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
     const locations = resolveInstallLocations(flags, process.env);
     const sock = RtnlSocket.open();
     try {
-      uninstall(locations, sock, log);
+      uninstall(locations, sock, plainLog);
     } finally {
       sock.close();
     }
@@ -121,7 +133,7 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
     });
 }
 
-function log(line: string): void {
+function plainLog(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
@@ -130,13 +142,16 @@ async function runInstall(settings: InstallSettings, host: InstallHost): Promise
   if (source === undefined) {
     throw new Error("not running as the built executable: run dist/bin/cni-ts install, or pass --from");
   }
+  // The agent logs one JSON object per line; a one-shot install prints plain lines for a human.
+  const log: Log = settings.watch ? jsonLog() : plainLog;
   const needsApi = settings.nodeName !== undefined && (settings.podCidrs.length === 0 || settings.watch);
-  const endpoint = needsApi ? inClusterEndpoint(process.env) : undefined;
-  const node = settings.podCidrs.length > 0 || endpoint === undefined ? undefined : await waitForOwnNode(settings, endpoint);
+  const endpoint = needsApi ? inClusterEndpoint(process.env, settings.apiServer) : undefined;
+  // Under --watch the agent writes the conflist once its Node is known, retrying the API meanwhile.
+  const node = settings.podCidrs.length > 0 || endpoint === undefined || settings.watch ? undefined : await waitForOwnNode(settings, endpoint, log);
   const podCidrs = node === undefined ? settings.podCidrs : ownPodCidrs(node);
   const sock = RtnlSocket.open();
   try {
-    const facts = { host: readHostView(sock), internalIps: node === undefined ? [] : nodeInternalIps(node) };
+    const facts = { host: readHostView(sock), internalIps: node?.internalIps ?? [] };
     const prepared = podCidrs.length > 0 ? await prepareNodeConflist(settings, podCidrs, facts) : undefined;
     // Plugins first: a runtime that sees the conflist must find every plugin it names.
     for (const file of installExecutables({ source, dir: settings.cniBinDir, names: host.names })) {
@@ -163,10 +178,11 @@ async function runInstall(settings: InstallSettings, host: InstallHost): Promise
  *
  * @throws {IoFailureError} when the API cannot be read (the container restarts and tries again)
  */
-async function waitForOwnNode(settings: InstallSettings, endpoint: ApiEndpoint): Promise<unknown> {
+async function waitForOwnNode(settings: InstallSettings, endpoint: ApiEndpoint, log: Log): Promise<NodeSummary> {
   for (;;) {
     try {
-      const node = await getNode(endpoint, settings.nodeName!);
+      const node = summarizeNode(await getNode(endpoint, settings.nodeName!));
+      if (node === undefined) throw new IoFailureError(`the API's answer for node ${settings.nodeName} is not a Node`);
       ownPodCidrs(node);
       return node;
     } catch (err) {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TryAgainLaterError } from "../errors.ts";
-import { nodeClaims, nodeInternalIps, nodePodCidrs, ownPodCidrs } from "./kube-nodes.ts";
+import { nodeInternalIps, nodePodCidrs, ownPodCidrs, summarizeNode } from "./kube-nodes.ts";
 
 const NODES = JSON.parse(readFileSync(join(import.meta.dirname, "../../test/fixtures/kind-nodelist.json"), "utf8"));
 
@@ -19,17 +19,20 @@ describe("Node JSON", () => {
   });
 
   it("says to try again while the node has no pod CIDR", () => {
-    expect(() => ownPodCidrs({ metadata: { name: "n" }, spec: {} })).toThrow(TryAgainLaterError);
-    expect(ownPodCidrs(NODES.items[0])).toEqual(["10.244.0.0/24", "fd00:10:244::/64"]);
+    expect(() => ownPodCidrs(summarizeNode({ metadata: { name: "n" }, spec: {} })!)).toThrow(TryAgainLaterError);
+    expect(ownPodCidrs(summarizeNode(NODES.items[0])!)).toEqual(["10.244.0.0/24", "fd00:10:244::/64"]);
   });
 
-  it("lists what every named Node claims", () => {
-    expect(nodeClaims(NODES)[1]).toEqual({
+  it("keeps a slim summary, and none for a Node without a valid name", () => {
+    expect(summarizeNode(NODES.items[1])).toEqual({
       name: "kind-worker",
       podCidrs: ["10.244.1.0/24", "fd00:10:244:1::/64"],
       internalIps: ["172.18.0.3", "fc00:f853:ccd:e793::3"],
+      resourceVersion: NODES.items[1].metadata.resourceVersion,
     });
-    expect(nodeClaims({ items: [{ spec: {} }, 7] })).toEqual([]);
-    expect(nodeClaims({ items: "no" })).toEqual([]);
+    expect(summarizeNode({ metadata: { name: "../etc" } })).toBeUndefined();
+    expect(summarizeNode({ metadata: {} })).toBeUndefined();
+    const many = Array.from({ length: 1000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    expect(summarizeNode({ metadata: { name: "n", resourceVersion: 7 }, spec: { podCIDRs: many } })).toMatchObject({ podCidrs: many.slice(0, 8), resourceVersion: "" });
   });
 });

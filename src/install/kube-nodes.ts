@@ -1,22 +1,34 @@
 /**
  * What the installer needs from Kubernetes Node objects, read from their
- * JSON (as the API server returns them): a node's pod CIDRs and
- * InternalIPs.
- * Pure, and defensive: the API's answer is input like any other.
+ * JSON (as the API server returns them) into a slim {@link NodeSummary}: a
+ * node's pod CIDRs and InternalIPs, what ./route-plan.ts judges. Pure, and
+ * defensive: the API's answer is input like any other.
  *
  * @module
  */
 import { TryAgainLaterError } from "../errors.ts";
 import { formatCidr, networkAddress, parseCidr } from "../ip/cidr.ts";
 import { formatIp, parseIp } from "../ip/ip-bytes.ts";
-import type { NodeClaim } from "./route-plan.ts";
 
 /** The parts of a Node this module reads. */
 interface NodeJson {
-  metadata?: { name?: unknown };
+  metadata?: { name?: unknown; resourceVersion?: unknown };
   spec?: { podCIDR?: unknown; podCIDRs?: unknown };
   status?: { addresses?: unknown };
 }
+
+/** All the agent keeps of a Node: a few hundred bytes, whatever the object's size. */
+export interface NodeSummary {
+  readonly name: string;
+  /** Normalised pod CIDRs, in the Node's order. */
+  readonly podCidrs: readonly string[];
+  /** InternalIP addresses, in the Node's order. */
+  readonly internalIps: readonly string[];
+  readonly resourceVersion: string;
+}
+
+/** A Node holds one pod CIDR per family and a handful of addresses; more is not a Node we route to. */
+const MAX_LIST = 8;
 
 function asNode(value: unknown): NodeJson {
   return typeof value === "object" && value !== null ? (value as NodeJson) : {};
@@ -38,7 +50,7 @@ export function nodePodCidrs(node: unknown): string[] {
   const spec = asNode(node).spec ?? {};
   const list = Array.isArray(spec.podCIDRs) ? spec.podCIDRs : typeof spec.podCIDR === "string" ? [spec.podCIDR] : [];
   const cidrs: string[] = [];
-  for (const entry of list) {
+  for (const entry of list.slice(0, MAX_LIST)) {
     const net = typeof entry === "string" ? parseCidr(entry) : undefined;
     if (net) cidrs.push(formatCidr({ ...net, ip: networkAddress(net) }));
   }
@@ -50,36 +62,38 @@ export function nodeInternalIps(node: unknown): string[] {
   const addresses = asNode(node).status?.addresses;
   if (!Array.isArray(addresses)) return [];
   const ips: string[] = [];
-  for (const entry of addresses) {
+  for (const entry of addresses.slice(0, 4 * MAX_LIST)) {
     const { type, address } = (typeof entry === "object" && entry !== null ? entry : {}) as { type?: unknown; address?: unknown };
     const ip = type === "InternalIP" && typeof address === "string" ? parseIp(address) : undefined;
-    if (ip) ips.push(formatIp(ip));
+    if (ip && ips.length < MAX_LIST) ips.push(formatIp(ip));
   }
   return ips;
 }
 
 /**
- * This node's pod CIDRs from its Node object.
+ * The summary of a Node object, or undefined when it has no usable name.
  *
- * @throws {TryAgainLaterError} when none is assigned yet (the controller manager assigns them after the node registers)
+ * @example summarizeNode(nodeJson) // { name: "kind-worker", podCidrs: ["10.244.1.0/24"], internalIps: ["172.18.0.3"], resourceVersion: "812" }
  */
-export function ownPodCidrs(node: unknown): string[] {
-  const cidrs = nodePodCidrs(node);
-  if (cidrs.length === 0) throw new TryAgainLaterError(`node ${nodeName(node) ?? "?"} has no pod CIDR assigned yet`);
-  return cidrs;
+export function summarizeNode(node: unknown): NodeSummary | undefined {
+  const name = nodeName(node);
+  // A DNS subdomain, as the API requires of Node names.
+  if (name === undefined || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) return undefined;
+  const rv = asNode(node).metadata?.resourceVersion;
+  return {
+    name,
+    podCidrs: nodePodCidrs(node),
+    internalIps: nodeInternalIps(node),
+    resourceVersion: typeof rv === "string" && rv.length <= 64 ? rv : "",
+  };
 }
 
 /**
- * What each Node in a NodeList claims (see ./route-plan.ts for how the
- * claims are judged); items without a name are skipped.
+ * This node's pod CIDRs from its summary.
  *
- * @example nodeClaims(nodeList)[1] // { name: "kind-worker", podCidrs: ["10.244.1.0/24", ...], internalIps: ["172.18.0.3", ...] }
+ * @throws {TryAgainLaterError} when none is assigned yet (the controller manager assigns them after the node registers)
  */
-export function nodeClaims(nodeList: unknown): NodeClaim[] {
-  const items = (nodeList as { items?: unknown } | null)?.items;
-  if (!Array.isArray(items)) return [];
-  return items.flatMap((item) => {
-    const name = nodeName(item);
-    return name === undefined ? [] : [{ name, podCidrs: nodePodCidrs(item), internalIps: nodeInternalIps(item) }];
-  });
+export function ownPodCidrs(node: NodeSummary): string[] {
+  if (node.podCidrs.length === 0) throw new TryAgainLaterError(`node ${node.name} has no pod CIDR assigned yet`);
+  return [...node.podCidrs];
 }

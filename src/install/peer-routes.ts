@@ -26,7 +26,7 @@ export interface RouteChanges {
 }
 
 /** Our routes now in the main table, as the kernel reports them. */
-function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
+export function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
   return listRoutes(sock).filter((r) => r.protocol === RTPROT_CNI_TS);
 }
 

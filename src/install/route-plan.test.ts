@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InvalidConfigError } from "../errors.ts";
 import type { HostView } from "./host-view.ts";
-import { nodeClaims } from "./kube-nodes.ts";
+import { summarizeNode } from "./kube-nodes.ts";
 import { checkOwnPodCidrs, DEFAULT_PREFIX_FLOORS, planPeerRoutes, type NodeClaim, type PlanContext } from "./route-plan.ts";
 
 const NODES = JSON.parse(readFileSync(join(import.meta.dirname, "../../test/fixtures/kind-nodelist.json"), "utf8"));
@@ -36,7 +36,7 @@ function plan(...peers: NodeClaim[]) {
 
 describe("planPeerRoutes", () => {
   it("routes every other node's pod CIDRs via its InternalIP of the same family", () => {
-    expect(planPeerRoutes("kind-control-plane", OWN, nodeClaims(NODES), CONTEXT)).toEqual({
+    expect(planPeerRoutes("kind-control-plane", OWN, NODES.items.map((item: unknown) => summarizeNode(item)!), CONTEXT)).toEqual({
       routes: [
         { dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" },
         { dst: "10.244.2.0/24", via: "172.18.0.4", node: "kind-worker2" },

@@ -21,7 +21,25 @@ describe("resolveInstallSettings", () => {
       resyncSeconds: 10,
       uninstallOnExit: false,
       floors: { 4: 16, 6: 48 },
+      apiServer: undefined,
+      healthAddress: { host: "127.0.0.1", port: 9802 },
     });
+  });
+
+  it("takes the agent's API server and health address, and refuses what is not one", () => {
+    const s = resolveInstallSettings({ apiServer: "https://[fc00::2]:6443" }, { CNI_TS_HEALTH_ADDRESS: "[::1]:0" });
+    expect(s).toMatchObject({ apiServer: { host: "fc00::2", port: 6443 }, healthAddress: { host: "::1", port: 0 } });
+    expect(resolveInstallSettings({}, { CNI_TS_API_SERVER: "kind-control-plane:6443", CNI_TS_HEALTH_ADDRESS: "off" })).toMatchObject({
+      apiServer: { host: "kind-control-plane", port: 6443 },
+      healthAddress: undefined,
+    });
+    expect(resolveInstallSettings({ apiServer: "https://10.0.0.1" }, {}).apiServer).toEqual({ host: "10.0.0.1", port: 443 });
+    for (const bad of ["http://10.0.0.1:6443", "https://user:pw@10.0.0.1", "https://10.0.0.1:6443/api", "https://10.0.0.1:99999", "https://a b"]) {
+      expect(() => resolveInstallSettings({ apiServer: bad }, {}), bad).toThrow(InvalidConfigError);
+    }
+    for (const bad of ["localhost:9802", "127.0.0.1", "127.0.0.1:70000", "::1:9802"]) {
+      expect(() => resolveInstallSettings({ healthAddress: bad }, {}), bad).toThrow(InvalidConfigError);
+    }
   });
 
   it("takes every setting from the environment, as a DaemonSet passes them", () => {

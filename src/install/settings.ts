@@ -9,6 +9,8 @@
 import { resolve } from "node:path";
 import { InvalidConfigError } from "../errors.ts";
 import { DEFAULT_PREFIX_FLOORS, type PrefixFloors } from "./route-plan.ts";
+import { parseApiServer } from "./kube-api.ts";
+import { parseHealthAddress, type HealthAddress } from "./telemetry.ts";
 
 /** Where container runtimes look for CNI plugins by default. */
 export const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
@@ -18,6 +20,8 @@ export const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
 export const DEFAULT_CONFLIST_NAME = "10-cni-ts.conflist";
 export const DEFAULT_BRIDGE = "cni-ts0";
 export const DEFAULT_NETWORK_NAME = "cni-ts";
+/** The agent's /healthz, /readyz and /metrics: local only, the kubelet probes from the node itself. */
+export const DEFAULT_HEALTH_ADDRESS = "127.0.0.1:9802";
 
 /** When to chain portmap: always, never, or when the bin directory has it. */
 export type PortmapMode = "auto" | "on" | "off";
@@ -52,6 +56,8 @@ export interface InstallFlags extends LocationFlags {
   uninstallOnExit?: boolean | undefined;
   podCidrMinPrefixV4?: string | undefined;
   podCidrMinPrefixV6?: string | undefined;
+  apiServer?: string | undefined;
+  healthAddress?: string | undefined;
   from?: string | undefined;
 }
 
@@ -68,11 +74,15 @@ export interface InstallSettings extends InstallLocations {
   /** This node's name, to read its pod CIDRs (and the other nodes') from the API. */
   nodeName: string | undefined;
   watch: boolean;
-  /** Seconds between two re-lists of the Nodes under --watch. */
+  /** Seconds between two reconciles from the cached Nodes under --watch (changes reconcile at once). */
   resyncSeconds: number;
   uninstallOnExit: boolean;
   /** The widest pod CIDR accepted, ours or a peer's, per family. */
   floors: PrefixFloors;
+  /** The API server to use instead of the in-cluster Service (the control-plane endpoint). */
+  apiServer: { host: string; port: number } | undefined;
+  /** Where the agent serves health and metrics; undefined: nowhere. */
+  healthAddress: HealthAddress | undefined;
   from: string | undefined;
 }
 
@@ -97,6 +107,8 @@ export const INSTALL_ENV = {
   uninstallOnExit: "CNI_TS_UNINSTALL_ON_EXIT",
   podCidrMinPrefixV4: "CNI_TS_POD_CIDR_MIN_PREFIX_V4",
   podCidrMinPrefixV6: "CNI_TS_POD_CIDR_MIN_PREFIX_V6",
+  apiServer: "CNI_TS_API_SERVER",
+  healthAddress: "CNI_TS_HEALTH_ADDRESS",
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -188,6 +200,7 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
   if (!/^[1-9][0-9]{0,4}$/.test(resyncText)) {
     throw new InvalidConfigError(`resync interval ${JSON.stringify(resyncText)} is not a whole number of seconds (1-99999)`);
   }
+  const apiServerText = text(flags.apiServer, env, INSTALL_ENV.apiServer);
   return {
     ...resolveInstallLocations(flags, env),
     podCidrs: splitCidrList(podCidrFlag ?? (podCidrEnv !== undefined ? [podCidrEnv] : [])),
@@ -205,6 +218,8 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
       4: prefixFloor(flags.podCidrMinPrefixV4, env, INSTALL_ENV.podCidrMinPrefixV4, 4),
       6: prefixFloor(flags.podCidrMinPrefixV6, env, INSTALL_ENV.podCidrMinPrefixV6, 6),
     },
+    apiServer: apiServerText === undefined ? undefined : parseApiServer(apiServerText),
+    healthAddress: parseHealthAddress(text(flags.healthAddress, env, INSTALL_ENV.healthAddress) ?? DEFAULT_HEALTH_ADDRESS),
     from: flags.from,
   };
 }

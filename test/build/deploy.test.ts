@@ -80,6 +80,10 @@ describe("deploy/cni-ts.yaml", () => {
     const help = execFileSync(join(DIST_BIN, "cni-ts"), ["install", "--help"], { encoding: "utf8" });
     for (const name of Object.keys(env)) expect(help.replace(/\s+/g, " "), name).toContain(name);
 
+    // the kubelet probes, from the node itself, exactly where the agent serves its health
+    for (const [probe, path] of [["livenessProbe", "/healthz"], ["readinessProbe", "/readyz"]] as const) {
+      expect(container[probe].httpGet, probe).toEqual({ host: settings.healthAddress!.host, port: settings.healthAddress!.port, path });
+    }
     const mountFor = (path: string) => container.volumeMounts.find((m: any) => m.mountPath === path);
     const hostPathOf = (mount: any) => pod.volumes.find((v: any) => v.name === mount.name).hostPath;
     expect(hostPathOf(mountFor(settings.cniBinDir))).toEqual({ path: "/opt/cni/bin", type: "DirectoryOrCreate" });

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, TOKEN } from "../helpers/fake-api.ts";
+import { createKindNode, installerEnv, type ApiServerProcess, makeApiFiles, NODES, startApiServer, TOKEN } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 
@@ -21,7 +21,7 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-type FakeApi = { work: string; files: ReturnType<typeof makeApiFiles>; api: { port: number; process: ChildProcess } };
+type FakeApi = { work: string; files: ReturnType<typeof makeApiFiles>; api: ApiServerProcess };
 
 /** A fresh work dir holding the fake API server's files, and the server (reachable from `node` when given). */
 async function startFakeApi(prefix: string, node?: TestNetns): Promise<FakeApi> {
@@ -117,11 +117,15 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   });
 
   function startWatch(...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    return startWatchWith(installerEnv(api.port, files.account), ...extra);
+  }
+
+  function startWatchWith(env: Record<string, string>, ...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
     const child = spawn(
       "ip",
       ["netns", "exec", node.name, CNI_TS, "install", "--watch", "--node-name", "kind-control-plane", "--resync-interval", "1",
         "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...extra],
-      { env: installerEnv(api.port, files.account) },
+      { env },
     );
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -163,6 +167,7 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
     const list = JSON.parse(readFileSync(NODES, "utf8"));
     list.items = list.items.filter((n: any) => n.metadata.name !== "kind-worker");
     writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    await api.control("reload"); // the agent hears of it through its watch
     node.exec("ip", "route", "del", "10.244.2.0/24", "via", "172.18.0.99");
     await eventually(() => ownRoutes().join() === ["10.244.2.0/24 via 172.18.0.4", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"].join(), "the new route set");
     // the kernel forwards by them: the route lookup for a kind-worker2 pod goes via its InternalIP
@@ -189,5 +194,80 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
     expect(ownRoutes()).toEqual([]);
     expect(readdirSync(join(work, "net.d"))).toEqual([]);
     expect(readdirSync(join(work, "bin"))).toEqual(["portmap"]);
+  });
+
+  /** GET a path of the agent's health endpoint inside the node: [status, body]. */
+  function health(path: string): [number, string] {
+    const out = node.exec("curl", "-s", "--noproxy", "*", "--max-time", "2", "-w", "\n%{http_code}", `http://127.0.0.1:9802${path}`);
+    const cut = out.lastIndexOf("\n");
+    return [Number(out.slice(cut + 1)), out.slice(0, cut)];
+  }
+
+  function tryHealth(path: string): [number, string] {
+    try {
+      return health(path);
+    } catch {
+      return [0, ""];
+    }
+  }
+
+  it("stays up through an API failing from the start, shows it in /readyz, then syncs; metrics and JSON log lines", async () => {
+    await api.control("mode error");
+    const watch = startWatch();
+    await eventually(() => tryHealth("/readyz")[1].includes("not ok api: GET"), "readiness naming the API");
+    expect(health("/readyz")).toEqual([503, expect.stringMatching(/^not ok api: .*HTTP 500 \(etcdserver: request timed out\)\nnot ok conflist/)]);
+    expect(health("/healthz")).toEqual([200, "ok\n"]);
+    await eventually(() => readFileSync(join(files.server, "requests.log"), "utf8").split("\n").length > 3, "retries");
+    expect(watch.child.exitCode).toBe(null);
+    expect(existsSync(join(work, "net.d/10-cni-ts.conflist"))).toBe(false);
+
+    await api.control("mode ok");
+    await eventually(() => ownRoutes().length === 4 && tryHealth("/readyz")[0] === 200, "routes and readiness");
+    expect(health("/readyz")[1]).toBe("ok api\nok conflist\nok reconcile\nok routes\n");
+    const metrics = health("/metrics")[1];
+    expect(metrics).toMatch(/^cni_ts_agent_reconciles_total [1-9]/m);
+    expect(metrics).toMatch(/^cni_ts_agent_api_errors_total [1-9]/m);
+    expect(metrics).toMatch(/^cni_ts_agent_routes_installed 4$/m);
+    expect(metrics).toMatch(/^cni_ts_agent_seconds_since_last_sync [0-9.]+$/m);
+    expect(metrics).toMatch(/^cni_ts_agent_condition\{name="routes"\} 1$/m);
+
+    // an expired watch costs one LIST, and the routes stay
+    const lists = () => readFileSync(join(files.server, "requests.log"), "utf8").match(/GET \/api\/v1\/nodes\?limit=100 token-ok/g)?.length ?? 0;
+    const before = lists();
+    await api.control("gone");
+    await eventually(() => lists() === before + 1, "the new list");
+    expect(ownRoutes()).toHaveLength(4);
+
+    watch.child.kill("SIGTERM");
+    expect(await watch.exited).toBe(0);
+    const lines = watch.output().trimEnd().split("\n").map((line) => JSON.parse(line));
+    for (const line of lines) expect(Object.keys(line).slice(0, 4)).toEqual(["time", "level", "event", "msg"]);
+    expect(lines.filter((l) => l.event === "api-error" && /HTTP 500/.test(l.msg))).toHaveLength(1); // once, not per retry
+    expect(lines.find((l) => l.event === "route-added" && l.dst === "10.244.1.0/24")).toMatchObject({ via: "172.18.0.3", node: "kind-worker" });
+    expect(lines.at(-1)).toMatchObject({ event: "stop", signal: "SIGTERM" });
+  });
+
+  it("exits within 2 s of SIGTERM while a request hangs on a silent API, uninstall included", async () => {
+    const watch = startWatch("--uninstall-on-exit");
+    await eventually(() => ownRoutes().length === 4, "the routes");
+    await api.control("mode silent");
+    await api.control("end-watches");
+    const watches = () => readFileSync(join(files.server, "requests.log"), "utf8").match(/watch=1/g)?.length ?? 0;
+    await eventually(() => watches() === 2, "the unanswered watch");
+    const t0 = Date.now();
+    watch.child.kill("SIGTERM");
+    expect(await watch.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(ownRoutes()).toEqual([]);
+    expect(readdirSync(join(work, "net.d"))).toEqual([]);
+  });
+
+  it("reaches the API through --api-server without the Service's environment", async () => {
+    const { KUBERNETES_SERVICE_HOST: _host, KUBERNETES_SERVICE_PORT: _port, ...env } = installerEnv(api.port, files.account);
+    const watch = startWatchWith(env, "--api-server", `https://127.0.0.1:${api.port}`);
+    await eventually(() => ownRoutes().length === 4, "the routes");
+    watch.child.kill("SIGTERM");
+    expect(await watch.exited).toBe(0);
+    expect(readFileSync(join(files.server, "requests.log"), "utf8")).not.toContain("token-bad");
   });
 });

@@ -7,13 +7,19 @@
  * way and promptly, run no foreign code (marker files), open no debugger,
  * and write nothing into the places the variable names. SECURITY.md
  * ("Node's own environment variables") says why each one is safe.
+ *
+ * The node agent's API client gets the TLS and proxy variables too: the
+ * service account's token reaches only a server proving a certificate from
+ * the service account's CA, and never goes through a proxy.
  */
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
-import { ours } from "../helpers/run-plugin.ts";
+import { createServer, type Socket } from "node:net";
+import { makeApiFiles, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
+import { DIST_BIN, ours } from "../helpers/run-plugin.ts";
 
 let dir: string;
 let pod: TestNetns;
@@ -182,5 +188,94 @@ describe("Node's environment variables do not change the executables", () => {
       expect(filesUnder(fx.out), `${inv.name}: wrote a file`).toEqual([]);
     }
     expect(pod.ipJson<{ operstate: string }[]>("link", "show", "lo")[0]!.operstate).toBe("UNKNOWN");
+  });
+});
+
+describe("the agent's API client ignores Node's TLS and proxy environment", () => {
+  let work: string;
+  let files: ReturnType<typeof makeApiFiles>;
+  let genuine: ApiServerProcess;
+  let impostor: ApiServerProcess;
+  let impostorDir: string;
+  let proxied: number;
+  let proxy: ReturnType<typeof createServer>;
+  let proxyPort: number;
+
+  beforeAll(async () => {
+    work = mkdtempSync("/tmp/cnits-agentenv-");
+    files = makeApiFiles(work);
+    // The impostor: same token file, a certificate from another CA, the same name (127.0.0.1).
+    impostorDir = join(work, "impostor");
+    mkdirSync(impostorDir);
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+      "-subj", "/CN=kube-apiserver", "-addext", "subjectAltName=IP:127.0.0.1",
+      "-keyout", join(impostorDir, "key.pem"), "-out", join(impostorDir, "cert.pem"),
+    ], { stdio: "ignore" });
+    for (const name of ["token", "nodes.json"]) writeFileSync(join(impostorDir, name), readFileSync(join(files.server, name)));
+    genuine = await startApiServer(files.server);
+    impostor = await startApiServer(impostorDir);
+    proxied = 0;
+    proxy = createServer((socket: Socket) => {
+      proxied++;
+      socket.destroy();
+    });
+    proxyPort = await new Promise<number>((resolve) => proxy.listen(0, "127.0.0.1", () => resolve((proxy.address() as { port: number }).port)));
+  });
+
+  afterAll(() => {
+    genuine?.process.kill();
+    impostor?.process.kill();
+    proxy?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** The hostile variables: trust anything, trust the impostor's CA, go through our counting proxy. */
+  function hostileEnv(): Record<string, string> {
+    const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+    const impostorCa = join(impostorDir, "cert.pem");
+    return {
+      NODE_TLS_REJECT_UNAUTHORIZED: "0",
+      NODE_EXTRA_CA_CERTS: impostorCa,
+      SSL_CERT_FILE: impostorCa,
+      NODE_USE_SYSTEM_CA: "1",
+      NODE_USE_ENV_PROXY: "1",
+      HTTPS_PROXY: proxyUrl,
+      https_proxy: proxyUrl,
+      HTTP_PROXY: proxyUrl,
+      ALL_PROXY: proxyUrl,
+      NO_PROXY: "",
+    };
+  }
+
+  /** `cni-ts install --node-name kind-worker` against `port` (asynchronous: the proxy runs in this process). */
+  function install(port: number, dir: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(join(DIST_BIN, "cni-ts"), ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(dir, "bin"), "--cni-conf-dir", join(dir, "net.d")], {
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(port), CNI_TS_SERVICE_ACCOUNT_DIR: files.account, ...hostileEnv() },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    return new Promise((resolve) => child.on("exit", (status) => resolve({ status, stdout, stderr })));
+  }
+
+  test("a server with a certificate from another CA never receives the token", async () => {
+    const dir = join(work, "to-impostor");
+    const run = await install(impostor.port, dir);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/certificate/i);
+    expect(existsSync(join(impostorDir, "requests.log"))).toBe(false); // not one HTTP request: the handshake failed first
+    expect(existsSync(join(dir, "bin"))).toBe(false);
+    expect(proxied).toBe(0);
+  });
+
+  test("the genuine server is reached directly, not through the proxy", async () => {
+    const dir = join(work, "to-genuine");
+    const run = await install(genuine.port, dir);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("for 10.244.1.0/24, fd00:10:244:1::/64");
+    expect(readFileSync(join(files.server, "requests.log"), "utf8")).toBe("GET /api/v1/nodes/kind-worker token-ok\n");
+    expect(proxied).toBe(0);
   });
 });

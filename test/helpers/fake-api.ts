@@ -3,7 +3,7 @@
  * key made here (openssl), the service account's token and CA in a
  * directory the installer is pointed at, and test/helpers/fake-apiserver.ts
  * serving test/fixtures/kind-nodelist.json (started inside a namespace when
- * given one).
+ * given one), with the fake's failure modes one command away.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
@@ -33,19 +33,38 @@ export function makeApiFiles(work: string) {
   return { server, account };
 }
 
+/** A fake API server process, and a way to send it a command (see fake-apiserver.ts) and wait until it is applied. */
+export interface ApiServerProcess {
+  port: number;
+  process: ChildProcess;
+  control: (command: string) => Promise<void>;
+}
+
 /** Start the fake API server (in `netns` when given) and wait for its port. */
-export async function startApiServer(dir: string, netns?: TestNetns): Promise<{ port: number; process: ChildProcess }> {
+export async function startApiServer(dir: string, netns?: TestNetns): Promise<ApiServerProcess> {
   const argv = [join(ROOT, "test/helpers/fake-apiserver.ts"), dir];
   const child = netns ? spawn("ip", ["netns", "exec", netns.name, NODE, ...argv]) : spawn(NODE, argv);
+  const waiting: (() => void)[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
+    let port: number | undefined;
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes("\n")) resolve(Number(out.trim()));
+      for (let nl = out.indexOf("\n"); nl !== -1; nl = out.indexOf("\n")) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (port === undefined) resolve((port = Number(line)));
+        else if (line === "done") waiting.shift()?.();
+      }
     });
     child.on("exit", (code) => reject(new Error(`fake API server exited with ${code}`)));
   });
-  return { port, process: child };
+  const control = (command: string) =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      child.stdin!.write(`${command}\n`);
+    });
+  return { port, process: child, control };
 }
 
 export function installerEnv(port: number, account: string): Record<string, string> {
