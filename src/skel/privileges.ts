@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import { NotPermittedError } from "../errors.ts";
+import { PROC_TABLE, readBounded } from "../read-bounded.ts";
 
 /** The capabilities a plugin may declare, with their bit numbers (linux/capability.h). */
 export const CAPABILITY_BITS = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21 } as const;
@@ -31,7 +31,7 @@ export interface Privileges {
 export function readPrivileges(): Privileges {
   let capEff = 0n;
   try {
-    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "latin1"));
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readBounded("/proc/self/status", PROC_TABLE));
     if (m) capEff = BigInt(`0x${m[1]}`);
   } catch {
     // no /proc: treated as holding no capability

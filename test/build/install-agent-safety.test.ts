@@ -3,7 +3,7 @@
 // node that had its own plugins: on the real kernel of a throwaway namespace
 // playing kind-control-plane, with the fake API server inside it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -35,10 +35,12 @@ describe("cni-ts install --watch as a node agent", () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  function setNodes(extra: unknown[], without: string[] = []): void {
+  /** Change the cluster; the agent hears of it through its watch. */
+  async function setNodes(extra: unknown[], without: string[] = []): Promise<void> {
     const list = JSON.parse(readFileSync(NODES, "utf8"));
     list.items = [...list.items.filter((n: { metadata: { name: string } }) => !without.includes(n.metadata.name)), ...extra];
     writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    await api.control("reload");
   }
 
   function startWatch(...extra: string[]) {
@@ -52,7 +54,24 @@ describe("cni-ts install --watch as a node agent", () => {
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    return { child, output: () => output, exited };
+    // The agent logs one JSON object per line: its messages, one per line.
+    const messages = () =>
+      output
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => `${(JSON.parse(line) as { msg: string }).msg}\n`)
+        .join("");
+    return { child, output: messages, exited };
+  }
+
+  /** How many reconciles the agent has run, from its metrics inside the node. */
+  function reconciles(): number {
+    try {
+      const metrics = node.exec("curl", "-s", "--noproxy", "*", "--max-time", "2", "http://127.0.0.1:9802/metrics");
+      return Number(/^cni_ts_agent_reconciles_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
   }
 
   /** Every route to `dst` as "via GW proto P metric M". */
@@ -68,7 +87,7 @@ describe("cni-ts install --watch as a node agent", () => {
 
   it("routes only sane claims of hostile Node objects, and logs each refusal once", async () => {
     node.exec("ip", "route", "add", "default", "via", "172.18.0.1");
-    setNodes([
+    await setNodes([
       peer("evil-wide", ["128.0.0.0/1"], "172.18.0.10"),
       peer("evil-gateway", ["172.18.0.1/32"], "172.18.0.10"),
       peer("evil-metadata", ["169.254.169.254/32"], "172.18.0.10"),
@@ -97,26 +116,27 @@ describe("cni-ts install --watch as a node agent", () => {
     }
     // the default route is still the node's, and nothing leaves through 128.0.0.0/1
     expect(node.exec("ip", "route", "get", "200.0.0.1")).toContain("via 172.18.0.1 dev eth0");
-    const lists = () => readFileSync(join(files.server, "requests.log"), "utf8").split("\n").length;
-    const seen = lists();
-    await eventually(() => lists() >= seen + 2, "two more resyncs");
+    const seen = reconciles();
+    await eventually(() => reconciles() >= seen + 2, "two more reconciles");
     expect(watch.output().match(/\(node evil-wide\)/g)).toHaveLength(1);
     watch.child.kill("SIGTERM");
     expect(await watch.exited).toBe(0);
   });
 
-  it("refuses its own Node's hostile pod CIDR: nothing installed at start, the conflist kept under --watch", async () => {
-    setNodes([peer("kind-control-plane", ["0.0.0.0/0"], "172.18.0.2")], ["kind-control-plane"]);
+  it("refuses its own Node's hostile pod CIDR: no conflist written, not ready, the conflist kept once written", async () => {
+    await setNodes([peer("kind-control-plane", ["0.0.0.0/0"], "172.18.0.2")], ["kind-control-plane"]);
     const refused = startWatch();
-    expect(await refused.exited).toBe(1);
-    expect(refused.output()).toBe("cni-ts: pod CIDR 0.0.0.0/0 refused: it is wider than the IPv4 floor /16\n");
-    expect(readdirSync(work).sort()).toEqual(["apiserver", "serviceaccount"]);
+    await eventually(() => refused.output().includes("pod CIDR 0.0.0.0/0 refused: it is wider than the IPv4 floor /16"), "the refusal");
+    expect(existsSync(join(work, "net.d/10-cni-ts.conflist"))).toBe(false);
+    expect(node.exec("curl", "-s", "--noproxy", "*", "--max-time", "2", "http://127.0.0.1:9802/readyz")).toMatch(/^not ok conflist/m);
+    refused.child.kill("SIGTERM");
+    expect(await refused.exited).toBe(0);
 
-    setNodes([]);
+    await setNodes([]);
     const watch = startWatch();
     await eventually(() => ownRoutes().length === 4, "the routes");
     const conflist = readFileSync(join(work, "net.d/10-cni-ts.conflist"), "utf8");
-    setNodes([peer("kind-control-plane", ["10.0.0.0/8"], "172.18.0.2")], ["kind-control-plane"]);
+    await setNodes([peer("kind-control-plane", ["10.0.0.0/8"], "172.18.0.2")], ["kind-control-plane"]);
     await eventually(() => watch.output().includes("pod CIDR 10.0.0.0/8 refused: it is wider than the IPv4 floor /16"), "the refusal");
     expect(readFileSync(join(work, "net.d/10-cni-ts.conflist"), "utf8")).toBe(conflist);
     watch.child.kill("SIGTERM");
@@ -131,7 +151,7 @@ describe("cni-ts install --watch as a node agent", () => {
     expect(routesTo("10.244.1.0/24")).toEqual(["via 172.18.0.3 proto 177 metric 0", "via 172.18.0.3 proto static metric 100"]);
     expect(routesTo("fd00:10:244:1::/64")).toEqual(["via fc00:f853:ccd:e793::3 proto 177 metric 1024", "via fc00:f853:ccd:e793::3 proto static metric 100"]);
 
-    setNodes([], ["kind-worker"]);
+    await setNodes([], ["kind-worker"]);
     await eventually(() => ownRoutes().length === 2, "kind-worker's routes gone");
     expect(routesTo("10.244.1.0/24")).toEqual(["via 172.18.0.3 proto static metric 100"]);
     expect(routesTo("fd00:10:244:1::/64")).toEqual(["via fc00:f853:ccd:e793::3 proto static metric 100"]);

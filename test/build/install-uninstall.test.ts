@@ -42,7 +42,7 @@ describe("cni-ts install and uninstall on a node that already has plugins", () =
     expect(readdirSync(join(bin, ".cni-ts-backup")).sort()).toEqual([...PLUGINS, "manifest.json"]);
     for (const name of PLUGINS) expect(statSync(join(bin, ".cni-ts-backup", name)).ino).toBe(found[name]);
     // the cni-ts name is on the node, and its validate accepts what install wrote
-    const validate = spawnSync(join(bin, "cni-ts"), ["validate", join(conf, "10-cni-ts.conflist")], { encoding: "utf8", env: ENV });
+    const validate = spawnSync(join(bin, "cni-ts"), ["validate", "--cni-path", bin, join(conf, "10-cni-ts.conflist")], { encoding: "utf8", env: ENV });
     expect(validate.status, validate.stdout).toBe(0);
 
     // a second install replaces its own files: the backups stay the reference's
