@@ -11,10 +11,12 @@ import { CNI_TS_VERSION } from "../version.ts";
 import { installExecutables } from "../cli/install.ts";
 import { installAddonBeside } from "../native/sea-cache.ts";
 import { PLUGIN_NAMES } from "../cli/pick-plugin.ts";
-import { TryAgainLaterError } from "../errors.ts";
+import { KernelError, TryAgainLaterError } from "../errors.ts";
 import { getNode, inClusterEndpoint, type ApiEndpoint } from "./kube-api.ts";
+import { masqueradeMode } from "./egress-plan.ts";
 import { ownPodCidrs } from "./kube-nodes.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
+import { NodeNetwork } from "./node-network.ts";
 import { watchNodes } from "./watch.ts";
 import { INSTALL_ENV, resolveInstallSettings, type InstallFlags, type InstallSettings } from "./settings.ts";
 
@@ -55,8 +57,19 @@ export function registerInstallCommand(program: Command, ownExecutable: () => st
     )
     .option("--hairpin", `bridge ports in hairpin mode (a pod reaches itself through a Service) [default]${env(INSTALL_ENV.hairpin)}`)
     .option("--no-hairpin", "no hairpin mode")
-    .option("--ip-masq", `masquerade pod traffic leaving the pod subnet [default]${env(INSTALL_ENV.ipMasq)}`)
+    .option(
+      "--ip-masq",
+      "masquerade pod traffic leaving the cluster's pod network: node-level rules under --watch or with --cluster-cidr, " +
+        `else the bridge's per-pod rules [default]${env(INSTALL_ENV.ipMasq)}`,
+    )
     .option("--no-ip-masq", "no masquerading")
+    .option(
+      "--cluster-cidr <cidr>",
+      `the cluster's pod CIDR(s), never masqueraded to; repeat or comma-separate [default: every Node's podCIDRs]${env(INSTALL_ENV.clusterCidrs)}`,
+      collect,
+    )
+    .option("--non-masq-cidr <cidr>", `more destinations pods reach without masquerade; repeat or comma-separate${env(INSTALL_ENV.nonMasqCidrs)}`, collect)
+    .option("--masq-backend <backend>", `node-level masquerade in auto, nftables or iptables [default: auto = nftables when the kernel has it]${env(INSTALL_ENV.masqBackend)}`)
     .option("--mtu <bytes>", `pod interface MTU [default: the kernel's]${env(INSTALL_ENV.mtu)}`)
     .option("--watch", `stay in the foreground: keep the conflist and the routes to other nodes' pod CIDRs current (needs --node-name)${env(INSTALL_ENV.watch)}`)
     .option("--resync-interval <seconds>", `seconds between two reads of the Nodes under --watch [default: 10]${env(INSTALL_ENV.resyncInterval)}`)
@@ -99,6 +112,20 @@ async function runInstall(settings: InstallSettings, ownExecutable: () => string
     );
   }
   if (settings.watch) await watchNodes(settings, endpoint!, { executables: installed }, log);
+  else if (prepared !== undefined && masqueradeMode(settings) === "node") programEgressOnce(settings, prepared.podCidrs, log);
+}
+
+/**
+ * A one-shot install told the cluster's CIDRs programs the node-level
+ * masquerade once (no agent keeps it current).
+ *
+ * @throws {KernelError} when the rules could not be put in place
+ */
+function programEgressOnce(settings: InstallSettings, podCidrs: readonly string[], log: (line: string) => void): void {
+  const network = new NodeNetwork(settings, log);
+  network.reconcile(podCidrs, []);
+  const { masquerade } = network.conditions();
+  if (!masquerade.ok) throw new KernelError(masquerade.message);
 }
 
 /**

@@ -7,7 +7,7 @@ import { aggregateCidrs, clusterCidrsFromNodes, masqueradeMode, parseCidrList, p
 
 describe("planEgressMasq", () => {
   it("masquerades this node's pods to anything outside the cluster's pod network and multicast", () => {
-    expect(planEgressMasq({ podCidrs: ["10.244.1.0/24"], clusterCidrs: ["10.244.0.0/16"], noMasqCidrs: [] })).toEqual([
+    expect(planEgressMasq({ podCidrs: ["10.244.1.0/24"], clusterCidrs: ["10.244.0.0/16"], nonMasqCidrs: [] })).toEqual([
       { family: 4, source: "10.244.1.0/24", exempt: ["10.244.0.0/16", "224.0.0.0/4"] },
     ]);
   });
@@ -16,7 +16,7 @@ describe("planEgressMasq", () => {
     const plans = planEgressMasq({
       podCidrs: ["10.244.1.0/24", "fd00:10:244:1::/64"],
       clusterCidrs: ["10.244.0.0/24", "10.244.1.0/24", "fd00:10:244::/64", "fd00:10:244:1::/64"],
-      noMasqCidrs: ["192.168.0.0/16"],
+      nonMasqCidrs: ["192.168.0.0/16"],
     });
     expect(plans).toEqual([
       { family: 4, source: "10.244.1.0/24", exempt: ["10.244.0.0/23", "192.168.0.0/16", "224.0.0.0/4"] },
@@ -25,12 +25,12 @@ describe("planEgressMasq", () => {
   });
 
   it("always keeps the node's own pod CIDR un-NATed, even when the cluster list lacks it", () => {
-    expect(planEgressMasq({ podCidrs: ["10.244.7.0/24"], clusterCidrs: [], noMasqCidrs: [] })[0]!.exempt).toEqual(["10.244.7.0/24", "224.0.0.0/4"]);
+    expect(planEgressMasq({ podCidrs: ["10.244.7.0/24"], clusterCidrs: [], nonMasqCidrs: [] })[0]!.exempt).toEqual(["10.244.7.0/24", "224.0.0.0/4"]);
   });
 
   it("plans nothing for a family an admin exempted entirely, or for a /0 pod CIDR", () => {
-    expect(planEgressMasq({ podCidrs: ["10.244.1.0/24"], clusterCidrs: [], noMasqCidrs: ["0.0.0.0/0"] })).toEqual([]);
-    expect(planEgressMasq({ podCidrs: ["0.0.0.0/0"], clusterCidrs: [], noMasqCidrs: [] })).toEqual([]);
+    expect(planEgressMasq({ podCidrs: ["10.244.1.0/24"], clusterCidrs: [], nonMasqCidrs: ["0.0.0.0/0"] })).toEqual([]);
+    expect(planEgressMasq({ podCidrs: ["0.0.0.0/0"], clusterCidrs: [], nonMasqCidrs: [] })).toEqual([]);
   });
 });
 

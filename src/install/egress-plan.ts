@@ -26,8 +26,8 @@ export interface EgressInput {
   podCidrs: readonly string[];
   /** The cluster's pod CIDRs: `--cluster-cidr`, else every Node's podCIDRs. */
   clusterCidrs: readonly string[];
-  /** `--no-masq-cidr`: destinations an admin keeps un-NATed. */
-  noMasqCidrs: readonly string[];
+  /** `--non-masq-cidr`: destinations an admin keeps un-NATed. */
+  nonMasqCidrs: readonly string[];
 }
 
 /** Multicast is never masqueraded (as the bridge plugin's own `ipMasq` leaves it). */
@@ -119,7 +119,7 @@ export function aggregateCidrs(cidrs: readonly string[]): string[] {
  * CIDRs cover everything (an admin's `0.0.0.0/0`) gets no plan: nothing of it
  * is masqueraded.
  *
- * @example planEgressMasq({ podCidrs: ["10.244.1.0/24"], clusterCidrs: ["10.244.0.0/16"], noMasqCidrs: [] })
+ * @example planEgressMasq({ podCidrs: ["10.244.1.0/24"], clusterCidrs: ["10.244.0.0/16"], nonMasqCidrs: [] })
  * // [{ family: 4, source: "10.244.1.0/24", exempt: ["10.244.0.0/16", "224.0.0.0/4"] }]
  */
 export function planEgressMasq(input: EgressInput): EgressFamilyPlan[] {
@@ -128,7 +128,7 @@ export function planEgressMasq(input: EgressInput): EgressFamilyPlan[] {
     const source = input.podCidrs.map((c) => parseCidr(c)).find((net) => net?.family === family);
     if (!source || source.prefixLength === 0) continue;
     const sourceText = formatCidr({ ...source, ip: networkAddress(source) });
-    const exempt = aggregateCidrs([sourceText, ...input.clusterCidrs, ...input.noMasqCidrs, MULTICAST[family]]).filter(
+    const exempt = aggregateCidrs([sourceText, ...input.clusterCidrs, ...input.nonMasqCidrs, MULTICAST[family]]).filter(
       (c) => parseCidr(c)!.family === family,
     );
     if (exempt.some((c) => c.endsWith("/0"))) continue;

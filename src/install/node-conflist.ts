@@ -8,6 +8,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
 import { conflistText, nodeConflist, normalisePodCidrs } from "./conflist.ts";
+import { masqueradeMode } from "./egress-plan.ts";
 import type { InstallSettings, PortmapMode } from "./settings.ts";
 import { writeFileIfChanged, type WriteOutcome } from "./write-if-changed.ts";
 
@@ -51,7 +52,8 @@ export function prepareNodeConflist(settings: InstallSettings, givenCidrs: reado
     podCidrs,
     portmap,
     hairpin: settings.hairpin,
-    ipMasq: settings.ipMasq,
+    // Node-level rules keep pod-to-pod traffic un-NATed; the bridge's own would not.
+    ipMasq: masqueradeMode(settings) === "bridge",
     mtu: settings.mtu,
   });
   return { path: join(settings.cniConfDir, settings.conflistName), text: conflistText(conflist), podCidrs, portmap };

@@ -1,9 +1,10 @@
 /**
  * `cni-ts install --watch`: stay in the foreground, re-list the Nodes every
- * resync interval, keep this node's conflist (its pod CIDRs) and its routes
- * to the other nodes' pods current; on SIGTERM/SIGINT stop, and remove what
- * was installed only when asked (`--uninstall-on-exit`): a DaemonSet being
- * upgraded must leave the node's pods working.
+ * resync interval, keep this node's conflist (its pod CIDRs), its routes
+ * to the other nodes' pods and its egress masquerade (./node-network.ts)
+ * current; on SIGTERM/SIGINT stop, and remove what was installed only when
+ * asked (`--uninstall-on-exit`): a DaemonSet being upgraded must leave the
+ * node's pods working.
  *
  * @module
  */
@@ -12,7 +13,8 @@ import { join } from "node:path";
 import { RtnlSocket } from "../netlink/socket.ts";
 import type { ApiEndpoint } from "./kube-api.ts";
 import { listNodes } from "./kube-api.ts";
-import { nodeName, ownPodCidrs, peerRoutes } from "./kube-nodes.ts";
+import { nodeName, nodePodCidrs, ownPodCidrs, peerRoutes } from "./kube-nodes.ts";
+import { NodeNetwork } from "./node-network.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
 import { reconcilePeerRoutes, removeOwnedRoutes } from "./peer-routes.ts";
 import type { InstallSettings } from "./settings.ts";
@@ -39,6 +41,7 @@ export async function resyncOnce(
   sock: RtnlSocket,
   log: Log,
   reported: Set<string> = new Set(),
+  network?: NodeNetwork,
 ): Promise<void> {
   const self = settings.nodeName!;
   const list = await listNodes(endpoint);
@@ -59,6 +62,7 @@ export async function resyncOnce(
   for (const line of problems) if (!reported.has(line)) log(line);
   reported.clear();
   for (const line of problems) reported.add(line);
+  network?.reconcile(podCidrs, items!.map(nodePodCidrs));
 }
 
 /**
@@ -75,10 +79,11 @@ export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoin
   });
   let signal: string | undefined;
   const reported = new Set<string>();
+  const network = new NodeNetwork(settings, log);
   try {
     while (signal === undefined) {
       try {
-        await resyncOnce(settings, endpoint, sock, log, reported);
+        await resyncOnce(settings, endpoint, sock, log, reported, network);
       } catch (err) {
         log(`resync failed (retrying in ${settings.resyncSeconds} s): ${(err as Error).message}`);
       }
@@ -88,7 +93,10 @@ export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoin
       clearTimeout(timer);
     }
     log(`${signal}: stopping`);
-    if (settings.uninstallOnExit) uninstall(settings, installed, sock, log);
+    if (settings.uninstallOnExit) {
+      network.uninstall();
+      uninstall(settings, installed, sock, log);
+    }
   } finally {
     stop();
     sock.close();
