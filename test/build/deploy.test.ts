@@ -51,6 +51,24 @@ describe("deploy/cni-ts.yaml", () => {
     expect(security.capabilities).toEqual({ drop: ["ALL"], add: ["NET_ADMIN"] });
   });
 
+  it("loads br_netfilter and sets the bridge data path's sysctls in a privileged init container of its own", () => {
+    const pod = byKind("DaemonSet").spec.template.spec;
+    expect(pod.initContainers).toHaveLength(1);
+    const init = pod.initContainers[0];
+    expect(init.securityContext).toEqual({ privileged: true });
+    const script = init.command.join(" ");
+    expect(script).toContain("modprobe br_netfilter");
+    for (const setting of ["net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]) {
+      expect(script).toContain(setting);
+    }
+    const modules = init.volumeMounts.find((m: any) => m.mountPath === "/lib/modules");
+    expect(modules.readOnly).toBe(true);
+    expect(pod.volumes.find((v: any) => v.name === modules.name).hostPath.path).toBe("/lib/modules");
+    // the script as sh reads it
+    const check = spawnSync("shellcheck", ["--shell=sh", "-"], { input: init.command[2], encoding: "utf8" });
+    expect(check.status, check.stdout).toBe(0);
+  });
+
   it("uses the image `npm run image` names", () => {
     const container = byKind("DaemonSet").spec.template.spec.containers[0];
     // a bare name means docker.io/library/, as the image archive's annotation spells it
@@ -117,5 +135,7 @@ describe("deploy/kind", () => {
     const runs = steps.map((s: any) => s.run ?? "").join("\n");
     expect(runs).toContain("npm run image");
     expect(runs).toContain("deploy/kind/run-conformance.sh");
+    expect(runs.indexOf("modprobe br_netfilter")).toBeGreaterThan(-1);
+    expect(runs.indexOf("modprobe br_netfilter")).toBeLessThan(runs.indexOf("deploy/kind/run-conformance.sh"));
   });
 });
