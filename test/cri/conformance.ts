@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { release } from "node:os";
-import { CLUSTER_CIDR, createCluster, EXTERNAL_NODE_IP, type Cluster, type ClusterNode, type Implementation, type Pod } from "./cluster.ts";
+import { CLUSTER_CIDR, createCluster, EXTERNAL_HOST_IP, EXTERNAL_NODE_IP, type Cluster, type ClusterNode, type Implementation, type Pod } from "./cluster.ts";
 import { iptablesCleanup, iptablesRules } from "./kube-proxy/iptables.ts";
 import { nftablesCleanup, nftablesRules, NFT_TABLE } from "./kube-proxy/nftables.ts";
 import type { ProxyInput } from "./kube-proxy/services.ts";
@@ -31,15 +31,18 @@ const UDP_SERVICE_PORT = 53;
 
 /** Every check, in run order (the test file makes one test per name). */
 export const CHECKS = [
+  "agent ready on every node (masquerade, sysctls, routes)",
   "CRI Status: NetworkReady on the installed conflist",
   "PodSandboxStatus reports each pod's eth0 address",
+  "source IP kept pod to pod (same node, across nodes both ways)",
+  "pod to a host outside the cluster, masqueraded (both nodes)",
   "pod to pod, same node, HTTP",
   "pod to pod, same node, UDP",
   "pod to pod, across nodes, HTTP",
   "pod to pod, across nodes, UDP",
   "node to pod, HTTP (same and other node)",
   "node to pod, UDP (same and other node)",
-  "pod to node, HTTP (own and other node)",
+  "pod to node, HTTP (own node unNATed, other node masqueraded)",
   "hostPort via chained portmap (external and other node)",
   ...PROXY_MODES.flatMap((mode) => [
     `${mode}: ClusterIP to a pod on the same node`,
@@ -151,7 +154,18 @@ function unprogram(mode: ProxyMode, nodes: ClusterNode[], input: ProxyInput): st
   return `no ${mode === "iptables" ? "KUBE-* chain" : `table ip ${NFT_TABLE}`} left on either node`;
 }
 
-/** What CRI's verbose Status says it loaded: NetworkReady, and the conflist (name, plugin chain, pod CIDR). */
+/** What the agent reports and what it put into the node: both conditions ok, the route to the other node's pods, the masquerade table. */
+function agentReady(node: ClusterNode, peer: ClusterNode): string {
+  const agent = node.agent!;
+  if (!agent.ready()) throw new CheckFailed(`node ${node.name}: agent not ready; its log:\n${agent.output}`);
+  const route = inNode(node, "ip", ["route", "show", "proto", "177", peer.podCidr]).trim();
+  if (!route.includes(`via ${peer.underlayIp}`)) throw new CheckFailed(`node ${node.name}: no agent route to ${peer.podCidr} (${route || "none"})`);
+  const table = inNode(node, "nft", ["list", "table", "ip", "cni_ts_egress"]);
+  if (!table.includes(`ip saddr != ${node.podCidr} return`) || !table.includes("masquerade")) throw new CheckFailed(`node ${node.name}: egress table is\n${table}`);
+  return `node ${node.name}: masquerade and sysctls ok, ${route}, table ip cni_ts_egress`;
+}
+
+/** What CRI's verbose Status says it loaded: NetworkReady, and the conflist (name, plugin chain, pod CIDR, no per-pod masquerade). */
 async function loadedConflist(node: ClusterNode): Promise<string> {
   const status = await node.cri.cri.status(true);
   const ready = status.status.conditions.find((c) => c.type === "NetworkReady");
@@ -159,11 +173,14 @@ async function loadedConflist(node: ClusterNode): Promise<string> {
   const config = JSON.parse(status.info.cniconfig ?? "{}") as { Networks?: { IFName: string; Config: { Name: string; Source: string } }[] };
   const eth0 = config.Networks?.find((n) => n.IFName === "eth0");
   if (!eth0) throw new CheckFailed(`node ${node.name}: CRI loaded no network for eth0`);
-  const list = JSON.parse(eth0.Config.Source) as { plugins: { type: string; ipam?: { ranges?: { subnet: string }[][] } }[] };
+  const list = JSON.parse(eth0.Config.Source) as { plugins: { type: string; ipMasq?: boolean; ipam?: { ranges?: { subnet: string }[][] } }[] };
   const types = list.plugins.map((p) => p.type).join("+");
   const subnet = list.plugins[0]?.ipam?.ranges?.[0]?.[0]?.subnet;
-  if (types !== "bridge+portmap" || subnet !== node.podCidr) throw new CheckFailed(`node ${node.name}: CRI loaded ${eth0.Config.Name} = ${types} on ${subnet}`);
-  return `node ${node.name}: ${eth0.Config.Name} = ${types} on ${subnet}`;
+  const masq = list.plugins[0]?.ipMasq ? "bridge ipMasq" : "no bridge ipMasq";
+  if (types !== "bridge+portmap" || subnet !== node.podCidr || list.plugins[0]?.ipMasq) {
+    throw new CheckFailed(`node ${node.name}: CRI loaded ${eth0.Config.Name} = ${types} on ${subnet}, ${masq}`);
+  }
+  return `node ${node.name}: ${eth0.Config.Name} = ${types} on ${subnet}, ${masq}`;
 }
 
 /** Leftovers of a destroyed cluster: namespaces, cgroups, directories, processes named after it. */
@@ -211,7 +228,9 @@ export async function runConformance(implementation: Implementation, onResult: (
     const b1 = await cluster.runPod(b, "b1", { namespace: "team-b" });
     for (const pod of [a1, a2, b1]) servers.push(await startServer(pod.netns, pod.name));
     for (const node of [a, b]) servers.push(await startServer(nodeNetns(node), `node-${node.name}`));
+    servers.push(await startServer(cluster.external.path, "external"));
 
+    await check("agent ready on every node (masquerade, sysctls, routes)", () => [agentReady(a, b), agentReady(b, a)].join("; "));
     await check("CRI Status: NetworkReady on the installed conflist", () => Promise.all([a, b].map(loadedConflist)).then((lines) => lines.join("; ")));
     await check("PodSandboxStatus reports each pod's eth0 address", () =>
       [a1, a2, b1]
@@ -223,6 +242,20 @@ export async function runConformance(implementation: Implementation, onResult: (
         })
         .join(", "),
     );
+    await check("source IP kept pod to pod (same node, across nodes both ways)", () =>
+      [
+        expectAnswer(request(a1.netns, "http", a2.ip, HTTP_PORT), "a1", "a2", a1.ip),
+        expectAnswer(request(a1.netns, "http", b1.ip, HTTP_PORT), "a1", "b1", a1.ip),
+        expectAnswer(request(b1.netns, "http", a1.ip, HTTP_PORT), "b1", "a1", b1.ip),
+      ].join("; "),
+    );
+    // Leaving the cluster's pod network: the node's address (node B's reaches the outside through node A).
+    await check("pod to a host outside the cluster, masqueraded (both nodes)", () =>
+      [
+        expectAnswer(request(a1.netns, "http", EXTERNAL_HOST_IP, HTTP_PORT), "a1", "external", EXTERNAL_NODE_IP),
+        expectAnswer(request(b1.netns, "http", EXTERNAL_HOST_IP, HTTP_PORT), "b1", "external", b.underlayIp),
+      ].join("; "),
+    );
     await check("pod to pod, same node, HTTP", () => expectAnswer(request(a2.netns, "http", a1.ip, HTTP_PORT), "a2", "a1", a2.ip));
     await check("pod to pod, same node, UDP", () => expectAnswer(request(a2.netns, "udp", a1.ip, UDP_PORT), "a2", "a1", a2.ip));
     await check("pod to pod, across nodes, HTTP", () => expectAnswer(request(a1.netns, "http", b1.ip, HTTP_PORT), "a1", "b1", a1.ip));
@@ -233,8 +266,9 @@ export async function runConformance(implementation: Implementation, onResult: (
     await check("node to pod, UDP (same and other node)", () =>
       [expectAnswer(request(nodeNetns(b), "udp", b1.ip, UDP_PORT), "node-b", "b1"), expectAnswer(request(nodeNetns(b), "udp", a1.ip, UDP_PORT), "node-b", "a1", b.underlayIp)].join("; "),
     );
-    await check("pod to node, HTTP (own and other node)", () =>
-      [expectAnswer(request(a1.netns, "http", a.underlayIp, HTTP_PORT), "a1", "node-a", a1.ip), expectAnswer(request(a1.netns, "http", b.underlayIp, HTTP_PORT), "a1", "node-b", a1.ip)].join("; "),
+    // Another node's address is outside the pod network: masqueraded, as kindnet does; the own node is reached directly.
+    await check("pod to node, HTTP (own node unNATed, other node masqueraded)", () =>
+      [expectAnswer(request(a1.netns, "http", a.underlayIp, HTTP_PORT), "a1", "node-a", a1.ip), expectAnswer(request(a1.netns, "http", b.underlayIp, HTTP_PORT), "a1", "node-b", a.underlayIp)].join("; "),
     );
     await check("hostPort via chained portmap (external and other node)", () =>
       [
