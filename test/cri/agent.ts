@@ -39,16 +39,22 @@ export class NodeAgent {
   }
 
   /**
-   * Wait until the agent is ready and `also` holds (e.g. its routes are in).
+   * Wait until the agent is ready and `needed` holds (what the node cannot
+   * go on without, e.g. its routes). An agent that never says it is ready
+   * only costs the wait: the conformance check reports it.
    *
-   * @throws Error with the agent's log when that does not happen within `timeoutMs`, or it exits
+   * @throws Error with the agent's log when it exits, or `needed` does not hold within `timeoutMs`
    */
-  async waitReady(also: () => boolean, timeoutMs = 20_000): Promise<void> {
+  async waitReady(needed: () => boolean, timeoutMs = 20_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     let exited = false;
     void this.#exited.then(() => (exited = true));
-    while (!(this.ready() && also())) {
-      if (exited || Date.now() > until) throw new Error(`agent not ready${exited ? " (it exited)" : ""}; its log:\n${this.#output}`);
+    while (!(this.ready() && needed())) {
+      if (exited) throw new Error(`the agent exited; its log:\n${this.#output}`);
+      if (Date.now() > until) {
+        if (needed()) return;
+        throw new Error(`the agent did not set the node up; its log:\n${this.#output}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

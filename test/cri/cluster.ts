@@ -85,10 +85,12 @@ export class Cluster {
   external!: TestNetns;
   readonly #dirs: string[] = [];
   #api: ApiServer | undefined;
-  readonly #daemonSet: DaemonSetPlan = readDaemonSet();
+  readonly #daemonSet: DaemonSetPlan;
 
-  constructor(implementation: Implementation) {
+  /** @param agentExecutable the cni-ts whose agent sets the nodes up (default: dist/bin's) */
+  constructor(implementation: Implementation, agentExecutable?: string) {
     this.implementation = implementation;
+    this.#daemonSet = readDaemonSet(agentExecutable);
   }
 
   /** Build nodes, underlay and external client, start containerd on each node. */
@@ -247,8 +249,8 @@ export class Cluster {
 }
 
 /** Bring a cluster up on `implementation`; on failure, what was made is removed before the error is thrown. */
-export async function createCluster(implementation: Implementation): Promise<Cluster> {
-  const cluster = new Cluster(implementation);
+export async function createCluster(implementation: Implementation, agentExecutable?: string): Promise<Cluster> {
+  const cluster = new Cluster(implementation, agentExecutable);
   try {
     await cluster.up();
     return cluster;

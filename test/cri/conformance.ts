@@ -200,12 +200,17 @@ function leftovers(cluster: Cluster): string[] {
  * Bring a cluster up on `implementation`, run every check, tear down.
  *
  * @param onResult called as each check finishes (for live output).
+ * @param agentExecutable the cni-ts whose agent sets the nodes up (default: dist/bin's)
  */
-export async function runConformance(implementation: Implementation, onResult: (result: CheckResult) => void = () => {}): Promise<ConformanceReport> {
+export async function runConformance(
+  implementation: Implementation,
+  onResult: (result: CheckResult) => void = () => {},
+  agentExecutable?: string,
+): Promise<ConformanceReport> {
   const results: CheckResult[] = [];
   const servers: Server[] = [];
   let started = performance.now();
-  const cluster = await createCluster(implementation);
+  const cluster = await createCluster(implementation, agentExecutable);
   const upMs = performance.now() - started;
   const version = await cluster.nodes[0]!.cri.cri.version();
   const runtime = `${version.runtimeName} ${version.runtimeVersion} (CRI ${version.runtimeApiVersion}), kernel ${release()}`;

@@ -46,9 +46,10 @@ export interface NodeContext {
 /**
  * Read deploy/cni-ts.yaml's DaemonSet.
  *
+ * @param executable the cni-ts the agent runs (another build, to compare)
  * @throws Error when the manifest has a shape this harness cannot play (it must then learn it)
  */
-export function readDaemonSet(path = join(ROOT, "deploy/cni-ts.yaml")): DaemonSetPlan {
+export function readDaemonSet(executable = join(DIST_BIN, "cni-ts"), path = join(ROOT, "deploy/cni-ts.yaml")): DaemonSetPlan {
   const docs = parseAllDocuments(readFileSync(path, "utf8")).map((d) => d.toJS());
   const ds = docs.find((d) => d?.kind === "DaemonSet");
   if (!ds) throw new Error(`${path}: no DaemonSet`);
@@ -66,7 +67,7 @@ export function readDaemonSet(path = join(ROOT, "deploy/cni-ts.yaml")): DaemonSe
   const mounts = (agent.volumeMounts ?? []).map((m) => ({ mountPath: m.mountPath, hostPath: volumes.get(m.name) }));
   return {
     initCommand: inits[0]!.command!,
-    agentArgv: [join(DIST_BIN, "cni-ts"), ...entrypoint.slice(1), ...(agent.args ?? [])],
+    agentArgv: [executable, ...entrypoint.slice(1), ...(agent.args ?? [])],
     agentEnv(node) {
       const hostDir = (value: string) => {
         for (const { mountPath, hostPath } of mounts) {
