@@ -142,17 +142,19 @@ export class Cluster {
       serviceAccountDir: api.serviceAccountDir,
     });
     node.agent = new NodeAgent(node.cri.ns.path, this.#daemonSet.agentArgv, env);
-    const peers = this.nodes.filter((other) => other !== node);
-    await node.agent.waitReady(() => {
-      const routes = node.cri.ns.exec("ip", "route", "show", "proto", "177");
-      return peers.every((peer) => routes.includes(`${peer.podCidr} via ${peer.underlayIp}`));
-    });
+    await node.agent.waitReady(() => this.#hasPeerRoutes(node));
     if (this.implementation === "reference") {
       for (const plugin of ["bridge", "loopback", "host-local"]) {
         symlinkSync(join(REFERENCE_BIN, plugin), join(binDir, `.${plugin}.reference`));
         renameSync(join(binDir, `.${plugin}.reference`), join(binDir, plugin));
       }
     }
+  }
+
+  /** Whether the node's agent has its route to every other node's pods. */
+  #hasPeerRoutes(node: ClusterNode): boolean {
+    const routes = node.cri.ns.exec("ip", "route", "show", "proto", "177");
+    return this.nodes.every((peer) => peer === node || routes.includes(`${peer.podCidr} via ${peer.underlayIp}`));
   }
 
   /** (Re)make every link and underlay route: the underlay between the nodes, the external host's link to node A. */
@@ -223,6 +225,10 @@ export class Cluster {
     this.#wire();
     this.#initContainer(node);
     await this.#startAgent(node);
+    // Unplugging took the other nodes' routes over the old link with it; their agents put them back on a resync.
+    for (const other of this.nodes) {
+      if (other !== node) await other.agent!.waitReady(() => this.#hasPeerRoutes(other), 30_000);
+    }
     await node.cri.startContainerd();
     await node.cri.waitNetworkReady();
   }

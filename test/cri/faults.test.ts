@@ -5,7 +5,8 @@
  * power-cycled with its disk kept. And what Services need from the CNI: the
  * hairpin and bridge-netfilter checks fail when the bridge port's hairpin
  * flag or `bridge-nf-call-iptables` is off (so the conformance checks are
- * not vacuous).
+ * not vacuous). And the node agent: it reports a wrong sysctl on its next
+ * resync and puts a flushed masquerade back.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -158,4 +159,32 @@ describe("what Services need from the CNI (iptables mode)", () => {
     }
     expect(request(a2.netns, "http", CLUSTER_IP_A, 80)).toMatchObject({ name: "svc-a1", client: a2.ip });
   });
+});
+
+describe("what the agent keeps and reports on its node", () => {
+  /** Poll (integration only) until `check` holds; an agent resyncs every 10 s (the DaemonSet's interval). */
+  async function eventually(check: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 250; i++) {
+      if (check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it("reports bridge-nf-call-iptables=0 as not ready on a resync, and ready once it is back", async () => {
+    inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=0"]);
+    try {
+      await eventually(() => a.agent!.condition("sysctls") === false, "sysctls NOT READY");
+      expect(a.agent!.output).toContain("sysctls: NOT READY: net.bridge.bridge-nf-call-iptables=0, needs 1");
+    } finally {
+      inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=1"]);
+    }
+    await eventually(() => a.agent!.ready(), "ready again");
+  }, 60_000);
+
+  it("puts its egress masquerade back after someone flushes it", async () => {
+    inNode(a, "nft", ["flush", "table", "ip", "cni_ts_egress"]);
+    expect(inNode(a, "nft", ["list", "table", "ip", "cni_ts_egress"])).not.toContain("masquerade");
+    await eventually(() => inNode(a, "nft", ["list", "table", "ip", "cni_ts_egress"]).includes("masquerade"), "the rules back");
+  }, 60_000);
 });
