@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run conformance [-- --reference] [-- --verbose] [-- --agent PATH]`: a
-// two-node cluster driven over CRI (containerd with its CRI plugin, one per
+// `npm run conformance [-- --reference] [-- --ipv4-only] [-- --verbose] [-- --agent PATH]`:
+// a dual-stack two-node cluster (IPv4 only with --ipv4-only) driven over CRI (containerd with its CRI plugin, one per
 // simulated node), each node set up by deploy/cni-ts.yaml's init container
 // and agent, the [sig-network]-style checks a CNI must pass, one table, full
 // teardown. --reference runs the same cluster (same agent) on the reference
@@ -26,7 +26,7 @@ const report = await runConformance(
   (result) => {
     if (verbose) process.stderr.write(`${result.ok ? "pass" : "FAIL"} ${result.check}: ${result.detail}\n`);
   },
-  agent,
+  { agentExecutable: agent, ipv4Only: process.argv.includes("--ipv4-only") },
 );
 process.stdout.write(`${formatReport(report)}\n`);
 process.exit(report.results.every((r) => r.ok) && report.leftovers.length === 0 ? 0 : 1);

@@ -32,12 +32,23 @@ import { buildPauseImage } from "./pause-image.ts";
 /** Which plugins the nodes run. */
 export type Implementation = "cni-ts" | "reference";
 
-/** The cluster's pod network (kube-proxy's --cluster-cidr). */
+/** The cluster's pod network (kube-proxy's --cluster-cidr), per family. */
 export const CLUSTER_CIDR = "10.244.0.0/16";
+export const CLUSTER_CIDR6 = "fd00:10:244::/56";
 /** The external client's view of node A. */
 export const EXTERNAL_NODE_IP = "198.51.100.1";
+export const EXTERNAL_NODE_IP6 = "2001:db8:100::1";
 /** The host outside the cluster (client, server, and the API server's address). */
 export const EXTERNAL_HOST_IP = "198.51.100.2";
+export const EXTERNAL_HOST_IP6 = "2001:db8:100::2";
+
+/** How the cluster is built. */
+export interface ClusterOptions {
+  /** The cni-ts whose agent sets the nodes up (default: dist/bin's). */
+  agentExecutable?: string | undefined;
+  /** IPv4 only (the old run); default: dual stack, every pod and node with an IPv4 and an IPv6 address. */
+  ipv4Only?: boolean | undefined;
+}
 
 /** A node plus its place in the cluster. */
 export interface ClusterNode {
@@ -50,6 +61,10 @@ export interface ClusterNode {
   underlayIp: string;
   podCidr: string;
   gateway: string;
+  /** IPv6 (dual stack only). */
+  underlayIp6?: string | undefined;
+  podCidr6?: string | undefined;
+  gateway6?: string | undefined;
 }
 
 /** A pod sandbox as kubelet knows it. */
@@ -60,6 +75,8 @@ export interface Pod {
   id: string;
   /** From PodSandboxStatus.network.ip. */
   ip: string;
+  /** From PodSandboxStatus.network.additionalIps (dual stack). */
+  ip6?: string | undefined;
   /** The sandbox process (verbose PodSandboxStatus). */
   pid: number;
   /** Its network namespace, reachable from the machine's mount namespace. */
@@ -80,6 +97,7 @@ function netnsExec(ns: TestNetns, ...args: string[]): void {
 /** A running cluster. Create with `createCluster`; always `destroy()` it. */
 export class Cluster {
   readonly implementation: Implementation;
+  readonly ipv6: boolean;
   readonly nodes: ClusterNode[] = [];
   readonly pods: Pod[] = [];
   external!: TestNetns;
@@ -87,10 +105,10 @@ export class Cluster {
   #api: ApiServer | undefined;
   readonly #daemonSet: DaemonSetPlan;
 
-  /** @param agentExecutable the cni-ts whose agent sets the nodes up (default: dist/bin's) */
-  constructor(implementation: Implementation, agentExecutable?: string) {
+  constructor(implementation: Implementation, options: ClusterOptions = {}) {
     this.implementation = implementation;
-    this.#daemonSet = readDaemonSet(agentExecutable);
+    this.ipv6 = !options.ipv4Only;
+    this.#daemonSet = readDaemonSet(options.agentExecutable);
   }
 
   /** Build nodes, underlay and external client, start containerd on each node. */
@@ -102,14 +120,27 @@ export class Cluster {
       const dir = mkdtempSync(join(tmpdir(), `cnits-cri-${name}-`));
       this.#dirs.push(dir);
       const cri = await CriNode.create({ name, dir, pauseArchive });
-      this.nodes.push({ name, nodeName: `node-${name}`, cri, underlayIp: `192.0.2.${i + 1}`, podCidr: `10.244.${i + 1}.0/24`, gateway: `10.244.${i + 1}.1` });
+      const n = i + 1;
+      this.nodes.push({
+        name,
+        nodeName: `node-${name}`,
+        cri,
+        underlayIp: `192.0.2.${n}`,
+        podCidr: `10.244.${n}.0/24`,
+        gateway: `10.244.${n}.1`,
+        ...(this.ipv6 ? { underlayIp6: `2001:db8:2::${n}`, podCidr6: `fd00:10:244:${n}::/64`, gateway6: `fd00:10:244:${n}::1` } : {}),
+      });
     }
     this.external = createNetns("cri-ext");
     this.#wire();
     for (const node of this.nodes) symlinkSync(join(REFERENCE_BIN, "portmap"), join(node.cri.paths.binDir, "portmap"));
     const apiDir = mkdtempSync(join(tmpdir(), "cnits-cri-api-"));
     this.#dirs.push(apiDir);
-    const nodeObjects = this.nodes.map((n) => ({ name: n.nodeName, podCidrs: [n.podCidr], internalIps: [n.underlayIp] }));
+    const nodeObjects = this.nodes.map((n) => ({
+      name: n.nodeName,
+      podCidrs: [n.podCidr, ...(n.podCidr6 ? [n.podCidr6] : [])],
+      internalIps: [n.underlayIp, ...(n.underlayIp6 ? [n.underlayIp6] : [])],
+    }));
     this.#api = await startApiServer(apiDir, this.external.path, EXTERNAL_HOST_IP, nodeObjects);
     // Init containers first: node A forwards node B's requests to the API server.
     for (const node of this.nodes) this.#initContainer(node);
@@ -151,10 +182,14 @@ export class Cluster {
     }
   }
 
-  /** Whether the node's agent has its route to every other node's pods. */
+  /** Whether the node's agent has its routes to every other node's pods (both families in dual stack). */
   #hasPeerRoutes(node: ClusterNode): boolean {
-    const routes = node.cri.ns.exec("ip", "route", "show", "proto", "177");
-    return this.nodes.every((peer) => peer === node || routes.includes(`${peer.podCidr} via ${peer.underlayIp}`));
+    const routes = node.cri.ns.exec("ip", "route", "show", "proto", "177") + node.cri.ns.exec("ip", "-6", "route", "show", "proto", "177");
+    return this.nodes.every(
+      (peer) =>
+        peer === node ||
+        (routes.includes(`${peer.podCidr} via ${peer.underlayIp}`) && (!peer.podCidr6 || routes.includes(`${peer.podCidr6} via ${peer.underlayIp6}`))),
+    );
   }
 
   /** (Re)make every link and underlay route: the underlay between the nodes, the external host's link to node A. */
@@ -163,16 +198,19 @@ export class Cluster {
     netnsExec(a.cri.ns, "ip", "link", "add", "ul0", "type", "veth", "peer", "name", "ul0", "netns", b.cri.ns.name);
     for (const node of [a, b]) {
       netnsExec(node.cri.ns, "ip", "addr", "add", `${node.underlayIp}/24`, "dev", "ul0");
+      if (node.underlayIp6) netnsExec(node.cri.ns, "ip", "addr", "add", `${node.underlayIp6}/64`, "dev", "ul0", "nodad");
       netnsExec(node.cri.ns, "ip", "link", "set", "ul0", "up");
     }
     // The data centre's routing, not the CNI's: node B reaches the external network through node A.
     netnsExec(b.cri.ns, "ip", "route", "add", "198.51.100.0/24", "via", a.underlayIp);
+    if (a.underlayIp6) netnsExec(b.cri.ns, "ip", "-6", "route", "add", "2001:db8:100::/64", "via", a.underlayIp6);
     netnsExec(a.cri.ns, "ip", "link", "add", "ext0", "type", "veth", "peer", "name", "eth0", "netns", this.external.name);
     netnsExec(a.cri.ns, "ip", "addr", "add", `${EXTERNAL_NODE_IP}/24`, "dev", "ext0");
+    if (this.ipv6) netnsExec(a.cri.ns, "ip", "addr", "add", `${EXTERNAL_NODE_IP6}/64`, "dev", "ext0", "nodad");
     netnsExec(a.cri.ns, "ip", "link", "set", "ext0", "up");
-    for (const args of [["link", "set", "lo", "up"], ["addr", "add", `${EXTERNAL_HOST_IP}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", EXTERNAL_NODE_IP]]) {
-      netnsExec(this.external, "ip", ...args);
-    }
+    const external = [["link", "set", "lo", "up"], ["addr", "add", `${EXTERNAL_HOST_IP}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", EXTERNAL_NODE_IP]];
+    if (this.ipv6) external.push(["addr", "add", `${EXTERNAL_HOST_IP6}/64`, "dev", "eth0", "nodad"], ["-6", "route", "add", "default", "via", EXTERNAL_NODE_IP6]);
+    for (const args of external) netnsExec(this.external, "ip", ...args);
   }
 
   /** RunPodSandbox as kubelet sends it, then read IP and pid back from PodSandboxStatus. */
@@ -193,11 +231,12 @@ export class Cluster {
     return pod;
   }
 
-  /** The IP and sandbox pid CRI reports for sandbox `id`. */
-  async sandboxNetwork(node: ClusterNode, id: string): Promise<{ ip: string; pid: number; netns: string }> {
+  /** The IPs and sandbox pid CRI reports for sandbox `id`. */
+  async sandboxNetwork(node: ClusterNode, id: string): Promise<{ ip: string; ip6: string | undefined; pid: number; netns: string }> {
     const response = await node.cri.cri.podSandboxStatus(id, true);
     const pid = Number(JSON.parse(response.info.info ?? "{}").pid);
-    return { ip: response.status.network?.ip ?? "", pid, netns: `/proc/${pid}/ns/net` };
+    const network = response.status.network;
+    return { ip: network?.ip ?? "", ip6: network?.additionalIps.find((a) => a.ip.includes(":"))?.ip, pid, netns: `/proc/${pid}/ns/net` };
   }
 
   /** What kubelet does to a deleted pod: StopPodSandbox (its GC repeats it), then RemovePodSandbox. */
@@ -255,8 +294,8 @@ export class Cluster {
 }
 
 /** Bring a cluster up on `implementation`; on failure, what was made is removed before the error is thrown. */
-export async function createCluster(implementation: Implementation, agentExecutable?: string): Promise<Cluster> {
-  const cluster = new Cluster(implementation, agentExecutable);
+export async function createCluster(implementation: Implementation, options: ClusterOptions = {}): Promise<Cluster> {
+  const cluster = new Cluster(implementation, options);
   try {
     await cluster.up();
     return cluster;

@@ -10,9 +10,22 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { release } from "node:os";
-import { CLUSTER_CIDR, createCluster, EXTERNAL_HOST_IP, EXTERNAL_NODE_IP, type Cluster, type ClusterNode, type Implementation, type Pod } from "./cluster.ts";
-import { iptablesCleanup, iptablesRules } from "./kube-proxy/iptables.ts";
-import { nftablesCleanup, nftablesRules, NFT_TABLE } from "./kube-proxy/nftables.ts";
+import {
+  CLUSTER_CIDR,
+  CLUSTER_CIDR6,
+  createCluster,
+  EXTERNAL_HOST_IP,
+  EXTERNAL_HOST_IP6,
+  EXTERNAL_NODE_IP,
+  EXTERNAL_NODE_IP6,
+  type Cluster,
+  type ClusterNode,
+  type ClusterOptions,
+  type Implementation,
+  type Pod,
+} from "./cluster.ts";
+import { iptablesCleanup, iptablesRules, restoreTool } from "./kube-proxy/iptables.ts";
+import { nftablesCleanup, nftablesRules, nftFamily, NFT_TABLE } from "./kube-proxy/nftables.ts";
 import type { ProxyInput } from "./kube-proxy/services.ts";
 import { HTTP_PORT, request, startServer, UDP_PORT, type Answer, type Server } from "./workload.ts";
 
@@ -23,37 +36,48 @@ export type ProxyMode = (typeof PROXY_MODES)[number];
 const HOST_PORT = 30500;
 const NODE_PORT_A = 30080;
 const NODE_PORT_B = 30081;
-/** ClusterIPs of the fixture's Services: web-a (endpoint a1), web-b (endpoint b1). */
+/** ClusterIPs of the fixture's Services: web-a (endpoint a1), web-b (endpoint b1); IPv6 ones in dual stack. */
 export const CLUSTER_IP_A = "10.96.0.10";
 export const CLUSTER_IP_B = "10.96.0.11";
+const CLUSTER_IP6_A = "fd00:10:96::10";
+const CLUSTER_IP6_B = "fd00:10:96::11";
 /** web-b's second port: UDP 53 → 8081. */
 const UDP_SERVICE_PORT = 53;
 
-/** Every check, in run order (the test file makes one test per name). */
-export const CHECKS = [
-  "agent ready on every node (masquerade, sysctls, routes)",
-  "CRI Status: NetworkReady on the installed conflist",
-  "PodSandboxStatus reports each pod's eth0 address",
-  "source IP kept pod to pod (same node, across nodes both ways)",
-  "pod to a host outside the cluster, masqueraded (both nodes)",
-  "pod to pod, same node, HTTP",
-  "pod to pod, same node, UDP",
-  "pod to pod, across nodes, HTTP",
-  "pod to pod, across nodes, UDP",
-  "node to pod, HTTP (same and other node)",
-  "node to pod, UDP (same and other node)",
-  "pod to node, HTTP (own node unNATed, other node masqueraded)",
-  "hostPort via chained portmap (external and other node)",
-  ...PROXY_MODES.flatMap((mode) => [
-    `${mode}: ClusterIP to a pod on the same node`,
-    `${mode}: ClusterIP to a pod on the other node`,
-    `${mode}: ClusterIP UDP to a pod on the other node`,
-    `${mode}: hairpin (pod to its own Service)`,
-    `${mode}: NodePort from outside (local and remote endpoint)`,
-    `${mode}: rules removed`,
-  ]),
-] as const;
-export type CheckName = (typeof CHECKS)[number];
+/** Every check in run order: dual stack, or IPv4 only (`--ipv4-only`, the old run). */
+function checkList(ipv6: boolean): string[] {
+  const v6 = (...names: string[]) => (ipv6 ? names : []);
+  return [
+    "agent ready on every node (masquerade, sysctls, routes)",
+    "CRI Status: NetworkReady on the installed conflist",
+    "PodSandboxStatus reports each pod's eth0 address",
+    ...v6("IPv6: PodSandboxStatus reports each pod's eth0 IPv6 address"),
+    "source IP kept pod to pod (same node, across nodes both ways)",
+    ...v6("IPv6: source IP kept pod to pod (same node, across nodes both ways)"),
+    "pod to a host outside the cluster, masqueraded (both nodes)",
+    ...v6("IPv6: pod to a host outside the cluster, masqueraded (both nodes)"),
+    "pod to pod, same node, HTTP",
+    "pod to pod, same node, UDP",
+    "pod to pod, across nodes, HTTP",
+    "pod to pod, across nodes, UDP",
+    ...v6("IPv6: pod to pod, across nodes, UDP"),
+    "node to pod, HTTP (same and other node)",
+    "node to pod, UDP (same and other node)",
+    "pod to node, HTTP (own node unNATed, other node masqueraded)",
+    "hostPort via chained portmap (external and other node)",
+    ...PROXY_MODES.flatMap((mode) => [
+      `${mode}: ClusterIP to a pod on the same node`,
+      `${mode}: ClusterIP to a pod on the other node`,
+      `${mode}: ClusterIP UDP to a pod on the other node`,
+      `${mode}: hairpin (pod to its own Service)`,
+      `${mode}: NodePort from outside (local and remote endpoint)`,
+      ...v6(`${mode}: IPv6 ClusterIP to a pod on the other node`, `${mode}: IPv6 NodePort from outside (local and remote endpoint)`),
+      `${mode}: rules removed`,
+    ]),
+  ];
+}
+export const CHECKS = checkList(true);
+export type CheckName = string;
 
 /** One row of the report. */
 export interface CheckResult {
@@ -98,8 +122,8 @@ function nodeNetns(node: ClusterNode): string {
   return node.cri.ns.path;
 }
 
-function eth0Address(pod: Pod): string {
-  const out = execFileSync("nsenter", [`--net=${pod.netns}`, "ip", "-j", "-4", "addr", "show", "eth0"], { encoding: "utf8" });
+function eth0Address(pod: Pod, family: 4 | 6 = 4): string {
+  const out = execFileSync("nsenter", [`--net=${pod.netns}`, "ip", "-j", `-${family}`, "addr", "show", "eth0", "scope", "global"], { encoding: "utf8" });
   const [link] = JSON.parse(out) as { addr_info: { local: string }[] }[];
   return link?.addr_info[0]?.local ?? "";
 }
@@ -110,10 +134,12 @@ export function inNode(node: ClusterNode, cmd: string, args: string[], input?: s
 }
 
 /**
- * The fixture's Services: web-a → a1 (http 80 → 8080, NodePort 30080),
- * web-b → b1 (http 80 → 8080, NodePort 30081; dns 53/udp → 8081).
+ * The fixture's Services for one family: web-a → a1 (http 80 → 8080,
+ * NodePort 30080), web-b → b1 (http 80 → 8080, NodePort 30081; dns 53/udp
+ * → 8081). IPv6 (dual stack): the same Services' IPv6 ClusterIPs and endpoints.
  */
-export function proxyInput(a1: Pod, b1: Pod): ProxyInput {
+export function proxyInput(a1: Pod, b1: Pod, family: 4 | 6 = 4): ProxyInput {
+  const endpointIp = (pod: Pod) => (family === 4 ? pod.ip : pod.ip6!);
   const port = (name: string, clusterIp: string, pod: Pod, spec: { portName: string; protocol: "tcp" | "udp"; port: number; target: number; nodePort: number }) => ({
     namespace: "default",
     name,
@@ -122,36 +148,43 @@ export function proxyInput(a1: Pod, b1: Pod): ProxyInput {
     clusterIp,
     port: spec.port,
     nodePort: spec.nodePort,
-    endpoints: [{ ip: pod.ip, port: spec.target }],
+    endpoints: [{ ip: endpointIp(pod), port: spec.target }],
   });
+  const [ipA, ipB] = family === 4 ? [CLUSTER_IP_A, CLUSTER_IP_B] : [CLUSTER_IP6_A, CLUSTER_IP6_B];
   return {
-    clusterCidr: CLUSTER_CIDR,
+    family,
+    clusterCidr: family === 4 ? CLUSTER_CIDR : CLUSTER_CIDR6,
     services: [
-      port("web-a", CLUSTER_IP_A, a1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_A }),
-      port("web-b", CLUSTER_IP_B, b1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_B }),
-      port("web-b", CLUSTER_IP_B, b1, { portName: "dns", protocol: "udp", port: UDP_SERVICE_PORT, target: UDP_PORT, nodePort: 0 }),
+      port("web-a", ipA, a1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_A }),
+      port("web-b", ipB, b1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_B }),
+      port("web-b", ipB, b1, { portName: "dns", protocol: "udp", port: UDP_SERVICE_PORT, target: UDP_PORT, nodePort: 0 }),
     ],
   };
 }
 
-/** Write `input` the way kube-proxy in `mode` would, on every node. */
+/** Write `input` the way kube-proxy in `mode` would (its proxier of the input's family), on every node. */
 export function program(mode: ProxyMode, nodes: ClusterNode[], input: ProxyInput): void {
   for (const node of nodes) {
-    if (mode === "iptables") inNode(node, "iptables-restore", ["--noflush"], iptablesRules(input));
+    if (mode === "iptables") inNode(node, restoreTool(input), ["--noflush"], iptablesRules(input));
     else inNode(node, "nft", ["-f", "-"], nftablesRules(input));
   }
 }
 
-function unprogram(mode: ProxyMode, nodes: ClusterNode[], input: ProxyInput): string {
+function unprogram(mode: ProxyMode, nodes: ClusterNode[], inputs: ProxyInput[]): string {
   for (const node of nodes) {
-    if (mode === "iptables") inNode(node, "iptables-restore", ["--noflush"], iptablesCleanup(input));
-    else inNode(node, "nft", ["-f", "-"], nftablesCleanup());
+    for (const input of inputs) {
+      if (mode === "iptables") inNode(node, restoreTool(input), ["--noflush"], iptablesCleanup(input));
+      else inNode(node, "nft", ["-f", "-"], nftablesCleanup(input));
+    }
   }
   for (const node of nodes) {
-    const left = mode === "iptables" ? inNode(node, "iptables-save", ["-t", "nat"]).match(/KUBE-\S+/g) : inNode(node, "nft", ["list", "tables"]).includes(NFT_TABLE) ? [NFT_TABLE] : null;
-    if (left) throw new CheckFailed(`node ${node.name} still has ${[...new Set(left)].join(", ")}`);
+    const saved = inputs.map((input) => inNode(node, input.family === 4 ? "iptables-save" : "ip6tables-save", ["-t", "nat"])).join("\n");
+    const tables = inNode(node, "nft", ["list", "tables"]);
+    const left = mode === "iptables" ? saved.match(/KUBE-\S+/g) : inputs.map((i) => `table ${nftFamily(i)} ${NFT_TABLE}`).filter((t) => tables.includes(t));
+    if (left?.length) throw new CheckFailed(`node ${node.name} still has ${[...new Set(left)].join(", ")}`);
   }
-  return `no ${mode === "iptables" ? "KUBE-* chain" : `table ip ${NFT_TABLE}`} left on either node`;
+  const what = mode === "iptables" ? "KUBE-* chain" : inputs.map((i) => `table ${nftFamily(i)} ${NFT_TABLE}`).join(" or ");
+  return `no ${what} left on either node`;
 }
 
 /** What the agent reports and what it put into the node: both conditions ok, the route to the other node's pods, the masquerade table. */
@@ -162,7 +195,12 @@ function agentReady(node: ClusterNode, peer: ClusterNode): string {
   if (!route.includes(`via ${peer.underlayIp}`)) throw new CheckFailed(`node ${node.name}: no agent route to ${peer.podCidr} (${route || "none"})`);
   const table = inNode(node, "nft", ["list", "table", "ip", "cni_ts_egress"]);
   if (!table.includes(`ip saddr != ${node.podCidr} return`) || !table.includes("masquerade")) throw new CheckFailed(`node ${node.name}: egress table is\n${table}`);
-  return `node ${node.name}: masquerade and sysctls ok, ${route}, table ip cni_ts_egress`;
+  if (!node.podCidr6) return `node ${node.name}: masquerade and sysctls ok, ${route}, table ip cni_ts_egress`;
+  const route6 = inNode(node, "ip", ["-6", "route", "show", "proto", "177", peer.podCidr6!]).trim();
+  if (!route6.includes(`via ${peer.underlayIp6}`)) throw new CheckFailed(`node ${node.name}: no agent route to ${peer.podCidr6} (${route6 || "none"})`);
+  const table6 = inNode(node, "nft", ["list", "table", "ip6", "cni_ts_egress"]);
+  if (!table6.includes(`ip6 saddr != ${node.podCidr6} return`)) throw new CheckFailed(`node ${node.name}: IPv6 egress table is\n${table6}`);
+  return `node ${node.name}: masquerade and sysctls ok, ${route}, ${route6}, tables ip and ip6 cni_ts_egress`;
 }
 
 /** What CRI's verbose Status says it loaded: NetworkReady, and the conflist (name, plugin chain, pod CIDR, no per-pod masquerade). */
@@ -175,9 +213,9 @@ async function loadedConflist(node: ClusterNode): Promise<string> {
   if (!eth0) throw new CheckFailed(`node ${node.name}: CRI loaded no network for eth0`);
   const list = JSON.parse(eth0.Config.Source) as { plugins: { type: string; ipMasq?: boolean; ipam?: { ranges?: { subnet: string }[][] } }[] };
   const types = list.plugins.map((p) => p.type).join("+");
-  const subnet = list.plugins[0]?.ipam?.ranges?.[0]?.[0]?.subnet;
+  const subnet = list.plugins[0]?.ipam?.ranges?.map((r) => r[0]?.subnet).join(" + ");
   const masq = list.plugins[0]?.ipMasq ? "bridge ipMasq" : "no bridge ipMasq";
-  if (types !== "bridge+portmap" || subnet !== node.podCidr || list.plugins[0]?.ipMasq) {
+  if (types !== "bridge+portmap" || subnet !== [node.podCidr, ...(node.podCidr6 ? [node.podCidr6] : [])].join(" + ") || list.plugins[0]?.ipMasq) {
     throw new CheckFailed(`node ${node.name}: CRI loaded ${eth0.Config.Name} = ${types} on ${subnet}, ${masq}`);
   }
   return `node ${node.name}: ${eth0.Config.Name} = ${types} on ${subnet}, ${masq}`;
@@ -200,17 +238,17 @@ function leftovers(cluster: Cluster): string[] {
  * Bring a cluster up on `implementation`, run every check, tear down.
  *
  * @param onResult called as each check finishes (for live output).
- * @param agentExecutable the cni-ts whose agent sets the nodes up (default: dist/bin's)
+ * @param options dual stack or IPv4 only, and which build's agent
  */
 export async function runConformance(
   implementation: Implementation,
   onResult: (result: CheckResult) => void = () => {},
-  agentExecutable?: string,
+  options: ClusterOptions = {},
 ): Promise<ConformanceReport> {
   const results: CheckResult[] = [];
   const servers: Server[] = [];
   let started = performance.now();
-  const cluster = await createCluster(implementation, agentExecutable);
+  const cluster = await createCluster(implementation, options);
   const upMs = performance.now() - started;
   const version = await cluster.nodes[0]!.cri.cri.version();
   const runtime = `${version.runtimeName} ${version.runtimeVersion} (CRI ${version.runtimeApiVersion}), kernel ${release()}`;
@@ -261,10 +299,35 @@ export async function runConformance(
         expectAnswer(request(b1.netns, "http", EXTERNAL_HOST_IP, HTTP_PORT), "b1", "external", b.underlayIp),
       ].join("; "),
     );
+    if (cluster.ipv6) {
+      await check("IPv6: PodSandboxStatus reports each pod's eth0 IPv6 address", () =>
+        [a1, a2, b1]
+          .map((pod) => {
+            const actual = eth0Address(pod, 6);
+            if (!pod.ip6?.startsWith(pod.node.podCidr6!.replace(/\/64$/, "")) || pod.ip6 !== actual) throw new CheckFailed(`${pod.name}: CRI says ${pod.ip6}, eth0 has ${actual}`);
+            return `${pod.name}=${pod.ip6}`;
+          })
+          .join(", "),
+      );
+      await check("IPv6: source IP kept pod to pod (same node, across nodes both ways)", () =>
+        [
+          expectAnswer(request(a1.netns, "http", a2.ip6!, HTTP_PORT), "a1", "a2", a1.ip6),
+          expectAnswer(request(a1.netns, "http", b1.ip6!, HTTP_PORT), "a1", "b1", a1.ip6),
+          expectAnswer(request(b1.netns, "http", a1.ip6!, HTTP_PORT), "b1", "a1", b1.ip6),
+        ].join("; "),
+      );
+      await check("IPv6: pod to a host outside the cluster, masqueraded (both nodes)", () =>
+        [
+          expectAnswer(request(a1.netns, "http", EXTERNAL_HOST_IP6, HTTP_PORT), "a1", "external", EXTERNAL_NODE_IP6),
+          expectAnswer(request(b1.netns, "http", EXTERNAL_HOST_IP6, HTTP_PORT), "b1", "external", b.underlayIp6),
+        ].join("; "),
+      );
+    }
     await check("pod to pod, same node, HTTP", () => expectAnswer(request(a2.netns, "http", a1.ip, HTTP_PORT), "a2", "a1", a2.ip));
     await check("pod to pod, same node, UDP", () => expectAnswer(request(a2.netns, "udp", a1.ip, UDP_PORT), "a2", "a1", a2.ip));
     await check("pod to pod, across nodes, HTTP", () => expectAnswer(request(a1.netns, "http", b1.ip, HTTP_PORT), "a1", "b1", a1.ip));
     await check("pod to pod, across nodes, UDP", () => expectAnswer(request(b1.netns, "udp", a2.ip, UDP_PORT), "b1", "a2", b1.ip));
+    if (cluster.ipv6) await check("IPv6: pod to pod, across nodes, UDP", () => expectAnswer(request(b1.netns, "udp", a2.ip6!, UDP_PORT), "b1", "a2", b1.ip6));
     await check("node to pod, HTTP (same and other node)", () =>
       [expectAnswer(request(nodeNetns(a), "http", a1.ip, HTTP_PORT), "node-a", "a1"), expectAnswer(request(nodeNetns(a), "http", b1.ip, HTTP_PORT), "node-a", "b1", a.underlayIp)].join("; "),
     );
@@ -283,8 +346,9 @@ export async function runConformance(
     );
 
     const input = proxyInput(a1, b1);
+    const inputs = cluster.ipv6 ? [input, proxyInput(a1, b1, 6)] : [input];
     for (const mode of PROXY_MODES) {
-      program(mode, [a, b], input);
+      for (const each of inputs) program(mode, [a, b], each);
       await check(`${mode}: ClusterIP to a pod on the same node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP_A, 80), "a2", "a1", a2.ip));
       await check(`${mode}: ClusterIP to a pod on the other node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP_B, 80), "a2", "b1", a2.ip));
       await check(`${mode}: ClusterIP UDP to a pod on the other node`, () => expectAnswer(request(a2.netns, "udp", CLUSTER_IP_B, UDP_SERVICE_PORT), "a2", "b1", a2.ip));
@@ -296,7 +360,16 @@ export async function runConformance(
           expectAnswer(request(cluster.external.path, "http", EXTERNAL_NODE_IP, NODE_PORT_B), "external", "b1", a.underlayIp),
         ].join("; "),
       );
-      await check(`${mode}: rules removed`, () => unprogram(mode, [a, b], input));
+      if (cluster.ipv6) {
+        await check(`${mode}: IPv6 ClusterIP to a pod on the other node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP6_B, 80), "a2", "b1", a2.ip6));
+        await check(`${mode}: IPv6 NodePort from outside (local and remote endpoint)`, () =>
+          [
+            expectAnswer(request(cluster.external.path, "http", EXTERNAL_NODE_IP6, NODE_PORT_A), "external", "a1"),
+            expectAnswer(request(cluster.external.path, "http", EXTERNAL_NODE_IP6, NODE_PORT_B), "external", "b1", a.underlayIp6),
+          ].join("; "),
+        );
+      }
+      await check(`${mode}: rules removed`, () => unprogram(mode, [a, b], inputs));
     }
   } finally {
     for (const server of servers) server.stop();

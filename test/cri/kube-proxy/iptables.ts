@@ -8,7 +8,7 @@
  * KUBE-EXT-<hash> (mark for masquerade) → KUBE-SVC; POSTROUTING →
  * KUBE-POSTROUTING masquerades what KUBE-MARK-MASQ marked.
  */
-import { endpointString, hashText, MASQ_MARK, servicePortName, type ProxyInput, type ServicePort } from "./services.ts";
+import { endpointString, hashText, hostBits, MASQ_MARK, servicePortName, type ProxyInput, type ServicePort } from "./services.ts";
 
 const STOCK_CHAINS = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"];
 const JUMPS = [
@@ -47,7 +47,12 @@ function serviceChains(input: ProxyInput): string[] {
 
 const comment = (text: string) => `-m comment --comment ${JSON.stringify(text)}`;
 
-/** The `iptables-restore --noflush` input kube-proxy's sync would write for `input`. */
+/** The restore tool of the input's family. */
+export function restoreTool(input: ProxyInput): string {
+  return input.family === 4 ? "iptables-restore" : "ip6tables-restore";
+}
+
+/** The `iptables-restore --noflush` (or ip6tables-restore) input kube-proxy's sync would write for `input`. */
 export function iptablesRules(input: ProxyInput): string {
   const lines = ["*nat", ...[...STOCK_CHAINS, ...serviceChains(input)].map((chain) => `:${chain} - [0:0]`)];
   for (const [hook, text, target] of JUMPS) lines.push(`-A ${hook} ${comment(text)} -j ${target}`);
@@ -59,7 +64,7 @@ export function iptablesRules(input: ProxyInput): string {
   );
   for (const svc of input.services) {
     const name = servicePortName(svc);
-    const match = `-d ${svc.clusterIp}/32 -p ${svc.protocol} -m ${svc.protocol} --dport ${svc.port}`;
+    const match = `-d ${svc.clusterIp}/${hostBits(input.family)} -p ${svc.protocol} -m ${svc.protocol} --dport ${svc.port}`;
     lines.push(`-A KUBE-SERVICES ${comment(`${name} cluster IP`)} ${match} -j ${serviceChain(svc)}`);
     lines.push(`-A ${serviceChain(svc)} ${comment(`${name} cluster IP`)} ${match} ! -s ${input.clusterCidr} -j KUBE-MARK-MASQ`);
     if (svc.nodePort) {
@@ -72,7 +77,7 @@ export function iptablesRules(input: ProxyInput): string {
       // Each endpoint takes 1/left of what earlier rules left over: uniform overall.
       const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : "";
       lines.push(`-A ${serviceChain(svc)} ${comment(`${name} -> ${endpointString(ep)}`)}${pick} -j ${endpointChain(svc, ep)}`);
-      lines.push(`-A ${endpointChain(svc, ep)} ${comment(name)} -s ${ep.ip}/32 -j KUBE-MARK-MASQ`);
+      lines.push(`-A ${endpointChain(svc, ep)} ${comment(name)} -s ${ep.ip}/${hostBits(input.family)} -j KUBE-MARK-MASQ`);
       lines.push(`-A ${endpointChain(svc, ep)} ${comment(name)} -m ${svc.protocol} -p ${svc.protocol} -j DNAT --to-destination ${endpointString(ep)}`);
     });
   }
