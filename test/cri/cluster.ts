@@ -201,13 +201,17 @@ export class Cluster {
       if (node.underlayIp6) netnsExec(node.cri.ns, "ip", "addr", "add", `${node.underlayIp6}/64`, "dev", "ul0", "nodad");
       netnsExec(node.cri.ns, "ip", "link", "set", "ul0", "up");
     }
-    // The data centre's routing, not the CNI's: node B reaches the external network through node A.
-    netnsExec(b.cri.ns, "ip", "route", "add", "198.51.100.0/24", "via", a.underlayIp);
-    if (a.underlayIp6) netnsExec(b.cri.ns, "ip", "-6", "route", "add", "2001:db8:100::/64", "via", a.underlayIp6);
     netnsExec(a.cri.ns, "ip", "link", "add", "ext0", "type", "veth", "peer", "name", "eth0", "netns", this.external.name);
     netnsExec(a.cri.ns, "ip", "addr", "add", `${EXTERNAL_NODE_IP}/24`, "dev", "ext0");
     if (this.ipv6) netnsExec(a.cri.ns, "ip", "addr", "add", `${EXTERNAL_NODE_IP6}/64`, "dev", "ext0", "nodad");
     netnsExec(a.cri.ns, "ip", "link", "set", "ext0", "up");
+    // The data centre's routing, not the CNI's: node A's default route leads outside, node B's through node A.
+    netnsExec(a.cri.ns, "ip", "route", "add", "default", "via", EXTERNAL_HOST_IP);
+    netnsExec(b.cri.ns, "ip", "route", "add", "default", "via", a.underlayIp);
+    if (this.ipv6) {
+      netnsExec(a.cri.ns, "ip", "-6", "route", "add", "default", "via", EXTERNAL_HOST_IP6);
+      netnsExec(b.cri.ns, "ip", "-6", "route", "add", "default", "via", a.underlayIp6!);
+    }
     const external = [["link", "set", "lo", "up"], ["addr", "add", `${EXTERNAL_HOST_IP}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", EXTERNAL_NODE_IP]];
     if (this.ipv6) external.push(["addr", "add", `${EXTERNAL_HOST_IP6}/64`, "dev", "eth0", "nodad"], ["-6", "route", "add", "default", "via", EXTERNAL_NODE_IP6]);
     for (const args of external) netnsExec(this.external, "ip", ...args);

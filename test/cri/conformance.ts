@@ -41,6 +41,9 @@ export const CLUSTER_IP_A = "10.96.0.10";
 export const CLUSTER_IP_B = "10.96.0.11";
 const CLUSTER_IP6_A = "fd00:10:96::10";
 const CLUSTER_IP6_B = "fd00:10:96::11";
+/** web-none: a Service without endpoints. */
+const CLUSTER_IP_NONE = "10.96.0.12";
+const CLUSTER_IP6_NONE = "fd00:10:96::12";
 /** web-b's second port: UDP 53 → 8081. */
 const UDP_SERVICE_PORT = 53;
 
@@ -71,6 +74,7 @@ function checkList(ipv6: boolean): string[] {
       `${mode}: ClusterIP UDP to a pod on the other node`,
       `${mode}: hairpin (pod to its own Service)`,
       `${mode}: NodePort from outside (local and remote endpoint)`,
+      `${mode}: ClusterIP without endpoints is rejected`,
       ...v6(`${mode}: IPv6 ClusterIP to a pod on the other node`, `${mode}: IPv6 NodePort from outside (local and remote endpoint)`),
       `${mode}: rules removed`,
     ]),
@@ -136,7 +140,8 @@ export function inNode(node: ClusterNode, cmd: string, args: string[], input?: s
 /**
  * The fixture's Services for one family: web-a → a1 (http 80 → 8080,
  * NodePort 30080), web-b → b1 (http 80 → 8080, NodePort 30081; dns 53/udp
- * → 8081). IPv6 (dual stack): the same Services' IPv6 ClusterIPs and endpoints.
+ * → 8081), web-none without endpoints (http 80). IPv6 (dual stack): the same
+ * Services' IPv6 ClusterIPs and endpoints.
  */
 export function proxyInput(a1: Pod, b1: Pod, family: 4 | 6 = 4): ProxyInput {
   const endpointIp = (pod: Pod) => (family === 4 ? pod.ip : pod.ip6!);
@@ -150,7 +155,7 @@ export function proxyInput(a1: Pod, b1: Pod, family: 4 | 6 = 4): ProxyInput {
     nodePort: spec.nodePort,
     endpoints: [{ ip: endpointIp(pod), port: spec.target }],
   });
-  const [ipA, ipB] = family === 4 ? [CLUSTER_IP_A, CLUSTER_IP_B] : [CLUSTER_IP6_A, CLUSTER_IP6_B];
+  const [ipA, ipB, ipNone] = family === 4 ? [CLUSTER_IP_A, CLUSTER_IP_B, CLUSTER_IP_NONE] : [CLUSTER_IP6_A, CLUSTER_IP6_B, CLUSTER_IP6_NONE];
   return {
     family,
     clusterCidr: family === 4 ? CLUSTER_CIDR : CLUSTER_CIDR6,
@@ -158,6 +163,7 @@ export function proxyInput(a1: Pod, b1: Pod, family: 4 | 6 = 4): ProxyInput {
       port("web-a", ipA, a1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_A }),
       port("web-b", ipB, b1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: NODE_PORT_B }),
       port("web-b", ipB, b1, { portName: "dns", protocol: "udp", port: UDP_SERVICE_PORT, target: UDP_PORT, nodePort: 0 }),
+      { ...port("web-none", ipNone, a1, { portName: "http", protocol: "tcp", port: 80, target: HTTP_PORT, nodePort: 0 }), endpoints: [] },
     ],
   };
 }
@@ -360,6 +366,14 @@ export async function runConformance(
           expectAnswer(request(cluster.external.path, "http", EXTERNAL_NODE_IP, NODE_PORT_B), "external", "b1", a.underlayIp),
         ].join("; "),
       );
+      // kube-proxy's filter rules answer at once, instead of a client waiting for its timeout.
+      await check(`${mode}: ClusterIP without endpoints is rejected`, () => {
+        const answer = request(a2.netns, "http", CLUSTER_IP_NONE, 80);
+        if (!(answer instanceof Error) || !answer.message.includes("ECONNREFUSED")) {
+          throw new CheckFailed(`a2 → ${CLUSTER_IP_NONE}:80: ${answer instanceof Error ? answer.message : `answered by ${answer.name}`}`);
+        }
+        return `a2 → ${CLUSTER_IP_NONE}:80: ${answer.message}`;
+      });
       if (cluster.ipv6) {
         await check(`${mode}: IPv6 ClusterIP to a pod on the other node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP6_B, 80), "a2", "b1", a2.ip6));
         await check(`${mode}: IPv6 NodePort from outside (local and remote endpoint)`, () =>

@@ -8,7 +8,11 @@
  * port a `service-<hash>-ns/name/proto/port` chain picks an endpoint with
  * `numgen random mod N vmap`, per endpoint an `endpoint-…` chain marks
  * hairpin traffic and DNATs; `external-…` marks NodePort traffic;
- * `masquerading` at postrouting SNATs what was marked.
+ * `masquerading` at postrouting SNATs what was marked (mark 0x4000). Filter
+ * chains at forward and output (priority -110) send new connections to a
+ * Service port without endpoints to `reject-chain` (verdict map
+ * `no-endpoint-services`), and reject traffic still addressed to a ClusterIP
+ * after DNAT (a port the Service does not have).
  */
 import { hashText, MASQ_MARK, type ProxyInput, type ServicePort } from "./services.ts";
 
@@ -50,7 +54,14 @@ export function nftablesRules(input: ProxyInput): string {
   const chains: string[] = [];
   const serviceIps: string[] = [];
   const nodePorts: string[] = [];
+  const noEndpoints: string[] = [];
+  const clusterIps = new Set<string>();
   for (const svc of input.services) {
+    clusterIps.add(svc.clusterIp);
+    if (svc.endpoints.length === 0) {
+      noEndpoints.push(`${svc.clusterIp} . ${svc.protocol} . ${svc.port} : goto reject-chain`);
+      continue;
+    }
     const service = nftServiceChain(svc);
     serviceIps.push(`${svc.clusterIp} . ${svc.protocol} . ${svc.port} : goto ${service}`);
     const picks = svc.endpoints.map((ep, i) => `${i} : goto ${nftEndpointChain(svc, ep)}`).join(", ");
@@ -86,6 +97,39 @@ table ${ip} ${NFT_TABLE} {
     type inet_proto . inet_service : verdict
     comment "NodePort traffic"
     ${elements(nodePorts)}
+  }
+  map no-endpoint-services {
+    type ${input.family === 4 ? "ipv4_addr" : "ipv6_addr"} . inet_proto . inet_service : verdict
+    comment "vmap to drop or reject packets to services with no endpoints"
+    ${elements(noEndpoints)}
+  }
+  set cluster-ips {
+    type ${input.family === 4 ? "ipv4_addr" : "ipv6_addr"}
+    comment "Active ClusterIPs"
+    ${elements([...clusterIps])}
+  }
+  chain reject-chain {
+    comment "helper for @no-endpoint-services / @no-endpoint-nodeports"
+    reject
+  }
+  chain service-endpoints-check {
+    ${ip} daddr . meta l4proto . th dport vmap @no-endpoint-services
+  }
+  chain cluster-ips-check {
+    ${ip} daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"
+  }
+  chain filter-forward {
+    type filter hook forward priority -110; policy accept;
+    ct state new jump service-endpoints-check
+    ct state new jump cluster-ips-check
+  }
+  chain filter-output {
+    type filter hook output priority -110; policy accept;
+    ct state new jump service-endpoints-check
+  }
+  chain filter-output-post-dnat {
+    type filter hook output priority -90; policy accept;
+    ct state new jump cluster-ips-check
   }
   chain mark-for-masquerade {
     meta mark set meta mark | ${MASQ_MARK}
