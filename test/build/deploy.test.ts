@@ -106,13 +106,21 @@ describe("deploy/cni-ts.yaml", () => {
 });
 
 describe("deploy/kind", () => {
-  it("creates a cluster without a default CNI and with a pod subnet", () => {
-    const config = parse(readFileSync(join(ROOT, "deploy/kind/kind-config.yaml"), "utf8"));
+  it.each(["kind-config.yaml", "kind-config-dual.yaml"])("%s creates a cluster without a default CNI and with a pod subnet", (file) => {
+    const config = parse(readFileSync(join(ROOT, "deploy/kind", file), "utf8"));
     expect(config.kind).toBe("Cluster");
     expect(config.apiVersion).toBe("kind.x-k8s.io/v1alpha4");
     expect(config.networking.disableDefaultCNI).toBe(true);
-    expect(config.networking.podSubnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    expect(config.networking.podSubnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+(,[0-9a-f:]+\/\d+)?$/);
     expect(config.nodes.filter((n: any) => n.role === "worker").length).toBeGreaterThan(0);
+  });
+
+  it("has a dual-stack config with a pod and a Service subnet per family", () => {
+    const config = parse(readFileSync(join(ROOT, "deploy/kind/kind-config-dual.yaml"), "utf8"));
+    expect(config.networking.ipFamily).toBe("dual");
+    for (const subnets of [config.networking.podSubnet, config.networking.serviceSubnet]) {
+      expect(subnets.split(",").map((s: string) => (s.includes(":") ? 6 : 4))).toEqual([4, 6]);
+    }
   });
 
   it("has a script that shellcheck passes and that uses the files this repository has", () => {
@@ -125,7 +133,10 @@ describe("deploy/kind", () => {
       expect(existsSync(join(ROOT, path))).toBe(true);
     }
     expect(text).toContain('IMAGE_ARCHIVE="dist/cni-ts-image-linux-${ARCH}-v${VERSION}.tar"');
-    expect(text).toContain("--focus='\\[sig-network\\].*\\[Conformance\\]'");
+    // every [Conformance] test, with kubectl of the cluster's own version
+    expect(text).toContain('FOCUS="${FOCUS:-\\[Conformance\\]}"');
+    expect(text).toContain('--focus="$FOCUS"');
+    expect(text).toContain("/usr/bin/kubectl");
     expect(text).toContain("kind load image-archive");
   });
 
@@ -135,6 +146,7 @@ describe("deploy/kind", () => {
     const runs = steps.map((s: any) => s.run ?? "").join("\n");
     expect(runs).toContain("npm run image");
     expect(runs).toContain("deploy/kind/run-conformance.sh");
+    expect(JSON.stringify(workflow)).toContain("deploy/kind/kind-config-dual.yaml");
     expect(runs.indexOf("modprobe br_netfilter")).toBeGreaterThan(-1);
     expect(runs.indexOf("modprobe br_netfilter")).toBeLessThan(runs.indexOf("deploy/kind/run-conformance.sh"));
   });
