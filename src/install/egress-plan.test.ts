@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { InvalidConfigError } from "../errors.ts";
 import { parseCidr, netContains } from "../ip/cidr.ts";
 import { bigIntToIp } from "../ip/ip-math.ts";
-import { aggregateCidrs, clusterCidrsFromNodes, masqueradeMode, parseCidrList, planEgressMasq } from "./egress-plan.ts";
+import { aggregateCidrs, clusterCidrsFor, clusterCidrsFromNodes, masqueradeMode, parseCidrList, planEgressMasq } from "./egress-plan.ts";
 
 describe("planEgressMasq", () => {
   it("masquerades this node's pods to anything outside the cluster's pod network and multicast", () => {
@@ -60,6 +60,15 @@ describe("aggregateCidrs", () => {
 describe("clusterCidrsFromNodes", () => {
   it("takes every Node's CIDRs, normalised, and never a /0", () => {
     expect(clusterCidrsFromNodes([["10.244.0.7/24"], ["0.0.0.0/0", "fd00::/64"], ["junk"]])).toEqual(["10.244.0.0/24", "fd00::/64"]);
+  });
+});
+
+describe("clusterCidrsFor", () => {
+  it("takes the admin's CIDRs for the families they name and the Nodes' for the others", () => {
+    const nodes = ["10.244.1.0/24", "fd00:10:244:1::/64"];
+    expect(clusterCidrsFor(["10.244.0.0/16"], nodes)).toEqual(["10.244.0.0/16", "fd00:10:244:1::/64"]);
+    expect(clusterCidrsFor([], nodes)).toEqual(nodes);
+    expect(clusterCidrsFor(["10.244.0.0/16", "fd00:10:244::/56"], nodes)).toEqual(["10.244.0.0/16", "fd00:10:244::/56"]);
   });
 });
 

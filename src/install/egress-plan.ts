@@ -81,6 +81,18 @@ export function clusterCidrsFromNodes(nodes: Iterable<readonly string[]>): strin
 }
 
 /**
+ * The cluster's pod CIDRs: the admin's `--cluster-cidr` for each family it
+ * names, the Nodes' for a family it does not (a dual-stack cluster given
+ * only its IPv4 CIDR must not masquerade IPv6 traffic between pods).
+ *
+ * @example clusterCidrsFor(["10.244.0.0/16"], ["10.244.1.0/24", "fd00:10:244:1::/64"]) // ["10.244.0.0/16", "fd00:10:244:1::/64"]
+ */
+export function clusterCidrsFor(given: readonly string[], fromNodes: readonly string[]): string[] {
+  const named = new Set(given.map((c) => parseCidr(c)?.family));
+  return [...given, ...fromNodes.filter((c) => !named.has(parseCidr(c)?.family))];
+}
+
+/**
  * The fewest CIDRs covering exactly the same addresses: contained ones
  * dropped, aligned neighbours merged (5,000 nodes' /24s of one /16 become that /16).
  *

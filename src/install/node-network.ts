@@ -11,7 +11,7 @@
 import { parseCidr } from "../ip/cidr.ts";
 import { applyEgress, chooseEgressBackend, egressInSync, removeEgress, type EgressBackend } from "../netfilter/egress.ts";
 import type { EgressRules } from "../netfilter/egress-rules.ts";
-import { clusterCidrsFromNodes, masqueradeMode, planEgressMasq } from "./egress-plan.ts";
+import { clusterCidrsFor, clusterCidrsFromNodes, masqueradeMode, planEgressMasq } from "./egress-plan.ts";
 import { checkSysctls, type Condition } from "./node-sysctls.ts";
 import type { InstallSettings } from "./settings.ts";
 
@@ -79,7 +79,7 @@ export class NodeNetwork {
       masqueradeMode(settings) === "node"
         ? planEgressMasq({
             podCidrs,
-            clusterCidrs: settings.clusterCidrs.length > 0 ? settings.clusterCidrs : clusterCidrsFromNodes(nodesPodCidrs),
+            clusterCidrs: clusterCidrsFor(settings.clusterCidrs, clusterCidrsFromNodes(nodesPodCidrs)),
             nonMasqCidrs: settings.nonMasqCidrs,
           })
         : [];
