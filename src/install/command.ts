@@ -71,9 +71,9 @@ export function registerInstallCommand(program: Command, ownExecutable: () => st
     .option("--non-masq-cidr <cidr>", `more destinations pods reach without masquerade; repeat or comma-separate${env(INSTALL_ENV.nonMasqCidrs)}`, collect)
     .option("--masq-backend <backend>", `node-level masquerade in auto, nftables or iptables [default: auto = nftables when the kernel has it]${env(INSTALL_ENV.masqBackend)}`)
     .option("--mtu <bytes>", `pod interface MTU [default: the kernel's]${env(INSTALL_ENV.mtu)}`)
-    .option("--watch", `stay in the foreground: keep the conflist and the routes to other nodes' pod CIDRs current (needs --node-name)${env(INSTALL_ENV.watch)}`)
+    .option("--watch", `stay in the foreground: keep the conflist, the routes to other nodes' pod CIDRs and the egress masquerade current (needs --node-name)${env(INSTALL_ENV.watch)}`)
     .option("--resync-interval <seconds>", `seconds between two reads of the Nodes under --watch [default: 10]${env(INSTALL_ENV.resyncInterval)}`)
-    .option("--uninstall-on-exit", `on SIGTERM/SIGINT remove the routes, conflist, plugins and addon installed (with --watch)${env(INSTALL_ENV.uninstallOnExit)}`)
+    .option("--uninstall-on-exit", `on SIGTERM/SIGINT remove the routes, masquerade rules, conflist, plugins and addon installed (with --watch)${env(INSTALL_ENV.uninstallOnExit)}`)
     .option("--from <executable>", "the cni-ts executable to install (default: this one)")
     .action(async (flags: InstallFlags) => {
       const settings = resolveInstallSettings(flags, process.env);
