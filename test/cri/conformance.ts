@@ -75,7 +75,12 @@ function checkList(ipv6: boolean): string[] {
       `${mode}: hairpin (pod to its own Service)`,
       `${mode}: NodePort from outside (local and remote endpoint)`,
       `${mode}: ClusterIP without endpoints is rejected`,
-      ...v6(`${mode}: IPv6 ClusterIP to a pod on the other node`, `${mode}: IPv6 NodePort from outside (local and remote endpoint)`),
+      ...v6(
+        `${mode}: IPv6 ClusterIP to a pod on the same node`,
+        `${mode}: IPv6 ClusterIP to a pod on the other node`,
+        `${mode}: IPv6 hairpin (pod to its own Service)`,
+        `${mode}: IPv6 NodePort from outside (local and remote endpoint)`,
+      ),
       `${mode}: rules removed`,
     ]),
   ];
@@ -375,7 +380,10 @@ export async function runConformance(
         return `a2 → ${CLUSTER_IP_NONE}:80: ${answer.message}`;
       });
       if (cluster.ipv6) {
+        // Needs bridge-nf-call-ip6tables, as the IPv4 one needs bridge-nf-call-iptables.
+        await check(`${mode}: IPv6 ClusterIP to a pod on the same node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP6_A, 80), "a2", "a1", a2.ip6));
         await check(`${mode}: IPv6 ClusterIP to a pod on the other node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP6_B, 80), "a2", "b1", a2.ip6));
+        await check(`${mode}: IPv6 hairpin (pod to its own Service)`, () => expectAnswer(request(a1.netns, "http", CLUSTER_IP6_A, 80), "a1", "a1", a.gateway6));
         await check(`${mode}: IPv6 NodePort from outside (local and remote endpoint)`, () =>
           [
             expectAnswer(request(cluster.external.path, "http", EXTERNAL_NODE_IP6, NODE_PORT_A), "external", "a1"),
