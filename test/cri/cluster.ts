@@ -48,6 +48,8 @@ export interface ClusterOptions {
   agentExecutable?: string | undefined;
   /** IPv4 only (the old run); default: dual stack, every pod and node with an IPv4 and an IPv6 address. */
   ipv4Only?: boolean | undefined;
+  /** Egress masquerade in the iptables backend (the image has no iptables: the agent gets the machine's PATH). */
+  iptablesMasquerade?: boolean | undefined;
 }
 
 /** A node plus its place in the cluster. */
@@ -98,6 +100,7 @@ function netnsExec(ns: TestNetns, ...args: string[]): void {
 export class Cluster {
   readonly implementation: Implementation;
   readonly ipv6: boolean;
+  readonly #iptablesMasquerade: boolean;
   readonly nodes: ClusterNode[] = [];
   readonly pods: Pod[] = [];
   external!: TestNetns;
@@ -108,6 +111,7 @@ export class Cluster {
   constructor(implementation: Implementation, options: ClusterOptions = {}) {
     this.implementation = implementation;
     this.ipv6 = !options.ipv4Only;
+    this.#iptablesMasquerade = options.iptablesMasquerade === true;
     this.#daemonSet = readDaemonSet(options.agentExecutable);
   }
 
@@ -172,6 +176,7 @@ export class Cluster {
       apiPort: api.port,
       serviceAccountDir: api.serviceAccountDir,
     });
+    if (this.#iptablesMasquerade) Object.assign(env, { CNI_TS_MASQ_BACKEND: "iptables", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" });
     node.agent = new NodeAgent(node.cri.ns.path, this.#daemonSet.agentArgv, env);
     await node.agent.waitReady(() => this.#hasPeerRoutes(node));
     if (this.implementation === "reference") {

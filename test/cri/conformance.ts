@@ -198,20 +198,30 @@ function unprogram(mode: ProxyMode, nodes: ClusterNode[], inputs: ProxyInput[]):
   return `no ${what} left on either node`;
 }
 
-/** What the agent reports and what it put into the node: both conditions ok, the route to the other node's pods, the masquerade table. */
+/**
+ * What the agent reports and what it put into the node: both conditions ok,
+ * the routes to the other node's pods, the egress rules (in the backend its
+ * masquerade condition names) returning for other sources.
+ */
 function agentReady(node: ClusterNode, peer: ClusterNode): string {
   const agent = node.agent!;
   if (!agent.ready()) throw new CheckFailed(`node ${node.name}: agent not ready; its log:\n${agent.output}`);
-  const route = inNode(node, "ip", ["route", "show", "proto", "177", peer.podCidr]).trim();
-  if (!route.includes(`via ${peer.underlayIp}`)) throw new CheckFailed(`node ${node.name}: no agent route to ${peer.podCidr} (${route || "none"})`);
-  const table = inNode(node, "nft", ["list", "table", "ip", "cni_ts_egress"]);
-  if (!table.includes(`ip saddr != ${node.podCidr} return`) || !table.includes("masquerade")) throw new CheckFailed(`node ${node.name}: egress table is\n${table}`);
-  if (!node.podCidr6) return `node ${node.name}: masquerade and sysctls ok, ${route}, table ip cni_ts_egress`;
-  const route6 = inNode(node, "ip", ["-6", "route", "show", "proto", "177", peer.podCidr6!]).trim();
-  if (!route6.includes(`via ${peer.underlayIp6}`)) throw new CheckFailed(`node ${node.name}: no agent route to ${peer.podCidr6} (${route6 || "none"})`);
-  const table6 = inNode(node, "nft", ["list", "table", "ip6", "cni_ts_egress"]);
-  if (!table6.includes(`ip6 saddr != ${node.podCidr6} return`)) throw new CheckFailed(`node ${node.name}: IPv6 egress table is\n${table6}`);
-  return `node ${node.name}: masquerade and sysctls ok, ${route}, ${route6}, tables ip and ip6 cni_ts_egress`;
+  const iptables = /masquerade: ok: .*\(iptables\)/.test(agent.output);
+  const families = [
+    { family: 4, podCidr: node.podCidr, peerCidr: peer.podCidr, peerIp: peer.underlayIp },
+    ...(node.podCidr6 ? [{ family: 6, podCidr: node.podCidr6, peerCidr: peer.podCidr6!, peerIp: peer.underlayIp6! }] : []),
+  ];
+  const found = families.map(({ family, podCidr, peerCidr, peerIp }) => {
+    const route = inNode(node, "ip", [`-${family}`, "route", "show", "proto", "177", peerCidr]).trim();
+    if (!route.includes(`via ${peerIp}`)) throw new CheckFailed(`node ${node.name}: no agent route to ${peerCidr} (${route || "none"})`);
+    const rules = iptables
+      ? inNode(node, family === 4 ? "iptables" : "ip6tables", ["-t", "nat", "-S", "CNI-TS-EGRESS"])
+      : inNode(node, "nft", ["list", "table", family === 4 ? "ip" : "ip6", "cni_ts_egress"]);
+    const own = iptables ? `! -s ${podCidr} -j RETURN` : `${family === 4 ? "ip" : "ip6"} saddr != ${podCidr} return`;
+    if (!rules.includes(own)) throw new CheckFailed(`node ${node.name}: IPv${family} egress rules are\n${rules}`);
+    return route;
+  });
+  return `node ${node.name}: masquerade and sysctls ok, ${found.join(", ")}, egress rules in ${iptables ? "iptables" : "nftables"}`;
 }
 
 /** What CRI's verbose Status says it loaded: NetworkReady, and the conflist (name, plugin chain, pod CIDR, no per-pod masquerade). */
