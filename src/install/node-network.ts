@@ -22,10 +22,15 @@ export type NodeNetworkConditions = Record<"masquerade" | "sysctls", Condition>;
 
 type Settings = Pick<InstallSettings, "ipMasq" | "watch" | "clusterCidrs" | "nonMasqCidrs" | "masqBackend">;
 
+/** Exempt CIDRs named in a log line; a cluster whose Nodes' CIDRs do not aggregate may have thousands. */
+const LISTED = 8;
+
 /** One line describing the rules of a plan. */
 function describe(plans: readonly EgressRules[], backend: EgressBackend): string {
   if (plans.length === 0) return "no egress masquerade rules";
-  return plans.map((p) => `${p.source} → outside ${p.exempt.join(", ")}: masquerade (${backend})`).join("; ");
+  const list = (cidrs: readonly string[]) =>
+    cidrs.length <= LISTED ? cidrs.join(", ") : `${cidrs.slice(0, LISTED).join(", ")} and ${cidrs.length - LISTED} more`;
+  return plans.map((p) => `${p.source} → outside ${list(p.exempt)}: masquerade (${backend})`).join("; ");
 }
 
 /** The node's egress masquerade and sysctls, for one agent process. */

@@ -18,7 +18,7 @@ import {
   nftFamily,
   type EgressRules,
 } from "./egress-rules.ts";
-import { findJumps, parseIptablesListing, renderIptablesTeardown } from "./iptables-script.ts";
+import { findJumps, parseIptablesListing, renderIptablesTeardown, type IptablesRule } from "./iptables-script.ts";
 import { iptablesBin, listNat, restoreNat } from "./masq-iptables.ts";
 import { commitBatch, dumpRules } from "./nft-batch.ts";
 import { nftTableExists } from "./nft-probe.ts";
@@ -57,9 +57,9 @@ export function applyEgress(backend: EgressBackend, plans: readonly EgressRules[
       if (plan) commitNft(nftEgressReplace(plan), "set up");
       else if (nftTableExists(nftFamily(family), EGRESS_TABLE) !== false) commitNft(nftEgressDelete(family), "remove");
     } else if (plan) {
-      const listing = natListing(family);
-      if (listing === undefined) throw new KernelError(`cannot set up the egress masquerade: ${iptablesBin(family)} cannot list the nat table`);
-      restoreNat("failed to set up the egress masquerade", family, iptablesEgressScript(plan, findJumps(listing, EGRESS_IPTABLES_CHAIN)));
+      const ours = readIptables(family);
+      if (ours === undefined) throw new KernelError(`cannot set up the egress masquerade: ${iptablesBin(family)} cannot list the nat table`);
+      restoreNat("failed to set up the egress masquerade", family, iptablesEgressScript(plan, ours.jumps));
     } else {
       removeIptables(family);
     }
@@ -78,13 +78,11 @@ export function egressInSync(backend: EgressBackend, plans: readonly EgressRules
         return false;
       }
     }
-    const listing = natListing(family);
-    if (listing === undefined) return plan === undefined;
-    const ours = listing.rules.filter((r) => r.chain === EGRESS_IPTABLES_CHAIN).map((r) => r.line);
-    const jumps = findJumps(listing, EGRESS_IPTABLES_CHAIN).length;
-    if (!plan) return ours.length === 0 && jumps === 0 && !listing.chains.has(EGRESS_IPTABLES_CHAIN);
+    const ours = readIptables(family);
+    if (ours === undefined) return plan === undefined;
+    if (!plan) return ours.jumps.length === 0 && ours.rules === undefined;
     const wanted = iptablesEgressScript(plan, []).split("\n").filter((l) => l.startsWith(`-A ${EGRESS_IPTABLES_CHAIN} `));
-    return jumps === 1 && ours.join("\n") === wanted.join("\n");
+    return ours.jumps.length === 1 && ours.rules?.join("\n") === wanted.join("\n");
   });
 }
 
@@ -107,18 +105,27 @@ export function removeEgress(backends: readonly EgressBackend[] = ["nftables", "
   tryAll(steps);
 }
 
-/** The nat table's listing, or undefined when the tool is missing or cannot list it. */
-function natListing(family: 4 | 6) {
-  const run = listNat(family);
-  return run.ok ? parseIptablesListing(run.stdout) : undefined;
+/**
+ * Our jumps in POSTROUTING and our chain's rule lines (undefined: no such
+ * chain), listed chain by chain: a node with kube-proxy's iptables mode has a
+ * nat table too large to list every resync. Undefined when the tool is
+ * missing or cannot list the nat table.
+ */
+function readIptables(family: 4 | 6): { jumps: IptablesRule[]; rules: string[] | undefined } | undefined {
+  const postrouting = listNat(family, "POSTROUTING");
+  if (!postrouting.ok) return undefined;
+  const chain = listNat(family, EGRESS_IPTABLES_CHAIN);
+  return {
+    jumps: findJumps(parseIptablesListing(postrouting.stdout), EGRESS_IPTABLES_CHAIN),
+    rules: chain.ok ? parseIptablesListing(chain.stdout).rules.map((r) => r.line) : undefined,
+  };
 }
 
 function removeIptables(family: 4 | 6): void {
-  const listing = natListing(family);
-  if (listing === undefined) return; // no iptables here: none of our chains either
-  const jumps = findJumps(listing, EGRESS_IPTABLES_CHAIN);
-  if (jumps.length === 0 && !listing.chains.has(EGRESS_IPTABLES_CHAIN)) return;
-  restoreNat("failed to remove the egress masquerade", family, renderIptablesTeardown([EGRESS_IPTABLES_CHAIN], jumps));
+  const ours = readIptables(family);
+  if (ours === undefined) return; // no iptables here: none of our chains either
+  if (ours.jumps.length === 0 && ours.rules === undefined) return;
+  restoreNat("failed to remove the egress masquerade", family, renderIptablesTeardown([EGRESS_IPTABLES_CHAIN], ours.jumps));
 }
 
 function commitNft(messages: Parameters<typeof commitBatch>[0], what: string): void {
