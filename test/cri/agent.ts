@@ -21,6 +21,11 @@ export class NodeAgent {
     this.#exited = new Promise((resolve) => this.#child.on("exit", (code) => resolve(code)));
   }
 
+  /** Whether the process is still there. */
+  get running(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
   /** Everything it logged. */
   get output(): string {
     return this.#output;
@@ -61,7 +66,7 @@ export class NodeAgent {
 
   /** SIGTERM, as the kubelet stops a container; resolves with its exit code. */
   async stop(): Promise<number | null> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGTERM");
+    if (this.running) this.#child.kill("SIGTERM");
     return this.#exited;
   }
 }

@@ -250,6 +250,7 @@ function leftovers(cluster: Cluster): string[] {
     if (netns.includes(node.cri.ns.name)) found.push(`netns ${node.cri.ns.name}`);
     found.push(...node.cri.cgroupDirs().map((dir) => `cgroup ${dir}`));
     if (existsSync(node.cri.paths.root)) found.push(`dir ${node.cri.paths.root}`);
+    if (node.agent?.running) found.push(`agent on node ${node.name}`);
   }
   if (netns.includes(cluster.external.name)) found.push(`netns ${cluster.external.name}`);
   return found;
