@@ -46,7 +46,7 @@ export const EXTERNAL_HOST_IP6 = "2001:db8:100::2";
 export interface ClusterOptions {
   /** The cni-ts whose agent sets the nodes up (default: dist/bin's). */
   agentExecutable?: string | undefined;
-  /** IPv4 only (the old run); default: dual stack, every pod and node with an IPv4 and an IPv6 address. */
+  /** IPv4 only; default: dual stack, every pod and node with an IPv4 and an IPv6 address. */
   ipv4Only?: boolean | undefined;
   /** Egress masquerade in the iptables backend (the image has no iptables: the agent gets the machine's PATH). */
   iptablesMasquerade?: boolean | undefined;

@@ -47,7 +47,7 @@ const CLUSTER_IP6_NONE = "fd00:10:96::12";
 /** web-b's second port: UDP 53 → 8081. */
 const UDP_SERVICE_PORT = 53;
 
-/** Every check in run order: dual stack, or IPv4 only (`--ipv4-only`, the old run). */
+/** Every check in run order: dual stack, or IPv4 only (`--ipv4-only`). */
 function checkList(ipv6: boolean): string[] {
   const v6 = (...names: string[]) => (ipv6 ? names : []);
   return [
