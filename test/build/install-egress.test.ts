@@ -145,6 +145,21 @@ describe("cni-ts install --watch: egress masquerade follows the Nodes", () => {
     expect(nftEgress(node, "ip6")).toBeUndefined();
   });
 
+  it("with --no-ip-masq removes the rules an earlier run left, and writes no ipMasq", async () => {
+    const first = startWatch();
+    await eventually(() => first.output().includes("masquerade: ok"), "the rules");
+    first.child.kill("SIGTERM");
+    await first.exited;
+    expect(nftEgress(node, "ip")).toBeDefined();
+    const off = startWatch({}, "--no-ip-masq");
+    await eventually(() => off.output().includes("masquerade: ok: no egress masquerade rules"), "the rules removed");
+    expect(nftEgress(node, "ip")).toBeUndefined();
+    expect(nftEgress(node, "ip6")).toBeUndefined();
+    expect(conflistIpMasq(work)).toBe(false);
+    off.child.kill("SIGTERM");
+    expect(await off.exited).toBe(0);
+  });
+
   it("in the iptables backend: one POSTROUTING jump across restarts, the nftables table of an earlier run removed", async () => {
     const nft = startWatch();
     await eventually(() => nft.output().includes("masquerade: ok"), "the nftables rules");
