@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Create a kind cluster without a default CNI, install cni-ts from the image
 # archive `npm run image` wrote, wait for every node to be Ready, then run the
-# upstream network conformance tests ([sig-network] ... [Conformance]) with
-# the e2e test binary of the cluster's own Kubernetes version.
+# upstream conformance tests (every [Conformance] test, not only
+# [sig-network]: webhooks, the aggregator, probes and lifecycle hooks cross
+# the pod network too) with the e2e test binary and kubectl of the cluster's
+# own Kubernetes version.
 #
-# Needs: docker, kind, kubectl, curl, tar. Run from the repository root
+# Needs: docker, kind, curl, tar. Run from the repository root
 # after `npm run image`:
 #   deploy/kind/run-conformance.sh
 # Environment:
 #   CLUSTER_NAME   kind cluster name (default cni-ts)
+#   KIND_CONFIG    kind cluster config (default deploy/kind/kind-config.yaml;
+#                  deploy/kind/kind-config-dual.yaml for dual stack)
+#   FOCUS          ginkgo focus (default every [Conformance] test)
 #   NODE_IMAGE     kind node image (default: kind's own default)
 #   KEEP_CLUSTER   1 = do not delete the cluster at the end
 #   ARTIFACTS      where logs and the JUnit report go (default ./_artifacts)
@@ -17,6 +22,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 CLUSTER_NAME="${CLUSTER_NAME:-cni-ts}"
+KIND_CONFIG="${KIND_CONFIG:-deploy/kind/kind-config.yaml}"
+FOCUS="${FOCUS:-\[Conformance\]}"
 ARTIFACTS="${ARTIFACTS:-$PWD/_artifacts}"
 GINKGO_NODES="${GINKGO_NODES:-4}"
 VERSION="$(node -p 'require("./package.json").version')"
@@ -43,15 +50,25 @@ cleanup() {
 trap cleanup EXIT
 
 echo "::group::create cluster"
-create_args=(--name "$CLUSTER_NAME" --config deploy/kind/kind-config.yaml --wait 0s)
+create_args=(--name "$CLUSTER_NAME" --config "$KIND_CONFIG" --wait 0s)
 if [ -n "${NODE_IMAGE:-}" ]; then
   create_args+=(--image "$NODE_IMAGE")
 fi
 kind create cluster "${create_args[@]}"
+# kubectl of the cluster's own version: the one in the control-plane node's image.
+KUBECTL_DIR="$ARTIFACTS/kubectl"
+mkdir -p "$KUBECTL_DIR"
+docker cp "${CLUSTER_NAME}-control-plane:/usr/bin/kubectl" "$KUBECTL_DIR/kubectl"
+export PATH="$KUBECTL_DIR:$PATH"
+kubectl version
 echo "::endgroup::"
 
 echo "::group::install cni-ts"
 kind load image-archive "$IMAGE_ARCHIVE" --name "$CLUSTER_NAME"
+# The DaemonSet's init container image, pulled once instead of by every node.
+INIT_IMAGE="$(sed -n 's/^ *image: \(busybox:.*\)$/\1/p' deploy/cni-ts.yaml)"
+docker pull "$INIT_IMAGE"
+kind load docker-image "$INIT_IMAGE" --name "$CLUSTER_NAME"
 kubectl apply -f deploy/cni-ts.yaml
 kubectl -n kube-system rollout status daemonset/cni-ts --timeout=300s
 kubectl wait --for=condition=Ready nodes --all --timeout=300s
@@ -71,9 +88,9 @@ curl -fsSL "https://dl.k8s.io/${SERVER_VERSION}/kubernetes-test-linux-${ARCH}.ta
   tar -xz -C "$E2E_DIR" --strip-components=3 kubernetes/test/bin/e2e.test kubernetes/test/bin/ginkgo
 echo "::endgroup::"
 
-echo "::group::[sig-network] Conformance"
+echo "::group::Conformance ($FOCUS)"
 "$E2E_DIR/ginkgo" --nodes="$GINKGO_NODES" \
-  --focus='\[sig-network\].*\[Conformance\]' \
+  --focus="$FOCUS" \
   --skip='\[Serial\]|\[Disruptive\]' \
   "$E2E_DIR/e2e.test" -- \
   --kubeconfig="${KUBECONFIG:-$HOME/.kube/config}" \

@@ -61,6 +61,8 @@ export function reproducibleTar({ file, dir, epoch, gzip }) {
       "--owner=0",
       "--group=0",
       "--numeric-owner",
+      // A builder's umask (002 for many non-root users) must not show in the archive.
+      "--mode=go-w",
       "--sort=name",
       "--format=gnu",
       `--mtime=@${epoch}`,

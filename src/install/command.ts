@@ -8,16 +8,18 @@
  * @module
  */
 import type { Command } from "commander";
-import { IoFailureError, TryAgainLaterError } from "../errors.ts";
+import { IoFailureError, KernelError, TryAgainLaterError } from "../errors.ts";
 import { installAddonBeside } from "../native/embedded-addon.ts";
 import { RtnlSocket } from "../netlink/socket.ts";
 import { CNI_TS_VERSION } from "../version.ts";
 import { BACKUP_DIR_NAME } from "./backup.ts";
 import { installExecutables } from "./executables.ts";
 import { readHostView } from "./host-view.ts";
+import { masqueradeMode } from "./egress-plan.ts";
 import { getNode, inClusterEndpoint, type ApiEndpoint } from "./kube-api.ts";
 import { ownPodCidrs, summarizeNode, type NodeSummary } from "./kube-nodes.ts";
 import { configsSortingFirst, prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
+import { NodeNetwork } from "./node-network.ts";
 import { INSTALL_ENV, resolveInstallLocations, resolveInstallSettings, type InstallFlags, type InstallSettings, type LocationFlags } from "./settings.ts";
 import { jsonLog, type Log } from "./telemetry.ts";
 import { uninstall } from "./uninstall.ts";
@@ -76,8 +78,19 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
     )
     .option("--hairpin", `bridge ports in hairpin mode (a pod reaches itself through a Service) [default]${env(INSTALL_ENV.hairpin)}`)
     .option("--no-hairpin", "no hairpin mode")
-    .option("--ip-masq", `masquerade pod traffic leaving the pod subnet [default]${env(INSTALL_ENV.ipMasq)}`)
+    .option(
+      "--ip-masq",
+      "masquerade pod traffic leaving the cluster's pod network: node-level rules under --watch or with --cluster-cidr, " +
+        `else the bridge's per-pod rules [default]${env(INSTALL_ENV.ipMasq)}`,
+    )
     .option("--no-ip-masq", "no masquerading")
+    .option(
+      "--cluster-cidr <cidr>",
+      `the cluster's pod CIDR(s), never masqueraded to; repeat or comma-separate [default: every Node's podCIDRs]${env(INSTALL_ENV.clusterCidrs)}`,
+      collect,
+    )
+    .option("--non-masq-cidr <cidr>", `more destinations pods reach without masquerade; repeat or comma-separate${env(INSTALL_ENV.nonMasqCidrs)}`, collect)
+    .option("--masq-backend <backend>", `node-level masquerade in auto, nftables or iptables [default: auto = nftables when the kernel has it]${env(INSTALL_ENV.masqBackend)}`)
     .option("--mtu <bytes>", `pod interface MTU [default: the MTU of the node's uplink, followed under --watch]${env(INSTALL_ENV.mtu)}`)
     .option(
       "--pod-cidr-min-prefix-v4 <len>",
@@ -87,7 +100,7 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
       "--pod-cidr-min-prefix-v6 <len>",
       `refuse IPv6 pod CIDRs (ours or another Node's) wider than this [default: 48]${env(INSTALL_ENV.podCidrMinPrefixV6)}`,
     )
-    .option("--watch", `stay in the foreground: keep the conflist and the routes to other nodes' pod CIDRs current (needs --node-name)${env(INSTALL_ENV.watch)}`)
+    .option("--watch", `stay in the foreground: keep the conflist, the routes to other nodes' pod CIDRs and the egress masquerade current (needs --node-name)${env(INSTALL_ENV.watch)}`)
     .option(
       "--resync-interval <seconds>",
       `seconds between two reconciles from the watched Nodes under --watch (a change reconciles at once) [default: 10]${env(INSTALL_ENV.resyncInterval)}`,
@@ -171,6 +184,20 @@ async function runInstall(settings: InstallSettings, host: InstallHost): Promise
     sock.close();
   }
   if (settings.watch) await watchNodes(settings, endpoint!, log);
+  else if (podCidrs.length > 0 && masqueradeMode(settings) === "node") programEgressOnce(settings, podCidrs, log);
+}
+
+/**
+ * A one-shot install told the cluster's CIDRs programs the node-level
+ * masquerade once (no agent keeps it current).
+ *
+ * @throws {KernelError} when the rules could not be put in place
+ */
+function programEgressOnce(settings: InstallSettings, podCidrs: readonly string[], log: (line: string) => void): void {
+  const network = new NodeNetwork(settings, log);
+  network.reconcile(podCidrs, []);
+  const { masquerade } = network.conditions();
+  if (!masquerade.ok) throw new KernelError(masquerade.message);
 }
 
 /**

@@ -13,6 +13,7 @@ import { extname, join } from "node:path";
 import { InvalidConfigError } from "../errors.ts";
 import { recordConflist } from "./backup.ts";
 import { conflistText, nodeConflist, normalisePodCidrs } from "./conflist.ts";
+import { masqueradeMode } from "./egress-plan.ts";
 import { type HostView, uplinkMtu } from "./host-view.ts";
 import { checkOwnPodCidrs } from "./route-plan.ts";
 import type { InstallSettings, PortmapMode } from "./settings.ts";
@@ -69,7 +70,8 @@ export async function prepareNodeConflist(settings: InstallSettings, givenCidrs:
     podCidrs,
     portmap,
     hairpin: settings.hairpin,
-    ipMasq: settings.ipMasq,
+    // Node-level rules keep pod-to-pod traffic un-NATed; the bridge's own would not.
+    ipMasq: masqueradeMode(settings) === "bridge",
     mtu,
   });
   const text = conflistText(conflist);

@@ -119,4 +119,19 @@ describe("splitCidrList", () => {
   it("accepts repeated flags and comma-separated lists", () => {
     expect(splitCidrList(["10.0.0.0/24,fd00::/64", " 10.1.0.0/24 ", ""])).toEqual(["10.0.0.0/24", "fd00::/64", "10.1.0.0/24"]);
   });
+
+  it("reads the cluster's and the non-masquerade CIDRs and the masquerade backend", () => {
+    const s = resolveInstallSettings(
+      { nonMasqCidr: ["192.168.0.0/16,fd00:1::/64"] },
+      { CNI_TS_CLUSTER_CIDR: "10.244.0.0/16, fd00:10:244::/56", CNI_TS_NON_MASQ_CIDR: "10.0.0.0/8", CNI_TS_MASQ_BACKEND: "iptables" },
+    );
+    expect(s).toMatchObject({
+      clusterCidrs: ["10.244.0.0/16", "fd00:10:244::/56"],
+      nonMasqCidrs: ["192.168.0.0/16", "fd00:1::/64"],
+      masqBackend: "iptables",
+    });
+    expect(resolveInstallSettings({}, {})).toMatchObject({ clusterCidrs: [], nonMasqCidrs: [], masqBackend: "auto" });
+    expect(() => resolveInstallSettings({}, { CNI_TS_CLUSTER_CIDR: "10.244.0.0" })).toThrow(InvalidConfigError);
+    expect(() => resolveInstallSettings({ masqBackend: "ipvs" }, {})).toThrow(InvalidConfigError);
+  });
 });

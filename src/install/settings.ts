@@ -11,6 +11,8 @@ import { InvalidConfigError } from "../errors.ts";
 import { DEFAULT_PREFIX_FLOORS, type PrefixFloors } from "./route-plan.ts";
 import { parseApiServer } from "./kube-api.ts";
 import { parseHealthAddress, type HealthAddress } from "./telemetry.ts";
+import type { EgressBackendSetting } from "../netfilter/egress.ts";
+import { parseCidrList } from "./egress-plan.ts";
 
 /** Where container runtimes look for CNI plugins by default. */
 export const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
@@ -49,6 +51,9 @@ export interface InstallFlags extends LocationFlags {
   portmap?: string | undefined;
   hairpin?: boolean | undefined;
   ipMasq?: boolean | undefined;
+  clusterCidr?: string[] | undefined;
+  nonMasqCidr?: string[] | undefined;
+  masqBackend?: string | undefined;
   mtu?: string | undefined;
   nodeName?: string | undefined;
   watch?: boolean | undefined;
@@ -69,7 +74,13 @@ export interface InstallSettings extends InstallLocations {
   networkName: string;
   portmap: PortmapMode;
   hairpin: boolean;
+  /** Masquerade pod traffic leaving the cluster's pod network (how: see masqueradeMode in ./egress-plan.ts). */
   ipMasq: boolean;
+  /** The cluster's pod CIDRs; empty: every Node's podCIDRs (under --watch). */
+  clusterCidrs: string[];
+  /** Destinations the pods reach without masquerade besides the cluster's pods. */
+  nonMasqCidrs: string[];
+  masqBackend: EgressBackendSetting;
   mtu: number | undefined;
   /** This node's name, to read its pod CIDRs (and the other nodes') from the API. */
   nodeName: string | undefined;
@@ -100,6 +111,9 @@ export const INSTALL_ENV = {
   portmap: "CNI_TS_PORTMAP",
   hairpin: "CNI_TS_HAIRPIN",
   ipMasq: "CNI_TS_IP_MASQ",
+  clusterCidrs: "CNI_TS_CLUSTER_CIDR",
+  nonMasqCidrs: "CNI_TS_NON_MASQ_CIDR",
+  masqBackend: "CNI_TS_MASQ_BACKEND",
   mtu: "CNI_TS_MTU",
   nodeName: "NODE_NAME",
   watch: "CNI_TS_WATCH",
@@ -149,6 +163,13 @@ export function splitCidrList(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
 }
 
+/** A repeatable CIDR flag, else its comma-separated variable. */
+function cidrList(flag: string[] | undefined, env: Env, name: string): string[] {
+  if (flag && flag.length > 0) return splitCidrList(flag);
+  const value = text(undefined, env, name);
+  return value === undefined ? [] : splitCidrList([value]);
+}
+
 /**
  * Where install puts things (and uninstall looks), from flags over environment over defaults.
  *
@@ -188,6 +209,10 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
   }
   const podCidrFlag = flags.podCidr && flags.podCidr.length > 0 ? flags.podCidr : undefined;
   const podCidrEnv = text(undefined, env, INSTALL_ENV.podCidrs);
+  const masqBackend = text(flags.masqBackend, env, INSTALL_ENV.masqBackend) ?? "auto";
+  if (masqBackend !== "auto" && masqBackend !== "nftables" && masqBackend !== "iptables") {
+    throw new InvalidConfigError(`masquerade backend ${JSON.stringify(masqBackend)} is not auto, nftables or iptables`);
+  }
   const watch = bool(flags.watch, env, INSTALL_ENV.watch, false);
   const uninstallOnExit = bool(flags.uninstallOnExit, env, INSTALL_ENV.uninstallOnExit, false);
   if (uninstallOnExit && !watch) {
@@ -209,6 +234,9 @@ export function resolveInstallSettings(flags: InstallFlags, env: Env): InstallSe
     portmap,
     hairpin: bool(flags.hairpin, env, INSTALL_ENV.hairpin, true),
     ipMasq: bool(flags.ipMasq, env, INSTALL_ENV.ipMasq, true),
+    clusterCidrs: parseCidrList(cidrList(flags.clusterCidr, env, INSTALL_ENV.clusterCidrs), "cluster CIDR"),
+    nonMasqCidrs: parseCidrList(cidrList(flags.nonMasqCidr, env, INSTALL_ENV.nonMasqCidrs), "non-masquerade CIDR"),
+    masqBackend,
     mtu: mtuText === undefined ? undefined : Number(mtuText),
     nodeName,
     watch,

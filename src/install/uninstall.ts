@@ -11,6 +11,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, renameSync, rmdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { RtnlSocket } from "../netlink/socket.ts";
+import { removeEgress } from "../netfilter/egress.ts";
 import { backupDir, lstatOrUndefined, matchesId, readManifest, textHash } from "./backup.ts";
 import { removeOwnedRoutes } from "./peer-routes.ts";
 import type { InstallLocations } from "./settings.ts";
@@ -20,14 +21,17 @@ import { syncDirectory } from "./write-if-changed.ts";
 export type Log = (line: string) => void;
 
 /**
- * Undo the install in `locations`, and remove our routes when given a socket.
+ * Undo the install in `locations`, and remove our routes and egress masquerade rules when given a socket.
  *
  * @throws {InvalidConfigError} when the manifest is not ours
  * @throws {UnsafePathError} when the backup directory is unsafe
  * @example uninstall({ cniBinDir: "/opt/cni/bin", cniConfDir: "/etc/cni/net.d", conflistName: "10-cni-ts.conflist" }, sock, console.log)
  */
 export function uninstall(locations: InstallLocations, sock: RtnlSocket | undefined, log: Log): void {
-  if (sock !== undefined) log(`removed ${removeOwnedRoutes(sock)} route(s)`);
+  if (sock !== undefined) {
+    log(`removed ${removeOwnedRoutes(sock)} route(s)`);
+    removeEgressRules(log);
+  }
   const binDir = locations.cniBinDir;
   const manifest = readManifest(binDir);
   if (manifest === undefined) {
@@ -65,6 +69,16 @@ export function uninstall(locations: InstallLocations, sock: RtnlSocket | undefi
     log(`kept ${backups}: it still holds files cni-ts had replaced`);
   }
   syncDirectory(binDir);
+}
+
+/** The node-level egress masquerade, of either backend; a failure is logged, the rest of the uninstall goes on. */
+function removeEgressRules(log: Log): void {
+  try {
+    removeEgress();
+    log("removed the egress masquerade rules");
+  } catch (err) {
+    log(`egress masquerade rules not removed: ${(err as Error).message}`);
+  }
 }
 
 function remove(path: string, log: Log): void {

@@ -2,8 +2,9 @@
  * `cni-ts install --watch`: the node agent. A {@link NodeInformer} keeps a
  * slim cache of every Node; a reconcile runs with that cache shortly after
  * it changes and again every resync interval (a safety net against routes
- * removed behind our back), keeping this node's conflist and its routes to
- * the other nodes' pods current. API failures never end it: they show in
+ * or rules removed behind our back), keeping this node's conflist, its
+ * routes to the other nodes' pods and its egress masquerade
+ * (./node-network.ts) current. API failures never end it: they show in
  * readiness until the API answers again. On SIGTERM/SIGINT the in-flight
  * requests are aborted and the agent stops, removing what it installed
  * only when asked (`--uninstall-on-exit`): a DaemonSet being upgraded must
@@ -17,6 +18,7 @@ import { readHostView } from "./host-view.ts";
 import { closeApiConnections, type ApiEndpoint } from "./kube-api.ts";
 import { ownPodCidrs, type NodeSummary } from "./kube-nodes.ts";
 import { NodeInformer, type InformerHooks } from "./node-informer.ts";
+import { NodeNetwork } from "./node-network.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
 import { ownedRoutes, reconcilePeerRoutes } from "./peer-routes.ts";
 import { planPeerRoutes } from "./route-plan.ts";
@@ -58,6 +60,8 @@ export interface Agent {
   metrics: ReturnType<typeof agentMetrics>;
   /** Problems already logged: each is reported once, until it goes away. */
   reported: Set<string>;
+  /** The egress masquerade and the sysctls the bridge needs. */
+  network: NodeNetwork;
 }
 
 /**
@@ -98,6 +102,9 @@ export async function reconcile(agent: Agent, nodes: ReadonlyMap<string, NodeSum
   agent.metrics.routesInstalled.set(ownedRoutes(sock).length);
   // A refused route is the plan's verdict on a peer (logged above), not a node out of sync.
   readiness.set("routes", true, problems.length > 0 ? `${problems.length} route(s) refused` : "");
+
+  agent.network.reconcile(podCidrs, [...nodes.values()].map((n) => n.podCidrs));
+  for (const [name, condition] of Object.entries(agent.network.conditions())) readiness.set(name, condition.ok, condition.message);
 }
 
 /** Reconcile, turning a failure into a log line (once per message), a metric and the `reconcile` condition. */
@@ -149,12 +156,12 @@ export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoin
   let lastSync = Date.now();
   const registry = new Metrics();
   const readiness = new Readiness();
-  for (const name of ["api", "conflist", "routes"]) readiness.set(name, false, "not synced yet");
+  for (const name of ["api", "conflist", "routes", "masquerade", "sysctls"]) readiness.set(name, false, "not synced yet");
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => shutdown.abort(signal);
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, onSignal);
   const sock = RtnlSocket.open();
-  const agent: Agent = { settings, sock, log, readiness, metrics: agentMetrics(registry, () => lastSync), reported: new Set() };
+  const agent: Agent = { settings, sock, log, readiness, metrics: agentMetrics(registry, () => lastSync), reported: new Set(), network: new NodeNetwork(settings, log) };
   let health: Awaited<ReturnType<typeof serveHealth>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let resync: NodeJS.Timeout | undefined;

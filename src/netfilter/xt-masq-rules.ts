@@ -2,7 +2,8 @@
  * The reference's masquerade rules encoded exactly as iptables-nft encodes them, so
  * `iptables-save` cannot tell ours from `iptables -A`'s and either side deletes the other's.
  *
- * How iptables-nft encodes the pieces used here:
+ * How iptables-nft encodes the pieces used here (addresses, counter and
+ * verdicts: ./nft-expr.ts):
  * - `-s`/`-d` ADDR/PLEN: the address bytes are loaded from the network
  *   header; a prefix on a byte boundary loads only its whole bytes, any
  *   other prefix loads the whole address through a `bitwise` mask; then a
@@ -15,8 +16,8 @@
  * @module
  */
 import type { MessageBuilder } from "../netlink/message.ts";
-import { parseIp } from "../ip/ip-bytes.ts";
 import type { MasqAddress } from "./masq-address.ts";
+import { addressMatch, counter, expression, NF_ACCEPT, NFT_JUMP, verdict } from "./nft-expr.ts";
 import {
   attrList,
   attrMap,
@@ -31,7 +32,6 @@ import {
   NFTA_CHAIN_TABLE,
   NFTA_EXPR_DATA,
   NFTA_EXPR_NAME,
-  NFTA_LIST_ELEM,
   NFTA_RULE_CHAIN,
   NFTA_RULE_EXPRESSIONS,
   NFTA_RULE_HANDLE,
@@ -46,13 +46,6 @@ import {
 const NAT_TABLE = "nat";
 /** `xt_comment_info`: the comment, NUL-padded. */
 const XT_COMMENT_SIZE = 256;
-const NFT_REG_VERDICT = 0;
-const NFT_REG_1 = 1;
-const NFT_PAYLOAD_NETWORK_HEADER = 1;
-const NFT_CMP_EQ = 0;
-const NFT_CMP_NEQ = 1;
-const NF_ACCEPT = 1;
-const NFT_JUMP = -3;
 
 export function xtFamily(family: 4 | 6): NftFamily {
   return family === 4 ? "ip" : "ip6";
@@ -63,60 +56,10 @@ export function xtCommentFits(comment: string): boolean {
   return Buffer.byteLength(comment) < XT_COMMENT_SIZE;
 }
 
-function expression(msg: MessageBuilder, name: string, data: (m: MessageBuilder) => void): void {
-  msg.begin(NFTA_LIST_ELEM).str(NFTA_EXPR_NAME, name).begin(NFTA_EXPR_DATA);
-  data(msg);
-  msg.end().end();
-}
-
-/** A value in an NFTA_DATA_VALUE nest. */
-function dataValue(msg: MessageBuilder, type: number, value: Uint8Array): void {
-  msg.begin(type).bytes(1 /* NFTA_DATA_VALUE */, value).end();
-}
-
-/** `-s`/`-d ADDR/PLEN` (`!` with `negate`) as iptables-nft's payload [+ bitwise] + cmp. */
-function addressMatch(msg: MessageBuilder, family: 4 | 6, field: "source" | "destination", cidr: string, negate: boolean): void {
-  const [text, plen] = cidr.split("/") as [string, string];
-  const address = parseIp(text)!;
-  const prefix = Number(plen);
-  const mask = address.map((_, i) => (0xff << (8 - Math.max(0, Math.min(8, prefix - i * 8)))) & 0xff);
-  const partialByte = prefix % 8 !== 0;
-  const length = partialByte ? address.length : prefix / 8;
-  const offset = family === 4 ? (field === "source" ? 12 : 16) : field === "source" ? 8 : 24;
-  expression(msg, "payload", (m) => {
-    m.bytes(1 /* DREG */, be32(NFT_REG_1)).bytes(2 /* BASE */, be32(NFT_PAYLOAD_NETWORK_HEADER));
-    m.bytes(3 /* OFFSET */, be32(offset)).bytes(4 /* LEN */, be32(length));
-  });
-  if (partialByte) {
-    expression(msg, "bitwise", (m) => {
-      m.bytes(1 /* SREG */, be32(NFT_REG_1)).bytes(2 /* DREG */, be32(NFT_REG_1)).bytes(3 /* LEN */, be32(length));
-      dataValue(m, 4 /* MASK */, mask);
-      dataValue(m, 5 /* XOR */, new Uint8Array(length));
-    });
-  }
-  expression(msg, "cmp", (m) => {
-    m.bytes(1 /* SREG */, be32(NFT_REG_1)).bytes(2 /* OP */, be32(negate ? NFT_CMP_NEQ : NFT_CMP_EQ));
-    dataValue(m, 3 /* DATA */, address.subarray(0, length).map((b, i) => b & mask[i]!));
-  });
-}
-
 function commentMatch(msg: MessageBuilder, comment: string): void {
   const info = Buffer.alloc(XT_COMMENT_SIZE);
   info.write(comment, "utf8");
   expression(msg, "match", (m) => m.str(1 /* NAME */, "comment").bytes(2 /* REV */, be32(0)).bytes(3 /* INFO */, info));
-}
-
-function counter(msg: MessageBuilder): void {
-  expression(msg, "counter", (m) => m.bytes(1 /* BYTES */, be64(0n)).bytes(2 /* PACKETS */, be64(0n)));
-}
-
-function verdict(msg: MessageBuilder, code: number, chain?: string): void {
-  expression(msg, "immediate", (m) => {
-    m.bytes(1 /* DREG */, be32(NFT_REG_VERDICT)).begin(2 /* DATA */).begin(2 /* NFTA_DATA_VERDICT */);
-    m.bytes(1 /* CODE */, be32(code));
-    if (chain !== undefined) m.str(2 /* CHAIN */, chain);
-    m.end().end();
-  });
 }
 
 /**

@@ -51,6 +51,24 @@ describe("deploy/cni-ts.yaml", () => {
     expect(security.capabilities).toEqual({ drop: ["ALL"], add: ["NET_ADMIN"] });
   });
 
+  it("loads br_netfilter and sets the bridge data path's sysctls in a privileged init container of its own", () => {
+    const pod = byKind("DaemonSet").spec.template.spec;
+    expect(pod.initContainers).toHaveLength(1);
+    const init = pod.initContainers[0];
+    expect(init.securityContext).toEqual({ privileged: true });
+    const script = init.command.join(" ");
+    expect(script).toContain("modprobe br_netfilter");
+    for (const setting of ["net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]) {
+      expect(script).toContain(setting);
+    }
+    const modules = init.volumeMounts.find((m: any) => m.mountPath === "/lib/modules");
+    expect(modules.readOnly).toBe(true);
+    expect(pod.volumes.find((v: any) => v.name === modules.name).hostPath.path).toBe("/lib/modules");
+    // the script as sh reads it
+    const check = spawnSync("shellcheck", ["--shell=sh", "-"], { input: init.command[2], encoding: "utf8" });
+    expect(check.status, check.stdout).toBe(0);
+  });
+
   it("uses the image `npm run image` names", () => {
     const container = byKind("DaemonSet").spec.template.spec.containers[0];
     // a bare name means docker.io/library/, as the image archive's annotation spells it
@@ -92,13 +110,21 @@ describe("deploy/cni-ts.yaml", () => {
 });
 
 describe("deploy/kind", () => {
-  it("creates a cluster without a default CNI and with a pod subnet", () => {
-    const config = parse(readFileSync(join(ROOT, "deploy/kind/kind-config.yaml"), "utf8"));
+  it.each(["kind-config.yaml", "kind-config-dual.yaml"])("%s creates a cluster without a default CNI and with a pod subnet", (file) => {
+    const config = parse(readFileSync(join(ROOT, "deploy/kind", file), "utf8"));
     expect(config.kind).toBe("Cluster");
     expect(config.apiVersion).toBe("kind.x-k8s.io/v1alpha4");
     expect(config.networking.disableDefaultCNI).toBe(true);
-    expect(config.networking.podSubnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    expect(config.networking.podSubnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+(,[0-9a-f:]+\/\d+)?$/);
     expect(config.nodes.filter((n: any) => n.role === "worker").length).toBeGreaterThan(0);
+  });
+
+  it("has a dual-stack config with a pod and a Service subnet per family", () => {
+    const config = parse(readFileSync(join(ROOT, "deploy/kind/kind-config-dual.yaml"), "utf8"));
+    expect(config.networking.ipFamily).toBe("dual");
+    for (const subnets of [config.networking.podSubnet, config.networking.serviceSubnet]) {
+      expect(subnets.split(",").map((s: string) => (s.includes(":") ? 6 : 4))).toEqual([4, 6]);
+    }
   });
 
   it("has a script that shellcheck passes and that uses the files this repository has", () => {
@@ -111,7 +137,10 @@ describe("deploy/kind", () => {
       expect(existsSync(join(ROOT, path))).toBe(true);
     }
     expect(text).toContain('IMAGE_ARCHIVE="dist/cni-ts-image-linux-${ARCH}-v${VERSION}.tar"');
-    expect(text).toContain("--focus='\\[sig-network\\].*\\[Conformance\\]'");
+    // every [Conformance] test, with kubectl of the cluster's own version
+    expect(text).toContain('FOCUS="${FOCUS:-\\[Conformance\\]}"');
+    expect(text).toContain('--focus="$FOCUS"');
+    expect(text).toContain("/usr/bin/kubectl");
     expect(text).toContain("kind load image-archive");
   });
 
@@ -121,5 +150,8 @@ describe("deploy/kind", () => {
     const runs = steps.map((s: any) => s.run ?? "").join("\n");
     expect(runs).toContain("npm run image");
     expect(runs).toContain("deploy/kind/run-conformance.sh");
+    expect(JSON.stringify(workflow)).toContain("deploy/kind/kind-config-dual.yaml");
+    expect(runs.indexOf("modprobe br_netfilter")).toBeGreaterThan(-1);
+    expect(runs.indexOf("modprobe br_netfilter")).toBeLessThan(runs.indexOf("deploy/kind/run-conformance.sh"));
   });
 });

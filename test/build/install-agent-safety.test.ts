@@ -2,13 +2,13 @@
 // admin's routes to the same destinations, an uplink whose MTU changes, and a
 // node that had its own plugins: on the real kernel of a throwaway namespace
 // playing kind-control-plane, with the fake API server inside it.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
-import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer } from "../helpers/fake-api.ts";
+import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN, REFERENCE_BIN } from "../helpers/run-plugin.ts";
 
@@ -22,7 +22,7 @@ describe("cni-ts install --watch as a node agent", () => {
   let work: string;
   let node: TestNetns;
   let files: ReturnType<typeof makeApiFiles>;
-  let api: { port: number; process: ChildProcess };
+  let api: ApiServerProcess;
   beforeEach(async () => {
     node = createKindNode("kagent");
     work = mkdtempSync(join(tmpdir(), "cnits-kagent-"));

@@ -1,43 +1,72 @@
 /**
  * A kind-like two-node cluster driven only through CRI: two CriNodes joined
- * by an underlay veth (192.0.2.0/24), a pod CIDR per node with routes
- * between them, and an "external" namespace hanging off node A
- * (198.51.100.0/24) to play a client outside the cluster. Each node's CNI
- * bin directory holds either cni-ts (installed with `cni-ts install`, which
- * also writes the conflist for the node's pod CIDR) or the reference
- * plugins with the same conflist, plus the reference `portmap` for
- * hostPorts. Pods are made the way kubelet makes them:
- * RunPodSandbox with metadata, labels, a cgroup parent and port mappings;
- * their IP and sandbox pid are read back from PodSandboxStatus.
+ * by an underlay veth (192.0.2.0/24) and an "external" namespace hanging
+ * off node A (198.51.100.0/24) playing a host outside the cluster, where
+ * the Kubernetes API server (the fake one) also runs. Each node is set up
+ * the way deploy/cni-ts.yaml sets up a node (./daemonset.ts): the init
+ * container's command, then the agent (`cni-ts install --watch`) with the
+ * DaemonSet's own environment, which installs the plugins, writes the
+ * conflist from its Node's pod CIDR, adds the routes to the other node's
+ * pods and programs the egress masquerade; the harness itself sets no
+ * sysctl, route or rule on a node. With the reference implementation the
+ * agent is the same and the reference plugins replace ours in the bin
+ * directory. The reference `portmap` is there for hostPorts. Pods are made
+ * the way kubelet makes them: RunPodSandbox with metadata, labels, a cgroup
+ * parent and port mappings; their IP and sandbox pid are read back from
+ * PodSandboxStatus.
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { conflistText, nodeConflist } from "../../src/install/conflist.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
-import { DIST_BIN, REFERENCE_BIN } from "../helpers/run-plugin.ts";
+import { REFERENCE_BIN } from "../helpers/run-plugin.ts";
+import { NodeAgent } from "./agent.ts";
+import { startApiServer, type ApiServer } from "./api-server.ts";
 import type { PortMapping } from "./client.ts";
+import { readDaemonSet, type DaemonSetPlan } from "./daemonset.ts";
 import { CriNode } from "./node.ts";
 import { buildPauseImage } from "./pause-image.ts";
 
 /** Which plugins the nodes run. */
 export type Implementation = "cni-ts" | "reference";
 
-/** The cluster's pod network (kube-proxy's --cluster-cidr). */
+/** The cluster's pod network (kube-proxy's --cluster-cidr), per family. */
 export const CLUSTER_CIDR = "10.244.0.0/16";
+export const CLUSTER_CIDR6 = "fd00:10:244::/56";
 /** The external client's view of node A. */
 export const EXTERNAL_NODE_IP = "198.51.100.1";
-const EXTERNAL_CLIENT_IP = "198.51.100.2";
+export const EXTERNAL_NODE_IP6 = "2001:db8:100::1";
+/** The host outside the cluster (client, server, and the API server's address). */
+export const EXTERNAL_HOST_IP = "198.51.100.2";
+export const EXTERNAL_HOST_IP6 = "2001:db8:100::2";
+
+/** How the cluster is built. */
+export interface ClusterOptions {
+  /** The cni-ts whose agent sets the nodes up (default: dist/bin's). */
+  agentExecutable?: string | undefined;
+  /** IPv4 only; default: dual stack, every pod and node with an IPv4 and an IPv6 address. */
+  ipv4Only?: boolean | undefined;
+  /** Egress masquerade in the iptables backend (the image has no iptables: the agent gets the machine's PATH). */
+  iptablesMasquerade?: boolean | undefined;
+}
 
 /** A node plus its place in the cluster. */
 export interface ClusterNode {
   name: string;
+  /** Its Node object's name. */
+  nodeName: string;
   cri: CriNode;
+  /** The DaemonSet's agent on this node (replaced on a reboot). */
+  agent?: NodeAgent;
   underlayIp: string;
   podCidr: string;
   gateway: string;
+  /** IPv6 (dual stack only). */
+  underlayIp6?: string | undefined;
+  podCidr6?: string | undefined;
+  gateway6?: string | undefined;
 }
 
 /** A pod sandbox as kubelet knows it. */
@@ -48,6 +77,8 @@ export interface Pod {
   id: string;
   /** From PodSandboxStatus.network.ip. */
   ip: string;
+  /** From PodSandboxStatus.network.additionalIps (dual stack). */
+  ip6?: string | undefined;
   /** The sandbox process (verbose PodSandboxStatus). */
   pid: number;
   /** Its network namespace, reachable from the machine's mount namespace. */
@@ -68,13 +99,20 @@ function netnsExec(ns: TestNetns, ...args: string[]): void {
 /** A running cluster. Create with `createCluster`; always `destroy()` it. */
 export class Cluster {
   readonly implementation: Implementation;
+  readonly ipv6: boolean;
+  readonly #iptablesMasquerade: boolean;
   readonly nodes: ClusterNode[] = [];
   readonly pods: Pod[] = [];
   external!: TestNetns;
   readonly #dirs: string[] = [];
+  #api: ApiServer | undefined;
+  readonly #daemonSet: DaemonSetPlan;
 
-  constructor(implementation: Implementation) {
+  constructor(implementation: Implementation, options: ClusterOptions = {}) {
     this.implementation = implementation;
+    this.ipv6 = !options.ipv4Only;
+    this.#iptablesMasquerade = options.iptablesMasquerade === true;
+    this.#daemonSet = readDaemonSet(options.agentExecutable);
   }
 
   /** Build nodes, underlay and external client, start containerd on each node. */
@@ -86,64 +124,102 @@ export class Cluster {
       const dir = mkdtempSync(join(tmpdir(), `cnits-cri-${name}-`));
       this.#dirs.push(dir);
       const cri = await CriNode.create({ name, dir, pauseArchive });
-      this.nodes.push({ name, cri, underlayIp: `192.0.2.${i + 1}`, podCidr: `10.244.${i + 1}.0/24`, gateway: `10.244.${i + 1}.1` });
+      const n = i + 1;
+      this.nodes.push({
+        name,
+        nodeName: `node-${name}`,
+        cri,
+        underlayIp: `192.0.2.${n}`,
+        podCidr: `10.244.${n}.0/24`,
+        gateway: `10.244.${n}.1`,
+        ...(this.ipv6 ? { underlayIp6: `2001:db8:2::${n}`, podCidr6: `fd00:10:244:${n}::/64`, gateway6: `fd00:10:244:${n}::1` } : {}),
+      });
     }
     this.external = createNetns("cri-ext");
-    for (const node of this.nodes) {
-      this.#installPlugins(node);
-    }
     this.#wire();
+    for (const node of this.nodes) symlinkSync(join(REFERENCE_BIN, "portmap"), join(node.cri.paths.binDir, "portmap"));
+    const apiDir = mkdtempSync(join(tmpdir(), "cnits-cri-api-"));
+    this.#dirs.push(apiDir);
+    const nodeObjects = this.nodes.map((n) => ({
+      name: n.nodeName,
+      podCidrs: [n.podCidr, ...(n.podCidr6 ? [n.podCidr6] : [])],
+      internalIps: [n.underlayIp, ...(n.underlayIp6 ? [n.underlayIp6] : [])],
+    }));
+    this.#api = await startApiServer(apiDir, this.external.path, EXTERNAL_HOST_IP, nodeObjects);
+    // Init containers first: node A forwards node B's requests to the API server.
+    for (const node of this.nodes) this.#initContainer(node);
+    for (const node of this.nodes) await this.#startAgent(node);
     for (const node of this.nodes) {
       await node.cri.startContainerd();
       await node.cri.waitNetworkReady();
     }
   }
 
-  /**
-   * The node's CNI DaemonSet step. cni-ts: `cni-ts install` puts the plugins
-   * into the bin dir and writes the conflist for the node's pod CIDR
-   * (portmap chained because the bin dir has it). Reference: the reference
-   * binaries and the same conflist document, from the same code.
-   */
-  #installPlugins(node: ClusterNode): void {
-    const { binDir, confDir } = node.cri.paths;
-    symlinkSync(join(REFERENCE_BIN, "portmap"), join(binDir, "portmap"));
-    if (this.implementation === "cni-ts") {
-      // In the node's namespace: install judges the pod CIDR against the node's networks and takes its uplink's MTU.
-      execFileSync(
-        "ip",
-        // Pod-to-pod traffic must keep pod source addresses: no masquerade between pods.
-        ["netns", "exec", node.cri.ns.name, join(DIST_BIN, "cni-ts"),
-          "install", "--cni-bin-dir", binDir, "--cni-conf-dir", confDir, "--pod-cidr", node.podCidr, "--no-ip-masq", "--portmap", "auto"],
-        { stdio: "ignore" },
-      );
-      return;
-    }
-    for (const plugin of ["bridge", "loopback", "host-local"]) symlinkSync(join(REFERENCE_BIN, plugin), join(binDir, plugin));
-    const conflist = nodeConflist({ networkName: "cni-ts", bridge: "cni-ts0", podCidrs: [node.podCidr], portmap: true, hairpin: true, ipMasq: false });
-    writeFileSync(join(confDir, "10-cni-ts.conflist"), conflistText(conflist));
+  /** The DaemonSet's init container, with the node's own tools, in the node's network namespace. */
+  #initContainer(node: ClusterNode): void {
+    execFileSync("nsenter", [`--net=${node.cri.ns.path}`, ...this.#daemonSet.initCommand], { stdio: "ignore" });
   }
 
-  /** (Re)make every link and route: node sysctls, underlay, pod CIDR routes, the external client's link to node A. */
+  /**
+   * The DaemonSet's container: the agent installs the plugins, writes the
+   * conflist and owns routes and masquerade; ready once it says so and its
+   * route to every other node's pods is in. Reference: the reference
+   * plugins then take our plugins' names (the conflist is the same).
+   */
+  async #startAgent(node: ClusterNode): Promise<void> {
+    const api = this.#api!;
+    const { binDir, confDir } = node.cri.paths;
+    const env = this.#daemonSet.agentEnv({
+      nodeName: node.nodeName,
+      hostDirs: { "/opt/cni/bin": binDir, "/etc/cni/net.d": confDir },
+      apiHost: api.host,
+      apiPort: api.port,
+      serviceAccountDir: api.serviceAccountDir,
+    });
+    if (this.#iptablesMasquerade) Object.assign(env, { CNI_TS_MASQ_BACKEND: "iptables", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" });
+    node.agent = new NodeAgent(node.cri.ns.path, this.#daemonSet.agentArgv, env);
+    await node.agent.waitReady(() => this.#hasPeerRoutes(node));
+    if (this.implementation === "reference") {
+      for (const plugin of ["bridge", "loopback", "host-local"]) {
+        symlinkSync(join(REFERENCE_BIN, plugin), join(binDir, `.${plugin}.reference`));
+        renameSync(join(binDir, `.${plugin}.reference`), join(binDir, plugin));
+      }
+    }
+  }
+
+  /** Whether the node's agent has its routes to every other node's pods (both families in dual stack). */
+  #hasPeerRoutes(node: ClusterNode): boolean {
+    const routes = node.cri.ns.exec("ip", "route", "show", "proto", "177") + node.cri.ns.exec("ip", "-6", "route", "show", "proto", "177");
+    return this.nodes.every(
+      (peer) =>
+        peer === node ||
+        (routes.includes(`${peer.podCidr} via ${peer.underlayIp}`) && (!peer.podCidr6 || routes.includes(`${peer.podCidr6} via ${peer.underlayIp6}`))),
+    );
+  }
+
+  /** (Re)make every link and underlay route: the underlay between the nodes, the external host's link to node A. */
   #wire(): void {
     const [a, b] = this.nodes as [ClusterNode, ClusterNode];
-    for (const node of this.nodes) {
-      // kube-proxy needs bridged pod traffic to pass netfilter (per netns on this kernel).
-      netnsExec(node.cri.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.bridge.bridge-nf-call-iptables=1");
-    }
     netnsExec(a.cri.ns, "ip", "link", "add", "ul0", "type", "veth", "peer", "name", "ul0", "netns", b.cri.ns.name);
-    for (const [node, peer] of [[a, b], [b, a]] as const) {
+    for (const node of [a, b]) {
       netnsExec(node.cri.ns, "ip", "addr", "add", `${node.underlayIp}/24`, "dev", "ul0");
+      if (node.underlayIp6) netnsExec(node.cri.ns, "ip", "addr", "add", `${node.underlayIp6}/64`, "dev", "ul0", "nodad");
       netnsExec(node.cri.ns, "ip", "link", "set", "ul0", "up");
-      netnsExec(node.cri.ns, "ip", "route", "add", peer.podCidr, "via", peer.underlayIp);
     }
-    netnsExec(b.cri.ns, "ip", "route", "add", "198.51.100.0/24", "via", a.underlayIp);
     netnsExec(a.cri.ns, "ip", "link", "add", "ext0", "type", "veth", "peer", "name", "eth0", "netns", this.external.name);
     netnsExec(a.cri.ns, "ip", "addr", "add", `${EXTERNAL_NODE_IP}/24`, "dev", "ext0");
+    if (this.ipv6) netnsExec(a.cri.ns, "ip", "addr", "add", `${EXTERNAL_NODE_IP6}/64`, "dev", "ext0", "nodad");
     netnsExec(a.cri.ns, "ip", "link", "set", "ext0", "up");
-    for (const args of [["link", "set", "lo", "up"], ["addr", "add", `${EXTERNAL_CLIENT_IP}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", EXTERNAL_NODE_IP]]) {
-      netnsExec(this.external, "ip", ...args);
+    // The data centre's routing, not the CNI's: node A's default route leads outside, node B's through node A.
+    netnsExec(a.cri.ns, "ip", "route", "add", "default", "via", EXTERNAL_HOST_IP);
+    netnsExec(b.cri.ns, "ip", "route", "add", "default", "via", a.underlayIp);
+    if (this.ipv6) {
+      netnsExec(a.cri.ns, "ip", "-6", "route", "add", "default", "via", EXTERNAL_HOST_IP6);
+      netnsExec(b.cri.ns, "ip", "-6", "route", "add", "default", "via", a.underlayIp6!);
     }
+    const external = [["link", "set", "lo", "up"], ["addr", "add", `${EXTERNAL_HOST_IP}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", EXTERNAL_NODE_IP]];
+    if (this.ipv6) external.push(["addr", "add", `${EXTERNAL_HOST_IP6}/64`, "dev", "eth0", "nodad"], ["-6", "route", "add", "default", "via", EXTERNAL_NODE_IP6]);
+    for (const args of external) netnsExec(this.external, "ip", ...args);
   }
 
   /** RunPodSandbox as kubelet sends it, then read IP and pid back from PodSandboxStatus. */
@@ -164,11 +240,12 @@ export class Cluster {
     return pod;
   }
 
-  /** The IP and sandbox pid CRI reports for sandbox `id`. */
-  async sandboxNetwork(node: ClusterNode, id: string): Promise<{ ip: string; pid: number; netns: string }> {
+  /** The IPs and sandbox pid CRI reports for sandbox `id`. */
+  async sandboxNetwork(node: ClusterNode, id: string): Promise<{ ip: string; ip6: string | undefined; pid: number; netns: string }> {
     const response = await node.cri.cri.podSandboxStatus(id, true);
     const pid = Number(JSON.parse(response.info.info ?? "{}").pid);
-    return { ip: response.status.network?.ip ?? "", pid, netns: `/proc/${pid}/ns/net` };
+    const network = response.status.network;
+    return { ip: network?.ip ?? "", ip6: network?.additionalIps.find((a) => a.ip.includes(":"))?.ip, pid, netns: `/proc/${pid}/ns/net` };
   }
 
   /** What kubelet does to a deleted pod: StopPodSandbox (its GC repeats it), then RemovePodSandbox. */
@@ -190,9 +267,16 @@ export class Cluster {
     // Unplug the node's cables first: a deleted netns takes its veths down only asynchronously.
     for (const other of this.nodes) if (other !== node) netnsExec(other.cri.ns, "ip", "link", "del", "ul0");
     netnsExec(this.external, "ip", "link", "del", "eth0");
+    await node.agent?.stop();
     await node.cri.powerOff();
     await node.cri.powerOn();
     this.#wire();
+    this.#initContainer(node);
+    await this.#startAgent(node);
+    // Unplugging took the other nodes' routes over the old link with it; their agents put them back on a resync.
+    for (const other of this.nodes) {
+      if (other !== node) await other.agent!.waitReady(() => this.#hasPeerRoutes(other), 30_000);
+    }
     await node.cri.startContainerd();
     await node.cri.waitNetworkReady();
   }
@@ -208,8 +292,10 @@ export class Cluster {
       } catch {
         // containerd down or broken: powerOff below still kills what is left.
       }
+      await node.agent?.stop();
       await node.cri.powerOff();
     }
+    this.#api?.stop();
     this.pods.length = 0;
     this.external?.remove();
     for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
@@ -217,8 +303,8 @@ export class Cluster {
 }
 
 /** Bring a cluster up on `implementation`; on failure, what was made is removed before the error is thrown. */
-export async function createCluster(implementation: Implementation): Promise<Cluster> {
-  const cluster = new Cluster(implementation);
+export async function createCluster(implementation: Implementation, options: ClusterOptions = {}): Promise<Cluster> {
+  const cluster = new Cluster(implementation, options);
   try {
     await cluster.up();
     return cluster;

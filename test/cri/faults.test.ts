@@ -5,7 +5,8 @@
  * power-cycled with its disk kept. And what Services need from the CNI: the
  * hairpin and bridge-netfilter checks fail when the bridge port's hairpin
  * flag or `bridge-nf-call-iptables` is off (so the conformance checks are
- * not vacuous).
+ * not vacuous). And the node agent: it reports a wrong sysctl on its next
+ * resync and puts a flushed masquerade back.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -138,6 +139,7 @@ describe("what Services need from the CNI (iptables mode)", () => {
     const b1 = await cluster.runPod(b, "svc-b1");
     for (const pod of [a1, a2, b1]) await serve(pod);
     program("iptables", [a, b], proxyInput(a1, b1));
+    program("iptables", [a, b], proxyInput(a1, b1, 6));
   }, 60_000);
 
   it("hairpin works only while the bridge port's hairpin flag (hairpinMode) is on", () => {
@@ -158,4 +160,47 @@ describe("what Services need from the CNI (iptables mode)", () => {
     }
     expect(request(a2.netns, "http", CLUSTER_IP_A, 80)).toMatchObject({ name: "svc-a1", client: a2.ip });
   });
+
+  it("and in IPv6 only with bridge-nf-call-ip6tables=1", () => {
+    const clusterIp6 = proxyInput(a1, a1, 6).services[0]!.clusterIp;
+    expect(request(a2.netns, "http", clusterIp6, 80)).toMatchObject({ name: "svc-a1", client: a2.ip6 });
+    inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-ip6tables=0"]);
+    try {
+      expect(request(a2.netns, "http", clusterIp6, 80)).toBeInstanceOf(Error);
+    } finally {
+      inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-ip6tables=1"]);
+    }
+    expect(request(a2.netns, "http", clusterIp6, 80)).toMatchObject({ name: "svc-a1", client: a2.ip6 });
+  });
+});
+
+describe("what the agent keeps and reports on its node", () => {
+  /** Poll (integration only) until `check` holds; an agent resyncs every 10 s (the DaemonSet's interval). */
+  async function eventually(check: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 250; i++) {
+      if (check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it("reports bridge-nf-call-iptables=0 as not ready on a resync, and ready once it is back", async () => {
+    // Earlier tests flip these sysctls too: start from a ready agent, read only what it logs from here.
+    await eventually(() => a.agent!.ready(), "ready before");
+    const from = a.agent!.output.length;
+    inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=0"]);
+    try {
+      await eventually(() => a.agent!.output.slice(from).includes("sysctls: NOT READY: net.bridge.bridge-nf-call-iptables=0, needs 1"), "sysctls NOT READY");
+      expect(a.agent!.condition("sysctls")).toBe(false);
+    } finally {
+      inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=1"]);
+    }
+    await eventually(() => a.agent!.ready(), "ready again");
+  }, 60_000);
+
+  it("puts its egress masquerade back after someone flushes it", async () => {
+    inNode(a, "nft", ["flush", "table", "ip", "cni_ts_egress"]);
+    expect(inNode(a, "nft", ["list", "table", "ip", "cni_ts_egress"])).not.toContain("masquerade");
+    await eventually(() => inNode(a, "nft", ["list", "table", "ip", "cni_ts_egress"]).includes("masquerade"), "the rules back");
+  }, 60_000);
 });

@@ -24,12 +24,14 @@ const [name, httpPort, udpPort] = process.argv.slice(1);
 const reply = (client) => JSON.stringify({ name, client });
 // IPv4 clients of a dual-stack listener show up as ::ffff:a.b.c.d.
 const http = require("node:http").createServer((req, res) => res.end(reply(req.socket.remoteAddress.replace(/^::ffff:/, ""))));
-const udp = require("node:dgram").createSocket("udp4");
-udp.on("message", (msg, from) => udp.send(reply(from.address), from.port, from.address));
 let up = 0;
-const ready = () => { if (++up === 2) console.log("ready"); };
+const ready = () => { if (++up === 3) console.log("ready"); };
 http.listen(Number(httpPort), ready);
-udp.bind(Number(udpPort), ready);
+for (const type of ["udp4", "udp6"]) {
+  const udp = require("node:dgram").createSocket({ type, ipv6Only: type === "udp6" });
+  udp.on("message", (msg, from) => udp.send(reply(from.address), from.port, from.address));
+  udp.bind(Number(udpPort), ready);
+}
 `;
 
 const CLIENT = `
@@ -46,7 +48,7 @@ if (kind === "http") {
     let body = ""; res.on("data", (c) => (body += c)); res.on("end", () => done(body));
   }).on("error", fail);
 } else {
-  const s = require("node:dgram").createSocket("udp4");
+  const s = require("node:dgram").createSocket(host.includes(":") ? "udp6" : "udp4");
   s.on("message", (m) => done(String(m)));
   const ask = () => s.send("hello", Number(port), host);
   ask(); setInterval(ask, 500);

@@ -3,6 +3,7 @@
  * (`ip netns exec <node> node driver.ts '<json>'`), so exec'd iptables/nft
  * and /sys see the test's node namespace. Prints `{ok,value}` or `{ok:false,code,msg}`.
  */
+import { applyEgress, egressInSync, removeEgress } from "../../src/netfilter/egress.ts";
 import { gcNetfilter } from "../../src/netfilter/gc.ts";
 import { parseMasqAddress } from "../../src/netfilter/masq-address.ts";
 import { setupIptablesMasqOverNetlink, teardownIptablesMasqOverNetlink } from "../../src/netfilter/masq-iptables.ts";
@@ -27,6 +28,9 @@ const ops: Record<string, (...args: any[]) => unknown> = {
   setupMacSpoofCheck,
   teardownMacSpoofCheck,
   gcNetfilter,
+  applyEgress,
+  egressInSync,
+  removeEgress,
   setupIptablesMasqOverNetlink: (chain: string, comment: string, family: 4 | 6, cidrs: string[]) =>
     setupIptablesMasqOverNetlink(chain, comment, family, cidrs.map(parseMasqAddress)),
   teardownIptablesMasqOverNetlink,

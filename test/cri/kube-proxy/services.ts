@@ -21,10 +21,12 @@ export interface ServicePort {
   endpoints: { ip: string; port: number }[];
 }
 
-/** What one node's kube-proxy is told about the cluster. */
+/** What one node's kube-proxy is told about the cluster, for one IP family (dual stack runs one proxier per family). */
 export interface ProxyInput {
+  family: 4 | 6;
+  /** Services (ClusterIPs and endpoints) of that family. */
   services: ServicePort[];
-  /** The cluster's pod CIDR (kube-proxy's `--cluster-cidr`): traffic from outside it to a ClusterIP is masqueraded. */
+  /** The cluster's pod CIDR of that family (kube-proxy's `--cluster-cidr`): traffic from outside it to a ClusterIP is masqueraded. */
   clusterCidr: string;
 }
 
@@ -60,7 +62,12 @@ export function servicePortName(svc: ServicePort): string {
   return `${svc.namespace}/${svc.name}:${svc.portName}`;
 }
 
-/** `ip:port` of an endpoint. */
+/** `ip:port` of an endpoint, `[ip]:port` for IPv6 (Go's net.JoinHostPort). */
 export function endpointString(endpoint: { ip: string; port: number }): string {
-  return `${endpoint.ip}:${endpoint.port}`;
+  return endpoint.ip.includes(":") ? `[${endpoint.ip}]:${endpoint.port}` : `${endpoint.ip}:${endpoint.port}`;
+}
+
+/** The host prefix length of a family (`/32`, `/128`). */
+export function hostBits(family: 4 | 6): number {
+  return family === 4 ? 32 : 128;
 }
