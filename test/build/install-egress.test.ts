@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer } from "../helpers/fake-api.ts";
+import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 
@@ -89,7 +89,7 @@ describe("cni-ts install (one shot): egress masquerade", () => {
 describe("cni-ts install --watch: egress masquerade follows the Nodes", () => {
   let work: string;
   let node: TestNetns;
-  let api: { port: number; process: ChildProcess };
+  let api: ApiServerProcess;
   let files: ReturnType<typeof makeApiFiles>;
   beforeEach(async () => {
     node = createKindNode("egwatch");
@@ -127,6 +127,7 @@ describe("cni-ts install --watch: egress masquerade follows the Nodes", () => {
     const list = JSON.parse(readFileSync(NODES, "utf8"));
     list.items.push({ metadata: { name: "kind-worker3" }, spec: { podCIDRs: ["10.244.3.0/24"] }, status: { addresses: [] } });
     writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
+    await api.control("reload"); // the agent hears of it through its watch
     await eventually(() => nftEgress(node, "ip")?.startsWith("10.244.0.0/24; 10.244.0.0/22,") === true, "the new Node's CIDR");
 
     first.child.kill("SIGTERM");

@@ -212,6 +212,8 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   }
 
   it("stays up through an API failing from the start, shows it in /readyz, then syncs; metrics and JSON log lines", async () => {
+    // What the DaemonSet's init container sets on a node.
+    node.exec("sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
     await api.control("mode error");
     const watch = startWatch();
     await eventually(() => tryHealth("/readyz")[1].includes("not ok api: GET"), "readiness naming the API");
@@ -223,7 +225,7 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
 
     await api.control("mode ok");
     await eventually(() => ownRoutes().length === 4 && tryHealth("/readyz")[0] === 200, "routes and readiness");
-    expect(health("/readyz")[1]).toBe("ok api\nok conflist\nok reconcile\nok routes\n");
+    expect(health("/readyz")[1]).toMatch(/^ok api\nok conflist\nok masquerade: .*masquerade \(nftables\)\nok reconcile\nok routes\nok sysctls(: .*)?\n$/);
     const metrics = health("/metrics")[1];
     expect(metrics).toMatch(/^cni_ts_agent_reconciles_total [1-9]/m);
     expect(metrics).toMatch(/^cni_ts_agent_api_errors_total [1-9]/m);
