@@ -5,11 +5,11 @@
 # own Kubernetes version: not only [sig-network], since webhooks, the
 # aggregated API, probes and lifecycle hooks all cross the pod network too.
 #
-# [Serial] and [Disruptive] tests are skipped, as in upstream's parallel kind
-# conformance jobs: [Serial] ones need the whole cluster to themselves (a
-# second, one-at-a-time pass that mostly exercises the scheduler, quotas and
-# namespace deletion rather than the network) and [Disruptive] ones restart
-# nodes or components. E2E_FOCUS and E2E_SKIP override the two regexes.
+# [Serial] tests are skipped (as kind's own parallel e2e runs do): they need
+# the whole cluster to themselves, a second one-at-a-time pass that mostly
+# exercises the scheduler, quotas and namespace deletion rather than the
+# network. [Disruptive] ones are skipped as they restart nodes or
+# components. E2E_FOCUS and E2E_SKIP override the two regexes.
 #
 # Needs: docker, kind, curl, tar, sha256sum, node. Run from the repository
 # root after `npm run image`:
