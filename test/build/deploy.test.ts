@@ -120,8 +120,21 @@ describe("deploy/kind", () => {
       // the IPv4 half is the IPv4 cluster's, so both runs give nodes the same IPv4 pod CIDRs
       expect(v4, key).toBe(ipv4.networking[key]);
     }
-    // room for a /64 per node (the controller manager's IPv6 node mask) under the IPv6 pod subnet
-    expect(Number(dual.networking.podSubnet.split(",")[1].split("/")[1])).toBeLessThanOrEqual(64 - Math.log2(dual.nodes.length));
+  });
+
+  it("hands every node one pod CIDR per family that the DaemonSet's installer accepts", () => {
+    const dual = config("kind-config-dual.yaml");
+    const container = byKind("DaemonSet").spec.template.spec.containers[0];
+    const env = Object.fromEntries(container.env.map((v: any) => [v.name, v.valueFrom ? "kind-worker" : v.value]));
+    const { floors } = resolveInstallSettings({}, env);
+    // kind leaves the controller manager's node masks at their defaults: a /24 and a /64 per node
+    const nodeMasks = { 4: 24, 6: 64 } as const;
+    for (const subnet of dual.networking.podSubnet.split(",")) {
+      const [address, prefix] = subnet.split("/");
+      const family = isIPv4(address) ? 4 : 6;
+      expect(nodeMasks[family], subnet).toBeGreaterThanOrEqual(floors[family]);
+      expect(2 ** (nodeMasks[family] - Number(prefix)), subnet).toBeGreaterThanOrEqual(dual.nodes.length);
+    }
   });
 
   it("has a script that shellcheck passes and that uses the files this repository has", () => {
