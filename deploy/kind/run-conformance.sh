@@ -24,7 +24,7 @@
 #   CLUSTER_NAME   kind cluster name (default cni-ts)
 #   NODE_IMAGE     kind node image (default: kind's own default)
 #   KEEP_CLUSTER   1 = do not delete the cluster at the end
-#   ARTIFACTS      where logs, tools and the JUnit report go (default ./_artifacts)
+#   ARTIFACTS      where logs and the JUnit report go (default ./_artifacts)
 #   GINKGO_NODES   parallel test processes (default 4)
 set -euo pipefail
 
@@ -95,7 +95,7 @@ echo "::endgroup::"
 echo "::group::kubectl of the cluster's version"
 K8S_VERSION="$(docker exec "${CLUSTER_NAME}-control-plane" cat /kind/version)"
 k8s_check_version "$K8S_VERSION"
-TOOLS="$ARTIFACTS/tools-$K8S_VERSION"
+TOOLS="$PWD/dist/k8s-$K8S_VERSION" # not under ARTIFACTS, which CI uploads: e2e.test is large
 k8s_install_kubectl "$K8S_VERSION" "$ARCH" "$TOOLS"
 export PATH="$TOOLS:$PATH"
 SERVER_VERSION="$(kubectl version -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).serverVersion.gitVersion))')"
