@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by run-conformance.sh: fetch Kubernetes release files from
 # dl.k8s.io and check each against the SHA-256 the release publishes beside
 # it (<file>.sha256), so a truncated or substituted download never runs.
@@ -5,10 +6,10 @@
 
 K8S_RELEASE_URL="${K8S_RELEASE_URL:-https://dl.k8s.io}"
 
-# k8s_check_version VERSION: only a plain release tag (vMAJOR.MINOR.PATCH) is
-# put into a URL or a path.
+# k8s_check_version VERSION: only a release tag (vMAJOR.MINOR.PATCH, or a
+# -alpha.N, -beta.N or -rc.N pre-release) is put into a URL or a path.
 k8s_check_version() {
-  if ! [[ "$1" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+  if ! [[ "$1" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-(alpha|beta|rc)\.[0-9]+)?$ ]]; then
     echo "not a Kubernetes release version: '$1'" >&2
     return 1
   fi

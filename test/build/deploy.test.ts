@@ -220,13 +220,16 @@ describe("deploy/kind/k8s-release.sh", () => {
   }
 
   it("installs kubectl of exactly the version asked for when its SHA-256 is the published one", async () => {
-    files.set("/release/v1.31.2/bin/linux/amd64/kubectl", KUBECTL);
-    files.set("/release/v1.31.2/bin/linux/amd64/kubectl.sha256", sha256(KUBECTL));
-    const dir = join(work, "good");
-    const run = await installKubectl("v1.31.2", dir);
-    expect(run).toEqual({ status: 0, stderr: "" });
-    expect(readdirSync(dir)).toEqual(["kubectl"]);
-    expect(execFileSync(join(dir, "kubectl"), { encoding: "utf8" })).toBe("kubectl v1.31.2\n");
+    for (const version of ["v1.31.2", "v1.33.0-rc.1"]) {
+      files.set(`/release/${version}/bin/linux/amd64/kubectl`, KUBECTL);
+      // published as `<hex>` or `<hex>  <name>`
+      files.set(`/release/${version}/bin/linux/amd64/kubectl.sha256`, version === "v1.31.2" ? sha256(KUBECTL) : `${sha256(KUBECTL)}  kubectl\n`);
+      const dir = join(work, version);
+      const run = await installKubectl(version, dir);
+      expect(run, version).toEqual({ status: 0, stderr: "" });
+      expect(readdirSync(dir), version).toEqual(["kubectl"]);
+      expect(execFileSync(join(dir, "kubectl"), { encoding: "utf8" })).toBe("kubectl v1.31.2\n");
+    }
   });
 
   it("leaves nothing behind when the download is not the published file, or the checksum is missing or malformed", async () => {
@@ -250,7 +253,7 @@ describe("deploy/kind/k8s-release.sh", () => {
   });
 
   it("puts only a release tag into a URL or path", async () => {
-    for (const version of ["v1.31", "v1.31.2/../../x", "v1.31.2 ", "1.31.2", "v1.31.2\nv2"]) {
+    for (const version of ["v1.31", "v1.31.2/../../x", "v1.31.2 ", "1.31.2", "v1.31.2\nv2", "v1.32.0-alpha.1/../x", "v1.31.2+dirty"]) {
       const run = await installKubectl(version, join(work, "never"));
       expect(run.status, version).toBe(1);
       expect(run.stderr, version).toContain("not a Kubernetes release version");
