@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // npm run image [-- --arch amd64|arm64] [--out DIR]: the installer image as
-// an OCI image-layout tarball, dist/ (or DIR)/cni-ts-image-linux-<arch>-v<version>.tar,
-// written without Docker, a daemon or a registry: one gzip'd layer made by
-// tar, sha256 digests, and the config, manifest and index JSON of the OCI
-// image spec. Loadable with `ctr images import`, `podman load` and
+// an OCI image-layout tarball, cni-ts-image-linux-<arch>-v<version>.tar in
+// dist/ (or DIR), written without Docker, a daemon or a registry: one
+// gzip'd layer made by tar, sha256 digests, and the config, manifest and
+// index JSON of the OCI image spec. Loadable with `ctr images import`, `podman load` and
 // `kind load image-archive`.
 //
 // The layer holds only what the executable needs: /cni-ts/bin (the

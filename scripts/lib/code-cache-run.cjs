@@ -20,8 +20,9 @@ if (cachedData && script.cachedDataRejected) {
   process.exit(70);
 }
 // No tiering while training: V8 notes in each function how hot it ran and
-// the cache keeps the note, but how hot depends on timing (how many polls a
-// new port took to come up), and two builds must write the same cache.
+// the cache keeps the note, but how hot varies with timing (waiting for a
+// new port polls as often as the kernel takes), and two builds must write
+// the same cache.
 // Switched back before writing: V8 refuses a cache made under other flags.
 const TIERS = ["profile-guided-optimization", "sparkplug", "maglev", "turbofan"];
 setFlagsFromString(TIERS.map((flag) => `--no-${flag}`).join(" "));
