@@ -3,8 +3,8 @@
 // an OCI image-layout tarball, cni-ts-image-linux-<arch>-v<version>.tar in
 // dist/ (or DIR), written without Docker, a daemon or a registry: one
 // gzip'd layer made by tar, sha256 digests, and the config, manifest and
-// index JSON of the OCI image spec. Loadable with `ctr images import`, `podman load` and
-// `kind load image-archive`.
+// index JSON of the OCI image spec. Loadable with `ctr images import`,
+// `podman load` and `kind load image-archive`.
 //
 // The layer holds only what the executable needs: /cni-ts/bin (the
 // executable, its plugin-name hard links, the native addon) and the C
