@@ -123,8 +123,6 @@ rm -f "$TOOLS/kubernetes-test.tar.gz"
 echo "::endgroup::"
 
 echo "::group::Conformance ($IP_FAMILY): focus $FOCUS, skip $SKIP"
-# Set, the e2e framework skips provider-specific setup, as for a certified run.
-export KUBERNETES_CONFORMANCE_TEST=y
 "$TOOLS/ginkgo" --nodes="$GINKGO_NODES" --timeout=3h \
   --focus="$FOCUS" \
   --skip="$SKIP" \
