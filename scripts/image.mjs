@@ -1,20 +1,27 @@
 #!/usr/bin/env node
-// npm run image [-- --arch amd64|arm64]: the installer image as an OCI
-// image-layout tarball (dist/cni-ts-image-linux-<arch>-v<version>.tar),
-// written without Docker, a daemon or a registry: one gzip'd layer made by
-// tar, sha256 digests, and the config, manifest and index JSON of the OCI
-// image spec. Loadable with `ctr images import`, `podman load` and
-// `kind load image-archive`.
+// npm run image [-- --arch amd64|arm64] [--out DIR]: the installer image as
+// an OCI image-layout tarball, cni-ts-image-linux-<arch>-v<version>.tar in
+// dist/ (or DIR), written without Docker, a daemon or a registry: one
+// gzip'd layer made by tar, sha256 digests, and the config, manifest and
+// index JSON of the OCI image spec. Loadable with `ctr images import`,
+// `podman load` and `kind load image-archive`.
 //
 // The layer holds only what the executable needs: /cni-ts/bin (the
 // executable, its plugin-name hard links, the native addon) and the C
 // runtime libraries Node links against (libc, libstdc++, ...), with the
 // dynamic loader. Entrypoint: `cni-ts install` (configured by environment,
 // see deploy/cni-ts.yaml).
+//
+// Reproducible: the same executable and libraries give the same bytes
+// whoever builds it (any user, umask, TZ or locale; see
+// docs/KUBERNETES.md, "kind"): fixed owner, modes, order and mtimes in the
+// tars (release-tree.mjs), no name or time in the gzip header, JSON
+// written in a fixed key order, the time from SOURCE_DATE_EPOCH or the
+// last commit.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { ROOT, packageVersion } from "./lib/paths.mjs";
 import { archTarget, parseArch } from "./lib/arch.mjs";
 import { reproducibleTar, sha256File, sourceDateEpoch, stageExecutables } from "./lib/release-tree.mjs";
@@ -26,15 +33,17 @@ execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--if-stale", "
 const version = packageVersion();
 /** The name `ctr`/`podman`/kind give the image; deploy/cni-ts.yaml refers to it. */
 export const IMAGE_NAME = `docker.io/library/cni-ts:v${version}`;
-const dist = join(ROOT, "dist");
+const outAt = process.argv.indexOf("--out");
+if (outAt >= 0 && !process.argv[outAt + 1]) throw new Error("--out needs a directory");
+const dist = outAt >= 0 ? resolve(process.argv[outAt + 1]) : join(ROOT, "dist");
 const work = join(dist, `image-${arch}.${process.pid}`);
 const rootfs = join(work, "rootfs");
 const layout = join(work, "layout");
+const epoch = sourceDateEpoch(ROOT);
 rmSync(work, { recursive: true, force: true });
 stageExecutables({ dir: join(rootfs, "cni-ts/bin"), binDir: target.binDir, addon: target.addon });
 copyRuntimeLibraries(join(rootfs, "cni-ts/bin/cni-ts"), rootfs, target);
 
-const epoch = sourceDateEpoch(ROOT);
 const blobs = join(layout, "blobs/sha256");
 mkdirSync(blobs, { recursive: true });
 const layerTar = join(work, "layer.tar");
@@ -82,7 +91,7 @@ writeFileSync(
 const output = join(dist, `cni-ts-image-linux-${arch}-v${version}.tar`);
 reproducibleTar({ file: output, dir: layout, epoch, gzip: false });
 rmSync(work, { recursive: true, force: true });
-console.log(`image: ${IMAGE_NAME} -> dist/${basename(output)} (${(statSync(output).size / 1048576).toFixed(1)} MiB, layer ${layer.digest})`);
+console.log(`image: ${IMAGE_NAME} -> ${relative(process.cwd(), output)} (${(statSync(output).size / 1048576).toFixed(1)} MiB, layer ${layer.digest})`);
 
 /** Store `bytes` as a blob and return its descriptor. */
 function addBlob(bytes, mediaType) {
@@ -105,13 +114,13 @@ function sha256Bytes(bytes) {
  * the loader searches by default.
  */
 function copyRuntimeLibraries(executable, rootfs, target) {
-  const interpreter = /Requesting program interpreter: ([^\]]+)\]/.exec(execFileSync("readelf", ["-l", executable], { encoding: "utf8" }))[1];
+  const interpreter = /Requesting program interpreter: ([^\]]+)\]/.exec(readelf("-l", executable))[1];
   // libc names the loader as NEEDED too: it is the interpreter, stored once at its own path.
   const seen = new Set([basename(interpreter)]);
   const pending = [executable];
   while (pending.length > 0) {
     const elf = pending.pop();
-    const dynamic = execFileSync("readelf", ["-d", elf], { encoding: "utf8" });
+    const dynamic = readelf("-d", elf);
     for (const [, soname] of dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)) {
       if (seen.has(soname)) continue;
       seen.add(soname);
@@ -127,6 +136,11 @@ function copyRuntimeLibraries(executable, rootfs, target) {
   if (!loader) throw new Error(`image: the dynamic loader ${interpreter} was not found in ${target.libraryDirs.join(", ")}`);
   mkdirSync(dirname(join(rootfs, interpreter)), { recursive: true });
   copyFileSync(loader, join(rootfs, interpreter));
+}
+
+/** readelf's English output, whatever the builder's locale. */
+function readelf(option, elf) {
+  return execFileSync("readelf", [option, elf], { encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
 }
 
 function exists(path) {

@@ -8,6 +8,7 @@
 // assets.json maps the executable's asset keys (the addon, the IPv6 bundle)
 // to files: the bundle reads them through node:sea, as in the executable.
 const { readFileSync, writeFileSync } = require("node:fs");
+const { setFlagsFromString } = require("node:v8");
 const { Script } = require("node:vm");
 
 const [plugin, source, filename, cacheIn, cacheOut, assetsFile] = process.argv.slice(2);
@@ -18,7 +19,17 @@ if (cachedData && script.cachedDataRejected) {
   process.stderr.write(`code-cache-run: V8 rejected ${cacheIn}\n`);
   process.exit(70);
 }
-process.on("exit", () => writeFileSync(cacheOut, script.createCachedData()));
+// No tiering while training: V8 notes in each function how hot it ran and
+// the cache keeps the note, but how hot varies with timing (waiting for a
+// new port polls as often as the kernel takes), and two builds must write
+// the same cache.
+// Switched back before writing: V8 refuses a cache made under other flags.
+const TIERS = ["profile-guided-optimization", "sparkplug", "maglev", "turbofan"];
+setFlagsFromString(TIERS.map((flag) => `--no-${flag}`).join(" "));
+process.on("exit", () => {
+  setFlagsFromString(TIERS.map((flag) => `--${flag}`).join(" "));
+  writeFileSync(cacheOut, script.createCachedData());
+});
 
 const bytes = (key) => {
   const b = readFileSync(assets[key]);

@@ -20,6 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { REPRODUCIBLE_V8 } from "./sea.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RUN = join(HERE, "code-cache-run.cjs");
@@ -116,7 +117,7 @@ function sandbox(options) {
       const conf = step.command === "CHECK" && prevResult ? { ...step.conf, prevResult } : step.conf;
       const out = join(work, `cache-${i}`);
       const group = step.command === "ADD" ? "ADD" : "other";
-      const run = spawnSync(options.node, [RUN, options.plugin, options.script, options.filename, caches[group], out, assetsFile], {
+      const run = spawnSync(options.node, [REPRODUCIBLE_V8, RUN, options.plugin, options.script, options.filename, caches[group], out, assetsFile], {
         input: JSON.stringify(conf),
         encoding: "utf8",
         timeout: 30_000,

