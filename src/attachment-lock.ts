@@ -169,7 +169,7 @@ function sameInode(fd: number, path: string): boolean {
  *
  * @example await withAttachmentLock({ network, containerId, ifName }, async (lock) => cmdDel(args, raw, lock))
  */
-export async function withAttachmentLock<T>(id: AttachmentId, fn: (lock: AttachmentLock) => Promise<T>, dir = ATTACHMENT_LOCK_DIR): Promise<T> {
+export async function withAttachmentLock<T>(id: AttachmentId, fn: (lock: AttachmentLock) => T | Promise<T>, dir = ATTACHMENT_LOCK_DIR): Promise<T> {
   const lock = AttachmentLock.acquire(id, dir);
   try {
     return await fn(lock);

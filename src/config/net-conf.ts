@@ -58,6 +58,7 @@ function formatValue(v: unknown): string {
     const s = JSON.stringify(v);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only a BigInt or a cycle gets here
     return String(v);
   }
 }

@@ -13,7 +13,6 @@
  *
  * @module
  */
-import type * as z from "zod/mini";
 import { zod } from "./zod.ts";
 import { falseWhenNullish } from "./schema-functions.ts";
 

@@ -59,7 +59,7 @@ describe("appendLogLine", () => {
     expect(statSync(`${path}.1`).size).toBe(limit);
     appendLogLine(path, line, limit); // and again over an old generation of its own
     appendLogLine(path, line, MARKER_LINE.length + 10);
-    expect(readFileSync(`${path}.1`, "utf8")).toBe(`${MARKER_LINE}next\n${line}`);
+    expect(readFileSync(`${path}.1`, "utf8")).toBe(`${MARKER_LINE}next\n${line.toString()}`);
   });
 
   it.each([

@@ -28,7 +28,7 @@ export interface PeerRoute {
 }
 
 function asNode(value: unknown): NodeJson {
-  return typeof value === "object" && value !== null ? (value as NodeJson) : {};
+  return typeof value === "object" && value !== null ? value : {};
 }
 
 /** The node's name, or undefined when the object has none. */
@@ -89,8 +89,9 @@ export function ownPodCidrs(node: unknown): string[] {
  * @example peerRoutes(nodeList, "kind-control-plane") // [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }]
  */
 export function peerRoutes(nodeList: unknown, self: string): PeerRoute[] {
-  const items = (nodeList as { items?: unknown } | null)?.items;
-  if (!Array.isArray(items)) return [];
+  const listed = (nodeList as { items?: unknown } | null)?.items;
+  if (!Array.isArray(listed)) return [];
+  const items: unknown[] = listed;
   const byDst = new Map<string, PeerRoute>();
   const taken = items.filter((item) => nodeName(item) === self).flatMap((item) => nodePodCidrs(item).map((c) => parseCidr(c)!));
   const nodes = items

@@ -129,7 +129,7 @@ export function native(): NativeAddon {
     sha2: (bits, data) => raw.sha2(bits, data),
     exitDetached: (status) => raw.exitDetached(status),
   };
-  offerDetachedExit(wrapped.exitDetached);
+  offerDetachedExit((status) => raw.exitDetached(status));
   return wrapped;
 }
 

@@ -57,8 +57,8 @@ function addonFileName(): string {
 }
 
 function embeddedAddon(): Uint8Array {
-  const sea = process.getBuiltinModule("node:sea") as typeof import("node:sea");
-  return new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__) as ArrayBuffer);
+  const sea = process.getBuiltinModule("node:sea");
+  return new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__));
 }
 
 /**

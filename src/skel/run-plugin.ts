@@ -16,7 +16,7 @@ import { callHandler } from "./call-handler.ts";
 import { CNI_COMMANDS, checkEnv } from "./env.ts";
 import { errorDocument, formatJson } from "./print.ts";
 import { checkConfigVersion, decodeStdinConfig } from "./stdin-config.ts";
-import type { CmdArgs, CniCommand, PluginDefinition, PluginIo, RawConf } from "./types.ts";
+import type { CmdArgs, CniCommand, PluginDefinition, PluginIo } from "./types.ts";
 
 /** Arguments that switch to the human command line (commander, loaded only then). */
 const CLI_FLAGS = ["--help", "-h", "--version", "-V"];

@@ -36,9 +36,8 @@ export function locateHostLocalMessage(conf: unknown, base: string, message: str
   const segments = keySegments(key);
   const value = valueAt(conf, segments);
   let text = m ? message.slice(0, m.index) : message;
-  if (value !== undefined && typeof value !== "object" && text.endsWith(`: ${String(value)}`)) {
-    text = text.slice(0, -`: ${String(value)}`.length);
-  }
+  const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? `: ${String(value)}` : undefined;
+  if (scalar && text.endsWith(scalar)) text = text.slice(0, -scalar.length);
   const finding: Finding = { path: jsonPath(base, segments), message: text, severity: "error" };
   if (value !== undefined) finding.value = value;
   return finding;

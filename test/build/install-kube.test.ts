@@ -124,8 +124,8 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
       { env: installerEnv(api.port, files.account) },
     );
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     return { child, output: () => output, exited };
   }

@@ -39,7 +39,7 @@ export async function startApiServer(dir: string, netns?: TestNetns): Promise<{ 
   const child = netns ? spawn("ip", ["netns", "exec", netns.name, NODE, ...argv]) : spawn(NODE, argv);
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes("\n")) resolve(Number(out.trim()));
     });

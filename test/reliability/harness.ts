@@ -61,17 +61,18 @@ export function runAsync(bin: string, env: Record<string, string | undefined>, s
         }
       }, opts.killAfterMs);
     }
-    child.on("close", async (status, signal) => {
+    child.on("close", (status, signal) => {
       if (timer) clearTimeout(timer);
-      await drainGroup(child.pid!);
-      const stdout = Buffer.concat(out).toString("utf8");
-      let json: any;
-      try {
-        json = stdout.trim() ? JSON.parse(stdout) : undefined;
-      } catch {
-        json = undefined;
-      }
-      resolve({ status, signal, stdout, stderr: Buffer.concat(err).toString("utf8"), json, ms: performance.now() - started });
+      void drainGroup(child.pid!).then(() => {
+        const stdout = Buffer.concat(out).toString("utf8");
+        let json: any;
+        try {
+          json = stdout.trim() ? JSON.parse(stdout) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status, signal, stdout, stderr: Buffer.concat(err).toString("utf8"), json, ms: performance.now() - started });
+      });
     });
     child.stdin.end(stdin);
   });
@@ -111,7 +112,7 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
   });
   const settled = await Promise.allSettled(workers);
   const rejected = settled.find((s) => s.status === "rejected");
-  if (rejected) throw (rejected as PromiseRejectedResult).reason;
+  if (rejected) throw (rejected).reason;
   return results;
 }
 
