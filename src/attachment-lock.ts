@@ -26,7 +26,7 @@ import { ensureSafeDir, entryPath } from "./safe-dir.ts";
 import { storageError } from "./storage-error.ts";
 
 /** Where attachment locks live (root-owned, 0700, emptied at boot). */
-export const ATTACHMENT_LOCK_DIR = "/run/cni-ts/attachments";
+const ATTACHMENT_LOCK_DIR = "/run/cni-ts/attachments";
 
 /** What identifies an attachment. */
 export interface AttachmentId {

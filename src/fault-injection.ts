@@ -10,7 +10,7 @@
  */
 
 /** The environment variable naming the step to die at. */
-export const KILL_AT_ENV = "CNI_TS_TEST_KILL_AT";
+const KILL_AT_ENV = "CNI_TS_TEST_KILL_AT";
 
 /**
  * Die by SIGKILL if `CNI_TS_TEST_KILL_AT` equals `step`; otherwise do nothing.

@@ -19,7 +19,7 @@ import type { RangeSet } from "./range-set.ts";
  *
  * @example prevResultAddresses({ ips: [{ address: "10.0.0.2/24" }] }) // ["10.0.0.2"]
  */
-export function prevResultAddresses(prev: unknown): string[] {
+function prevResultAddresses(prev: unknown): string[] {
   if (typeof prev !== "object" || prev === null) return [];
   const doc = prev as { ips?: { address?: unknown }[]; ip4?: { ip?: unknown }; ip6?: { ip?: unknown } };
   const cidrs: unknown[] = Array.isArray(doc.ips) ? doc.ips.map((i) => i?.address) : [doc.ip4?.ip, doc.ip6?.ip];

@@ -86,12 +86,12 @@ export const hostLocalConfSchema = builtOnFirstUse(() => {
 });
 
 /** The document type, inferred from {@link hostLocalConfSchema}. */
-export type HostLocalConf = z.infer<ReturnType<typeof hostLocalConfSchema>>;
+type HostLocalConf = z.infer<ReturnType<typeof hostLocalConfSchema>>;
 type RangeConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["ranges"]>[number][number];
 type RouteConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["routes"]>[number];
 
 /** An attachment named in a GC request. */
-export interface AttachmentKey {
+interface AttachmentKey {
   containerId: string;
   ifName: string;
 }

@@ -41,7 +41,7 @@ export const META_DIR = ".cni-ts";
  *
  * @example isSafeNetworkName("..") // false
  */
-export function isSafeNetworkName(name: string): boolean {
+function isSafeNetworkName(name: string): boolean {
   return name !== "" && name !== "." && name !== ".." && !/[/\0]/.test(name);
 }
 

@@ -61,7 +61,7 @@ function unusableBlocks(family: 4 | 6): { net: Cidr; why: string }[] {
  *
  * @example unusableSubnetReason(parseCidr("0.0.0.0/0")!) // "is a /0: it covers every address"
  */
-export function unusableSubnetReason(subnet: Cidr): string | undefined {
+function unusableSubnetReason(subnet: Cidr): string | undefined {
   if (subnet.prefixLength === 0) return "is a /0: it covers every address";
   for (const block of unusableBlocks(subnet.family)) {
     if (netsOverlap(block.net, subnet)) return block.why;

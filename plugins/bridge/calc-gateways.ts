@@ -33,7 +33,7 @@ export interface GatewayPlan {
 }
 
 /** The index of the container interface in the result's `interfaces`. */
-export const CONTAINER_IFACE_INDEX = 2;
+const CONTAINER_IFACE_INDEX = 2;
 
 /**
  * Decide gateways and routes.

@@ -55,7 +55,7 @@ export const bridgeConfSchema = builtOnFirstUse(() => {
 });
 
 /** The config as zod parsed it. */
-export type BridgeConf = z.infer<ReturnType<typeof bridgeConfSchema>>;
+type BridgeConf = z.infer<ReturnType<typeof bridgeConfSchema>>;
 
 /** Everything a verb needs, defaults applied and rules checked. */
 export interface BridgeSettings {

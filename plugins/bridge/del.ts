@@ -26,7 +26,7 @@ import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.
  *
  * @throws {KernelError} when deleting fails for another reason than "gone"
  */
-export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
+function removePodInterface(podNs: NetnsHandle, ifName: string): void {
   // The second socket sends the deletion from a detached child, so DEL does
   // not wait for the kernel to free the veth once it is gone (~15 ms).
   const [pod, sender] = withNetns(podNs, () => {

@@ -92,7 +92,7 @@ function cpuTable(rows: readonly LatencyRow[]): string[] {
 }
 
 /** The generated section, markers included. */
-export function renderGenerated(r: Report): string {
+function renderGenerated(r: Report): string {
   const lines: string[] = [
     BEGIN_MARKER,
     `Run of ${r.date}: ${r.iterations} iterations per operation, cniVersion ${r.cniVersion}, kernel ${r.kernel}, ${r.cpus} CPUs.`,

@@ -10,7 +10,7 @@ import { CommanderError } from "commander";
 import type { Command } from "commander";
 
 /** Options of `cni-ts validate`. */
-export interface ValidateOptions {
+interface ValidateOptions {
   /** Print a JSON array of `{file, path, value, message, severity}` instead of lines. */
   json?: boolean;
 }
@@ -24,7 +24,7 @@ export interface ValidateOptions {
  * @returns 0 when nothing but notes was found, 1 otherwise
  * @example await runValidate(["/etc/cni/net.d"], {}, (t) => process.stdout.write(t))
  */
-export async function runValidate(
+async function runValidate(
   targets: readonly string[],
   options: ValidateOptions,
   write: (text: string) => void,

@@ -39,9 +39,6 @@ export const netConfSchema = builtOnFirstUse(() => {
   });
 });
 
-/** The base config type. */
-export type NetConf = z.infer<ReturnType<typeof netConfSchema>>;
-
 /** `a.b[0][1].c` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -71,7 +68,7 @@ function formatValue(v: unknown): string {
  * @example formatIssue({ code: "custom", path: ["ipam","ranges",0,0,"subnet"], input: "10.0.0.0/33", message: "is not a valid CIDR" })
  *   // 'ipam.ranges[0][0].subnet: "10.0.0.0/33" is not a valid CIDR'
  */
-export function formatIssue(issue: z.core.$ZodIssue): string {
+function formatIssue(issue: z.core.$ZodIssue): string {
   const path = formatPath(issue.path);
   const where = path === "" ? "config" : path;
   const input = (issue as { input?: unknown }).input;
@@ -95,7 +92,7 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
  *
  * @example formatConfigIssues(result.error.issues) // 'invalid config: mtu: "x" is not a number'
  */
-export function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string {
+function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string {
   return `invalid config: ${issues.map(formatIssue).join("; ")}`;
 }
 

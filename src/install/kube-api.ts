@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { InvalidConfigError, IoFailureError } from "../errors.ts";
 
 /** Where the kubelet mounts the service account's token, CA and namespace. */
-export const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** How to reach the API server. */
 export interface ApiEndpoint {
@@ -52,7 +52,7 @@ export function inClusterEndpoint(env: Readonly<Record<string, string | undefine
  *
  * @throws {IoFailureError} on a connection, TLS, HTTP or JSON failure (the message names which)
  */
-export function getJson(endpoint: ApiEndpoint, path: string): Promise<unknown> {
+function getJson(endpoint: ApiEndpoint, path: string): Promise<unknown> {
   let token: string;
   let ca: Buffer;
   try {

@@ -13,7 +13,7 @@ import type { RtnlSocket } from "../netlink/socket.ts";
 import type { PeerRoute } from "./kube-nodes.ts";
 
 /** `rtm_protocol` of the routes cni-ts installs (unassigned in the kernel's and iproute2's lists). */
-export const RTPROT_CNI_TS = 177;
+const RTPROT_CNI_TS = 177;
 
 /** What one reconciliation changed. */
 export interface RouteChanges {
@@ -26,7 +26,7 @@ export interface RouteChanges {
 }
 
 /** Our routes now in the main table. */
-export function ownedRoutes(sock: RtnlSocket): { dst: string; via: string | undefined }[] {
+function ownedRoutes(sock: RtnlSocket): { dst: string; via: string | undefined }[] {
   return listRoutes(sock)
     .filter((r) => r.protocol === RTPROT_CNI_TS)
     .map((r) => ({ dst: r.dst, via: r.gw }));

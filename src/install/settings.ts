@@ -11,11 +11,11 @@ import { DEFAULT_CNI_BIN_DIR } from "../cli/install.ts";
 import { InvalidConfigError } from "../errors.ts";
 
 /** Where container runtimes look for CNI configs by default. */
-export const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
+const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
 /** The conflist's file name: sorts early, so a runtime picking the first file picks it. */
-export const DEFAULT_CONFLIST_NAME = "10-cni-ts.conflist";
-export const DEFAULT_BRIDGE = "cni-ts0";
-export const DEFAULT_NETWORK_NAME = "cni-ts";
+const DEFAULT_CONFLIST_NAME = "10-cni-ts.conflist";
+const DEFAULT_BRIDGE = "cni-ts0";
+const DEFAULT_NETWORK_NAME = "cni-ts";
 
 /** When to chain portmap: always, never, or when the bin directory has it. */
 export type PortmapMode = "auto" | "on" | "off";

@@ -33,7 +33,7 @@ export type Log = (line: string) => void;
  * @throws {IoFailureError} when the API cannot be read
  * @throws {TryAgainLaterError} when this node has no pod CIDR yet
  */
-export async function resyncOnce(
+async function resyncOnce(
   settings: InstallSettings,
   endpoint: ApiEndpoint,
   sock: RtnlSocket,

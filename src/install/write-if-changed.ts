@@ -56,7 +56,7 @@ function holds(path: string, bytes: Buffer): boolean {
 }
 
 /** Make the rename itself durable. */
-export function syncDirectory(dir: string): void {
+function syncDirectory(dir: string): void {
   const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     fsyncSync(fd);

@@ -24,7 +24,7 @@ export function ipToBigInt(ip: IpBytes): bigint {
  *
  * @example bigIntToIp(258n, 4) // Uint8Array [0, 0, 1, 2]
  */
-export function bigIntToIp(value: bigint, length: number): IpBytes {
+function bigIntToIp(value: bigint, length: number): IpBytes {
   const bytes = new Uint8Array(length);
   let rest = value;
   for (let i = length - 1; i >= 0; i--) {

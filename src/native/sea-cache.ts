@@ -47,7 +47,7 @@ declare const __CNI_TS_NATIVE_SHA256__: string;
 const RTLD_NOW = 2;
 
 /** Where the addon is cached unless `CNI_TS_CACHE_DIR` says otherwise. */
-export const DEFAULT_CACHE_DIR = "/var/lib/cni-ts/cache";
+const DEFAULT_CACHE_DIR = "/var/lib/cni-ts/cache";
 
 /** Every addon file's name starts with this; the rest is the asset's hash. */
 const ADDON_FILE_PREFIX = "cni_ts_native-";
@@ -164,7 +164,7 @@ function ensurePrivateDirectory(dir: string): void {
 /**
  * @throws {UnsafePathError} when `dir` or an ancestor could be written by another user
  */
-export function assertPrivateDirectory(dir: string): void {
+function assertPrivateDirectory(dir: string): void {
   const uid = process.geteuid!();
   const stat = lstatSync(dir);
   if (stat.isSymbolicLink()) throw new UnsafePathError(`native addon cache ${dir} is a symlink`);

@@ -20,7 +20,7 @@ export const NFT_MASQ_CHAIN_COMMENT = "Masquerade traffic from certain IPs to an
 /** The base chain hooked at postrouting. */
 export const NFT_MASQ_POSTROUTING = "postrouting";
 /** knftables' maximum comment length. */
-export const NFT_COMMENT_MAX = 128;
+const NFT_COMMENT_MAX = 128;
 
 /** The spoof-check table is `bridge nat`. */
 export const SPOOF_TABLE = "nat";
@@ -83,7 +83,7 @@ export function nftMasqComment(network: string, ifName: string, containerId: str
 }
 
 /** The spoof-check reference id `<cid>-<ifname>` naming chains and comments. */
-export function spoofRefId(containerId: string, ifName: string): string {
+function spoofRefId(containerId: string, ifName: string): string {
   return `${containerId}-${ifName}`;
 }
 

@@ -9,11 +9,10 @@
 import { MessageBuilder } from "../netlink/message.ts";
 
 export const NETLINK_NETFILTER = 12;
-export const NFNL_SUBSYS_NFTABLES = 10;
+const NFNL_SUBSYS_NFTABLES = 10;
 export const NFNL_MSG_BATCH_BEGIN = 0x10;
 export const NFNL_MSG_BATCH_END = 0x11;
 
-export const NFT_MSG_NEWTABLE = 0;
 export const NFT_MSG_GETTABLE = 1;
 export const NFT_MSG_NEWCHAIN = 3;
 export const NFT_MSG_GETCHAIN = 4;

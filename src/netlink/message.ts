@@ -29,10 +29,10 @@ const { getString, getU32, getU8, HEADER_LENGTH, padding, writeU16, writeU32, wr
 const readU16 = (buf: Buffer, off: number): number => buf[off]! | (buf[off + 1]! << 8);
 
 /** Size of `struct nlmsghdr`. */
-export const NLMSG_HDRLEN: number = HEADER_LENGTH;
+const NLMSG_HDRLEN: number = HEADER_LENGTH;
 
 /** Round `n` up to netlink's 4-byte alignment. */
-export function align4(n: number): number {
+function align4(n: number): number {
   return n + padding(n);
 }
 

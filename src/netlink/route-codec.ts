@@ -34,7 +34,7 @@ import {
 import { attrU32, forEachAttr, MessageBuilder, parseAttrs } from "./message.ts";
 
 /** Size of `struct rtmsg`. */
-export const RTMSG_LEN = 12;
+const RTMSG_LEN = 12;
 
 /** A route to add or delete. */
 export interface RouteSpec {

@@ -46,7 +46,7 @@ class DumpInterrupted extends Error {}
  *
  * @example netlinkError(RTM_NEWLINK, 17, undefined).message // "file exists"
  */
-export function netlinkError(type: number, errno: number, extack: string | undefined): SyscallError {
+function netlinkError(type: number, errno: number, extack: string | undefined): SyscallError {
   const { code, text } = errnoText(errno);
   const syscall = TYPE_NAMES[type] ?? `netlink(${type})`;
   return new SyscallError(syscall, errno, code, extack ? `${text}: ${extack}` : text);

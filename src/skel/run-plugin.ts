@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InvalidEnvError, InvalidNetnsError, IoFailureError } from "../errors.ts";
+import { CODE_INTERNAL, InvalidEnvError, InvalidNetnsError, IoFailureError } from "../errors.ts";
 import { toWire } from "../types/convert.ts";
 import { CNI_TS_VERSION, CURRENT_SPEC_VERSION, SUPPORTED_VERSIONS, isSupportedVersion } from "../version.ts";
 import { callHandler } from "./call-handler.ts";
@@ -67,7 +67,7 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
     return 0;
   } catch (err) {
     const doc = errorDocument(err, cniVersion);
-    if (doc.code === 999 && err instanceof Error && err.stack) io.writeStderr(`${err.stack}\n`);
+    if (doc.code === CODE_INTERNAL && err instanceof Error && err.stack) io.writeStderr(`${err.stack}\n`);
     io.writeStdout(formatJson(doc));
     return 1;
   }
@@ -81,7 +81,7 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo): Promise<nu
  * (`v0.1.0+cni-ts`), which semantic versioning ignores when comparing, so
  * the line cannot pass for an upstream release.
  */
-export function aboutText(def: PluginDefinition): string {
+function aboutText(def: PluginDefinition): string {
   return `CNI ${def.name} plugin v${CNI_TS_VERSION}+cni-ts\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`;
 }
 

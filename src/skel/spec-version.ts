@@ -13,7 +13,7 @@ import { DecodingError } from "../errors.ts";
  * @throws {DecodingError} `invalid version "x": too many parts`, `failed to convert major version part "x"` …
  * @example parseSpecVersion("0.4.0") // [0, 4, 0]
  */
-export function parseSpecVersion(version: string): [number, number, number] {
+function parseSpecVersion(version: string): [number, number, number] {
   if (version === "") return [0, 1, 0];
   const parts = version.split(".");
   if (parts.length >= 4) throw new DecodingError(`invalid version ${JSON.stringify(version)}: too many parts`);

@@ -30,7 +30,7 @@ const KEY_SUFFIX = / \(([\w.[\]]+)(?: = [^()]*)?\)$/;
  * @param message e.g. `invalid CIDR address: 10.0.0.0/33 (ipam.ranges[0][0].subnet)`
  * @param fallbackKey where to report when the message names no key
  */
-export function locateHostLocalMessage(conf: unknown, base: string, message: string, fallbackKey: string): Finding {
+function locateHostLocalMessage(conf: unknown, base: string, message: string, fallbackKey: string): Finding {
   const m = KEY_SUFFIX.exec(message);
   const key = m ? m[1]! : fallbackKey;
   const segments = keySegments(key);

@@ -12,7 +12,7 @@ import type { DocumentKind } from "./check-document.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 
 /** Extensions libcni loads from a config directory. */
-export const CONFIG_EXTENSIONS = [".conf", ".conflist", ".json"] as const;
+const CONFIG_EXTENSIONS = [".conf", ".conflist", ".json"] as const;
 
 function kindOf(file: string): DocumentKind {
   return extname(file) === ".conflist" ? "list" : "single";

@@ -17,7 +17,7 @@ import type { ProxyInput } from "./kube-proxy/services.ts";
 import { HTTP_PORT, request, startServer, UDP_PORT, type Answer, type Server } from "./workload.ts";
 
 /** kube-proxy modes with a fixture here; IPVS is reported separately. */
-export const PROXY_MODES = ["iptables", "nftables"] as const;
+const PROXY_MODES = ["iptables", "nftables"] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
 const HOST_PORT = 30500;
@@ -25,7 +25,7 @@ const NODE_PORT_A = 30080;
 const NODE_PORT_B = 30081;
 /** ClusterIPs of the fixture's Services: web-a (endpoint a1), web-b (endpoint b1). */
 export const CLUSTER_IP_A = "10.96.0.10";
-export const CLUSTER_IP_B = "10.96.0.11";
+const CLUSTER_IP_B = "10.96.0.11";
 /** web-b's second port: UDP 53 → 8081. */
 const UDP_SERVICE_PORT = 53;
 
@@ -50,7 +50,7 @@ export const CHECKS = [
     `${mode}: rules removed`,
   ]),
 ] as const;
-export type CheckName = (typeof CHECKS)[number];
+type CheckName = (typeof CHECKS)[number];
 
 /** One row of the report. */
 export interface CheckResult {
@@ -76,7 +76,7 @@ export interface ConformanceReport {
 }
 
 /** IPVS needs kernel support this suite cannot load itself. */
-export function ipvsLine(): string {
+function ipvsLine(): string {
   return existsSync("/proc/net/ip_vs")
     ? "ipvs: available on this kernel, but there is no IPVS fixture yet: not run"
     : "ipvs: not available on this kernel";
