@@ -72,8 +72,6 @@ export const IFLA_LINK_NETNSID = 37;
 /** Nested in IFLA_LINKINFO. */
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
-export const IFLA_INFO_SLAVE_KIND = 4;
-export const IFLA_INFO_SLAVE_DATA = 5;
 /** Nested in veth IFLA_INFO_DATA: an ifinfomsg plus link attributes. */
 export const VETH_INFO_PEER = 1;
 /** Bridge IFLA_INFO_DATA. */
