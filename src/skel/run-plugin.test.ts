@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CniError, KernelError } from "../errors.ts";
 import type { Result } from "../types/result.ts";
 import { SUPPORTED_VERSIONS } from "../version.ts";
-import { fakeIo } from "./fake-io.ts";
+import { fakeIo } from "../../test/helpers/fake-io.ts";
 import { runPlugin } from "./run-plugin.ts";
 import type { CmdArgs, PluginDefinition, RawConf } from "./types.ts";
 

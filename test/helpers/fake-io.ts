@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { PluginIo } from "./types.ts";
+import type { PluginIo } from "../../src/skel/types.ts";
 
 /** A fake process: what it was given and what it wrote. */
 export interface FakeIo extends PluginIo {

@@ -6,7 +6,7 @@
  */
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
-import type { Allocation, IpStore } from "./store.ts";
+import type { Allocation, IpStore } from "../../ipam/host-local/store.ts";
 
 /** A map from address text to owner. */
 export class MemoryStore implements IpStore {
