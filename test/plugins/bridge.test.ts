@@ -16,7 +16,8 @@ beforeAll(() => {
 });
 
 describe("bridge ADD/DEL (built executable)", () => {
-  test.skipIf(!havePing())("two pods on one bridge ping each other and the gateway", () => {
+  test("two pods on one bridge ping each other and the gateway", (ctx) => {
+    ctx.skip(!havePing(), "ping is not installed");
     world = newWorld();
     const conf = world.conf({ isGateway: true, ipam: world.ipam() });
     const a = world.newPod();
@@ -40,7 +41,8 @@ describe("bridge ADD/DEL (built executable)", () => {
     expect(canPing(a.ns, "10.99.0.1")).toBe(true);
   });
 
-  test.skipIf(!havePing())("ipMasq: a pod reaches an outside namespace through the node's NAT", () => {
+  test("ipMasq: a pod reaches an outside namespace through the node's NAT", (ctx) => {
+    ctx.skip(!havePing(), "ping is not installed");
     world = newWorld();
     const outside = world.newPod("outside").ns;
     // node <-> outside link; outside has no route back to the pod subnet.
