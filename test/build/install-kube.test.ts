@@ -10,16 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, TOKEN } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { eventually } from "../helpers/wait.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
-/** Poll (integration only) until `check` holds or 15 s pass. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 type FakeApi = { work: string; files: ReturnType<typeof makeApiFiles>; api: { port: number; process: ChildProcess } };
 
@@ -155,7 +148,10 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
     expect(ownRoutes()).toEqual(["10.244.1.0/24 via 172.18.0.3", "fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"]);
     expect(watch.output()).toContain("route 10.244.2.0/24 via 172.18.0.4 (node kind-worker2) not added: another route to 10.244.2.0/24 exists");
     expect(watch.output()).toMatch(/route 10\.244\.7\.0\/24 via 198\.51\.100\.7 \(node far-away\) not added: network is unreachable/);
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // two more resyncs: reported once, not again
+    // Two more resyncs (done once the third lists the nodes): reported once, not again.
+    const nodeLists = () => readFileSync(join(files.server, "requests.log"), "utf8").split("\n").filter((l) => l.startsWith("GET /api/v1/nodes ")).length;
+    const listed = nodeLists();
+    await eventually(() => nodeLists() >= listed + 3, "two more resyncs");
     expect(watch.output().match(/node far-away\) not added/g)).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(work, "net.d/10-cni-ts.conflist"), "utf8")).plugins[0].ipam.ranges[0]).toEqual([{ subnet: "10.244.0.0/24" }]);
 

@@ -4,10 +4,11 @@
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { canPing, useBridgeWorlds, havePing, nodeVeths, type BridgeWorld } from "../helpers/bridge-env.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { eventually } from "../helpers/wait.ts";
 
 let world: BridgeWorld;
 const newWorld = useBridgeWorlds();
@@ -154,7 +155,8 @@ describe("bridge ADD/DEL (built executable)", () => {
     // a process keeps the namespace alive after its path is gone
     const holder = spawn("ip", ["netns", "exec", pod.ns.name, "sleep", "30"], { stdio: "ignore" });
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      const podNetns = statSync(pod.ns.path).ino;
+      await eventually(() => statSync(`/proc/${holder.pid}/ns/net`).ino === podNetns, "the holder to enter the pod's namespace");
       pod.ns.remove();
       expect(nodeVeths(world).map((l) => l.ifname)).toEqual([add.json.interfaces[1].name]);
       const d = world.run("DEL", pod, { ...conf, prevResult: add.json });

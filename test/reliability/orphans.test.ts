@@ -24,8 +24,8 @@ beforeAll(() => {
 afterAll(() => node?.cleanup());
 
 // PID 1 of a new PID namespace: runs ADD then DEL and waits for exactly
-// those two processes, then reports every other process left in the
-// namespace (its /proc is that namespace's).
+// those two processes, then reports every other process in the namespace
+// (its /proc is that namespace's) once none is left, or after 5 s.
 const PID1 = `
 import json, os, subprocess, sys, time
 conf, node_ns, pod_ns, bin_dir = sys.argv[1:5]
@@ -33,12 +33,18 @@ for verb in ("ADD", "DEL"):
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": verb, "CNI_CONTAINERID": "cnits-orphans", "CNI_NETNS": pod_ns, "CNI_IFNAME": "eth0", "CNI_PATH": bin_dir}
     run = subprocess.run(["ip", "netns", "exec", node_ns, bin_dir + "/bridge"], input=conf.encode(), env=env, capture_output=True)
     if run.returncode != 0: sys.exit(f"{verb} failed: {run.stdout!r}")
-time.sleep(0.5)
-left = []
-for pid in os.listdir("/proc"):
-    if pid.isdigit() and int(pid) != 1:
-        with open(f"/proc/{pid}/stat") as f: left.append(f.read())
-print(json.dumps(left))
+def others():
+    left = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) != 1:
+            try:
+                with open(f"/proc/{pid}/stat") as f: left.append(f.read())
+            except FileNotFoundError:
+                pass
+    return left
+deadline = time.monotonic() + 5
+while others() and time.monotonic() < deadline: time.sleep(0.02)
+print(json.dumps(others()))
 `;
 
 test("under a PID 1 that reaps nothing it did not start, ADD and DEL leave no process and still remove the veth", () => {
