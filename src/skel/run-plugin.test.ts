@@ -265,8 +265,11 @@ describe("runPlugin() results and errors", () => {
   });
 
   it("prints a thrown non-Error as 999", async () => {
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a handler that throws a non-Error is the case under test
-    const def = recorder({ check: () => { throw "plain"; } }).def;
+    const throwPlain = (): never => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a handler that throws a non-Error is the case under test
+      throw "plain";
+    };
+    const def = recorder({ check: throwPlain }).def;
     const { json } = await run({ CNI_COMMAND: "CHECK", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def);
     expect(json).toMatchObject({ code: 999, msg: "plain" });
   });
