@@ -14,7 +14,7 @@
 //
 //   node scripts/test.mjs [--no-gates] [vitest arguments, e.g. --project unit]
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,8 +22,8 @@ import { formatGates, pinnedNode, runGates } from "./gates.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runtime = pinnedNode();
+const withGates = !process.argv.includes("--no-gates");
 const args = process.argv.slice(2).filter((arg) => arg !== "--no-gates");
-const withGates = args.length === process.argv.length - 2;
 
 // Only the unit project runs without dist/bin.
 const projects = args.flatMap((arg, i) => (arg === "--project" ? [args[i + 1]] : arg.startsWith("--project=") ? [arg.slice(10)] : []));
@@ -33,7 +33,9 @@ if (projects.length === 0 || projects.some((p) => p !== "unit")) {
 }
 
 const gates = withGates ? runGates() : Promise.resolve([]);
-const summaryFile = join(tmpdir(), `cnits-vitest-${process.pid}.json`);
+// A private directory: a guessable name in /tmp could be someone's symlink.
+const summaryDir = mkdtempSync(join(tmpdir(), "cnits-test-"));
+const summaryFile = join(summaryDir, "summary.json");
 const vitest = spawn(
   runtime,
   [join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", `--reporter=${join(root, "scripts/lib/summary-reporter.mjs")}`, ...args],
@@ -53,6 +55,6 @@ try {
 } catch {
   // vitest did not get as far as a summary; its own output says why.
 } finally {
-  rmSync(summaryFile, { force: true });
+  rmSync(summaryDir, { recursive: true, force: true });
 }
 process.exit(status !== 0 ? status : gateResults.every((gate) => gate.ok) ? 0 : 1);
