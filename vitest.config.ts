@@ -1,8 +1,22 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
-// Two projects: `unit` runs pure modules unprivileged and in parallel;
-// `integration` needs root, the built dist/bin executables and real network
-// namespaces, so its files run one at a time to keep kernel state readable.
+// `unit` runs pure modules unprivileged and in parallel. `integration` needs
+// root, the built dist/bin executables and real network namespaces, so its
+// files run one at a time, after the unit files, to keep kernel state
+// readable. `slow` is the part of it that takes minutes (hundreds of kills
+// and races, images, arm64 under qemu, the CRI cluster): `npm test` and CI
+// run it last, `npm run test:quick` leaves it out.
+const SLOW = [
+  "test/reliability/crash.test.ts",
+  "test/reliability/add-del-race.test.ts",
+  "test/reliability/load.test.ts",
+  "test/build/image.test.ts",
+  "test/build/arm64.test.ts",
+  "test/build/package.test.ts",
+  "test/cri/**/*.test.ts",
+];
+const integration = { fileParallelism: false, testTimeout: 60_000, hookTimeout: 60_000 };
+
 export default defineConfig({
   test: {
     projects: [
@@ -16,11 +30,12 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],
-          fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          exclude: [...configDefaults.exclude, ...SLOW],
+          sequence: { groupOrder: 1 },
+          ...integration,
         },
       },
+      { test: { name: "slow", include: SLOW, sequence: { groupOrder: 2 }, ...integration } },
     ],
   },
 });

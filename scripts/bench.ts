@@ -415,7 +415,7 @@ async function inner(): Promise<void> {
     const store: Record<number, Samples> = {};
     for (const count of storeSizes) {
       store[count] = emptySamples();
-      for (const impl of IMPLS) store[count]![impl] = await benchStoreDel(impl, count);
+      for (const impl of IMPLS) store[count][impl] = await benchStoreDel(impl, count);
     }
     log("store sizes done");
     const report: Report = {

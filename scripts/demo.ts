@@ -100,8 +100,8 @@ async function main(): Promise<number> {
     for (const [node, name] of [[a, "a1"], [a, "a2"], [b, "b1"], [b, "b2"]] as const) {
       const pod = topo.addPod(node, name);
       pods.push(pod);
-      const r = pod.ethResult;
-      const ifs = (r.interfaces as { name: string; mac: string; sandbox?: string }[])
+      const r = pod.ethResult as { interfaces: { name: string; mac: string; sandbox?: string }[]; ips: unknown; routes?: unknown };
+      const ifs = r.interfaces
         .map((i) => `${i.name}${i.sandbox ? "@pod" : ""} ${i.mac}`)
         .join(", ");
       console.log(`  pod ${name} on node ${node.id} (${pod.ns.name}): lo ${ms(pod.addMs.lo)}, eth0 ${ms(pod.addMs.eth0)}`);

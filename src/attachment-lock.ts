@@ -13,7 +13,7 @@ import { ensureSafeDir, entryPath } from "./safe-dir.ts";
 import { storageError } from "./storage-error.ts";
 
 /** Where attachment locks live (root-owned, 0700, emptied at boot). */
-export const ATTACHMENT_LOCK_DIR = "/run/cni-ts/attachments";
+const ATTACHMENT_LOCK_DIR = "/run/cni-ts/attachments";
 
 export interface AttachmentId {
   network: string;
@@ -139,7 +139,7 @@ function sameInode(fd: number, path: string): boolean {
 /**
  * Run `fn` holding the attachment's lock.
  */
-export async function withAttachmentLock<T>(id: AttachmentId, fn: (lock: AttachmentLock) => Promise<T>, dir = ATTACHMENT_LOCK_DIR): Promise<T> {
+export async function withAttachmentLock<T>(id: AttachmentId, fn: (lock: AttachmentLock) => T | Promise<T>, dir = ATTACHMENT_LOCK_DIR): Promise<T> {
   const lock = AttachmentLock.acquire(id, dir);
   try {
     return await fn(lock);

@@ -1,23 +1,20 @@
 // Failures are raised as a CniError with their spec code; anything else escaping a handler is 999.
 
 /** Error codes defined by the CNI specification (section "Error"). */
-export const CODE_INCOMPATIBLE_VERSION = 1;
-export const CODE_UNSUPPORTED_FIELD = 2;
-export const CODE_UNKNOWN_CONTAINER = 3;
+const CODE_INCOMPATIBLE_VERSION = 1;
 export const CODE_INVALID_ENV = 4;
 export const CODE_IO_FAILURE = 5;
-export const CODE_DECODING_FAILURE = 6;
+const CODE_DECODING_FAILURE = 6;
 export const CODE_INVALID_NETWORK_CONFIG = 7;
-export const CODE_TRY_AGAIN_LATER = 11;
-export const CODE_PLUGIN_NOT_AVAILABLE = 50;
-export const CODE_LIMITED_CONNECTIVITY = 51;
+const CODE_TRY_AGAIN_LATER = 11;
+const CODE_PLUGIN_NOT_AVAILABLE = 50;
 /** The reference skeleton's code for "plugin's netns and netns from CNI_NETNS should not be the same". */
-export const CODE_INVALID_NETNS = 8;
+const CODE_INVALID_NETNS = 8;
 /** cni-ts's own codes start at 100 (the spec reserves 100+ for plugins). */
 export const CODE_KERNEL_FAILURE = 100;
 export const CODE_IPAM_FAILURE = 101;
 export const CODE_UNSAFE_PATH = 102;
-export const CODE_NOT_PERMITTED = 103;
+const CODE_NOT_PERMITTED = 103;
 export const CODE_INTERNAL = 999;
 
 /** What the runtime sees as `{code, msg, details}`. */
@@ -43,22 +40,6 @@ export class IncompatibleVersionError extends CniError {
   override name = "IncompatibleVersionError";
   constructor(msg: string, details?: string) {
     super(CODE_INCOMPATIBLE_VERSION, msg, details);
-  }
-}
-
-/** Code 2: a config field is understood but its value cannot be honoured. */
-export class UnsupportedFieldError extends CniError {
-  override name = "UnsupportedFieldError";
-  constructor(msg: string, details?: string) {
-    super(CODE_UNSUPPORTED_FIELD, msg, details);
-  }
-}
-
-/** Code 3: the container is unknown or does not exist. */
-export class UnknownContainerError extends CniError {
-  override name = "UnknownContainerError";
-  constructor(msg: string, details?: string) {
-    super(CODE_UNKNOWN_CONTAINER, msg, details);
   }
 }
 
@@ -107,14 +88,6 @@ export class PluginNotAvailableError extends CniError {
   override name = "PluginNotAvailableError";
   constructor(msg: string, details?: string) {
     super(CODE_PLUGIN_NOT_AVAILABLE, msg, details);
-  }
-}
-
-/** Code 51 (STATUS): ADDs would succeed but with limited connectivity. */
-export class LimitedConnectivityError extends CniError {
-  override name = "LimitedConnectivityError";
-  constructor(msg: string, details?: string) {
-    super(CODE_LIMITED_CONNECTIVITY, msg, details);
   }
 }
 

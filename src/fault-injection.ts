@@ -2,7 +2,7 @@
 // Setting the variable needs the privileges of running the plugin, so it grants nothing.
 
 /** The environment variable naming the step to die at. */
-export const KILL_AT_ENV = "CNI_TS_TEST_KILL_AT";
+const KILL_AT_ENV = "CNI_TS_TEST_KILL_AT";
 
 /** @param step a stable `<plugin>:<where>` name, e.g. `"bridge:after-veth"` */
 export function faultPoint(step: string): void {

@@ -8,15 +8,6 @@ import type { Stats } from "node:fs";
 import { type CniError, UnsafePathError, hasErrno } from "./errors.ts";
 
 /**
- * Whether `name` can be a directory name inside dataDir.
- *
- * @example isSafeNetworkName("..") // false
- */
-export function isSafeNetworkName(name: string): boolean {
-  return name !== "" && name !== "." && name !== ".." && !/[/\0]/.test(name);
-}
-
-/**
  * The path of the entry `name` in the directory `dir`, as `path.join` makes
  * it, without normalising the whole path again (a hot path: ~20 per ADD);
  * a `name` that is not one plain component goes through `path.join`.

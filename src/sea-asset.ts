@@ -13,10 +13,10 @@ function requireBuiltin(id: string): unknown {
  * @throws {Error} when the asset is missing (not a single-executable build)
  */
 export function loadAssetModule(key: string, cacheKey: string): unknown {
-  const sea = process.getBuiltinModule("node:sea") as typeof import("node:sea");
-  const { Script } = process.getBuiltinModule("node:vm") as typeof import("node:vm");
+  const sea = process.getBuiltinModule("node:sea");
+  const { Script } = process.getBuiltinModule("node:vm");
   const source = sea.getAsset(key, "utf8");
-  const cachedData = Buffer.from(sea.getRawAsset(cacheKey) as ArrayBuffer);
+  const cachedData = Buffer.from(sea.getRawAsset(cacheKey));
   const script = new Script(source, { filename: key, cachedData });
   if (process.env.CNI_TS_DEBUG_CODE_CACHE) {
     process.stderr.write(`cni-ts: code cache for ${key} ${script.cachedDataRejected ? "rejected" : "accepted"}\n`);

@@ -3,7 +3,7 @@ import { logStep } from "../../src/debug-log/debug-log.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
 import { isEmptyDns } from "../../src/types/result.ts";
-import type { Dns, Result } from "../../src/types/result.ts";
+import type { Result } from "../../src/types/result.ts";
 import { allocateAddresses } from "./allocator.ts";
 import { loadHostLocalConfig } from "./config.ts";
 import { parseResolvConf } from "./dns.ts";

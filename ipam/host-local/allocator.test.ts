@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { IpamError } from "../../src/errors.ts";
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import { allocateAddresses, allocateFromSet, hasFreeAddress, rangeSetCandidates } from "./allocator.ts";
-import { MemoryStore } from "./memory-store.ts";
+import { MemoryStore } from "../../test/helpers/memory-store.ts";
 import { canonicalizeRangeSet } from "./range-set.ts";
 import type { RangeInput } from "./range.ts";
 

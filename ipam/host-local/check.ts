@@ -8,7 +8,7 @@ import { rangeSetContains } from "./range-set.ts";
 import type { RangeSet } from "./range-set.ts";
 
 /** From a prevResult of any version (0.2.0's `ip4`/`ip6` too), prefix dropped, canonical text. */
-export function prevResultAddresses(prev: unknown): string[] {
+function prevResultAddresses(prev: unknown): string[] {
   if (typeof prev !== "object" || prev === null) return [];
   const doc = prev as { ips?: { address?: unknown }[]; ip4?: { ip?: unknown }; ip6?: { ip?: unknown } };
   const cidrs: unknown[] = Array.isArray(doc.ips) ? doc.ips.map((i) => i?.address) : [doc.ip4?.ip, doc.ip6?.ip];

@@ -69,11 +69,11 @@ export const hostLocalConfSchema = builtOnFirstUse(() => {
   });
 });
 
-export type HostLocalConf = z.infer<ReturnType<typeof hostLocalConfSchema>>;
+type HostLocalConf = z.infer<ReturnType<typeof hostLocalConfSchema>>;
 type RangeConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["ranges"]>[number][number];
 type RouteConf = NonNullable<NonNullable<HostLocalConf["ipam"]>["routes"]>[number];
 
-export interface AttachmentKey {
+interface AttachmentKey {
   containerId: string;
   ifName: string;
 }

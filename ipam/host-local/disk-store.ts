@@ -24,7 +24,7 @@ import type { Allocation, IpStore } from "./store.ts";
 export const META_DIR = ".cni-ts";
 
 /** Whether `name` can be a directory name inside dataDir. */
-export function isSafeNetworkName(name: string): boolean {
+function isSafeNetworkName(name: string): boolean {
   return name !== "" && name !== "." && name !== ".." && !/[/\0]/.test(name);
 }
 

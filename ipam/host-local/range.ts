@@ -1,6 +1,6 @@
 /** One allocation range: a subnet, its inclusive pool and the gateway the allocator skips. Pure. */
 import { InvalidConfigError } from "../../src/errors.ts";
-import { formatCidr, lastAddress, netContains, netsOverlap, networkAddress, parseAddress, parseCidr } from "../../src/ip/cidr.ts";
+import { formatCidr, lastAddress, netContains, networkAddress, parseAddress, parseCidr } from "../../src/ip/cidr.ts";
 import type { Cidr } from "../../src/ip/cidr.ts";
 import { formatIp } from "../../src/ip/ip-bytes.ts";
 import { unusableSubnetReason } from "../../src/ip/reserved-blocks.ts";

@@ -26,7 +26,7 @@ export interface GatewayPlan {
 }
 
 /** In the result's `interfaces`. */
-export const CONTAINER_IFACE_INDEX = 2;
+const CONTAINER_IFACE_INDEX = 2;
 
 /**
  * @returns new lists (the inputs are not modified)
@@ -95,12 +95,12 @@ export function networkCidr(cidr: Cidr): string {
   return formatCidr({ ...cidr, ip: networkAddress(cidr) });
 }
 
-export function defaultDst(family: 4 | 6): string {
+function defaultDst(family: 4 | 6): string {
   return family === 4 ? "0.0.0.0/0" : "::/0";
 }
 
 /** Any spelling of a default destination. */
-export function isDefaultDst(dst: string): boolean {
+function isDefaultDst(dst: string): boolean {
   const c = parseCidr(dst);
   return !!c && c.prefixLength === 0;
 }

@@ -46,7 +46,7 @@ export const bridgeConfSchema = builtOnFirstUse(() => {
 });
 
 /** As parsed: Go-style booleans may still be absent or null. */
-export type BridgeConf = z.infer<ReturnType<typeof bridgeConfSchema>>;
+type BridgeConf = z.infer<ReturnType<typeof bridgeConfSchema>>;
 
 /** Everything a verb needs, defaults applied and rules checked. */
 export interface BridgeSettings {

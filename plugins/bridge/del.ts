@@ -18,7 +18,7 @@ import { deleteLinkUnlessGone } from "./delete-link.ts";
 import { parseHostVethRecord, removeRecordedHostVeth } from "./host-veth-record.ts";
 
 /** @throws {KernelError} deleting fails for another reason than "gone" */
-export function removePodInterface(podNs: NetnsHandle, ifName: string): void {
+function removePodInterface(podNs: NetnsHandle, ifName: string): void {
   const pod = RtnlSocket.openInNetns(podNs);
   try {
     const link = getLinkByName(pod, ifName);

@@ -2,7 +2,6 @@
  * Bridge GC (the reference has none, docs/REFERENCE.md gap 1): IPAM GC, then the rules, host veth
  * and record of this network's attachments not in `cni.dev/valid-attachments`.
  */
-import { builtOnFirstUse } from "../../src/config/schema-parts.ts";
 import { delegateIpam } from "../../src/delegation/delegate.ts";
 import { gcNetfilter } from "../../src/netfilter/gc.ts";
 import type { CmdArgs, RawConf } from "../../src/skel/types.ts";
@@ -29,7 +28,7 @@ export async function cmdGc(args: CmdArgs, raw: RawConf): Promise<void> {
   for (const text of listRecords()) {
     const stale = parseHostVethRecord(text)?.attachment;
     if (!stale || stale.network !== s.name || isValid.has(JSON.stringify([stale.containerId, stale.ifName]))) continue;
-    await withAttachmentLock(stale, async (lock) => {
+    await withAttachmentLock(stale, (lock) => {
       // Re-read under the lock: a DEL may have finished meanwhile.
       const record = parseHostVethRecord(lock.readRecord());
       if (!record) return;

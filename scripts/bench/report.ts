@@ -97,7 +97,7 @@ function cpuTable(rows: readonly LatencyRow[]): string[] {
  *
  * @param plot the plot's path relative to the file this section goes into
  */
-export function renderGenerated(r: Report, plot: string): string {
+function renderGenerated(r: Report, plot: string): string {
   const lines: string[] = [
     BEGIN_MARKER,
     `Run of ${r.date}: ${r.iterations} iterations per operation, cniVersion ${r.cniVersion}, kernel ${r.kernel}, ${r.cpus} CPUs.`,

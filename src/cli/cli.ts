@@ -14,7 +14,7 @@ import { PLUGIN_NAMES } from "./pick-plugin.ts";
 import { registerValidateCommand } from "./validate.ts";
 
 /** The text of `cni-ts version`. */
-export function versionText(): string {
+function versionText(): string {
   return [
     `cni-ts ${CNI_TS_VERSION} (node ${process.version})`,
     `plugins: ${PLUGIN_NAMES.join(", ")}`,

@@ -10,7 +10,7 @@ import { CommanderError } from "commander";
 import type { Command } from "commander";
 
 /** Options of `cni-ts validate`. */
-export interface ValidateOptions {
+interface ValidateOptions {
   /** Print a JSON array of `{file, path, value, message, severity}` instead of lines. */
   json?: boolean;
   /** Colon-separated plugin directories, where types that are not ours must be found. */
@@ -18,7 +18,7 @@ export interface ValidateOptions {
 }
 
 /** Where plugins are looked up when neither `--cni-path` nor `CNI_PATH` says. */
-export const DEFAULT_CNI_PATH = "/opt/cni/bin";
+const DEFAULT_CNI_PATH = "/opt/cni/bin";
 
 /**
  * Run the validation and print its report.
@@ -29,7 +29,7 @@ export const DEFAULT_CNI_PATH = "/opt/cni/bin";
  * @returns 0 when nothing but notes was found, 1 otherwise
  * @example await runValidate(["/etc/cni/net.d"], {}, (t) => process.stdout.write(t))
  */
-export async function runValidate(
+async function runValidate(
   targets: readonly string[],
   options: ValidateOptions,
   write: (text: string) => void,

@@ -30,7 +30,6 @@ export const netConfSchema = builtOnFirstUse(() => {
   });
 });
 
-export type NetConf = z.infer<ReturnType<typeof netConfSchema>>;
 
 /** `a.b[0][1].c` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -48,12 +47,13 @@ function formatValue(v: unknown): string {
     const s = JSON.stringify(v);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only a BigInt or a cycle gets here
     return String(v);
   }
 }
 
 /** `<path>: <value> <reason>`; custom refinements are worded to read after the value. */
-export function formatIssue(issue: z.core.$ZodIssue): string {
+function formatIssue(issue: z.core.$ZodIssue): string {
   const path = formatPath(issue.path);
   const where = path === "" ? "config" : path;
   const input = (issue as { input?: unknown }).input;
@@ -72,7 +72,7 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-export function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string {
+function formatConfigIssues(issues: readonly z.core.$ZodIssue[]): string {
   return `invalid config: ${issues.map(formatIssue).join("; ")}`;
 }
 

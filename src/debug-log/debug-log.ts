@@ -22,26 +22,26 @@ import { debugLogConfProblems, isDebugLogFileName, isDebugLogLevel, isDebugLogMa
 import { UnsafeLogPathError, appendLogLine, checkLogDirectory } from "./log-file.ts";
 
 /** Environment variable naming the log file, an absolute path (wins over the config key). */
-export const DEBUG_LOG_ENV = "CNI_TS_DEBUG_LOG";
+const DEBUG_LOG_ENV = "CNI_TS_DEBUG_LOG";
 /** Environment variable naming the directory in which configs' `debugLog` files are created; unset = configs cannot log. */
-export const DEBUG_LOG_DIR_ENV = "CNI_TS_DEBUG_LOG_DIR";
+const DEBUG_LOG_DIR_ENV = "CNI_TS_DEBUG_LOG_DIR";
 /** Environment variable for the level: `info` (default) or `debug`. */
-export const DEBUG_LOG_LEVEL_ENV = "CNI_TS_DEBUG_LOG_LEVEL";
+const DEBUG_LOG_LEVEL_ENV = "CNI_TS_DEBUG_LOG_LEVEL";
 /** Environment variable for the rotation size in bytes (0 = never rotate). */
-export const DEBUG_LOG_MAX_BYTES_ENV = "CNI_TS_DEBUG_LOG_MAX_BYTES";
+const DEBUG_LOG_MAX_BYTES_ENV = "CNI_TS_DEBUG_LOG_MAX_BYTES";
 /** Config key naming the log file (a file name in {@link DEBUG_LOG_DIR_ENV}). */
-export const DEBUG_LOG_KEY = "debugLog";
+const DEBUG_LOG_KEY = "debugLog";
 /** Config key for the level. */
-export const DEBUG_LOG_LEVEL_KEY = "debugLogLevel";
+const DEBUG_LOG_LEVEL_KEY = "debugLogLevel";
 /** Config key for the rotation size in bytes. */
-export const DEBUG_LOG_MAX_BYTES_KEY = "debugLogMaxBytes";
+const DEBUG_LOG_MAX_BYTES_KEY = "debugLogMaxBytes";
 /** Rotation size when none is configured: 5 MiB. */
 export const DEFAULT_DEBUG_LOG_MAX_BYTES = 5 * 1024 * 1024;
 /** A line longer than this drops its debug details (steps, config, output). */
-export const MAX_LINE_BYTES = 256 * 1024;
+const MAX_LINE_BYTES = 256 * 1024;
 
 /** How much a line carries. */
-export type DebugLogLevel = "info" | "debug";
+type DebugLogLevel = "info" | "debug";
 
 /** Where and how to log, resolved from the environment and the config. */
 export interface DebugLogSettings {
@@ -52,7 +52,7 @@ export interface DebugLogSettings {
 }
 
 /** One step a plugin reported at debug level, when it was done. */
-export interface DebugStep {
+interface DebugStep {
   /** Milliseconds from the invocation's start to the step's end. */
   ms: number;
   /** Milliseconds the step took: since the previous step ended (the first: since the start). */
@@ -62,7 +62,7 @@ export interface DebugStep {
 }
 
 /** The JSON object written as one line. */
-export interface InvocationRecord {
+interface InvocationRecord {
   /** Start of the invocation, ISO 8601 UTC. */
   time: string;
   plugin: string;
@@ -143,7 +143,7 @@ function checkLogPath(path: string): void {
  *
  * @example formatRecord(record).endsWith("\n") // true
  */
-export function formatRecord(record: InvocationRecord): Buffer {
+function formatRecord(record: InvocationRecord): Buffer {
   const line = Buffer.from(`${safeStringify(record)}\n`, "utf8");
   if (line.length <= MAX_LINE_BYTES) return line;
   const { steps: _s, config: _c, output: _o, ...rest } = record;

@@ -28,7 +28,7 @@ export interface NodeConflistOptions {
 }
 
 /** The spec version written into the list (portmap and our plugins all speak it). */
-export const NODE_CONFLIST_CNI_VERSION = "1.0.0";
+const NODE_CONFLIST_CNI_VERSION = "1.0.0";
 
 /** Interface names the kernel accepts: 1-15 bytes, no '/', ':' or whitespace. */
 const IFNAME = /^[^/:\s]{1,15}$/;

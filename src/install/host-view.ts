@@ -14,7 +14,7 @@ import { listRoutes } from "../netlink/route.ts";
 import type { RtnlSocket } from "../netlink/socket.ts";
 
 /** An address on one of the node's interfaces. */
-export interface HostAddress {
+interface HostAddress {
   address: string;
   prefixLength: number;
   ifname: string;
@@ -23,7 +23,7 @@ export interface HostAddress {
 }
 
 /** A default route of the main table. */
-export interface HostDefaultRoute {
+interface HostDefaultRoute {
   family: 4 | 6;
   /** Next hop; absent for a device route. */
   gw: string | undefined;

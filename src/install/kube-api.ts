@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { InvalidConfigError, IoFailureError } from "../errors.ts";
 
 /** Where the kubelet mounts the service account's token, CA and namespace. */
-export const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** How to reach the API server. */
 export interface ApiEndpoint {
@@ -244,7 +244,7 @@ export async function watchJsonLines(
     const stop = (err: unknown) => {
       ended = true;
       done();
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     };
     const fail = (message: string) => stop(new IoFailureError(`GET ${url}: ${message}`));
     res.on("data", (chunk: Buffer) => {

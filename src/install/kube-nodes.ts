@@ -31,11 +31,11 @@ export interface NodeSummary {
 const MAX_LIST = 8;
 
 function asNode(value: unknown): NodeJson {
-  return typeof value === "object" && value !== null ? (value as NodeJson) : {};
+  return typeof value === "object" && value !== null ? value : {};
 }
 
 /** The node's name, or undefined when the object has none. */
-export function nodeName(node: unknown): string | undefined {
+function nodeName(node: unknown): string | undefined {
   const name = asNode(node).metadata?.name;
   return typeof name === "string" ? name : undefined;
 }

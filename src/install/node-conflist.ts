@@ -36,7 +36,7 @@ export interface WrittenConflist extends PreparedConflist {
 }
 
 /** Whether portmap goes into the chain: `auto` means an executable file `portmap` is in `binDir`. */
-export function portmapWanted(mode: PortmapMode, binDir: string): boolean {
+function portmapWanted(mode: PortmapMode, binDir: string): boolean {
   if (mode !== "auto") return mode === "on";
   const path = join(binDir, "portmap");
   try {

@@ -159,7 +159,7 @@ export class NodeInformer {
       const query = new URLSearchParams({ limit: String(this.#options.pageSize) });
       if (token !== undefined) query.set("continue", token);
       this.#hooks.request("list");
-      const page = (await getJson(this.#endpoint, `/api/v1/nodes?${query}`, { signal })) as {
+      const page = (await getJson(this.#endpoint, `/api/v1/nodes?${query.toString()}`, { signal })) as {
         metadata?: { resourceVersion?: unknown; continue?: unknown };
         items?: unknown;
       } | null;
@@ -187,7 +187,7 @@ export class NodeInformer {
     let rv = from;
     let events = 0;
     this.#hooks.request("watch");
-    await watchJsonLines(this.#endpoint, `/api/v1/nodes?${query}`, { signal, timeoutMs: this.#options.watchIdleMs, onOpen: () => this.#ok() }, (line) => {
+    await watchJsonLines(this.#endpoint, `/api/v1/nodes?${query.toString()}`, { signal, timeoutMs: this.#options.watchIdleMs, onOpen: () => this.#ok() }, (line) => {
       const { type, object } = (typeof line === "object" && line !== null ? line : {}) as { type?: unknown; object?: unknown };
       if (type === "ERROR") {
         const status = (object ?? {}) as { code?: unknown; message?: unknown };

@@ -21,7 +21,7 @@ export interface Condition {
 }
 
 /** The sysctls required for these pod address families, with the value each must have. */
-export function requiredSysctls(families: readonly (4 | 6)[]): { key: string; want: string }[] {
+function requiredSysctls(families: readonly (4 | 6)[]): { key: string; want: string }[] {
   const keys: { key: string; want: string }[] = [];
   if (families.includes(4)) keys.push({ key: "net/ipv4/ip_forward", want: "1" }, { key: "net/bridge/bridge-nf-call-iptables", want: "1" });
   if (families.includes(6)) keys.push({ key: "net/ipv6/conf/all/forwarding", want: "1" }, { key: "net/bridge/bridge-nf-call-ip6tables", want: "1" });

@@ -13,7 +13,7 @@ import type { RtnlSocket } from "../netlink/socket.ts";
 import type { PeerRoute } from "./route-plan.ts";
 
 /** `rtm_protocol` of the routes cni-ts installs (unassigned in the kernel's and iproute2's lists). */
-export const RTPROT_CNI_TS = 177;
+const RTPROT_CNI_TS = 177;
 
 /** What one reconciliation changed. */
 export interface RouteChanges {

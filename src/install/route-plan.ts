@@ -47,7 +47,7 @@ export interface PeerRoute {
 }
 
 /** A claim that gets no route, and why. */
-export interface Refusal {
+interface Refusal {
   node: string;
   dst: string;
   reason: string;

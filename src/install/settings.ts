@@ -15,15 +15,15 @@ import type { EgressBackendSetting } from "../netfilter/egress.ts";
 import { parseCidrList } from "./egress-plan.ts";
 
 /** Where container runtimes look for CNI plugins by default. */
-export const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
+const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
 /** Where container runtimes look for CNI configs by default. */
-export const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
+const DEFAULT_CNI_CONF_DIR = "/etc/cni/net.d";
 /** The conflist's file name: sorts early, so a runtime picking the first file picks it. */
-export const DEFAULT_CONFLIST_NAME = "10-cni-ts.conflist";
-export const DEFAULT_BRIDGE = "cni-ts0";
-export const DEFAULT_NETWORK_NAME = "cni-ts";
+const DEFAULT_CONFLIST_NAME = "10-cni-ts.conflist";
+const DEFAULT_BRIDGE = "cni-ts0";
+const DEFAULT_NETWORK_NAME = "cni-ts";
 /** The agent's /healthz, /readyz and /metrics: local only, the kubelet probes from the node itself. */
-export const DEFAULT_HEALTH_ADDRESS = "127.0.0.1:9802";
+const DEFAULT_HEALTH_ADDRESS = "127.0.0.1:9802";
 
 /** When to chain portmap: always, never, or when the bin directory has it. */
 export type PortmapMode = "auto" | "on" | "off";

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import { InvalidConfigError } from "../errors.ts";
 
 /** Extra fields of a log line; `event` names what happened. */
-export type LogFields = { event: string; level?: "info" | "warn" | "error" } & Record<string, string | number | boolean | undefined>;
+type LogFields = { event: string; level?: "info" | "warn" | "error" } & Record<string, string | number | boolean | undefined>;
 
 /** One line of the agent's log: a human message, and its fields when it is a structured event. */
 export type Log = (msg: string, fields?: LogFields) => void;

@@ -52,7 +52,7 @@ function describe(err: Error): string {
 }
 
 /** What a reconcile works with. */
-export interface Agent {
+interface Agent {
   settings: InstallSettings;
   sock: RtnlSocket;
   log: Log;
@@ -73,7 +73,7 @@ export interface Agent {
  * @throws {InvalidConfigError} when this node's pod CIDRs are refused
  * @throws {SyscallError} when the routes cannot be read or changed
  */
-export async function reconcile(agent: Agent, nodes: ReadonlyMap<string, NodeSummary>): Promise<void> {
+async function reconcile(agent: Agent, nodes: ReadonlyMap<string, NodeSummary>): Promise<void> {
   const { settings, sock, log, readiness } = agent;
   const self = settings.nodeName!;
   const own = nodes.get(self);

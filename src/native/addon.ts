@@ -13,7 +13,7 @@ export interface NativeAddon {
   sha2(bits: 256 | 512, data: Uint8Array): Buffer;
 }
 
-export interface RawProcessResult {
+interface RawProcessResult {
   status: number | null;
   signal: number | null;
   stdout: Buffer;
@@ -101,8 +101,5 @@ export function native(): NativeAddon {
 
 /** `setns(2)` nstype for network namespaces. */
 export const CLONE_NEWNET = 0x40000000;
-/** `flock(2)` operations. */
-export const LOCK_SH = 1;
+/** `flock(2)` exclusive lock. */
 export const LOCK_EX = 2;
-export const LOCK_NB = 4;
-export const LOCK_UN = 8;

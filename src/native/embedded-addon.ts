@@ -29,7 +29,7 @@ declare const __CNI_TS_NATIVE_SHA256__: string;
 const RTLD_NOW = 2;
 
 /** Unless `CNI_TS_CACHE_DIR` says otherwise. */
-export const DEFAULT_CACHE_DIR = "/var/lib/cni-ts/cache";
+const DEFAULT_CACHE_DIR = "/var/lib/cni-ts/cache";
 
 const ADDON_FILE_PREFIX = "cni_ts_native-";
 
@@ -38,8 +38,8 @@ function addonFileName(): string {
 }
 
 function embeddedAddon(): Uint8Array {
-  const sea = process.getBuiltinModule("node:sea") as typeof import("node:sea");
-  return new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__) as ArrayBuffer);
+  const sea = process.getBuiltinModule("node:sea");
+  return new Uint8Array(sea.getRawAsset(__CNI_TS_NATIVE_ASSET__));
 }
 
 /** @throws {UnsafePathError} the cache directory is not private to this user, or on a noexec mount */
@@ -133,7 +133,7 @@ function ensurePrivateDirectory(dir: string): void {
 }
 
 /** @throws {UnsafePathError} `dir` or an ancestor could be written by another user */
-export function assertPrivateDirectory(dir: string): void {
+function assertPrivateDirectory(dir: string): void {
   const uid = process.geteuid!();
   const stat = lstatSync(dir);
   if (stat.isSymbolicLink()) throw new UnsafePathError(`native addon cache ${dir} is a symlink`);

@@ -61,8 +61,8 @@ export function applyNftJson(what: string, script: string): void {
     runToolOrThrow(what, "nft", ["-j", script]);
     return;
   }
-  const { mkdtempSync, rmSync, writeFileSync } = process.getBuiltinModule("node:fs") as typeof import("node:fs");
-  const { tmpdir } = process.getBuiltinModule("node:os") as typeof import("node:os");
+  const { mkdtempSync, rmSync, writeFileSync } = process.getBuiltinModule("node:fs");
+  const { tmpdir } = process.getBuiltinModule("node:os");
   const dir = mkdtempSync(`${tmpdir()}/cni-ts-nft-`);
   try {
     const file = `${dir}/script.json`;

@@ -80,7 +80,7 @@ export function teardownIptablesMasq(network: string, containerId: string): void
       failure ??= err; // still clean the other family
     }
   }
-  if (failure) throw failure;
+  if (failure) throw failure as Error;
 }
 
 /**

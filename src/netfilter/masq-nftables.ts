@@ -23,7 +23,7 @@ export function readMasqChecks(run: ToolRun = listMasqChecks()): NftListing | un
 }
 
 /** Rules of `masq_checks` whose comment starts with `prefix`. */
-export function rulesWithPrefix(listing: NftListing, prefix: string): NftRule[] {
+function rulesWithPrefix(listing: NftListing, prefix: string): NftRule[] {
   return listing.rules.filter((r) => r.chain === NFT_MASQ_CHAIN && r.comment?.startsWith(prefix));
 }
 

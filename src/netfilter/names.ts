@@ -10,7 +10,7 @@ export const NFT_MASQ_CHAIN = "masq_checks";
 export const NFT_MASQ_CHAIN_COMMENT = "Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet";
 export const NFT_MASQ_POSTROUTING = "postrouting";
 /** knftables' maximum comment length. */
-export const NFT_COMMENT_MAX = 128;
+const NFT_COMMENT_MAX = 128;
 
 /** In family `bridge`. */
 export const SPOOF_TABLE = "nat";
@@ -46,7 +46,7 @@ export function nftMasqComment(network: string, ifName: string, containerId: str
 }
 
 /** The spoof-check reference id `<cid>-<ifname>` naming chains and comments. */
-export function spoofRefId(containerId: string, ifName: string): string {
+function spoofRefId(containerId: string, ifName: string): string {
   return `${containerId}-${ifName}`;
 }
 

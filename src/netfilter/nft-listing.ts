@@ -14,12 +14,25 @@ export interface NftListing {
   rules: NftRule[];
 }
 
+/** What `nft -j` prints, as far as it is read: every field may be missing or of another type. */
+interface NftJsonItem {
+  chain?: { name?: unknown } | null;
+  rule?: { family?: unknown; table?: unknown; chain?: unknown; handle?: unknown; comment?: unknown; expr?: unknown } | null;
+}
+
+/** One expression of a rule, as far as it is read. */
+type NftJsonExpr = {
+  match?: { left?: { meta?: { key?: unknown } }; right?: unknown };
+  jump?: { target?: unknown };
+  goto?: { target?: unknown };
+} | null;
+
 /** An empty listing: what a missing table or chain amounts to. */
 export const EMPTY_NFT_LISTING: NftListing = { chains: new Set(), rules: [] };
 
 /** @throws {SyntaxError} when `text` is not JSON */
 export function parseNftListing(text: string): NftListing {
-  const doc = JSON.parse(text) as { nftables?: Record<string, any>[] };
+  const doc = JSON.parse(text) as { nftables?: NftJsonItem[] };
   const chains = new Set<string>();
   const rules: NftRule[] = [];
   for (const item of doc.nftables ?? []) {
@@ -32,7 +45,7 @@ export function parseNftListing(text: string): NftListing {
         chain: String(r.chain),
         handle: r.handle,
         comment: typeof r.comment === "string" ? r.comment : undefined,
-        expr: Array.isArray(r.expr) ? r.expr : [],
+        expr: Array.isArray(r.expr) ? (r.expr as unknown[]) : [],
       });
     }
   }
@@ -40,7 +53,7 @@ export function parseNftListing(text: string): NftListing {
 }
 
 export function ruleIifname(rule: NftRule): string | undefined {
-  for (const e of rule.expr as Record<string, any>[]) {
+  for (const e of rule.expr as NftJsonExpr[]) {
     const m = e?.match;
     if (m && m.left?.meta?.key === "iifname" && typeof m.right === "string") return m.right;
   }
@@ -48,7 +61,7 @@ export function ruleIifname(rule: NftRule): string | undefined {
 }
 
 export function ruleJumpTarget(rule: NftRule): string | undefined {
-  for (const e of rule.expr as Record<string, any>[]) {
+  for (const e of rule.expr as NftJsonExpr[]) {
     const t = e?.jump?.target ?? e?.goto?.target;
     if (typeof t === "string") return t;
   }

@@ -3,7 +3,7 @@
 import { MessageBuilder } from "../netlink/message.ts";
 
 export const NETLINK_NETFILTER = 12;
-export const NFNL_SUBSYS_NFTABLES = 10;
+const NFNL_SUBSYS_NFTABLES = 10;
 export const NFNL_MSG_BATCH_BEGIN = 0x10;
 export const NFNL_MSG_BATCH_END = 0x11;
 

@@ -17,7 +17,7 @@ test("renderSpoofSetup() is one JSON transaction with the reference's objects", 
     prio: -300,
     policy: "accept",
   });
-  expect(cmds.slice(2, 6).map((c) => Object.keys(c)[0] + " " + (Object.values(c)[0] as any).chain.name)).toEqual([
+  expect(cmds.slice(2, 6).map((c) => Object.keys(c)[0] + " " + Object.values(c)[0].chain.name)).toEqual([
     "add cni-br-iface-ctr1-eth0",
     "add cni-br-iface-ctr1-eth0-mac",
     "flush cni-br-iface-ctr1-eth0",
@@ -45,7 +45,7 @@ test("renderSpoofSetup() is one JSON transaction with the reference's objects", 
 
 test("renderSpoofTeardown() deletes rules before chains, and nothing when empty", () => {
   expect(renderSpoofTeardown({ baseHandles: [], chains: [] })).toBeUndefined();
-  const cmds = JSON.parse(renderSpoofTeardown({ baseHandles: [4], chains: [names.ifaceChain, names.macChain]! })!).nftables;
+  const cmds = JSON.parse(renderSpoofTeardown({ baseHandles: [4], chains: [names.ifaceChain, names.macChain] })!).nftables;
   expect(cmds.map((c: Record<string, any>) => Object.keys(c)[0])).toEqual(["delete", "flush", "flush", "delete", "delete"]);
   expect(cmds[0].delete.rule.handle).toBe(4);
   expect(cmds[4].delete.chain.name).toBe("cni-br-iface-ctr1-eth0-mac");

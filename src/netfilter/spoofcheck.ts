@@ -9,7 +9,7 @@ import { nftChainExists } from "./nft-probe.ts";
 import { renderSpoofSetup, renderSpoofTeardown, type SpoofRemoval } from "./spoof-script.ts";
 
 /** List table `bridge nat` as JSON. */
-export function listBridgeNat(): ToolRun {
+function listBridgeNat(): ToolRun {
   return runTool("nft", ["-j", "list", "table", "bridge", SPOOF_TABLE]);
 }
 
@@ -20,7 +20,7 @@ export function readBridgeNat(run: ToolRun = listBridgeNat()): NftListing | unde
 }
 
 /** What to delete so that no trace of the attachment named by `names` remains. */
-export function spoofRemoval(listing: NftListing, names: SpoofNames[]): SpoofRemoval {
+function spoofRemoval(listing: NftListing, names: SpoofNames[]): SpoofRemoval {
   const comments = new Set(names.map((n) => n.comment));
   const baseHandles = listing.rules
     .filter((r) => r.chain === SPOOF_BASE_CHAIN && r.comment !== undefined && comments.has(r.comment))

@@ -19,7 +19,7 @@ import {
 import { attrU32, MessageBuilder, parseAttrs } from "./message.ts";
 
 /** Size of `struct ifaddrmsg`. */
-export const IFADDRMSG_LEN = 8;
+const IFADDRMSG_LEN = 8;
 
 export interface Addr {
   index: number;

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { SyscallError } from "../errors.ts";
 import {
   AF_BRIDGE,
   BRIDGE_FLAGS_SELF,
@@ -27,7 +26,6 @@ import {
   RTM_SETLINK,
 } from "./constants.ts";
 import { ifinfomsg, IFINFOMSG_LEN } from "./link-codec.ts";
-import { getLinkByIndex } from "./link.ts";
 import { forEachAttr, MessageBuilder, parseAttrs } from "./message.ts";
 import type { RtnlSocket } from "./socket.ts";
 
@@ -55,18 +53,6 @@ export function setBridgePortFlags(sock: RtnlSocket, index: number, flags: Parti
   if (flags.hairpin !== undefined) msg.u8(IFLA_BRPORT_MODE, flags.hairpin ? 1 : 0);
   if (flags.isolated !== undefined) msg.u8(IFLA_BRPORT_ISOLATED, flags.isolated ? 1 : 0);
   sock.request(msg.end());
-}
-
-/**
- * Read the port's hairpin and isolated flags.
- *
- * @throws {SyscallError} code ENODEV when the link does not exist, EINVAL when it is not a bridge port
- */
-export function getBridgePortFlags(sock: RtnlSocket, index: number): BridgePortFlags {
-  const link = getLinkByIndex(sock, index);
-  if (!link) throw new SyscallError("RTM_GETLINK", 19, "ENODEV", "no such device");
-  if (!link.bridgePort) throw new SyscallError("RTM_GETLINK", 22, "EINVAL", `link ${link.name} is not a bridge port`);
-  return { ...link.bridgePort };
 }
 
 function vlanMessage(type: number, index: number, vid: number, flags: number, self: boolean): MessageBuilder {

@@ -72,7 +72,6 @@ describe("link codec", () => {
       index: 7,
       name: "eth0.5",
       kind: "vlan",
-      vlanId: 5,
       mac: "0a:58:00:00:00:01",
       mtu: 1450,
       up: true,

@@ -3,13 +3,11 @@ export const NETLINK_ROUTE = 0;
 
 // linux/netlink.h
 export const NLM_F_REQUEST = 0x1;
-export const NLM_F_MULTI = 0x2;
 export const NLM_F_ACK = 0x4;
 export const NLM_F_DUMP_INTR = 0x10;
-export const NLM_F_ROOT = 0x100;
-export const NLM_F_MATCH = 0x200;
+const NLM_F_ROOT = 0x100;
+const NLM_F_MATCH = 0x200;
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
-export const NLM_F_REPLACE = 0x100;
 export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
 /** Ack flags: the original request was not copied back / TLVs follow. */
@@ -17,7 +15,6 @@ export const NLM_F_CAPPED = 0x100;
 export const NLM_F_ACK_TLVS = 0x200;
 
 /** Control message types. */
-export const NLMSG_NOOP = 1;
 export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
 /** Extended ack attribute carrying the kernel's error text. */
@@ -63,8 +60,6 @@ export const IFLA_LINK_NETNSID = 37;
 /** Nested in IFLA_LINKINFO. */
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
-export const IFLA_INFO_SLAVE_KIND = 4;
-export const IFLA_INFO_SLAVE_DATA = 5;
 /** Nested in veth IFLA_INFO_DATA: an ifinfomsg plus link attributes. */
 export const VETH_INFO_PEER = 1;
 /** Bridge IFLA_INFO_DATA. */
@@ -80,7 +75,6 @@ export const IFLA_BRPORT_ISOLATED = 33;
 export const IFLA_BRIDGE_FLAGS = 0;
 export const IFLA_BRIDGE_VLAN_INFO = 2;
 export const BRIDGE_FLAGS_SELF = 2;
-export const BRIDGE_VLAN_INFO_MASTER = 0x1;
 export const BRIDGE_VLAN_INFO_PVID = 0x2;
 export const BRIDGE_VLAN_INFO_UNTAGGED = 0x4;
 export const BRIDGE_VLAN_INFO_RANGE_BEGIN = 0x8;
@@ -93,7 +87,6 @@ export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
 export const IFA_BROADCAST = 4;
 export const IFA_FLAGS = 8;
-export const IFA_F_NODAD = 0x02;
 export const IFA_F_DADFAILED = 0x08;
 export const IFA_F_TENTATIVE = 0x40;
 export const IFA_F_NOPREFIXROUTE = 0x200;
@@ -112,7 +105,6 @@ export const RT_TABLE_MAIN = 254;
 export const RTPROT_BOOT = 3;
 export const RT_SCOPE_UNIVERSE = 0;
 export const RT_SCOPE_LINK = 253;
-export const RT_SCOPE_HOST = 254;
 export const RT_SCOPE_NOWHERE = 255;
 export const RTN_UNSPEC = 0;
 export const RTN_UNICAST = 1;

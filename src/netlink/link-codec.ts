@@ -4,20 +4,15 @@ import {
   IFF_UP,
   IFLA_ADDRESS,
   IFLA_BR_VLAN_FILTERING,
-  IFLA_BRPORT_ISOLATED,
-  IFLA_BRPORT_MODE,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
-  IFLA_INFO_SLAVE_DATA,
-  IFLA_INFO_SLAVE_KIND,
   IFLA_LINK,
   IFLA_LINK_NETNSID,
   IFLA_LINKINFO,
   IFLA_MASTER,
   IFLA_MTU,
   IFLA_OPERSTATE,
-  IFLA_VLAN_ID,
   RTM_NEWLINK,
 } from "./constants.ts";
 import { attrString, attrU32, attrU8, parseAttrs, type Attrs } from "./message.ts";
@@ -42,10 +37,6 @@ export interface Link {
   /** Set when `linkIndex` is in another namespace. */
   linkNetnsId: number | undefined;
   vlanFiltering?: boolean;
-  /** VLAN links: the VLAN id. */
-  vlanId?: number;
-  /** Bridge ports: hairpin and isolated flags (from IFLA_INFO_SLAVE_DATA). */
-  bridgePort?: { hairpin: boolean; isolated: boolean };
 }
 
 const OPER_STATES = ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"];
@@ -102,16 +93,5 @@ function decodeLinkInfo(link: Link, info: Attrs): void {
   if (data && link.kind === "bridge") {
     const filtering = attrU8(parseAttrs(data).get(IFLA_BR_VLAN_FILTERING));
     if (filtering !== undefined) link.vlanFiltering = filtering !== 0;
-  } else if (data && link.kind === "vlan") {
-    const id = parseAttrs(data).get(IFLA_VLAN_ID);
-    if (id && id.length >= 2) link.vlanId = id.readUInt16LE(0);
-  }
-  const slaveData = info.get(IFLA_INFO_SLAVE_DATA);
-  if (slaveData && attrString(info.get(IFLA_INFO_SLAVE_KIND)) === "bridge") {
-    const port = parseAttrs(slaveData);
-    link.bridgePort = {
-      hairpin: (attrU8(port.get(IFLA_BRPORT_MODE)) ?? 0) !== 0,
-      isolated: (attrU8(port.get(IFLA_BRPORT_ISOLATED)) ?? 0) !== 0,
-    };
   }
 }

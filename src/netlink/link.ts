@@ -1,5 +1,5 @@
 // Link operations; kernel refusals throw SyscallError with the errno kept (EEXIST, ENODEV ...).
-import { hasErrno, SyscallError } from "../errors.ts";
+import { hasErrno } from "../errors.ts";
 import type { NetnsHandle } from "../netns/netns.ts";
 import {
   AF_UNSPEC,
@@ -10,12 +10,10 @@ import {
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
-  IFLA_LINK,
   IFLA_LINKINFO,
   IFLA_MASTER,
   IFLA_MTU,
   IFLA_NET_NS_FD,
-  IFLA_VLAN_ID,
   NLM_F_CREATE,
   NLM_F_EXCL,
   RTM_DELLINK,
@@ -108,30 +106,6 @@ export function createVeth(sock: RtnlSocket, spec: VethSpec): void {
   sock.request(msg.end().end().end());
 }
 
-/** Options of {@link createVlan}. */
-export interface VlanSpec {
-  name: string;
-  /** The parent (lower) link. */
-  parentIndex: number;
-  /** 802.1Q VLAN id (1-4094). */
-  vlanId: number;
-  mtu?: number;
-}
-
-/**
- * Create an 802.1Q VLAN link on top of `parentIndex`.
- *
- * @throws {SyscallError} code EEXIST when the name is taken
- */
-export function createVlan(sock: RtnlSocket, spec: VlanSpec): void {
-  const msg = new MessageBuilder(RTM_NEWLINK, CREATE, ifinfomsg(AF_UNSPEC, 0))
-    .str(IFLA_IFNAME, spec.name)
-    .u32(IFLA_LINK, spec.parentIndex);
-  if (spec.mtu) msg.u32(IFLA_MTU, spec.mtu);
-  msg.begin(IFLA_LINKINFO).str(IFLA_INFO_KIND, "vlan").begin(IFLA_INFO_DATA).u16(IFLA_VLAN_ID, spec.vlanId);
-  sock.request(msg.end().end());
-}
-
 function setFlag(sock: RtnlSocket, index: number, flag: number, on: boolean): void {
   sock.request(new MessageBuilder(RTM_SETLINK, 0, ifinfomsg(AF_UNSPEC, index, on ? flag : 0, flag)));
 }
@@ -149,15 +123,6 @@ export function setLinkDown(sock: RtnlSocket, index: number): void {
 /** @throws {SyscallError} */
 export function setLinkPromisc(sock: RtnlSocket, index: number, on: boolean): void {
   setFlag(sock, index, IFF_PROMISC, on);
-}
-
-/**
- * Enslave the link to `masterIndex` (0 releases it).
- *
- * @throws {SyscallError}
- */
-export function setLinkMaster(sock: RtnlSocket, index: number, masterIndex: number): void {
-  sock.request(new MessageBuilder(RTM_SETLINK, 0, ifinfomsg(AF_UNSPEC, index)).u32(IFLA_MASTER, masterIndex));
 }
 
 /**

@@ -6,10 +6,10 @@ import { NLA_F_NESTED, NLA_TYPE_MASK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATT
 const readU16 = (buf: Buffer, off: number): number => buf[off]! | (buf[off + 1]! << 8);
 
 /** Size of `struct nlmsghdr`. */
-export const NLMSG_HDRLEN = 16;
+const NLMSG_HDRLEN = 16;
 
 /** Round `n` up to netlink's 4-byte alignment. */
-export function align4(n: number): number {
+function align4(n: number): number {
   return (n + 3) & ~3;
 }
 

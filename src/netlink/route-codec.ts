@@ -28,7 +28,7 @@ import {
 import { attrU32, forEachAttr, MessageBuilder, parseAttrs } from "./message.ts";
 
 /** Size of `struct rtmsg`. */
-export const RTMSG_LEN = 12;
+const RTMSG_LEN = 12;
 
 export interface RouteSpec {
   /** "0.0.0.0/0" or "::/0" for a default route. */

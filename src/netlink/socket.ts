@@ -35,7 +35,7 @@ class DumpInterrupted extends Error {}
 /**
  * The kernel's extended-ack text is appended to the errno's message.
  */
-export function netlinkError(type: number, errno: number, extack: string | undefined): SyscallError {
+function netlinkError(type: number, errno: number, extack: string | undefined): SyscallError {
   const { code, text } = errnoText(errno);
   const syscall = TYPE_NAMES[type] ?? `netlink(${type})`;
   return new SyscallError(syscall, errno, code, extack ? `${text}: ${extack}` : text);

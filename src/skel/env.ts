@@ -5,7 +5,7 @@ import type { CniCommand } from "./types.ts";
 export const CNI_COMMANDS: readonly CniCommand[] = ["ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC"];
 
 /** One row of the environment table. */
-export interface EnvVarSpec {
+interface EnvVarSpec {
   name: string;
   /** Verbs for which an empty or missing value is an error. */
   requiredFor: readonly CniCommand[];
@@ -18,7 +18,7 @@ const CONTAINER_ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /**
  * @throws {InvalidEnvError} when the ID does not match the spec's regex
  */
-export function validateContainerId(id: string): void {
+function validateContainerId(id: string): void {
   if (!CONTAINER_ID_RE.test(id)) throw new InvalidEnvError("invalid characters in containerID", id);
 }
 
@@ -26,7 +26,7 @@ export function validateContainerId(id: string): void {
  * As the kernel's `dev_valid_name` checks it.
  * @throws {InvalidEnvError} with the reference's messages
  */
-export function validateIfName(name: string): void {
+function validateIfName(name: string): void {
   if (name.length === 0) throw new InvalidEnvError("interface name is empty");
   if (Buffer.byteLength(name, "utf8") > 15) {
     throw new InvalidEnvError("interface name is too long", "interface name should be less than 16 characters");
@@ -41,7 +41,7 @@ export function validateIfName(name: string): void {
 export const NAME_RE = CONTAINER_ID_RE;
 
 /** The environment table, in the reference's order (which is the order of the missing-variables message). */
-export const ENV_TABLE: readonly EnvVarSpec[] = [
+const ENV_TABLE: readonly EnvVarSpec[] = [
   { name: "CNI_COMMAND", requiredFor: CNI_COMMANDS },
   { name: "CNI_CONTAINERID", requiredFor: ["ADD", "CHECK", "DEL"], validate: validateContainerId },
   { name: "CNI_NETNS", requiredFor: ["ADD", "CHECK"] },

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CniError } from "../errors.ts";
+import { CODE_INTERNAL, CniError } from "../errors.ts";
 
 const GO_ESCAPES: Record<string, string> = {
   "<": "\\u003c",
@@ -33,7 +33,7 @@ export function errorDocument(err: unknown, cniVersion: string): ErrorDocument {
     return doc;
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return { cniVersion, code: 999, msg };
+  return { cniVersion, code: CODE_INTERNAL, msg };
 }
 
 /**

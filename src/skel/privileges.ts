@@ -11,7 +11,7 @@ import { NotPermittedError } from "../errors.ts";
 import { PROC_TABLE, readBounded } from "../read-bounded.ts";
 
 /** The capabilities a plugin may declare, with their bit numbers (linux/capability.h). */
-export const CAPABILITY_BITS = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21 } as const;
+const CAPABILITY_BITS = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21 } as const;
 
 /** A capability name. */
 export type Capability = keyof typeof CAPABILITY_BITS;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CniError, KernelError } from "../errors.ts";
 import type { Result } from "../types/result.ts";
 import { SUPPORTED_VERSIONS } from "../version.ts";
-import { fakeIo } from "./fake-io.ts";
+import { fakeIo } from "../../test/helpers/fake-io.ts";
 import { runPlugin } from "./run-plugin.ts";
 import type { CmdArgs, PluginDefinition, RawConf } from "./types.ts";
 
@@ -265,7 +265,11 @@ describe("runPlugin() results and errors", () => {
   });
 
   it("prints a thrown non-Error as 999", async () => {
-    const def = recorder({ check: () => { throw "plain"; } }).def;
+    const throwPlain = (): never => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a handler that throws a non-Error is the case under test
+      throw "plain";
+    };
+    const def = recorder({ check: throwPlain }).def;
     const { json } = await run({ CNI_COMMAND: "CHECK", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def);
     expect(json).toMatchObject({ code: 999, msg: "plain" });
   });

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { InvalidEnvError, InvalidNetnsError, IoFailureError } from "../errors.ts";
+import { CODE_INTERNAL, InvalidEnvError, InvalidNetnsError, IoFailureError } from "../errors.ts";
 import { toWire } from "../types/convert.ts";
 import { CNI_TS_VERSION, CURRENT_SPEC_VERSION, SUPPORTED_VERSIONS, isSupportedVersion } from "../version.ts";
 import { callHandler } from "./call-handler.ts";
@@ -18,7 +18,7 @@ import { CNI_COMMANDS, checkEnv } from "./env.ts";
 import { errorDocument, formatJson, oneLine } from "./print.ts";
 import { requirePrivileges } from "./privileges.ts";
 import { checkConfigVersion, checkDebugLogKeys, decodeStdinConfig } from "./stdin-config.ts";
-import type { CmdArgs, CniCommand, InProcessPlugins, PluginDefinition, PluginIo, RawConf } from "./types.ts";
+import type { CmdArgs, CniCommand, InProcessPlugins, PluginDefinition, PluginIo } from "./types.ts";
 
 /** These load commander; runtimes never pass them. */
 const CLI_FLAGS = ["--help", "-h", "--version", "-V"];
@@ -69,7 +69,7 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIp
   } catch (err) {
     const doc = errorDocument(err, cniVersion);
     // A bug's message is worth a line; its stack trace is not the user's to read.
-    if (doc.code === 999) io.writeStderr(`${oneLine(`${def.name}: internal error: ${doc.msg}`)}\n`);
+    if (doc.code === CODE_INTERNAL) io.writeStderr(`${oneLine(`${def.name}: internal error: ${doc.msg}`)}\n`);
     io.writeStdout(formatJson(doc));
     return 1;
   }
@@ -79,13 +79,14 @@ export async function runPlugin(def: PluginDefinition, io: PluginIo, inProcessIp
  * The reference's shape, which node inventories parse for a semantic version; `+cni-ts` is build
  * metadata, ignored when comparing, so the line cannot pass for an upstream release.
  */
-export function aboutText(def: PluginDefinition): string {
+function aboutText(def: PluginDefinition): string {
   return `CNI ${def.name} plugin v${CNI_TS_VERSION}+cni-ts\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`;
 }
 
+const HANDLER_KEYS = { ADD: "add", DEL: "del", CHECK: "check", STATUS: "status", GC: "gc" } as const;
+
 function hasHandler(def: PluginDefinition, verb: CniCommand): boolean {
-  const handlers = { ADD: def.add, DEL: def.del, CHECK: def.check, STATUS: def.status, GC: def.gc, VERSION: undefined };
-  return handlers[verb] !== undefined;
+  return verb !== "VERSION" && def[HANDLER_KEYS[verb]] !== undefined;
 }
 
 function readStdin(io: PluginIo): Buffer {

@@ -4,7 +4,7 @@ import { DecodingError } from "../errors.ts";
 /**
  * @throws {DecodingError} with the reference's messages
  */
-export function parseSpecVersion(version: string): [number, number, number] {
+function parseSpecVersion(version: string): [number, number, number] {
   if (version === "") return [0, 1, 0];
   const parts = version.split(".");
   if (parts.length >= 4) throw new DecodingError(`invalid version ${JSON.stringify(version)}: too many parts`);

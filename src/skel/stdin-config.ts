@@ -77,7 +77,7 @@ function jsonKind(v: unknown): string {
  * Missing or empty means `0.1.0`.
  * @throws {DecodingError} when `cniVersion` is not a string
  */
-export function configVersionText(conf: RawConf): string {
+function configVersionText(conf: RawConf): string {
   const v = conf.cniVersion;
   if (v === undefined || v === null || v === "") return "0.1.0";
   if (typeof v !== "string") {

@@ -31,8 +31,8 @@ describe("CONVERSIONS", () => {
 
   describe.each(SUPPORTED_VERSIONS.map((f) => [f]))("from %s", (from) => {
     it.each(SUPPORTED_VERSIONS.map((t) => [t]))("to %s keeps what both versions can say", (to) => {
-      const doc = toWire(FULL, from as SpecVersion);
-      const out = convertDoc(doc as DocOf<SpecVersion>, from as SpecVersion, to as SpecVersion) as any;
+      const doc = toWire(FULL, from);
+      const out = convertDoc(doc as DocOf<SpecVersion>, from, to) as any;
       expect(out.cniVersion).toBe(to);
       const lossy = family(from) === "020" || family(to) === "020";
       if (!lossy) {

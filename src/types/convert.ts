@@ -23,7 +23,7 @@ type V020 = Result020["cniVersion"];
 export type DocOf<V extends SpecVersion> = V extends V100 ? Result100 : V extends V040 ? Result040 : Result020;
 
 /** One conversion: a document of version `F` to one of version `T`. */
-export type Converter<F extends SpecVersion, T extends SpecVersion> = (doc: DocOf<F>, to: T) => DocOf<T>;
+type Converter<F extends SpecVersion, T extends SpecVersion> = (doc: DocOf<F>, to: T) => DocOf<T>;
 
 /** A missing pair is a compile error. */
 export type ConversionTable = { [F in SpecVersion]: { [T in SpecVersion]: Converter<F, T> } };

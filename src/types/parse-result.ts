@@ -3,7 +3,7 @@
 import { DecodingError } from "../errors.ts";
 import { parseAddress, parseCidr } from "../ip/cidr.ts";
 import type { SpecVersion } from "../version.ts";
-import { fromWire, type DocOf } from "./convert.ts";
+import { fromWire } from "./convert.ts";
 import type { Dns, Result, Route } from "./result.ts";
 import { FAMILY_020, FAMILY_040, compact, type IpConfig020, type Result020, type Result040, type Result100 } from "./wire.ts";
 
@@ -150,13 +150,13 @@ export function parseResult(json: unknown, version: SpecVersion): Result {
   let model: Result;
   if ((FAMILY_020 as readonly string[]).includes(version)) {
     const v = version as Result020["cniVersion"];
-    model = fromWire(doc020(o, v) as DocOf<typeof v>, v);
+    model = fromWire(doc020(o, v), v);
   } else if ((FAMILY_040 as readonly string[]).includes(version)) {
     const v = version as Result040["cniVersion"];
-    model = fromWire(doc040(o, v) as DocOf<typeof v>, v);
+    model = fromWire(doc040(o, v), v);
   } else {
     const v = version as Result100["cniVersion"];
-    model = fromWire(doc100(o, v) as DocOf<typeof v>, v);
+    model = fromWire(doc100(o, v), v);
   }
   model.cniVersion = version;
   return model;

@@ -7,10 +7,10 @@ export const FAMILY_040 = ["0.3.0", "0.3.1", "0.4.0"] as const;
 export const FAMILY_020 = ["0.1.0", "0.2.0"] as const;
 
 /** An interface as printed in 1.x: the model's own shape. */
-export type Interface100 = Interface;
+type Interface100 = Interface;
 
 /** An address as printed in 1.x: the model's own shape. */
-export type IpConfig100 = IpConfig;
+type IpConfig100 = IpConfig;
 
 /** `dns` is omitted when empty. */
 export interface Result100 {
@@ -22,14 +22,14 @@ export interface Result100 {
 }
 
 /** An interface as printed in 0.3.x / 0.4.0. */
-export interface Interface040 {
+interface Interface040 {
   name: string;
   mac?: string;
   sandbox?: string;
 }
 
 /** An address as printed in 0.3.x / 0.4.0. */
-export interface IpConfig040 {
+interface IpConfig040 {
   version: "4" | "6";
   interface?: number;
   address: string;
@@ -63,9 +63,6 @@ export interface Result020 {
   ip6?: IpConfig020;
   dns: Dns;
 }
-
-/** Any printed result. */
-export type WireResult = Result100 | Result040 | Result020;
 
 /** Drop keys whose value is `undefined`, keeping insertion order. */
 export function compact<T extends object>(obj: T): T {

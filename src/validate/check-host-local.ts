@@ -27,15 +27,14 @@ const KEY_SUFFIX = / \(([\w.[\]]+)(?: = [^()]*)?\)$/;
  * @param message e.g. `invalid CIDR address: 10.0.0.0/33 (ipam.ranges[0][0].subnet)`
  * @param fallbackKey where to report when the message names no key
  */
-export function locateHostLocalMessage(conf: unknown, base: string, message: string, fallbackKey: string): Finding {
+function locateHostLocalMessage(conf: unknown, base: string, message: string, fallbackKey: string): Finding {
   const m = KEY_SUFFIX.exec(message);
   const key = m ? m[1]! : fallbackKey;
   const segments = keySegments(key);
   const value = valueAt(conf, segments);
   let text = m ? message.slice(0, m.index) : message;
-  if (value !== undefined && typeof value !== "object" && text.endsWith(`: ${String(value)}`)) {
-    text = text.slice(0, -`: ${String(value)}`.length);
-  }
+  const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? `: ${String(value)}` : undefined;
+  if (scalar && text.endsWith(scalar)) text = text.slice(0, -scalar.length);
   const finding: Finding = { path: jsonPath(base, segments), message: text, severity: "error" };
   if (value !== undefined) finding.value = value;
   return finding;

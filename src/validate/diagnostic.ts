@@ -6,7 +6,7 @@
  */
 
 /** `error` and `warning` make `cni-ts validate` exit 1; a `note` never does. */
-export type Severity = "error" | "warning" | "note";
+type Severity = "error" | "warning" | "note";
 
 /** One problem in one file. */
 export interface Diagnostic {

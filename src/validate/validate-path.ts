@@ -14,10 +14,10 @@ import type { Diagnostic } from "./diagnostic.ts";
 import type { PluginLookup } from "./foreign-type.ts";
 
 /** Extensions libcni loads from a config directory. */
-export const CONFIG_EXTENSIONS = [".conf", ".conflist", ".json"] as const;
+const CONFIG_EXTENSIONS = [".conf", ".conflist", ".json"] as const;
 
 /** A network config larger than this is not one (and is not read whole). */
-export const MAX_CONFIG_BYTES = 1 << 20;
+const MAX_CONFIG_BYTES = 1 << 20;
 
 /** What each target came to: every file or directory reported on, in order, and every finding. */
 export interface ValidationReport {

@@ -25,7 +25,7 @@ function withArticle(word: string): string {
  *
  * @example issueReason({ code: "invalid_type", expected: "boolean", input: "yes", path: [], message: "" }) // "expected a boolean, got a string"
  */
-export function issueReason(issue: z.core.$ZodIssue): string {
+function issueReason(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "invalid_type": {

@@ -143,7 +143,7 @@ describe("NodeInformer against the fake API server", () => {
     server.setNodes(Array.from({ length: 1100 }, (_, i) => syntheticNode(i, 300)));
     const before = lists().length;
     let compacted = false;
-    const original = hooks.request;
+    const original = hooks.request.bind(hooks);
     hooks.request = (verb) => {
       if (verb === "list" && lists().length === before + 1 && !compacted) {
         compacted = true;

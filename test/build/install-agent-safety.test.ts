@@ -51,8 +51,8 @@ describe("cni-ts install --watch as a node agent", () => {
       { env: installerEnv(api.port, files.account) },
     );
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     // The agent logs one JSON object per line: its messages, one per line.
     const messages = () =>

@@ -3,7 +3,7 @@
 // (read back from the kernel's ruleset), in both backends, under --watch
 // against the fake API server (following the Nodes, surviving a restart and
 // someone's flush, gone with --uninstall-on-exit) and for a one-shot install.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,8 +111,8 @@ describe("cni-ts install --watch: egress masquerade follows the Nodes", () => {
       { env: { ...installerEnv(api.port, files.account), ...env } },
     );
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     return { child, output: () => output, exited };
   }

@@ -10,16 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKindNode, installerEnv, type ApiServerProcess, makeApiFiles, NODES, startApiServer, TOKEN } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { eventually } from "../helpers/wait.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
-/** Poll (integration only) until `check` holds or 15 s pass. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 type FakeApi = { work: string; files: ReturnType<typeof makeApiFiles>; api: ApiServerProcess };
 
@@ -128,8 +121,8 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
       { env },
     );
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     return { child, output: () => output, exited };
   }

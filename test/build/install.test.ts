@@ -1,11 +1,12 @@
 // `cni-ts install`: one file plus hard links in the target directory,
 // replaced atomically under a runtime that keeps exec'ing the plugins.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { eventually } from "../helpers/wait.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
 const PLUGINS = ["bridge", "loopback", "host-local"];
@@ -54,6 +55,8 @@ describe("cni-ts install", () => {
     // 126 = found but not executable (ETXTBSY, ENOEXEC), 127 = not found:
     // what a runtime would see if it caught a name mid-replacement.
     const stop = join(work, "stop");
+    const counter = join(work, "runs");
+    const runs = () => (existsSync(counter) ? Number(readFileSync(counter, "utf8")) || 0 : 0);
     const loop = spawn(
       "bash",
       [
@@ -61,11 +64,12 @@ describe("cni-ts install", () => {
         `n=0; while [ ! -e "$1" ]; do for p in loopback bridge host-local; do
            CNI_COMMAND=VERSION "$2/$p" >/dev/null 2>"$3"; rc=$?
            if [ $rc -ge 126 ]; then echo "exec of $p failed with $rc: $(cat "$3")"; exit 1; fi
-           n=$((n+1)); done; done; echo "runs=$n"`,
+           n=$((n+1)); done; echo "$n" > "$4"; done; echo "runs=$n"`,
         "loop",
         stop,
         dir,
         join(work, "stderr"),
+        counter,
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -73,11 +77,12 @@ describe("cni-ts install", () => {
     loop.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => loop.on("exit", resolve));
 
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(() => loop.exitCode !== null || runs() >= PLUGINS.length, "a round of execs of the first install");
     install(dir);
     const secondInode = statSync(join(dir, "loopback")).ino;
     install(dir);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = runs();
+    await eventually(() => loop.exitCode !== null || runs() >= before + PLUGINS.length, "a round of execs of the last install");
     writeFileSync(stop, "");
     const status = await exited;
 

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 
 /** The conditions the agent must report ok before the node counts as ready. */
-export const AGENT_CONDITIONS = ["masquerade", "sysctls"] as const;
+const AGENT_CONDITIONS = ["masquerade", "sysctls"] as const;
 
 export class NodeAgent {
   readonly #child: ChildProcess;

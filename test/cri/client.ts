@@ -9,7 +9,7 @@ import * as protoLoader from "@grpc/proto-loader";
 
 const PROTO = join(import.meta.dirname, "runtime-v1.proto");
 
-export type Protocol = "TCP" | "UDP" | "SCTP";
+type Protocol = "TCP" | "UDP" | "SCTP";
 
 export interface PortMapping {
   protocol?: Protocol;
@@ -18,7 +18,7 @@ export interface PortMapping {
   hostIp?: string;
 }
 
-export interface PodSandboxMetadata {
+interface PodSandboxMetadata {
   name: string;
   uid: string;
   namespace: string;
@@ -36,7 +36,7 @@ export interface PodSandboxConfig {
   linux?: { cgroupParent?: string; sysctls?: Record<string, string> };
 }
 
-export interface PodSandboxStatus {
+interface PodSandboxStatus {
   id: string;
   metadata: PodSandboxMetadata;
   state: "SANDBOX_READY" | "SANDBOX_NOTREADY";
@@ -52,7 +52,7 @@ export interface PodSandboxStatusResponse {
   info: Record<string, string>;
 }
 
-export interface RuntimeCondition {
+interface RuntimeCondition {
   type: string;
   status: boolean;
   reason: string;

@@ -30,7 +30,7 @@ import type { ProxyInput } from "./kube-proxy/services.ts";
 import { HTTP_PORT, request, startServer, UDP_PORT, type Answer, type Server } from "./workload.ts";
 
 /** kube-proxy modes with a fixture here; IPVS is reported separately. */
-export const PROXY_MODES = ["iptables", "nftables"] as const;
+const PROXY_MODES = ["iptables", "nftables"] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
 const HOST_PORT = 30500;
@@ -38,7 +38,7 @@ const NODE_PORT_A = 30080;
 const NODE_PORT_B = 30081;
 /** ClusterIPs of the fixture's Services: web-a (endpoint a1), web-b (endpoint b1); IPv6 ones in dual stack. */
 export const CLUSTER_IP_A = "10.96.0.10";
-export const CLUSTER_IP_B = "10.96.0.11";
+const CLUSTER_IP_B = "10.96.0.11";
 const CLUSTER_IP6_A = "fd00:10:96::10";
 const CLUSTER_IP6_B = "fd00:10:96::11";
 /** web-none: a Service without endpoints. */
@@ -86,7 +86,7 @@ function checkList(ipv6: boolean): string[] {
   ];
 }
 export const CHECKS = checkList(true);
-export type CheckName = string;
+type CheckName = string;
 
 /** One row of the report. */
 export interface CheckResult {
@@ -112,7 +112,7 @@ export interface ConformanceReport {
 }
 
 /** IPVS needs kernel support this suite cannot load itself. */
-export function ipvsLine(): string {
+function ipvsLine(): string {
   return existsSync("/proc/net/ip_vs")
     ? "ipvs: available on this kernel, but there is no IPVS fixture yet: not run"
     : "ipvs: not available on this kernel";

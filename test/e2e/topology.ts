@@ -14,7 +14,7 @@ import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { runPlugin, type PluginRun } from "../helpers/run-plugin.ts";
 
 /** One node of the cluster. */
-export interface ClusterNode {
+interface ClusterNode {
   /** "a" or "b". */
   id: string;
   ns: TestNetns;

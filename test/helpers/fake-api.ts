@@ -48,7 +48,7 @@ export async function startApiServer(dir: string, netns?: TestNetns): Promise<Ap
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     let port: number | undefined;
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       for (let nl = out.indexOf("\n"); nl !== -1; nl = out.indexOf("\n")) {
         const line = out.slice(0, nl);
@@ -62,7 +62,7 @@ export async function startApiServer(dir: string, netns?: TestNetns): Promise<Ap
   const control = (command: string) =>
     new Promise<void>((resolve) => {
       waiting.push(resolve);
-      child.stdin!.write(`${command}\n`);
+      child.stdin.write(`${command}\n`);
     });
   return { port, process: child, control };
 }

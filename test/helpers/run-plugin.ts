@@ -50,7 +50,7 @@ export function runPlugin(path: string, env: PluginEnv, stdin: unknown = "", opt
   const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
   const [cmd, args] = options.hostNetns ? ["ip", ["netns", "exec", options.hostNetns, path]] : [path, []];
-  const out = spawnSync(cmd, args as string[], { input, env: cleanEnv, cwd: options.cwd, encoding: "utf8", maxBuffer: 64 << 20 });
+  const out = spawnSync(cmd, args, { input, env: cleanEnv, cwd: options.cwd, encoding: "utf8", maxBuffer: 64 << 20 });
   let json: any;
   try {
     json = out.stdout.trim() ? JSON.parse(out.stdout) : undefined;

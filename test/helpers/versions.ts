@@ -1,12 +1,6 @@
 /** Every CNI spec version, oldest first, and which verbs each allows. */
 export const ALL_SPEC_VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] as const;
-/** The versions Debian's reference plugins (v1.1.1) support. */
-export const REFERENCE_SPEC_VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0"] as const;
 
 export function specHasCheck(version: string): boolean {
   return !["0.1.0", "0.2.0", "0.3.0", "0.3.1"].includes(version);
-}
-
-export function specHasGcAndStatus(version: string): boolean {
-  return version === "1.1.0";
 }

@@ -143,7 +143,7 @@ describe("host-local ADD", () => {
         { length: 50 },
         (_, i) =>
           new Promise<string>((resolveOut, reject) => {
-            const child = spawn(ours("host-local"), [], { env: { PATH: process.env.PATH, ...env("ADD", `par${i}`) } as NodeJS.ProcessEnv });
+            const child = spawn(ours("host-local"), [], { env: { PATH: process.env.PATH, ...env("ADD", `par${i}`) } });
             let out = "";
             child.stdout.on("data", (d) => (out += d));
             child.on("error", reject);

@@ -13,7 +13,7 @@ import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN, REFERENCE_BIN, ROOT } from "../helpers/run-plugin.ts";
 
 /** Where the test setup builds the driver (outside the tree: no .gitignore edits). */
-export const DRIVER_PATH = "/tmp/cnits-libcni-driver";
+const DRIVER_PATH = "/tmp/cnits-libcni-driver";
 const DRIVER_SRC = join(ROOT, "test/libcni/driver");
 
 /**

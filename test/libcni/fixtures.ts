@@ -59,7 +59,7 @@ export function loopbackConflist(cniVersion: string): Record<string, unknown> {
 }
 
 /** Files host-local keeps for a network (addresses, last_reserved_ip.*, lock). */
-export function ipamFiles(dataDir: string, network = "cnits-net"): string[] {
+function ipamFiles(dataDir: string, network = "cnits-net"): string[] {
   const dir = join(dataDir, network);
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }

@@ -178,7 +178,8 @@ describe.each(LIBCNI_VERSIONS)("[%s] through libcni", (cniVersion) => {
     expect(veths(node)).toEqual([]); // the veth died with the namespace
   });
 
-  it.runIf(specHasCheck(cniVersion))("CHECK fails once a later change moved the pod's default route", () => {
+  it("CHECK fails once a later change moved the pod's default route", (ctx) => {
+    ctx.skip(!specHasCheck(cniVersion), `CNI ${cniVersion} has no CHECK`);
     const conf = bridgeConflist({ cniVersion, dataDir: ipam.dir });
     expect(call("add", conf).ok).toBe(true);
     expect(call("check", conf).ok).toBe(true);
@@ -190,7 +191,8 @@ describe.each(LIBCNI_VERSIONS)("[%s] through libcni", (cniVersion) => {
     expect(call("del", conf).ok).toBe(true);
   });
 
-  it.runIf(specHasCheck(cniVersion))("CHECK fails once the pod's address was changed", () => {
+  it("CHECK fails once the pod's address was changed", (ctx) => {
+    ctx.skip(!specHasCheck(cniVersion), `CNI ${cniVersion} has no CHECK`);
     const conf = bridgeConflist({ cniVersion, dataDir: ipam.dir });
     expect(call("add", conf).ok).toBe(true);
     pod.exec("ip", "addr", "flush", "dev", "eth0");
@@ -232,7 +234,8 @@ describe("cniVersion 1.1.0", () => {
     }
   });
 
-  it.skipIf(SUBJECT === "reference")("our own runner covers ADD, CHECK, STATUS, GC and DEL at 1.1.0", () => {
+  it("our own runner covers ADD, CHECK, STATUS, GC and DEL at 1.1.0", (ctx) => {
+    ctx.skip(SUBJECT === "reference", "the reference plugins under test stop at CNI 1.0.0");
     const node = createNetns("node");
     const pod = createNetns("pod");
     const ipam = scratchDir("ipam");

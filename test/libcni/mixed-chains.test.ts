@@ -121,9 +121,9 @@ describe("our bridge followed by the reference portmap, tuning and bandwidth", (
   });
 });
 
-describe.each([
-  { bridge: "reference" as Impl, hostLocal: SUBJECT },
-  { bridge: SUBJECT, hostLocal: "reference" as Impl },
+describe.each<{ bridge: Impl; hostLocal: Impl }>([
+  { bridge: "reference", hostLocal: SUBJECT },
+  { bridge: SUBJECT, hostLocal: "reference" },
 ])("$bridge bridge with $hostLocal host-local", ({ bridge, hostLocal }) => {
   it.each(["1.0.0", "0.4.0", "0.3.1"])("[%s] ADD/CHECK/DEL share one allocation store", (cniVersion) => {
     plugins = makePluginDir({ bridge, "host-local": hostLocal });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { iptablesChainName, iptablesComment } from "../../src/netfilter/names.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { reference, runPlugin } from "../helpers/run-plugin.ts";
+import { eventually } from "../helpers/wait.ts";
 import { ip, mustInNode, natRules, nftChains, nftRules } from "./harness.ts";
 
 let node: TestNetns;
@@ -152,13 +153,14 @@ describe("real NAT through the node", () => {
   const ping = () => pod.exec("ping", "-c", "1", "-W", "1", "192.168.77.2");
   const target = { network: NET, containerId: CID, ifName: "eth0" };
 
-  test.each(["iptables", "nftables"] as const)("%s: the outside answers only while the pod is masqueraded", (backend) => {
+  const podFlows = () => node.exec("cat", "/proc/net/nf_conntrack").split("\n").filter((l) => l.includes("src=10.44.0.2 dst=192.168.77.2"));
+
+  test.each(["iptables", "nftables"] as const)("%s: the outside answers only while the pod is masqueraded", async (backend) => {
     expect(ping).toThrow(); // no route back to 10.44.0.0/24
     mustInNode(node, "setupMasquerade", target, backend, ["10.44.0.2/24"]);
     ping();
     // conntrack: the reply tuple goes to the node's address, i.e. the source was rewritten.
-    const flows = node.exec("cat", "/proc/net/nf_conntrack").split("\n").filter((l) => l.includes("src=10.44.0.2 dst=192.168.77.2"));
-    expect(flows.some((l) => l.includes("src=192.168.77.2 dst=192.168.77.1"))).toBe(true);
+    expect(podFlows().some((l) => l.includes("src=192.168.77.2 dst=192.168.77.1"))).toBe(true);
     if (backend === "iptables") {
       const counters = node.exec("iptables", "-t", "nat", "-L", iptablesChainName(NET, CID), "-v", "-n", "-x");
       const masq = counters.split("\n").find((l) => l.includes("MASQUERADE"))!;
@@ -166,7 +168,15 @@ describe("real NAT through the node", () => {
     }
     mustInNode(node, "teardownMasquerade", target);
     node.exec("sysctl", "-qw", "net.netfilter.nf_conntrack_icmp_timeout=1");
-    pod.exec("sleep", "2");
+    const answers = () => {
+      try {
+        ping();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually(() => !answers(), "the outside to stop answering");
     expect(ping).toThrow();
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { canPing, useBridgeWorlds, hasVlanFiltering, havePing, nodeVeths, nsSysctl, type BridgeWorld, type Pod } from "../helpers/bridge-env.ts";
+import { NO_VLAN_FILTERING, skipAllUnless } from "../helpers/skip.ts";
 
 const newWorld = useBridgeWorlds();
 
@@ -178,7 +179,8 @@ describe("bridge config keys", () => {
     expect(w.netfilterRules()).toEqual([]);
   });
 
-  test.skipIf(!havePing())("dual-stack: both families configured, routed and reachable", () => {
+  test("dual-stack: both families configured, routed and reachable", (ctx) => {
+    ctx.skip(!havePing(), "ping is not installed");
     const w = newWorld();
     const ipam = {
       type: "host-local",
@@ -251,7 +253,8 @@ describe("bridge config keys", () => {
   });
 });
 
-describe.skipIf(!vlanSupported)("bridge VLANs (kernel with bridge VLAN filtering)", () => {
+describe("bridge VLANs (kernel with bridge VLAN filtering)", () => {
+  skipAllUnless(vlanSupported, NO_VLAN_FILTERING);
   const portVlans = (w: BridgeWorld, dev: string) => {
     const out = w.node.exec("bridge", "-j", "vlan", "show", "dev", dev);
     const entries = JSON.parse(out || "[]") as any[];

@@ -7,8 +7,11 @@ import { afterEach, describe, expect, test } from "vitest";
 import { existsSync } from "node:fs";
 import { createBridgeWorld, nsSysctl, type BridgeWorld, type Impl, type Pod } from "../helpers/bridge-env.ts";
 import { REFERENCE_BIN } from "../helpers/run-plugin.ts";
+import { skipAllUnless } from "../helpers/skip.ts";
 
 const worlds: BridgeWorld[] = [];
+const HAVE_REFERENCE = existsSync(`${REFERENCE_BIN}/bridge`);
+const NO_REFERENCE = `the reference plugins are not installed in ${REFERENCE_BIN}`;
 afterEach(() => {
   while (worlds.length) worlds.pop()!.cleanup();
 });
@@ -96,7 +99,8 @@ function observe(impl: Impl, version: string, extra: (w: BridgeWorld) => Record<
   return observed;
 }
 
-describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge vs reference /usr/lib/cni/bridge", () => {
+describe("bridge vs reference /usr/lib/cni/bridge", () => {
+  skipAllUnless(HAVE_REFERENCE, NO_REFERENCE);
   for (const version of ["1.0.0", "0.4.0", "0.3.1", "0.2.0"]) {
     for (const [label, extra] of Object.entries(CONFIGS)) {
       if (version === "0.2.0" && label.startsWith("L2")) continue;
@@ -109,7 +113,8 @@ describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge vs reference /us
   }
 });
 
-describe.skipIf(!existsSync(`${REFERENCE_BIN}/bridge`))("bridge interop with the reference", () => {
+describe("bridge interop with the reference", () => {
+  skipAllUnless(HAVE_REFERENCE, NO_REFERENCE);
   test("[0.2.0] L2 cannot be expressed in a 0.2.0 result: an error before any effect", () => {
     const codes: Record<string, unknown> = {};
     for (const impl of ["reference", "ours"] as const) {

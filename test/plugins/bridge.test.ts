@@ -4,10 +4,11 @@
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { canPing, useBridgeWorlds, havePing, nodeVeths, type BridgeWorld } from "../helpers/bridge-env.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { eventually } from "../helpers/wait.ts";
 
 let world: BridgeWorld;
 const newWorld = useBridgeWorlds();
@@ -16,7 +17,8 @@ beforeAll(() => {
 });
 
 describe("bridge ADD/DEL (built executable)", () => {
-  test.skipIf(!havePing())("two pods on one bridge ping each other and the gateway", () => {
+  test("two pods on one bridge ping each other and the gateway", (ctx) => {
+    ctx.skip(!havePing(), "ping is not installed");
     world = newWorld();
     const conf = world.conf({ isGateway: true, ipam: world.ipam() });
     const a = world.newPod();
@@ -40,7 +42,8 @@ describe("bridge ADD/DEL (built executable)", () => {
     expect(canPing(a.ns, "10.99.0.1")).toBe(true);
   });
 
-  test.skipIf(!havePing())("ipMasq: a pod reaches an outside namespace through the node's NAT", () => {
+  test("ipMasq: a pod reaches an outside namespace through the node's NAT", (ctx) => {
+    ctx.skip(!havePing(), "ping is not installed");
     world = newWorld();
     const outside = world.newPod("outside").ns;
     // node <-> outside link; outside has no route back to the pod subnet.
@@ -152,7 +155,8 @@ describe("bridge ADD/DEL (built executable)", () => {
     // a process keeps the namespace alive after its path is gone
     const holder = spawn("ip", ["netns", "exec", pod.ns.name, "sleep", "30"], { stdio: "ignore" });
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      const podNetns = statSync(pod.ns.path).ino;
+      await eventually(() => statSync(`/proc/${holder.pid}/ns/net`).ino === podNetns, "the holder to enter the pod's namespace");
       pod.ns.remove();
       expect(nodeVeths(world).map((l) => l.ifname)).toEqual([add.json.interfaces[1].name]);
       const d = world.run("DEL", pod, { ...conf, prevResult: add.json });

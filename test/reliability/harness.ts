@@ -67,7 +67,8 @@ export function runAsync(bin: string, env: Record<string, string | undefined>, s
         }
       }, opts.killAfterMs);
     }
-    child.on("close", async (status, signal) => {
+    child.on("close", (status, signal) => void finish(status, signal));
+    const finish = async (status: number | null, signal: NodeJS.Signals | null) => {
       if (timer) clearTimeout(timer);
       await drainGroup(child.pid!);
       const stdout = Buffer.concat(out).toString("utf8");
@@ -85,7 +86,7 @@ export function runAsync(bin: string, env: Record<string, string | undefined>, s
         rmSync(rssFile, { force: true });
       }
       resolve({ status, signal, stdout, stderr: Buffer.concat(err).toString("utf8"), json, ms, maxRssKiB });
-    });
+    };
     child.stdin.end(stdin);
   });
 }
@@ -124,7 +125,7 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
   });
   const settled = await Promise.allSettled(workers);
   const rejected = settled.find((s) => s.status === "rejected");
-  if (rejected) throw (rejected as PromiseRejectedResult).reason;
+  if (rejected) throw (rejected).reason;
   return results;
 }
 

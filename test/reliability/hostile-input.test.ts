@@ -142,16 +142,16 @@ for (const plugin of PLUGINS) {
   add({ name: "raw NUL byte in JSON", plugin, stdin: '{"cniVersion":"1.0.0","name":"a\u0000b"}', code: 6 });
   add({ name: "10 MB of garbage", plugin, stdin: Buffer.alloc(10 << 20, 0x7b), code: 6 });
   // Names.
-  add({ name: "name with /", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "../../etc" }), code: 7 } as any);
-  add({ name: "name ..", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: ".." }), code: 7 } as any);
-  add({ name: "name with newline", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "net\nwork" }), code: 7 } as any);
-  add({ name: "name with escaped NUL", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "net\u0000work" }), code: 7 } as any);
-  add({ name: "name is a number", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: 42 }), code: 6 } as any);
-  add({ name: "missing name", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: undefined }), code: 7 } as any);
+  add({ name: "name with /", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "../../etc" }), code: 7 });
+  add({ name: "name ..", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: ".." }), code: 7 });
+  add({ name: "name with newline", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "net\nwork" }), code: 7 });
+  add({ name: "name with escaped NUL", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: "net\u0000work" }), code: 7 });
+  add({ name: "name is a number", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: 42 }), code: 6 });
+  add({ name: "missing name", plugin, stdin: (s: Slot) => validConf(s, plugin, { name: undefined }), code: 7 });
   // Versions.
-  add({ name: "unsupported cniVersion", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: "9.9.9" }), code: 1 } as any);
-  add({ name: "malformed cniVersion", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: "1.0.0; rm -rf /" }), code: 1 } as any);
-  add({ name: "cniVersion is a number", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: 1 }), code: 6 } as any);
+  add({ name: "unsupported cniVersion", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: "9.9.9" }), code: 1 });
+  add({ name: "malformed cniVersion", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: "1.0.0; rm -rf /" }), code: 1 });
+  add({ name: "cniVersion is a number", plugin, stdin: (s: Slot) => validConf(s, plugin, { cniVersion: 1 }), code: 6 });
   // Environment.
   add({ name: "container ID with /", plugin, env: { CNI_CONTAINERID: "../../etc/passwd" }, code: 4 });
   add({ name: "container ID ..", plugin, env: { CNI_CONTAINERID: ".." }, code: 4 });
@@ -183,7 +183,7 @@ add({ name: "CNI_NETNS is the node's own namespace", plugin: "loopback", env: { 
 // host-local ranges (direct and through bridge).
 for (const plugin of ["bridge", "host-local"] as const) {
   const ipamCase = (name: string, ipam: Record<string, unknown>, code = 7) =>
-    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, ipam), code } as any);
+    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, ipam), code });
   ipamCase("rangeStart after rangeEnd", { rangeStart: "10.78.0.200", rangeEnd: "10.78.0.100" });
   ipamCase("rangeStart outside subnet", { rangeStart: "10.79.0.10" });
   ipamCase("gateway outside subnet", { gateway: "192.168.1.1" });
@@ -265,7 +265,7 @@ const UNSAFE_AT: [string, string[]][] = [
 for (const plugin of PLUGINS) {
   for (const [where, path] of UNSAFE_AT) {
     for (const key of plugin === "bridge" ? ["__proto__", "constructor", "prototype"] : ["__proto__"]) {
-      add({ name: `${key} key in ${where}`, plugin, stdin: (s: Slot) => withUnsafeKey(validConf(s, plugin), path, key), code: 7 } as any);
+      add({ name: `${key} key in ${where}`, plugin, stdin: (s: Slot) => withUnsafeKey(validConf(s, plugin), path, key), code: 7 });
     }
   }
 }
@@ -273,7 +273,7 @@ for (const plugin of PLUGINS) {
 // The debug log's config keys: never a path of the config's choosing.
 for (const plugin of PLUGINS) {
   const logCase = (name: string, patch: Record<string, unknown>) =>
-    add({ name, plugin, env: { CNI_TS_DEBUG_LOG_DIR: "/var/log" }, stdin: (s: Slot) => validConf(s, plugin, patch), code: 7 } as any);
+    add({ name, plugin, env: { CNI_TS_DEBUG_LOG_DIR: "/var/log" }, stdin: (s: Slot) => validConf(s, plugin, patch), code: 7 });
   logCase("debugLog is an absolute path with a 1-byte limit", { debugLog: "/tmp/cnits-victim", debugLogMaxBytes: 1 });
   logCase("debugLog is a relative path", { debugLog: "logs/cni.log" });
   logCase("debugLog climbs out with ..", { debugLog: "../etc/cnits-x" });
@@ -289,11 +289,11 @@ bridgeCase("mtu above 65535", { mtu: 65536 });
 bridgeCase("mtu 2^53", { mtu: 2 ** 53 });
 for (const plugin of ["bridge", "host-local"] as const) {
   for (const subnet of ["0.0.0.0/0", "::/0", "::ffff:10.78.0.0/120", "224.0.0.0/24", "ff02::/64", "::/64"]) {
-    add({ name: `subnet ${subnet}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { subnet }), code: 7 } as any);
+    add({ name: `subnet ${subnet}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { subnet }), code: 7 });
   }
-  add({ name: "empty gateway", plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { gateway: "" }), code: 7 } as any);
+  add({ name: "empty gateway", plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { gateway: "" }), code: 7 });
   for (const [name, extra] of [["route scope 256", { scope: 256 }], ["route table 0", { table: 0 }], ["route priority -1", { priority: -1 }]] as const) {
-    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { routes: [{ dst: "0.0.0.0/0", ...extra }] }), code: 7 } as any);
+    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { routes: [{ dst: "0.0.0.0/0", ...extra }] }), code: 7 });
   }
 }
 
@@ -303,7 +303,7 @@ const FIRST_ISSUE_27_CASE = cases.length;
 // file never hangs the plugin or grows it (resolvConf; code 7).
 for (const plugin of ["bridge", "host-local"] as const) {
   const resolvCase = (name: string, path: () => string) =>
-    add({ name: `resolvConf ${name}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { resolvConf: path() }), code: 7 } as any);
+    add({ name: `resolvConf ${name}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { resolvConf: path() }), code: 7 });
   resolvCase("is /dev/zero", () => "/dev/zero");
   resolvCase("is /dev/urandom", () => "/dev/urandom");
   resolvCase("is /dev/stdin (a pipe)", () => "/dev/stdin");
@@ -320,7 +320,7 @@ for (const plugin of ["bridge", "host-local"] as const) {
 // Store paths another user could redirect or fill (code 102).
 for (const plugin of ["bridge", "host-local"] as const) {
   const storeCase = (name: string, dataDir: (s: Slot) => string) =>
-    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { dataDir: dataDir(s) }), code: 102 } as any);
+    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { dataDir: dataDir(s) }), code: 102 });
   storeCase("dataDir is group-writable", () => fx("group-writable"));
   storeCase("the network directory is group-writable", (s) => fx(`net-group-writable-${s.index}`));
   storeCase("dataDir lies under a symlink owned by another user", () => fx("theirs-link/data"));

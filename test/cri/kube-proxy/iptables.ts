@@ -39,17 +39,17 @@ function portProtoHash(svc: ServicePort): string {
 }
 
 /** `KUBE-SVC-<16 chars of base32(sha256(portName + protocol))>`. */
-export function serviceChain(svc: ServicePort): string {
+function serviceChain(svc: ServicePort): string {
   return `KUBE-SVC-${portProtoHash(svc)}`;
 }
 
 /** `KUBE-EXT-<same hash as the service chain>`. */
-export function externalChain(svc: ServicePort): string {
+function externalChain(svc: ServicePort): string {
   return `KUBE-EXT-${portProtoHash(svc)}`;
 }
 
 /** `KUBE-SEP-<16 chars of base32(sha256(portName + protocol + ip:port))>`. */
-export function endpointChain(svc: ServicePort, endpoint: { ip: string; port: number }): string {
+function endpointChain(svc: ServicePort, endpoint: { ip: string; port: number }): string {
   return `KUBE-SEP-${hashText(servicePortName(svc) + svc.protocol + endpointString(endpoint)).slice(0, 16)}`;
 }
 

@@ -33,17 +33,17 @@ function chainBase(svc: ServicePort): string {
 }
 
 /** `service-<8 chars of hash>-ns/name/proto/portName`. */
-export function nftServiceChain(svc: ServicePort): string {
+function nftServiceChain(svc: ServicePort): string {
   return `service-${hashAndPrefix(chainBase(svc))}`;
 }
 
 /** `external-<same>`: NodePort (external) traffic's chain. */
-export function nftExternalChain(svc: ServicePort): string {
+function nftExternalChain(svc: ServicePort): string {
   return `external-${hashAndPrefix(chainBase(svc))}`;
 }
 
 /** `endpoint-<hash>-ns/name/proto/portName__ip/port`; an IPv6 address's colons become dots (nft names cannot hold them). */
-export function nftEndpointChain(svc: ServicePort, endpoint: { ip: string; port: number }): string {
+function nftEndpointChain(svc: ServicePort, endpoint: { ip: string; port: number }): string {
   return `endpoint-${hashAndPrefix(`${chainBase(svc)}__${endpoint.ip.replaceAll(":", ".")}/${endpoint.port}`)}`;
 }
 

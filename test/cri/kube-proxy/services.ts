@@ -34,7 +34,7 @@ export interface ProxyInput {
 export const MASQ_MARK = "0x4000";
 
 /** RFC 4648 base32 (with padding), as Go's base32.StdEncoding. */
-export function base32(bytes: Uint8Array): string {
+function base32(bytes: Uint8Array): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   let out = "";
   let bits = 0;

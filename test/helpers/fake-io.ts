@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Privileges } from "./privileges.ts";
-import type { PluginIo } from "./types.ts";
+import type { Privileges } from "../../src/skel/privileges.ts";
+import type { PluginIo } from "../../src/skel/types.ts";
 
 /** A fake process: what it was given and what it wrote. */
 export interface FakeIo extends PluginIo {

@@ -1,7 +1,7 @@
 /** The allocator's test double, with the disk store's semantics (exclusive claims, legacy records). */
 import { formatIp, parseIp } from "../../src/ip/ip-bytes.ts";
 import type { IpBytes } from "../../src/ip/ip-bytes.ts";
-import type { Allocation, IpStore } from "./store.ts";
+import type { Allocation, IpStore } from "../../ipam/host-local/store.ts";
 
 export class MemoryStore implements IpStore {
   readonly allocations = new Map<string, { containerId: string; ifName: string | undefined }>();
