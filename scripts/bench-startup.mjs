@@ -28,7 +28,10 @@ for (let i = 0; i < runs + 3; i++) {
   });
 }
 const pick = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const floor = pick([...times[0]].sort((a, b) => a - b), 0.5);
+const floor = pick(
+  [...times[0]].sort((a, b) => a - b),
+  0.5,
+);
 for (const [j, c] of cases.entries()) {
   const sorted = [...times[j]].sort((a, b) => a - b);
   const median = pick(sorted, 0.5);

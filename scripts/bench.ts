@@ -76,10 +76,12 @@ function binDir(impl: Impl): string {
  */
 function samePageCacheState(): void {
   const paths = [PINNED_NODE, ...["bridge", "host-local", "loopback"].flatMap((plugin) => IMPLS.map((impl) => join(binDir(impl), plugin)))];
-  const files = new Map(paths.map((path) => {
-    const stat = statSync(path);
-    return [`${stat.dev}:${stat.ino}`, path] as const;
-  }));
+  const files = new Map(
+    paths.map((path) => {
+      const stat = statSync(path);
+      return [`${stat.dev}:${stat.ino}`, path] as const;
+    }),
+  );
   const chunk = Buffer.alloc(1 << 20);
   for (const file of files.values()) {
     // GNU dd's iflag=nocache with count=0 asks the kernel to drop the whole file's cached pages.
@@ -440,17 +442,27 @@ async function inner(): Promise<void> {
         row("loopback CHECK", loopback.check),
         row("loopback DEL", loopback.del),
       ],
-      concurrent: Object.fromEntries(IMPLS.map((impl) => [impl, {
-        addWall: summarize(concurrent[impl].map((c) => c.addWallMs)),
-        delWall: summarize(concurrent[impl].map((c) => c.delWallMs)),
-        duplicates: concurrent[impl].reduce((n, c) => n + c.duplicates, 0),
-        failures: concurrent[impl].reduce((n, c) => n + c.failures, 0),
-      }])) as Report["concurrent"],
+      concurrent: Object.fromEntries(
+        IMPLS.map((impl) => [
+          impl,
+          {
+            addWall: summarize(concurrent[impl].map((c) => c.addWallMs)),
+            delWall: summarize(concurrent[impl].map((c) => c.delWallMs)),
+            duplicates: concurrent[impl].reduce((n, c) => n + c.duplicates, 0),
+            failures: concurrent[impl].reduce((n, c) => n + c.failures, 0),
+          },
+        ]),
+      ) as Report["concurrent"],
       store: storeSizes.map((count) => ({ count, ours: summarize(store[count]!.ours), reference: summarize(store[count]!.reference) })),
-      memory: Object.fromEntries(IMPLS.map((impl) => [impl, {
-        privateKiB: summarize(memory.privateKiB[impl]),
-        rssKiB: summarize(memory.rssKiB[impl]),
-      }])) as Report["memory"],
+      memory: Object.fromEntries(
+        IMPLS.map((impl) => [
+          impl,
+          {
+            privateKiB: summarize(memory.privateKiB[impl]),
+            rssKiB: summarize(memory.rssKiB[impl]),
+          },
+        ]),
+      ) as Report["memory"],
       diskBytes: { ours: diskFootprint("ours"), reference: diskFootprint("reference") },
     };
     writeFileSync(process.env.CNITS_BENCH_RESULT!, JSON.stringify(report));

@@ -78,7 +78,11 @@ const fullPath = join(work, FULL_ASSET_KEY);
 const fullCachePath = join(work, FULL_CACHE_ASSET_KEY);
 /** Asset key -> file, for the blob. */
 const assets = { [FULL_ASSET_KEY]: fullPath, [FULL_CACHE_ASSET_KEY]: fullCachePath };
-for (const [entry, outfile] of [["main", bundlePath], ["full", fullPath]]) await bundle({ entry, outfile, defines });
+for (const [entry, outfile] of [
+  ["main", bundlePath],
+  ["full", fullPath],
+])
+  await bundle({ entry, outfile, defines });
 makeCodeCache({ runtime, script: fullPath, filename: FULL_ASSET_KEY, output: fullCachePath });
 // Each plugin's bundle, and ip-address's IPv6 module on its own (only IPv6
 // addresses load it).
@@ -103,13 +107,25 @@ for (const name of PLUGIN_NAMES) {
   const keys = pluginAssetKeys(name);
   const training =
     arch === "amd64" && process.env.CNI_TS_TRAIN_CODE_CACHE !== "0"
-      ? trainCodeCache({ node: runtime.node, plugin: name, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], addOutput: assets[keys.addCache], assets: trainingAssets })
+      ? trainCodeCache({
+          node: runtime.node,
+          plugin: name,
+          script: assets[keys.bundle],
+          filename: keys.bundle,
+          output: assets[keys.cache],
+          addOutput: assets[keys.addCache],
+          assets: trainingAssets,
+        })
       : { trained: false, reason: arch === "amd64" ? "CNI_TS_TRAIN_CODE_CACHE=0" : `a ${arch} build cannot run its verbs here` };
   if (!training.trained) {
     makeCodeCache({ runtime, script: assets[keys.bundle], filename: keys.bundle, output: assets[keys.cache], eager: true });
     copyFileSync(assets[keys.cache], assets[keys.addCache]);
   }
-  caches.push(training.trained ? `${name} trained on ${training.runs} verbs (error answers: ${training.errors.join(", ") || "none"})` : `${name} eager (${training.reason})`);
+  caches.push(
+    training.trained
+      ? `${name} trained on ${training.runs} verbs (error answers: ${training.errors.join(", ") || "none"})`
+      : `${name} eager (${training.reason})`,
+  );
 }
 
 const blob = makeSeaBlob({

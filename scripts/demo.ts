@@ -97,13 +97,16 @@ async function main(): Promise<number> {
 
     console.log(`\n${bold("ADD (loopback for lo, then bridge + host-local for eth0)")}`);
     const pods: ClusterPod[] = [];
-    for (const [node, name] of [[a, "a1"], [a, "a2"], [b, "b1"], [b, "b2"]] as const) {
+    for (const [node, name] of [
+      [a, "a1"],
+      [a, "a2"],
+      [b, "b1"],
+      [b, "b2"],
+    ] as const) {
       const pod = topo.addPod(node, name);
       pods.push(pod);
       const r = pod.ethResult as { interfaces: { name: string; mac: string; sandbox?: string }[]; ips: unknown; routes?: unknown };
-      const ifs = r.interfaces
-        .map((i) => `${i.name}${i.sandbox ? "@pod" : ""} ${i.mac}`)
-        .join(", ");
+      const ifs = r.interfaces.map((i) => `${i.name}${i.sandbox ? "@pod" : ""} ${i.mac}`).join(", ");
       console.log(`  pod ${name} on node ${node.id} (${pod.ns.name}): lo ${ms(pod.addMs.lo)}, eth0 ${ms(pod.addMs.eth0)}`);
       console.log(`    ips ${JSON.stringify(r.ips)}`);
       console.log(`    routes ${JSON.stringify(r.routes ?? [])}; interfaces ${ifs}`);

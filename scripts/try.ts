@@ -103,7 +103,10 @@ function main(): number {
       if (run.stderr) console.log(`stderr: ${run.stderr.trimEnd()}`);
       if (run.status !== 0) return 1;
       if (verb === "ADD") prevResult = JSON.parse(run.stdout);
-      for (const [label, ns] of [["node", node], ["pod", pod]] as const) {
+      for (const [label, ns] of [
+        ["node", node],
+        ["pod", pod],
+      ] as const) {
         const changes = diff(before[label], netState(ns));
         console.log(`  ${label} namespace:${changes.length === 0 ? " unchanged" : ""}`);
         for (const c of changes) console.log(`    ${c}`);

@@ -3,7 +3,19 @@
  * interleave. The file also holds the attachment's record and goes when the record is empty,
  * so files are bounded by live attachments; a taker that finds its inode unlinked starts over.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readSync, unlinkSync, writeSync, constants as fsConstants } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+  constants as fsConstants,
+} from "node:fs";
 import { join } from "node:path";
 import { ATTACHMENT_RECORD, readBounded } from "./read-bounded.ts";
 import { IoFailureError, hasErrno, type CniError } from "./errors.ts";

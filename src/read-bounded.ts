@@ -3,14 +3,7 @@
  * the verb; no symlink where others could plant one; a regular file within its purpose's size.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import {
-  CODE_INVALID_NETWORK_CONFIG,
-  CODE_IPAM_FAILURE,
-  CODE_KERNEL_FAILURE,
-  CODE_IO_FAILURE,
-  CniError,
-  hasErrno,
-} from "./errors.ts";
+import { CODE_INVALID_NETWORK_CONFIG, CODE_IPAM_FAILURE, CODE_KERNEL_FAILURE, CODE_IO_FAILURE, CniError, hasErrno } from "./errors.ts";
 
 export interface ReadPurpose {
   /** Names the file in errors. */

@@ -6,7 +6,11 @@ import { MemoryStore } from "../../test/helpers/memory-store.ts";
 import { canonicalizeRangeSet } from "./range-set.ts";
 import type { RangeInput } from "./range.ts";
 
-const set = (...inputs: RangeInput[]) => canonicalizeRangeSet(inputs.map((input, j) => ({ input, key: `r[${j}]` })), 0);
+const set = (...inputs: RangeInput[]) =>
+  canonicalizeRangeSet(
+    inputs.map((input, j) => ({ input, key: `r[${j}]` })),
+    0,
+  );
 const ip = (s: string) => parseIp(s)!;
 
 function add(store: MemoryStore, sets: ReturnType<typeof set>[], cid: string, requested: string[] = [], ifName = "eth0") {
@@ -68,9 +72,7 @@ describe("allocateAddresses()", () => {
     const store = new MemoryStore();
     const s = set({ subnet: "10.1.2.0/30" });
     expect(add(store, [s], "a")).toEqual(["10.1.2.2/30 gw 10.1.2.1"]);
-    expect(() => add(store, [s], "b")).toThrow(
-      new IpamError("failed to allocate for range 0: no IP addresses available in range set: 10.1.2.1-10.1.2.2"),
-    );
+    expect(() => add(store, [s], "b")).toThrow(new IpamError("failed to allocate for range 0: no IP addresses available in range set: 10.1.2.1-10.1.2.2"));
     expect(hasFreeAddress(s, store.listAddresses())).toBe(false);
   });
 
@@ -78,9 +80,7 @@ describe("allocateAddresses()", () => {
     const store = new MemoryStore();
     const s = set({ subnet: "10.1.2.0/24" });
     add(store, [s], "a");
-    expect(() => add(store, [s], "a")).toThrow(
-      "failed to allocate for range 0: 10.1.2.2 has been allocated to a, duplicate allocation is not allowed",
-    );
+    expect(() => add(store, [s], "a")).toThrow("failed to allocate for range 0: 10.1.2.2 has been allocated to a, duplicate allocation is not allowed");
     expect(add(store, [s], "a", [], "eth1")).toEqual(["10.1.2.3/24 gw 10.1.2.1"]);
   });
 

@@ -47,9 +47,9 @@ describe("loadHostLocalConfig()", () => {
   it("reads GC attachment lists: null = none valid, absent = no information", () => {
     const base = { subnet: "10.1.0.0/24" };
     expect(loadHostLocalConfig(conf(base, { "cni.dev/valid-attachments": null }), "").validAttachments).toEqual([]);
-    expect(
-      loadHostLocalConfig(conf(base, { "cni.dev/attachments": [{ containerID: "c", ifname: "eth0" }] }), "").validAttachments,
-    ).toEqual([{ containerId: "c", ifName: "eth0" }]);
+    expect(loadHostLocalConfig(conf(base, { "cni.dev/attachments": [{ containerID: "c", ifname: "eth0" }] }), "").validAttachments).toEqual([
+      { containerId: "c", ifName: "eth0" },
+    ]);
   });
 
   it.each<[unknown, Record<string, unknown>, string]>([
@@ -57,13 +57,21 @@ describe("loadHostLocalConfig()", () => {
     [{ type: "host-local" }, {}, "no IP ranges specified"],
     [{ ranges: [[]] }, {}, "invalid range set 0: empty range set"],
     [{ subnet: "10.1.0.0/31" }, {}, "invalid range set 0: Network 10.1.0.0/31 too small to allocate from (ipam.subnet)"],
-    [{ ranges: [[{ subnet: "10.1.0.5/24" }]] }, {}, "invalid range set 0: Network has host bits set. For a subnet mask of length 24 the network address is 10.1.0.0 (ipam.ranges[0][0].subnet = 10.1.0.5/24)"],
+    [
+      { ranges: [[{ subnet: "10.1.0.5/24" }]] },
+      {},
+      "invalid range set 0: Network has host bits set. For a subnet mask of length 24 the network address is 10.1.0.0 (ipam.ranges[0][0].subnet = 10.1.0.5/24)",
+    ],
     [{ subnet: "10.1.0.0/24", rangeStart: "10.2.0.1" }, {}, "invalid range set 0: RangeStart 10.2.0.1 not in network 10.1.0.0/24 (ipam.rangeStart)"],
     [{ ranges: [[{ subnet: "10.1.0.0/24", rangeStart: "10.1.0.9", rangeEnd: "10.1.0.3" }]] }, {}, "RangeStart 10.1.0.9 is after RangeEnd 10.1.0.3"],
     [{ ranges: [[{ subnet: "10.1.0.0/24", gateway: "10.7.0.1" }]] }, {}, "gateway 10.7.0.1 not in network 10.1.0.0/24 (ipam.ranges[0][0].gateway)"],
     [{ ranges: [[{ subnet: "10.1.0.0/24" }, { subnet: "fd00::/64" }]] }, {}, "invalid range set 0: mixed address families"],
     [{ ranges: [[{ subnet: "10.1.0.0/16" }], [{ subnet: "10.1.2.0/24" }]] }, {}, "range set 0 overlaps with 1"],
-    [{ ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "10.2.0.0/24" }]] }, { cniVersion: "0.2.0" }, "CNI version 0.2.0 does not support more than 1 address per family"],
+    [
+      { ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "10.2.0.0/24" }]] },
+      { cniVersion: "0.2.0" },
+      "CNI version 0.2.0 does not support more than 1 address per family",
+    ],
     [{ subnet: "10.1.0.0/24" }, { args: { cni: { ips: ["10.1.0.300"] } } }, "cannot understand ip: 10.1.0.300 (args.cni.ips[0])"],
     [{ subnet: 42 }, {}, "invalid network config: ipam.subnet"],
     [{ subnet: "10.1.0.0/24", routes: [{ dst: "nope" }] }, {}, "invalid network config: ipam.routes[0].dst: invalid CIDR address"],

@@ -97,9 +97,7 @@ export interface HostLocalConfig {
 /** zod's first issue only, naming the path and the value. */
 function zodToConfigError(error: z.core.$ZodError): InvalidConfigError {
   const issue = error.issues[0]!;
-  const path = issue.path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join("");
+  const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
   const input = (issue as { input?: unknown }).input;
   const got = input === undefined ? "" : ` (got ${JSON.stringify(input)?.slice(0, 80)})`;
   return new InvalidConfigError(`invalid network config: ${path || "(root)"}: ${issue.message}${got}`);

@@ -15,9 +15,7 @@ export function cmdGc(_args: CmdArgs, conf: RawConf): void {
   const keys = new Set(valid.map((a) => JSON.stringify([a.containerId, a.ifName])));
   const ids = new Set(valid.map((a) => a.containerId));
   withStore(config, true, (store) => {
-    const stale = store
-      .scan()
-      .filter((a) => (a.ifName === undefined ? !ids.has(a.containerId) : !keys.has(JSON.stringify([a.containerId, a.ifName]))));
+    const stale = store.scan().filter((a) => (a.ifName === undefined ? !ids.has(a.containerId) : !keys.has(JSON.stringify([a.containerId, a.ifName]))));
     store.releaseScanned(stale);
   });
 }

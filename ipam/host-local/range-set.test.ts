@@ -27,9 +27,7 @@ describe("canonicalizeRangeSet()", () => {
   });
 
   it("refuses overlapping ranges", () => {
-    expect(() => set(0, { subnet: "10.1.0.0/16" }, { subnet: "10.1.2.0/24" })).toThrow(
-      "invalid range set 0: subnets 10.1.0.0/16 and 10.1.2.0/24 overlap",
-    );
+    expect(() => set(0, { subnet: "10.1.0.0/16" }, { subnet: "10.1.2.0/24" })).toThrow("invalid range set 0: subnets 10.1.0.0/16 and 10.1.2.0/24 overlap");
   });
 
   it("prefixes range errors with the set index", () => {

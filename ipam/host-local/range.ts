@@ -61,23 +61,18 @@ export function canonicalizeRange(input: RangeInput, key: string): Range {
     throw new InvalidConfigError(`RangeStart ${formatIp(rangeStart)} not in network ${cidr} (${key}.rangeStart)`);
   }
   const last = lastAddress(subnet);
-  const rangeEnd =
-    input.rangeEnd !== undefined ? requireAddress(input.rangeEnd, `${key}.rangeEnd`) : network.length === 4 ? prevIp(last) : last;
+  const rangeEnd = input.rangeEnd !== undefined ? requireAddress(input.rangeEnd, `${key}.rangeEnd`) : network.length === 4 ? prevIp(last) : last;
   if (!netContains(subnet, rangeEnd)) {
     throw new InvalidConfigError(`RangeEnd ${formatIp(rangeEnd)} not in network ${cidr} (${key}.rangeEnd)`);
   }
   if (compareIp(rangeStart, rangeEnd) > 0) {
-    throw new InvalidConfigError(
-      `RangeStart ${formatIp(rangeStart)} is after RangeEnd ${formatIp(rangeEnd)} in network ${cidr} (${key})`,
-    );
+    throw new InvalidConfigError(`RangeStart ${formatIp(rangeStart)} is after RangeEnd ${formatIp(rangeEnd)} in network ${cidr} (${key})`);
   }
   return { subnet, rangeStart, rangeEnd, gateway };
 }
 
 export function rangeContains(range: Range, ip: IpBytes): boolean {
-  return (
-    ip.length === range.rangeStart.length && compareIp(ip, range.rangeStart) >= 0 && compareIp(ip, range.rangeEnd) <= 0
-  );
+  return ip.length === range.rangeStart.length && compareIp(ip, range.rangeStart) >= 0 && compareIp(ip, range.rangeEnd) <= 0;
 }
 
 export function rangesOverlap(a: Range, b: Range): boolean {

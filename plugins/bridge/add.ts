@@ -118,8 +118,7 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
         if (s.vlan !== 0) vlanIface = target;
         // Other pods' ports (not ours, not the `<bridge>.<vlan>` pair's own port).
         const isVlanPeer = (l: Link) => target !== bridge && l.linkNetnsId === undefined && l.linkIndex === target.index;
-        const inUseByOthers = () =>
-          listLinks(host).some((l) => l.masterIndex === bridge.index && l.index !== veth.host.index && !isVlanPeer(l));
+        const inUseByOthers = () => listLinks(host).some((l) => l.masterIndex === bridge.index && l.index !== veth.host.index && !isVlanPeer(l));
         ensureGatewayAddrs(host, target, plan.gateways, s.forceAddress, undo, inUseByOthers);
         enableForwarding(new Set(plan.gateways.map((g) => g.family)));
         logStep("gateway", { on: target.name, gateways: plan.gateways.length });
@@ -129,7 +128,11 @@ export async function cmdAdd(args: CmdArgs, raw: RawConf): Promise<Result> {
       if (s.ipMasq) {
         const target = { network: s.name, containerId: args.containerId, ifName: args.ifName };
         undo.push("remove masquerade rules", () => teardownMasquerade(target));
-        setupMasquerade(target, s.ipMasqBackend, ips.map((ip) => ip.address));
+        setupMasquerade(
+          target,
+          s.ipMasqBackend,
+          ips.map((ip) => ip.address),
+        );
         logStep("masquerade", { backend: s.ipMasqBackend ?? "auto" });
         faultPoint("bridge:after-masquerade");
       }

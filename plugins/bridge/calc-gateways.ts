@@ -33,11 +33,7 @@ const CONTAINER_IFACE_INDEX = 2;
  * @throws {IpamError} an address is not `ip/prefix`
  * @throws {InvalidConfigError} an address or gateway the rules above refuse
  */
-export function calcGateways(
-  ips: readonly IpConfig[],
-  routes: readonly Route[],
-  opts: { isGateway: boolean; isDefaultGateway: boolean },
-): GatewayPlan {
+export function calcGateways(ips: readonly IpConfig[], routes: readonly Route[], opts: { isGateway: boolean; isDefaultGateway: boolean }): GatewayPlan {
   const outIps: IpConfig[] = [];
   const outRoutes: Route[] = routes.map((r) => ({ ...r }));
   const gateways: GatewayAddr[] = [];

@@ -125,13 +125,7 @@ export function parseBridgeConf(raw: unknown, cniArgsMac?: string): BridgeSettin
   // Only absent/null means cni0: the reference refuses an empty name too, and defaulting it
   // would join this network to another one's bridge.
   const bridgeName = c.bridge ?? DEFAULT_BRIDGE;
-  if (
-    bridgeName === "" ||
-    Buffer.byteLength(bridgeName) > 15 ||
-    bridgeName === "." ||
-    bridgeName === ".." ||
-    /[/:\s\0]/u.test(bridgeName)
-  ) {
+  if (bridgeName === "" || Buffer.byteLength(bridgeName) > 15 || bridgeName === "." || bridgeName === ".." || /[/:\s\0]/u.test(bridgeName)) {
     throw new InvalidConfigError(
       `invalid bridge name ${JSON.stringify(bridgeName)}: bridge must be 1-15 bytes, not . or .., no /, :, NUL or whitespace (omit it for ${DEFAULT_BRIDGE})`,
     );

@@ -102,7 +102,10 @@ export function configureIface(pod: RtnlSocket, o: IfaceOptions): void {
         ...(route.advmss !== undefined ? { advmss: route.advmss } : {}),
       });
     } catch (err) {
-      throw kernel(`failed to add route '${route.dst}${gw ? ` via ${gw}` : ""} dev ${o.ifName}${route.priority !== undefined ? ` metric ${route.priority}` : ""}'`, err);
+      throw kernel(
+        `failed to add route '${route.dst}${gw ? ` via ${gw}` : ""} dev ${o.ifName}${route.priority !== undefined ? ` metric ${route.priority}` : ""}'`,
+        err,
+      );
     }
   }
 }

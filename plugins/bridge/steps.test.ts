@@ -85,7 +85,10 @@ describe("configure-iface decisions", () => {
     ]);
   });
   test("routeGateway(): own gw, else the first gateway of the family", () => {
-    const ips = [{ address: "10.1.2.5/24", gateway: "10.1.2.1" }, { address: "fd00::5/64", gateway: "fd00::1" }];
+    const ips = [
+      { address: "10.1.2.5/24", gateway: "10.1.2.1" },
+      { address: "fd00::5/64", gateway: "fd00::1" },
+    ];
     expect(routeGateway({ dst: "10.0.0.0/8" }, ips)).toBe("10.1.2.1");
     expect(routeGateway({ dst: "::/0" }, ips)).toBe("fd00::1");
     expect(routeGateway({ dst: "10.0.0.0/8", gw: "10.1.2.9" }, ips)).toBe("10.1.2.9");

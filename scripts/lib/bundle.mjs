@@ -148,10 +148,7 @@ export async function bundle({ entry, outfile, defines }) {
     // A getter, so node:url is loaded only by the code paths that ask.
     define: { ...defines, "import.meta.url": "__cniTsMeta.url" },
     banner: {
-      js:
-        entry === "main"
-          ? `"use strict";${shim}`
-          : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
+      js: entry === "main" ? `"use strict";${shim}` : `(function (exports, require, module, __filename, __dirname) {"use strict";${shim}`,
     },
     footer: entry === "main" ? undefined : { js: "\n})" },
     plugins: spec.stubs ? [entryStubs(spec.stubs)] : [],

@@ -67,9 +67,7 @@ function scenarios(plugin, dataDir) {
   const ipam = { type: "host-local", dataDir, ranges: [[{ subnet: "10.250.0.0/24" }]] };
   if (plugin === "loopback") {
     const conf = { cniVersion: "1.1.0", name: "cnits-train-lo", type: "loopback" };
-    return [1, 2]
-      .flatMap((n) => ["ADD", "CHECK", "DEL"].map((command) => verb(command, conf, { pod: `p${n}`, ifName: "lo" })))
-      .concat(verb("STATUS", conf));
+    return [1, 2].flatMap((n) => ["ADD", "CHECK", "DEL"].map((command) => verb(command, conf, { pod: `p${n}`, ifName: "lo" }))).concat(verb("STATUS", conf));
   }
   if (plugin === "host-local") {
     const conf = { cniVersion: "1.1.0", name: "cnits-train-hl", ipam };

@@ -93,7 +93,14 @@ const CASES = [
     validate: validateGcAttachments,
     schema: gcAttachmentsSchema,
     valid: [
-      { cniVersion: "1.1.0", name: "net", "cni.dev/valid-attachments": [{ containerID: "c1", ifname: "eth0" }, { containerID: "c2", ifname: "net1", x: 1 }] },
+      {
+        cniVersion: "1.1.0",
+        name: "net",
+        "cni.dev/valid-attachments": [
+          { containerID: "c1", ifname: "eth0" },
+          { containerID: "c2", ifname: "net1", x: 1 },
+        ],
+      },
       { name: "net", "cni.dev/valid-attachments": null },
       {},
     ],
@@ -205,7 +212,16 @@ describe("generated config validators", () => {
       properties: { dst: { type: "string", format: "cidr" } },
     });
     expect(validatorJsonSchema(z.object({ on: z.nullish(z.boolean()) }))).toMatchObject({ properties: { on: { type: ["boolean", "null"] } } });
-    expect(() => validatorJsonSchema(z.object({ on: z.pipe(z.nullish(z.boolean()), z.transform((b) => b ?? false)) }))).toThrow();
+    expect(() =>
+      validatorJsonSchema(
+        z.object({
+          on: z.pipe(
+            z.nullish(z.boolean()),
+            z.transform((b) => b ?? false),
+          ),
+        }),
+      ),
+    ).toThrow();
     expect(() => validatorJsonSchema(z.object({ on: z._default(z.boolean(), false) }))).toThrow("output differs from its input");
     expect(() => validatorJsonSchema(z.object({ big: z.bigint() }))).toThrow();
   });

@@ -50,7 +50,9 @@ export function sourceDateEpoch(root) {
   const git = spawnSync("git", ["log", "-1", "--format=%ct"], { cwd: root, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
   const epoch = git.stdout?.trim() ?? "";
   if (git.status !== 0 || !/^\d+$/.test(epoch)) {
-    throw new Error(`cannot read the last commit's time (${git.error?.message ?? git.stderr.trim().split("\n")[0]}): set SOURCE_DATE_EPOCH to \`git log -1 --format=%ct\` run as the checkout's owner`);
+    throw new Error(
+      `cannot read the last commit's time (${git.error?.message ?? git.stderr.trim().split("\n")[0]}): set SOURCE_DATE_EPOCH to \`git log -1 --format=%ct\` run as the checkout's owner`,
+    );
   }
   return epoch;
 }

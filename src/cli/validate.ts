@@ -29,11 +29,7 @@ const DEFAULT_CNI_PATH = "/opt/cni/bin";
  * @returns 0 when nothing but notes was found, 1 otherwise
  * @example await runValidate(["/etc/cni/net.d"], {}, (t) => process.stdout.write(t))
  */
-async function runValidate(
-  targets: readonly string[],
-  options: ValidateOptions,
-  write: (text: string) => void,
-): Promise<number> {
+async function runValidate(targets: readonly string[], options: ValidateOptions, write: (text: string) => void): Promise<number> {
   const [{ pluginLookup, validatePaths }, { failsValidation, formatDiagnostic }] = await Promise.all([
     import("../validate/validate-path.ts"),
     import("../validate/diagnostic.ts"),
@@ -60,9 +56,7 @@ async function runValidate(
 export function registerValidateCommand(program: Command): void {
   program
     .command("validate")
-    .description(
-      "check CNI network configs (.conf, .conflist, .json files or directories such as /etc/cni/net.d); exit 1 on any error or warning",
-    )
+    .description("check CNI network configs (.conf, .conflist, .json files or directories such as /etc/cni/net.d); exit 1 on any error or warning")
     .argument("<paths...>", "files or directories")
     .option("--json", "machine output: a JSON array of {file, path, value, message, severity}")
     .option("--cni-path <dirs>", `colon-separated plugin directories where types that are not cni-ts's must be (default: $CNI_PATH, else ${DEFAULT_CNI_PATH})`)

@@ -30,7 +30,6 @@ export const netConfSchema = builtOnFirstUse(() => {
   });
 });
 
-
 /** `a.b[0][1].c` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";

@@ -100,18 +100,13 @@ describe("unsafe config keys", () => {
 
   it("property: an unsafe key anywhere in any config is refused with code 7, by the skeleton and by validate", () => {
     fc.assert(
-      fc.property(
-        fc.jsonValue({ maxDepth: 5, stringUnit: "binary" }),
-        fc.constantFrom(...UNSAFE_KEYS),
-        fc.nat(),
-        (value, key, target) => {
-          const text = injectKey({ name: "n", cniVersion: "1.0.0", conf: value }, key, PAYLOAD, target);
-          const err = decodeError(text);
-          expect(err.code).toBe(7);
-          expect(err.msg).toContain(key);
-          expect(checkDocument(text, "single").findings.some((f) => f.severity === "error" && f.path.includes(key))).toBe(true);
-        },
-      ),
+      fc.property(fc.jsonValue({ maxDepth: 5, stringUnit: "binary" }), fc.constantFrom(...UNSAFE_KEYS), fc.nat(), (value, key, target) => {
+        const text = injectKey({ name: "n", cniVersion: "1.0.0", conf: value }, key, PAYLOAD, target);
+        const err = decodeError(text);
+        expect(err.code).toBe(7);
+        expect(err.msg).toContain(key);
+        expect(checkDocument(text, "single").findings.some((f) => f.severity === "error" && f.path.includes(key))).toBe(true);
+      }),
       { numRuns: 300 },
     );
   });

@@ -19,9 +19,7 @@ export const debugLogConfSchema = z.object({
         "cni-ts: append one JSON line per invocation to this file in the directory named by CNI_TS_DEBUG_LOG_DIR (ignored unless the node sets it; CNI_TS_DEBUG_LOG wins)",
       ),
     ),
-  debugLogLevel: z
-    .optional(z.enum(["info", "debug"]))
-    .check(z.describe("cni-ts: `debug` adds the steps taken, the config and the output to each line")),
+  debugLogLevel: z.optional(z.enum(["info", "debug"])).check(z.describe("cni-ts: `debug` adds the steps taken, the config and the output to each line")),
   debugLogMaxBytes: z
     .optional(z.number().check(z.int(), z.minimum(0)))
     .check(z.describe("cni-ts: rotate the log to <file>.1 past this size (default 5 MiB, 0 = never)")),

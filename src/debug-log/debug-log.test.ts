@@ -2,13 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  DEFAULT_DEBUG_LOG_MAX_BYTES,
-  debugLogSettings,
-  debugStepsEnabled,
-  logStep,
-  startInvocationLog,
-} from "./debug-log.ts";
+import { DEFAULT_DEBUG_LOG_MAX_BYTES, debugLogSettings, debugStepsEnabled, logStep, startInvocationLog } from "./debug-log.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -51,10 +45,7 @@ describe("debugLogSettings", () => {
   });
   it("lets the environment win key by key", () => {
     expect(
-      debugLogSettings(
-        { CNI_TS_DEBUG_LOG: "/b", CNI_TS_DEBUG_LOG_DIR: "/d", CNI_TS_DEBUG_LOG_MAX_BYTES: "0" },
-        { debugLog: "a", debugLogMaxBytes: 10 },
-      ),
+      debugLogSettings({ CNI_TS_DEBUG_LOG: "/b", CNI_TS_DEBUG_LOG_DIR: "/d", CNI_TS_DEBUG_LOG_MAX_BYTES: "0" }, { debugLog: "a", debugLogMaxBytes: 10 }),
     ).toEqual({ path: "/b", level: "info", maxBytes: 0 });
     expect(debugLogSettings({ CNI_TS_DEBUG_LOG: "/b" }, undefined)?.maxBytes).toBe(DEFAULT_DEBUG_LOG_MAX_BYTES);
   });

@@ -228,11 +228,7 @@ const reportToStderr: LogFailureReporter = (message) => {
  * @param onFailure called with a message when the line cannot be written
  * @example const log = startInvocationLog("bridge", process.env); … log.finish(status);
  */
-export function startInvocationLog(
-  plugin: string,
-  env: Env,
-  onFailure: LogFailureReporter = reportToStderr,
-): InvocationLog {
+export function startInvocationLog(plugin: string, env: Env, onFailure: LogFailureReporter = reportToStderr): InvocationLog {
   const started = nowMs();
   const startedAt = Date.now();
   const verb = env.CNI_COMMAND ?? "";

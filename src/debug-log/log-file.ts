@@ -21,20 +21,7 @@
  *
  * @module
  */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  linkSync,
-  lstatSync,
-  openSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-  type Stats,
-} from "node:fs";
+import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
 
 /** First line of every log file: how the log recognises its own files. */
 export const MARKER_LINE = '{"cniTsDebugLog":1}\n';

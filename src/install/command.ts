@@ -64,18 +64,11 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
         "write the node's conflist (bridge + host-local) into the CNI config directory",
     );
   locationOptions(install)
-    .option(
-      "--pod-cidr <cidr>",
-      `the node's pod CIDR; repeat (or comma-separate) for dual stack${env(INSTALL_ENV.podCidrs + ", comma-separated")}`,
-      collect,
-    )
+    .option("--pod-cidr <cidr>", `the node's pod CIDR; repeat (or comma-separate) for dual stack${env(INSTALL_ENV.podCidrs + ", comma-separated")}`, collect)
     .option("--node-name <name>", `read the pod CIDR(s) of this Node from the Kubernetes API${env(INSTALL_ENV.nodeName)}`)
     .option("--bridge <name>", `bridge the pods attach to [default: cni-ts0]${env(INSTALL_ENV.bridge)}`)
     .option("--network-name <name>", `CNI network name [default: cni-ts]${env(INSTALL_ENV.networkName)}`)
-    .option(
-      "--portmap <mode>",
-      `chain portmap: on, off, or auto = when <cni-bin-dir>/portmap exists [default: auto]${env(INSTALL_ENV.portmap)}`,
-    )
+    .option("--portmap <mode>", `chain portmap: on, off, or auto = when <cni-bin-dir>/portmap exists [default: auto]${env(INSTALL_ENV.portmap)}`)
     .option("--hairpin", `bridge ports in hairpin mode (a pod reaches itself through a Service) [default]${env(INSTALL_ENV.hairpin)}`)
     .option("--no-hairpin", "no hairpin mode")
     .option(
@@ -90,7 +83,10 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
       collect,
     )
     .option("--non-masq-cidr <cidr>", `more destinations pods reach without masquerade; repeat or comma-separate${env(INSTALL_ENV.nonMasqCidrs)}`, collect)
-    .option("--masq-backend <backend>", `node-level masquerade in auto, nftables or iptables [default: auto = nftables when the kernel has it]${env(INSTALL_ENV.masqBackend)}`)
+    .option(
+      "--masq-backend <backend>",
+      `node-level masquerade in auto, nftables or iptables [default: auto = nftables when the kernel has it]${env(INSTALL_ENV.masqBackend)}`,
+    )
     .option("--mtu <bytes>", `pod interface MTU [default: the MTU of the node's uplink, followed under --watch]${env(INSTALL_ENV.mtu)}`)
     .option(
       "--pod-cidr-min-prefix-v4 <len>",
@@ -100,7 +96,10 @@ export function registerInstallCommand(program: Command, host: InstallHost): voi
       "--pod-cidr-min-prefix-v6 <len>",
       `refuse IPv6 pod CIDRs (ours or another Node's) wider than this [default: 48]${env(INSTALL_ENV.podCidrMinPrefixV6)}`,
     )
-    .option("--watch", `stay in the foreground: keep the conflist, the routes to other nodes' pod CIDRs and the egress masquerade current (needs --node-name)${env(INSTALL_ENV.watch)}`)
+    .option(
+      "--watch",
+      `stay in the foreground: keep the conflist, the routes to other nodes' pod CIDRs and the egress masquerade current (needs --node-name)${env(INSTALL_ENV.watch)}`,
+    )
     .option(
       "--resync-interval <seconds>",
       `seconds between two reconciles from the watched Nodes under --watch (a change reconciles at once) [default: 10]${env(INSTALL_ENV.resyncInterval)}`,

@@ -140,9 +140,7 @@ export function planEgressMasq(input: EgressInput): EgressFamilyPlan[] {
     const source = input.podCidrs.map((c) => parseCidr(c)).find((net) => net?.family === family);
     if (!source || source.prefixLength === 0) continue;
     const sourceText = formatCidr({ ...source, ip: networkAddress(source) });
-    const exempt = aggregateCidrs([sourceText, ...input.clusterCidrs, ...input.nonMasqCidrs, MULTICAST[family]]).filter(
-      (c) => parseCidr(c)!.family === family,
-    );
+    const exempt = aggregateCidrs([sourceText, ...input.clusterCidrs, ...input.nonMasqCidrs, MULTICAST[family]]).filter((c) => parseCidr(c)!.family === family);
     if (exempt.some((c) => c.endsWith("/0"))) continue;
     plans.push({ family, source: sourceText, exempt });
   }

@@ -67,9 +67,7 @@ export function readHostView(sock: RtnlSocket): HostView {
  * @example uplinkMtu(view, ["172.18.0.2"]) // 1500
  */
 export function uplinkMtu(view: HostView, internalIps: readonly string[]): number | undefined {
-  const routes = view.defaultRoutes
-    .filter((r) => r.mtu !== undefined)
-    .sort((a, b) => a.metric - b.metric || a.family - b.family);
+  const routes = view.defaultRoutes.filter((r) => r.mtu !== undefined).sort((a, b) => a.metric - b.metric || a.family - b.family);
   if (routes[0] !== undefined) return routes[0].mtu;
   return view.addresses.find((a) => internalIps.includes(a.address))?.mtu;
 }

@@ -66,7 +66,15 @@ export function parseApiServer(text: string): { host: string; port: number } {
     throw new InvalidConfigError(`API server ${JSON.stringify(text)} is not https://HOST[:PORT]`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (url.protocol !== "https:" || url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "") || !HOST.test(host)) {
+  if (
+    url.protocol !== "https:" ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== "/" && url.pathname !== "") ||
+    !HOST.test(host)
+  ) {
     throw new InvalidConfigError(`API server ${JSON.stringify(text)} is not https://HOST[:PORT]`);
   }
   return { host, port: url.port === "" ? 443 : port(url.port, "API server port") };
@@ -82,7 +90,9 @@ export function inClusterEndpoint(env: Readonly<Record<string, string | undefine
   if (apiServer !== undefined) return { ...apiServer, serviceAccountDir, timeoutMs: 15_000 };
   const host = env.KUBERNETES_SERVICE_HOST;
   if (!host || !HOST.test(host)) {
-    throw new InvalidConfigError("KUBERNETES_SERVICE_HOST is not set: reading the pod CIDR from the API works only in a pod (or pass --pod-cidr or --api-server)");
+    throw new InvalidConfigError(
+      "KUBERNETES_SERVICE_HOST is not set: reading the pod CIDR from the API works only in a pod (or pass --pod-cidr or --api-server)",
+    );
   }
   return { host, port: port(env.KUBERNETES_SERVICE_PORT ?? "443", "KUBERNETES_SERVICE_PORT"), serviceAccountDir, timeoutMs: 15_000 };
 }

@@ -33,6 +33,9 @@ describe("Node JSON", () => {
     expect(summarizeNode({ metadata: { name: "../etc" } })).toBeUndefined();
     expect(summarizeNode({ metadata: {} })).toBeUndefined();
     const many = Array.from({ length: 1000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
-    expect(summarizeNode({ metadata: { name: "n", resourceVersion: 7 }, spec: { podCIDRs: many } })).toMatchObject({ podCidrs: many.slice(0, 8), resourceVersion: "" });
+    expect(summarizeNode({ metadata: { name: "n", resourceVersion: 7 }, spec: { podCIDRs: many } })).toMatchObject({
+      podCidrs: many.slice(0, 8),
+      resourceVersion: "",
+    });
   });
 });

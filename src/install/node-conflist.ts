@@ -81,10 +81,7 @@ export async function prepareNodeConflist(settings: InstallSettings, givenCidrs:
 
 /** The plugins' own rules, through `cni-ts validate`'s entry (loaded here only: it brings zod and every plugin's schema). */
 async function refuseWhatValidateRefuses(text: string): Promise<void> {
-  const [{ checkDocument }, { failsValidation }] = await Promise.all([
-    import("../validate/check-document.ts"),
-    import("../validate/diagnostic.ts"),
-  ]);
+  const [{ checkDocument }, { failsValidation }] = await Promise.all([import("../validate/check-document.ts"), import("../validate/diagnostic.ts")]);
   const findings = checkDocument(text, "list").findings.filter((f) => failsValidation([f]));
   if (findings.length > 0) {
     throw new InvalidConfigError(`the conflist would not pass cni-ts validate: ${findings.map((f) => `${f.path}: ${f.message}`).join("; ")}`);

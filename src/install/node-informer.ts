@@ -187,32 +187,37 @@ export class NodeInformer {
     let rv = from;
     let events = 0;
     this.#hooks.request("watch");
-    await watchJsonLines(this.#endpoint, `/api/v1/nodes?${query.toString()}`, { signal, timeoutMs: this.#options.watchIdleMs, onOpen: () => this.#ok() }, (line) => {
-      const { type, object } = (typeof line === "object" && line !== null ? line : {}) as { type?: unknown; object?: unknown };
-      if (type === "ERROR") {
-        const status = (object ?? {}) as { code?: unknown; message?: unknown };
-        const message = typeof status.message === "string" ? status.message.slice(0, 300) : "no message";
-        if (status.code === 410) throw new GoneError(`watch expired: ${message}`);
-        throw new ApiStatusError(typeof status.code === "number" ? status.code : 0, `WATCH /api/v1/nodes: ERROR event`, message);
-      }
-      const next = opaque((object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion, 64);
-      if (type === "BOOKMARK") {
+    await watchJsonLines(
+      this.#endpoint,
+      `/api/v1/nodes?${query.toString()}`,
+      { signal, timeoutMs: this.#options.watchIdleMs, onOpen: () => this.#ok() },
+      (line) => {
+        const { type, object } = (typeof line === "object" && line !== null ? line : {}) as { type?: unknown; object?: unknown };
+        if (type === "ERROR") {
+          const status = (object ?? {}) as { code?: unknown; message?: unknown };
+          const message = typeof status.message === "string" ? status.message.slice(0, 300) : "no message";
+          if (status.code === 410) throw new GoneError(`watch expired: ${message}`);
+          throw new ApiStatusError(typeof status.code === "number" ? status.code : 0, `WATCH /api/v1/nodes: ERROR event`, message);
+        }
+        const next = opaque((object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion, 64);
+        if (type === "BOOKMARK") {
+          if (next !== undefined) rv = next;
+          return;
+        }
+        const summary = summarizeNode(object);
+        if (summary === undefined) return;
         if (next !== undefined) rv = next;
-        return;
-      }
-      const summary = summarizeNode(object);
-      if (summary === undefined) return;
-      if (next !== undefined) rv = next;
-      events++;
-      if (type === "DELETED") {
-        if (this.#nodes.delete(summary.name)) this.#hooks.changed();
-      } else if (type === "ADDED" || type === "MODIFIED") {
-        const before = this.#nodes.get(summary.name);
-        if (before === undefined && this.#nodes.size >= MAX_NODES) throw new ApiStatusError(200, `WATCH /api/v1/nodes: more than ${MAX_NODES} Nodes`);
-        this.#nodes.set(summary.name, summary);
-        if (!sameRouting(before, summary)) this.#hooks.changed();
-      }
-    });
+        events++;
+        if (type === "DELETED") {
+          if (this.#nodes.delete(summary.name)) this.#hooks.changed();
+        } else if (type === "ADDED" || type === "MODIFIED") {
+          const before = this.#nodes.get(summary.name);
+          if (before === undefined && this.#nodes.size >= MAX_NODES) throw new ApiStatusError(200, `WATCH /api/v1/nodes: more than ${MAX_NODES} Nodes`);
+          this.#nodes.set(summary.name, summary);
+          if (!sameRouting(before, summary)) this.#hooks.changed();
+        }
+      },
+    );
     return { rv, events };
   }
 }

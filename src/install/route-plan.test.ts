@@ -36,7 +36,14 @@ function plan(...peers: NodeClaim[]) {
 
 describe("planPeerRoutes", () => {
   it("routes every other node's pod CIDRs via its InternalIP of the same family", () => {
-    expect(planPeerRoutes("kind-control-plane", OWN, NODES.items.map((item: unknown) => summarizeNode(item)!), CONTEXT)).toEqual({
+    expect(
+      planPeerRoutes(
+        "kind-control-plane",
+        OWN,
+        NODES.items.map((item: unknown) => summarizeNode(item)!),
+        CONTEXT,
+      ),
+    ).toEqual({
       routes: [
         { dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" },
         { dst: "10.244.2.0/24", via: "172.18.0.4", node: "kind-worker2" },
@@ -109,7 +116,9 @@ describe("planPeerRoutes", () => {
   });
 
   it("refuses every CIDR of a family where a node claims more than one", () => {
-    const { routes, refused } = plan(peer("a", ["10.244.1.0/24", "10.244.2.0/24", "10.244.3.0/24", "fd00:10:244:1::/64"], "172.18.0.3", "fc00:f853:ccd:e793::3"));
+    const { routes, refused } = plan(
+      peer("a", ["10.244.1.0/24", "10.244.2.0/24", "10.244.3.0/24", "fd00:10:244:1::/64"], "172.18.0.3", "fc00:f853:ccd:e793::3"),
+    );
     expect(routes).toEqual([{ dst: "fd00:10:244:1::/64", via: "fc00:f853:ccd:e793::3", node: "a" }]);
     expect(refused.map((r) => r.dst)).toEqual(["10.244.1.0/24", "10.244.2.0/24", "10.244.3.0/24"]);
     expect(refused[0]!.reason).toBe("it is one of 3 IPv4 pod CIDRs of the node (at most one per family)");
@@ -146,7 +155,7 @@ describe("planPeerRoutes", () => {
   });
 
   it("stays quick with 5,000 nodes", () => {
-    const peers = Array.from({ length: 5000 }, (_, i) => peer(`n${i}`, [`10.${100 + (i >> 8)}.${i & 255}.0/24`], `172.18.${1 + (i >> 8)}.${(i & 255) || 1}`));
+    const peers = Array.from({ length: 5000 }, (_, i) => peer(`n${i}`, [`10.${100 + (i >> 8)}.${i & 255}.0/24`], `172.18.${1 + (i >> 8)}.${i & 255 || 1}`));
     const started = Date.now();
     const { routes } = plan(...peers);
     expect(Date.now() - started).toBeLessThan(5000);

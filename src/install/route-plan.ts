@@ -195,7 +195,9 @@ export function planPeerRoutes(self: string, ownPodCidrs: readonly string[], nod
     for (const claim of nets) {
       const sameFamily = nets.filter((c) => c.net.family === claim.net.family).length;
       const problem =
-        sameFamily > 1 ? `it is one of ${sameFamily} IPv${claim.net.family} pod CIDRs of the node (at most one per family)` : podCidrProblem(claim.net, host, context);
+        sameFamily > 1
+          ? `it is one of ${sameFamily} IPv${claim.net.family} pod CIDRs of the node (at most one per family)`
+          : podCidrProblem(claim.net, host, context);
       if (problem) refused.push({ node: node.name, dst: claim.dst, reason: problem });
       else {
         candidates.push(claim);

@@ -160,7 +160,10 @@ function directory(value: string, what: string): string {
 
 /** `--pod-cidr` is repeatable and each value may hold several, comma-separated. */
 export function splitCidrList(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  return values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
 }
 
 /** A repeatable CIDR flag, else its comma-separated variable. */

@@ -41,8 +41,10 @@ function agentMetrics(metrics: Metrics, lastSync: () => number) {
     nodes: metrics.gauge("nodes", "Nodes in the cache."),
     resident: metrics.gauge("resident_memory_bytes", "Resident memory of the agent.", () => process.memoryUsage.rss()),
     heap: metrics.gauge("heap_bytes", "V8 heap in use (summaries of the Nodes included).", () => process.memoryUsage().heapUsed),
-    sinceSync: metrics.gauge("seconds_since_last_sync", "Seconds since the last successful reconcile (since start before the first).", () =>
-      Math.round((Date.now() - lastSync()) / 100) / 10,
+    sinceSync: metrics.gauge(
+      "seconds_since_last_sync",
+      "Seconds since the last successful reconcile (since start before the first).",
+      () => Math.round((Date.now() - lastSync()) / 100) / 10,
     ),
   };
 }
@@ -103,7 +105,10 @@ async function reconcile(agent: Agent, nodes: ReadonlyMap<string, NodeSummary>):
   // A refused route is the plan's verdict on a peer (logged above), not a node out of sync.
   readiness.set("routes", true, problems.length > 0 ? `${problems.length} route(s) refused` : "");
 
-  agent.network.reconcile(podCidrs, [...nodes.values()].map((n) => n.podCidrs));
+  agent.network.reconcile(
+    podCidrs,
+    [...nodes.values()].map((n) => n.podCidrs),
+  );
   for (const [name, condition] of Object.entries(agent.network.conditions())) readiness.set(name, condition.ok, condition.message);
 }
 
@@ -161,7 +166,15 @@ export async function watchNodes(settings: InstallSettings, endpoint: ApiEndpoin
   const onSignal = (signal: NodeJS.Signals) => shutdown.abort(signal);
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, onSignal);
   const sock = RtnlSocket.open();
-  const agent: Agent = { settings, sock, log, readiness, metrics: agentMetrics(registry, () => lastSync), reported: new Set(), network: new NodeNetwork(settings, log) };
+  const agent: Agent = {
+    settings,
+    sock,
+    log,
+    readiness,
+    metrics: agentMetrics(registry, () => lastSync),
+    reported: new Set(),
+    network: new NodeNetwork(settings, log),
+  };
   let health: Awaited<ReturnType<typeof serveHealth>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let resync: NodeJS.Timeout | undefined;

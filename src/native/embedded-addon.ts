@@ -5,19 +5,7 @@
  * when byte for byte the asset (cheaper than hashing, and stronger). The name carries the asset's
  * hash so versions never fight over one file.
  */
-import {
-  closeSync,
-  constants,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UnsafePathError } from "../errors.ts";
 

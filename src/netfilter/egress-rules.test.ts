@@ -3,8 +3,7 @@ import { EGRESS_COMMENT, iptablesEgressScript, nftEgressDelete, nftEgressReplace
 import { attrList, attrMap, attrText, NFTA_EXPR_NAME, NFTA_RULE_EXPRESSIONS } from "./nft-wire.ts";
 
 const payload = (msg: { finish(seq: number, flags: number): Buffer }) => Buffer.from(msg.finish(1, 0).subarray(16));
-const expressionNames = (p: Buffer) =>
-  attrList(attrMap(p, 4).get(NFTA_RULE_EXPRESSIONS)!).map(([, elem]) => attrText(attrMap(elem).get(NFTA_EXPR_NAME))!);
+const expressionNames = (p: Buffer) => attrList(attrMap(p, 4).get(NFTA_RULE_EXPRESSIONS)!).map(([, elem]) => attrText(attrMap(elem).get(NFTA_EXPR_NAME))!);
 
 const rules = { family: 4 as const, source: "10.244.1.0/24", exempt: ["10.244.0.0/16", "224.0.0.0/4"] };
 

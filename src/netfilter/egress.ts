@@ -81,7 +81,9 @@ export function egressInSync(backend: EgressBackend, plans: readonly EgressRules
     const ours = readIptables(family);
     if (ours === undefined) return plan === undefined;
     if (!plan) return ours.jumps.length === 0 && ours.rules === undefined;
-    const wanted = iptablesEgressScript(plan, []).split("\n").filter((l) => l.startsWith(`-A ${EGRESS_IPTABLES_CHAIN} `));
+    const wanted = iptablesEgressScript(plan, [])
+      .split("\n")
+      .filter((l) => l.startsWith(`-A ${EGRESS_IPTABLES_CHAIN} `));
     return ours.jumps.length === 1 && ours.rules?.join("\n") === wanted.join("\n");
   });
 }

@@ -40,9 +40,7 @@ export function planIptablesGc(listing: IptablesListing, network: string, valid:
 export function planNftMasqGc(listing: NftListing, network: string, valid: Attachment[]): NftRule[] {
   const netPrefix = `${nftNetworkHash(network)}-`;
   const keep = new Set(valid.map((a) => nftInstanceHash(network, a.ifName, a.containerId)));
-  return listing.rules.filter(
-    (r) => r.comment?.startsWith(netPrefix) && !keep.has(r.comment.slice(0, netPrefix.length + 16)),
-  );
+  return listing.rules.filter((r) => r.comment?.startsWith(netPrefix) && !keep.has(r.comment.slice(0, netPrefix.length + 16)));
 }
 
 export type VethState = "missing" | "on-bridge" | "elsewhere";

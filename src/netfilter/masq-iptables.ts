@@ -102,7 +102,13 @@ export function setupIptablesMasqOverNetlink(chain: string, comment: string, fam
 export function teardownIptablesMasqOverNetlink(chain: string, family: 4 | 6): boolean {
   try {
     const jumps = dumpRules(xtFamily(family), "nat", "POSTROUTING", parseDumpedRule).filter((r) => r.jumpsTo === chain);
-    commitBatch(xtMasqTeardown(family, chain, jumps.map((r) => r.handle)));
+    commitBatch(
+      xtMasqTeardown(
+        family,
+        chain,
+        jumps.map((r) => r.handle),
+      ),
+    );
     return true;
   } catch {
     return false;

@@ -1,12 +1,5 @@
 import { describe, expect, test } from "vitest";
-import {
-  iptablesChainName,
-  iptablesComment,
-  nftInstanceHash,
-  nftMasqComment,
-  nftNetworkHash,
-  spoofNames,
-} from "./names.ts";
+import { iptablesChainName, iptablesComment, nftInstanceHash, nftMasqComment, nftNetworkHash, spoofNames } from "./names.ts";
 
 describe("iptables names", () => {
   test("iptablesChainName() is CNI- + sha512(net+cid)[:24], as the reference bridge created it", () => {

@@ -60,7 +60,11 @@ export function addressMatch(msg: MessageBuilder, family: 4 | 6, field: "source"
   }
   expression(msg, "cmp", (m) => {
     m.bytes(1 /* SREG */, be32(NFT_REG_1)).bytes(2 /* OP */, be32(negate ? NFT_CMP_NEQ : NFT_CMP_EQ));
-    dataValue(m, 3 /* DATA */, address.subarray(0, length).map((b, i) => b & mask[i]!));
+    dataValue(
+      m,
+      3 /* DATA */,
+      address.subarray(0, length).map((b, i) => b & mask[i]!),
+    );
   });
 }
 

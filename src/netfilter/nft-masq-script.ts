@@ -1,13 +1,7 @@
 // `nft -f -` scripts written like the reference's knftables transactions: the same ruleset.
 import { goQuote } from "./go-quote.ts";
 import type { MasqAddress } from "./masq-address.ts";
-import {
-  NFT_MASQ_CHAIN,
-  NFT_MASQ_CHAIN_COMMENT,
-  NFT_MASQ_POSTROUTING,
-  NFT_MASQ_TABLE,
-  NFT_MASQ_TABLE_COMMENT,
-} from "./names.ts";
+import { NFT_MASQ_CHAIN, NFT_MASQ_CHAIN_COMMENT, NFT_MASQ_POSTROUTING, NFT_MASQ_TABLE, NFT_MASQ_TABLE_COMMENT } from "./names.ts";
 
 const T = `inet ${NFT_MASQ_TABLE}`;
 
@@ -36,9 +30,7 @@ export function renderNftMasqSetup(input: NftMasqSetupInput): string {
     if (seen.has(key)) continue;
     seen.add(key);
     const ip = a.family === 4 ? "ip" : "ip6";
-    lines.push(
-      `add rule ${T} ${NFT_MASQ_CHAIN} ${ip} saddr == ${a.ip} ${ip} daddr != ${a.network} masquerade comment ${goQuote(input.comment)}`,
-    );
+    lines.push(`add rule ${T} ${NFT_MASQ_CHAIN} ${ip} saddr == ${a.ip} ${ip} daddr != ${a.network} masquerade comment ${goQuote(input.comment)}`);
   }
   lines.push("");
   return lines.join("\n");

@@ -22,9 +22,7 @@ export function readBridgeNat(run: ToolRun = listBridgeNat()): NftListing | unde
 /** What to delete so that no trace of the attachment named by `names` remains. */
 function spoofRemoval(listing: NftListing, names: SpoofNames[]): SpoofRemoval {
   const comments = new Set(names.map((n) => n.comment));
-  const baseHandles = listing.rules
-    .filter((r) => r.chain === SPOOF_BASE_CHAIN && r.comment !== undefined && comments.has(r.comment))
-    .map((r) => r.handle);
+  const baseHandles = listing.rules.filter((r) => r.chain === SPOOF_BASE_CHAIN && r.comment !== undefined && comments.has(r.comment)).map((r) => r.handle);
   const chains = names.flatMap((n) => [n.ifaceChain, n.macChain]).filter((c) => listing.chains.has(c));
   return { baseHandles, chains };
 }

@@ -91,7 +91,11 @@ export interface XtMasqInput {
 /** The same rules in the same order as the iptables-restore path; fails if `chain` exists. */
 export function xtMasqSetup(input: XtMasqInput): MessageBuilder[] {
   const { chain, comment, family } = input;
-  const messages = [nftMessage(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, xtFamily(family)).str(NFTA_CHAIN_TABLE, NAT_TABLE).str(NFTA_CHAIN_NAME, chain)];
+  const messages = [
+    nftMessage(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, xtFamily(family))
+      .str(NFTA_CHAIN_TABLE, NAT_TABLE)
+      .str(NFTA_CHAIN_NAME, chain),
+  ];
   for (const network of new Set(input.addresses.map((a) => a.network))) {
     messages.push(
       appendRule(family, chain, (m) => {

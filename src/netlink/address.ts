@@ -26,13 +26,7 @@ export function listAddresses(sock: RtnlSocket, filter: AddrFilter = {}): Addr[]
  * @throws {SyscallError} code EEXIST when the address is already there
  * @throws {InvalidConfigError} for a malformed address
  */
-export function addAddress(
-  sock: RtnlSocket,
-  index: number,
-  address: string,
-  prefixLength: number,
-  opts?: { noPrefixRoute?: boolean },
-): void {
+export function addAddress(sock: RtnlSocket, index: number, address: string, prefixLength: number, opts?: { noPrefixRoute?: boolean }): void {
   sock.request(encodeAddress(RTM_NEWADDR, index, address, prefixLength, opts));
 }
 
@@ -59,9 +53,7 @@ export function waitForAddressesSettled(sock: RtnlSocket, index: number, timeout
     const tentative = addrs.find((a) => a.tentative);
     if (!tentative) return;
     if (Date.now() >= deadline) {
-      throw new KernelError(
-        `link ${linkName(sock, index)} still has tentative address ${tentative.address}/${tentative.prefixLength} after ${timeoutMs} ms`,
-      );
+      throw new KernelError(`link ${linkName(sock, index)} still has tentative address ${tentative.address}/${tentative.prefixLength} after ${timeoutMs} ms`);
     }
     sleepSync(POLL_MS);
   }

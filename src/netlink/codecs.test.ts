@@ -142,7 +142,10 @@ describe("route codec", () => {
   });
 
   it("parseRoute() turns a message back into a RouteEntry", () => {
-    const b = new MessageBuilder(RTM_NEWROUTE, 0, rtmsg(AF_INET6, 0, 254, 3, 0, 1)).u32(RTA_TABLE, 254).bytes(RTA_GATEWAY, Buffer.from("fd000000000000000000000000000001", "hex")).u32(RTA_OIF, 5);
+    const b = new MessageBuilder(RTM_NEWROUTE, 0, rtmsg(AF_INET6, 0, 254, 3, 0, 1))
+      .u32(RTA_TABLE, 254)
+      .bytes(RTA_GATEWAY, Buffer.from("fd000000000000000000000000000001", "hex"))
+      .u32(RTA_OIF, 5);
     expect(parseRoute(RTM_NEWROUTE, payloadOf(b))).toEqual({ family: 6, dst: "::/0", gw: "fd00::1", index: 5, table: 254, protocol: 3, scope: 0, type: 1 });
   });
 });

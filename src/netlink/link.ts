@@ -69,7 +69,10 @@ export function createBridge(sock: RtnlSocket, spec: BridgeSpec): void {
   if (spec.mtu) msg.u32(IFLA_MTU, spec.mtu);
   msg.begin(IFLA_LINKINFO).str(IFLA_INFO_KIND, "bridge");
   if (spec.vlanFiltering !== undefined) {
-    msg.begin(IFLA_INFO_DATA).u8(IFLA_BR_VLAN_FILTERING, spec.vlanFiltering ? 1 : 0).end();
+    msg
+      .begin(IFLA_INFO_DATA)
+      .u8(IFLA_BR_VLAN_FILTERING, spec.vlanFiltering ? 1 : 0)
+      .end();
   }
   sock.request(msg.end());
 }

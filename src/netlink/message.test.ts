@@ -4,7 +4,11 @@ import { attrString, MessageBuilder, parseAttrs, parseNlError, splitMessages } f
 
 describe("MessageBuilder", () => {
   it("finish() writes the header and pads attributes to 4 bytes", () => {
-    const msg = new MessageBuilder(16, 0x600, new Uint8Array(16)).str(3, "br0").u8(7, 1).u32(4, 1500).finish(42, NLM_F_REQUEST | NLM_F_ACK);
+    const msg = new MessageBuilder(16, 0x600, new Uint8Array(16))
+      .str(3, "br0")
+      .u8(7, 1)
+      .u32(4, 1500)
+      .finish(42, NLM_F_REQUEST | NLM_F_ACK);
     expect(msg.length).toBe(16 + 16 + 8 + 8 + 8);
     expect(msg.readUInt32LE(0)).toBe(msg.length);
     expect(msg.readUInt16LE(4)).toBe(16);

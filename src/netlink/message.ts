@@ -137,7 +137,7 @@ export interface NlMessage {
 /** @throws {Error} when a message is cut: the socket would otherwise wait forever for its ack */
 export function splitMessages(buf: Buffer, length: number): NlMessage[] {
   const out: NlMessage[] = [];
-  for (let off = 0; off < length; ) {
+  for (let off = 0; off < length;) {
     const len = off + NLMSG_HDRLEN <= length ? buf.readUInt32LE(off) : 0;
     if (len < NLMSG_HDRLEN || off + len > length) throw new Error(`Invalid header length (${len})`);
     out.push({
@@ -156,7 +156,7 @@ export function splitMessages(buf: Buffer, length: number): NlMessage[] {
  * @throws {Error} on an attribute whose length runs past `buf`
  */
 function walkAttrs(buf: Buffer, start: number, visit: (type: number, off: number, len: number) => void): void {
-  for (let off = start; off + 4 <= buf.length; ) {
+  for (let off = start; off + 4 <= buf.length;) {
     const len = readU16(buf, off);
     if (len < 4 || off + len > buf.length) throw new Error(`Invalid attribute length (${len})`);
     visit(readU16(buf, off + 2) & NLA_TYPE_MASK, off, len);

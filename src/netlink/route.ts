@@ -20,9 +20,7 @@ export function listRoutes(sock: RtnlSocket, filter: RouteFilter = {}): RouteEnt
   const family = filter.family ? afOf(filter.family) : AF_UNSPEC;
   const table = filter.table ?? RT_TABLE_MAIN;
   const msg = new MessageBuilder(RTM_GETROUTE, 0, rtmsg(family, 0, 0, 0, 0, 0));
-  return sock
-    .dump(msg, parseRoute)
-    .filter((r) => r.table === table && (filter.index === undefined || r.index === filter.index));
+  return sock.dump(msg, parseRoute).filter((r) => r.table === table && (filter.index === undefined || r.index === filter.index));
 }
 
 /**

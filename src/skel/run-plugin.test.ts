@@ -53,7 +53,9 @@ describe("runPlugin() VERSION and about text", () => {
       const { status, io } = await run(env);
       expect(status).toBe(0);
       expect(io.stdout).toBe("");
-      expect(io.stderr).toMatch(/^CNI demo plugin v\d+\.\d+\.\d+(-[\w.-]+)?\+cni-ts\nCNI protocol versions supported: 0\.1\.0, 0\.2\.0, 0\.3\.0, 0\.3\.1, 0\.4\.0, 1\.0\.0, 1\.1\.0\n$/);
+      expect(io.stderr).toMatch(
+        /^CNI demo plugin v\d+\.\d+\.\d+(-[\w.-]+)?\+cni-ts\nCNI protocol versions supported: 0\.1\.0, 0\.2\.0, 0\.3\.0, 0\.3\.1, 0\.4\.0, 1\.0\.0, 1\.1\.0\n$/,
+      );
     }
   });
 
@@ -165,7 +167,15 @@ describe("runPlugin() stdin", () => {
   });
 
   it("tolerates unknown keys", async () => {
-    const conf = { name: "n", cniVersion: "1.1.0", capabilities: { mac: true }, runtimeConfig: { mac: "x" }, args: {}, prevResult: {}, "cni.dev/valid-attachments": [] };
+    const conf = {
+      name: "n",
+      cniVersion: "1.1.0",
+      capabilities: { mac: true },
+      runtimeConfig: { mac: "x" },
+      args: {},
+      prevResult: {},
+      "cni.dev/valid-attachments": [],
+    };
     expect((await run({ CNI_COMMAND: "ADD", ...ENV }, conf)).status).toBe(0);
   });
 });
@@ -212,7 +222,13 @@ describe("runPlugin() version gates", () => {
     expect(calls).toHaveLength(0);
   });
 
-  it.each([["CHECK", "0.4.0"], ["CHECK", "1.0.0"], ["CHECK", "1.1.0"], ["STATUS", "1.1.0"], ["GC", "1.1.0"]])("%s at %s reaches the handler", async (verb, v) => {
+  it.each([
+    ["CHECK", "0.4.0"],
+    ["CHECK", "1.0.0"],
+    ["CHECK", "1.1.0"],
+    ["STATUS", "1.1.0"],
+    ["GC", "1.1.0"],
+  ])("%s at %s reaches the handler", async (verb, v) => {
     const { def, calls } = recorder();
     const { status, io } = await run({ CNI_COMMAND: verb, ...ENV }, { name: "n", cniVersion: v }, def);
     expect(status).toBe(0);
@@ -232,9 +248,7 @@ describe("runPlugin() version gates", () => {
 describe("runPlugin() results and errors", () => {
   it("prints the result in the config's version with 4-space indentation", async () => {
     const { io } = await run({ CNI_COMMAND: "ADD", ...ENV }, { name: "n", cniVersion: "1.0.0" });
-    expect(io.stdout).toBe(
-      JSON.stringify({ cniVersion: "1.0.0", interfaces: RESULT.interfaces, ips: RESULT.ips }, null, 4),
-    );
+    expect(io.stdout).toBe(JSON.stringify({ cniVersion: "1.0.0", interfaces: RESULT.interfaces, ips: RESULT.ips }, null, 4));
     const old = await run({ CNI_COMMAND: "ADD", ...ENV }, { name: "n", cniVersion: "0.3.1" });
     expect(old.json.ips[0]).toEqual({ version: "4", interface: 0, address: "10.1.2.3/24", gateway: "10.1.2.1" });
     expect(old.json.dns).toEqual({});
@@ -248,7 +262,11 @@ describe("runPlugin() results and errors", () => {
   });
 
   it("prints a CniError as is, in the config's version", async () => {
-    const def = recorder({ del: () => { throw new KernelError("failed to delete", "details here"); } }).def;
+    const def = recorder({
+      del: () => {
+        throw new KernelError("failed to delete", "details here");
+      },
+    }).def;
     const { status, json, io } = await run({ CNI_COMMAND: "DEL", ...ENV }, { name: "n", cniVersion: "0.4.0" }, def);
     expect(status).toBe(1);
     expect(json).toEqual({ cniVersion: "0.4.0", code: 100, msg: "failed to delete", details: "details here" });
@@ -256,7 +274,11 @@ describe("runPlugin() results and errors", () => {
   });
 
   it("prints anything else as 999, with one line and no stack trace on stderr", async () => {
-    const def = recorder({ add: async () => { throw new TypeError("boom\nsecond line"); } }).def;
+    const def = recorder({
+      add: async () => {
+        throw new TypeError("boom\nsecond line");
+      },
+    }).def;
     const { status, json, io } = await run({ CNI_COMMAND: "ADD", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def);
     expect(status).toBe(1);
     expect(json).toEqual({ cniVersion: "1.1.0", code: 999, msg: "boom\nsecond line" });
@@ -275,7 +297,11 @@ describe("runPlugin() results and errors", () => {
   });
 
   it("escapes <, > and & like Go", async () => {
-    const def = recorder({ add: () => { throw new CniError(7, "a<b>&c"); } }).def;
+    const def = recorder({
+      add: () => {
+        throw new CniError(7, "a<b>&c");
+      },
+    }).def;
     const { io } = await run({ CNI_COMMAND: "ADD", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def);
     expect(io.stdout).toContain('"a\\u003cb\\u003e\\u0026c"');
   });
@@ -320,7 +346,9 @@ describe("runPlugin() privileges", () => {
 
   it("root with the capabilities runs the verb; VERSION and a verb without a handler need nothing", async () => {
     const { def, calls } = needing();
-    expect((await run({ CNI_COMMAND: "DEL", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def, { privileges: { euid: 0, capEff: NET_ADMIN | SYS_ADMIN } })).status).toBe(0);
+    expect(
+      (await run({ CNI_COMMAND: "DEL", ...ENV }, { name: "n", cniVersion: "1.1.0" }, def, { privileges: { euid: 0, capEff: NET_ADMIN | SYS_ADMIN } })).status,
+    ).toBe(0);
     expect(calls.map((c) => c.verb)).toEqual(["DEL"]);
     const nobody = { privileges: { euid: 65534, capEff: 0n } };
     expect((await run({ CNI_COMMAND: "VERSION" }, "", def, nobody)).status).toBe(0);

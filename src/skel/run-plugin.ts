@@ -116,4 +116,3 @@ function cmdArgs(command: CniCommand, env: Record<string, string | undefined>, s
     inProcessIpam,
   };
 }
-

@@ -29,9 +29,7 @@ export function decodeStdinConfig(bytes: Buffer): RawConf {
   }
   if (parsed === null) parsed = {};
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new DecodingError(
-      `error unmarshall network config: json: cannot unmarshal ${jsonKind(parsed)} into a network config object`,
-    );
+    throw new DecodingError(`error unmarshall network config: json: cannot unmarshal ${jsonKind(parsed)} into a network config object`);
   }
   const unsafe = findUnsafeKeys(parsed);
   if (unsafe.length > 0) {
@@ -81,9 +79,7 @@ function configVersionText(conf: RawConf): string {
   const v = conf.cniVersion;
   if (v === undefined || v === null || v === "") return "0.1.0";
   if (typeof v !== "string") {
-    throw new DecodingError(
-      `decoding version from network config: json: cannot unmarshal ${jsonKind(v)} into field .cniVersion of type string`,
-    );
+    throw new DecodingError(`decoding version from network config: json: cannot unmarshal ${jsonKind(v)} into field .cniVersion of type string`);
   }
   return v;
 }

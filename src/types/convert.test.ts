@@ -14,11 +14,7 @@ const FULL: Result = {
     { interface: 1, address: "10.9.9.9/16" },
     { interface: 1, address: "fd00::3/64", gateway: "fd00::1" },
   ],
-  routes: [
-    { dst: "0.0.0.0/0", gw: "10.1.2.1", mtu: 1400, priority: 10, table: 0, scope: 0 },
-    { dst: "::/0", gw: "fd00::1" },
-    { dst: "192.168.0.0/16" },
-  ],
+  routes: [{ dst: "0.0.0.0/0", gw: "10.1.2.1", mtu: 1400, priority: 10, table: 0, scope: 0 }, { dst: "::/0", gw: "fd00::1" }, { dst: "192.168.0.0/16" }],
   dns: { nameservers: ["10.1.2.1"], domain: "example.org", search: ["a.example.org"], options: ["ndots:2"] },
 };
 
@@ -112,7 +108,12 @@ describe("toWire()", () => {
 
 describe("fromWire()", () => {
   it("brings a 0.2.0 document into the model", () => {
-    const doc = { cniVersion: "0.2.0", ip4: { ip: "10.0.0.2/24", gateway: "10.0.0.1", routes: [{ dst: "0.0.0.0/0" }] }, ip6: { ip: "fd00::2/64" }, dns: {} } as const;
+    const doc = {
+      cniVersion: "0.2.0",
+      ip4: { ip: "10.0.0.2/24", gateway: "10.0.0.1", routes: [{ dst: "0.0.0.0/0" }] },
+      ip6: { ip: "fd00::2/64" },
+      dns: {},
+    } as const;
     expect(fromWire(doc as any, "0.2.0")).toEqual({
       cniVersion: "1.1.0",
       ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }, { address: "fd00::2/64" }],

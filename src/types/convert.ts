@@ -53,9 +53,7 @@ function down100to040(doc: Result100, to: V040): Result040 {
     cniVersion: to,
     interfaces: nonEmpty(doc.interfaces?.map((i) => compact({ name: i.name, mac: i.mac || undefined, sandbox: i.sandbox || undefined }))),
     ips: nonEmpty(
-      doc.ips?.map((ip) =>
-        compact({ version: addressFamily(ip.address), interface: ip.interface, address: ip.address, gateway: ip.gateway || undefined }),
-      ),
+      doc.ips?.map((ip) => compact({ version: addressFamily(ip.address), interface: ip.interface, address: ip.address, gateway: ip.gateway || undefined })),
     ),
     routes: nonEmpty(doc.routes?.map(wireRoute)),
     dns: wireDns(doc.dns),
@@ -105,7 +103,10 @@ function down040to020(doc: Result040, to: V020): Result020 {
 function up020to040(doc: Result020, to: V040): Result040 {
   const ips: Result040["ips"] = [];
   const routes: Result040["routes"] = [];
-  for (const [version, c] of [["4", doc.ip4], ["6", doc.ip6]] as const) {
+  for (const [version, c] of [
+    ["4", doc.ip4],
+    ["6", doc.ip6],
+  ] as const) {
     if (!c) continue;
     ips.push(compact({ version, address: c.ip, gateway: c.gateway || undefined }));
     for (const r of c.routes ?? []) routes.push(compact({ dst: r.dst, gw: r.gw || undefined }));
@@ -113,10 +114,10 @@ function up020to040(doc: Result020, to: V040): Result040 {
   return compact({ cniVersion: to, ips: nonEmpty(ips), routes: nonEmpty(routes), dns: wireDns(doc.dns) });
 }
 
-const via040 = <F extends SpecVersion, T extends SpecVersion>(
-  first: (doc: DocOf<F>) => Result040,
-  second: (doc: Result040) => DocOf<T>,
-): Converter<F, T> => (doc) => second(first(doc));
+const via040 =
+  <F extends SpecVersion, T extends SpecVersion>(first: (doc: DocOf<F>) => Result040, second: (doc: Result040) => DocOf<T>): Converter<F, T> =>
+  (doc) =>
+    second(first(doc));
 
 const r100 = (to: V100) => (d: Result100) => relabel100(d, to);
 const r040 = (to: V040) => (d: Result040) => relabel040(d, to);

@@ -102,7 +102,11 @@ function doc100(o: Obj, version: Result100["cniVersion"]): Result100 {
     interfaces: optList(o.interfaces, "interfaces", iface),
     ips: optList(o.ips, "ips", (x, p) => {
       const ip = obj(x, p);
-      return compact({ interface: optUint(ip.interface, `${p}.interface`), address: cidr(ip.address, `${p}.address`), gateway: optIp(ip.gateway, `${p}.gateway`) });
+      return compact({
+        interface: optUint(ip.interface, `${p}.interface`),
+        address: cidr(ip.address, `${p}.address`),
+        gateway: optIp(ip.gateway, `${p}.gateway`),
+      });
     }),
     routes: optList(o.routes, "routes", route),
     dns: dns(o.dns, "dns"),

@@ -48,8 +48,5 @@ export interface Result {
 
 /** 1.x results omit an empty DNS block. */
 export function isEmptyDns(dns: Dns | undefined): boolean {
-  return (
-    dns === undefined ||
-    (!dns.nameservers?.length && !dns.domain && !dns.search?.length && !dns.options?.length)
-  );
+  return dns === undefined || (!dns.nameservers?.length && !dns.domain && !dns.search?.length && !dns.options?.length);
 }

@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkDocument } from "./check-document.ts";
 import { formatDiagnostic } from "./diagnostic.ts";
 
-const list = (plugins: unknown[], top: Record<string, unknown> = {}) =>
-  JSON.stringify({ cniVersion: "1.0.0", name: "net", plugins, ...top });
+const list = (plugins: unknown[], top: Record<string, unknown> = {}) => JSON.stringify({ cniVersion: "1.0.0", name: "net", plugins, ...top });
 const findings = (text: string, kind: "list" | "single" = "list") => checkDocument(text, kind).findings;
 
 describe("checkDocument", () => {
@@ -45,7 +44,10 @@ describe("checkDocument", () => {
   });
 
   it("notes foreign plugins and IPAMs without failing", () => {
-    const text = list([{ type: "bridge", ipam: { type: "dhcp" } }, { type: "portmap", capabilities: { portMappings: true } }]);
+    const text = list([
+      { type: "bridge", ipam: { type: "dhcp" } },
+      { type: "portmap", capabilities: { portMappings: true } },
+    ]);
     expect(findings(text).map((f) => [f.path, f.severity, f.message])).toEqual([
       ["$.plugins[0].ipam.type", "note", "not a cni-ts IPAM plugin, not checked"],
       ["$.plugins[1].type", "note", "not a cni-ts plugin, not checked"],
@@ -71,9 +73,7 @@ describe("checkDocument", () => {
   it("refuses an ipam.type that ADD's delegation refuses: bridge itself, or cni-ts under a non-IPAM name", () => {
     const refused = (ipamType: string) => findings(list([{ type: "bridge", ipam: { type: ipamType } }])).map((f) => [f.severity, f.message]);
     expect(refused("bridge")).toEqual([["error", 'ipam.type "bridge" is the calling plugin itself; it cannot be its own IPAM']]);
-    expect(refused("loopback")).toEqual([
-      ["error", 'ipam.type "loopback" resolves to loopback, this executable, which is not an IPAM plugin under that name'],
-    ]);
+    expect(refused("loopback")).toEqual([["error", 'ipam.type "loopback" resolves to loopback, this executable, which is not an IPAM plugin under that name']]);
     expect(refused("cni-ts")[0]?.[0]).toBe("error");
   });
 
@@ -95,9 +95,7 @@ describe("checkDocument", () => {
       type: "bridge",
       ipam: { type: "host-local", ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "10.2.0.0/24" }]] },
     });
-    expect(findings(text, "single").map((f) => [f.path, f.message])).toEqual([
-      ["$.ipam", "CNI version 0.2.0 does not support more than 1 address per family"],
-    ]);
+    expect(findings(text, "single").map((f) => [f.path, f.message])).toEqual([["$.ipam", "CNI version 0.2.0 does not support more than 1 address per family"]]);
   });
 
   it("reports bad JSON, a list without plugins, and a list in a .conf", () => {

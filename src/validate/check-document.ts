@@ -32,7 +32,14 @@ function checkName(doc: Record<string, unknown>): Finding[] {
   }
   if (typeof name !== "string") return [{ path: "$.name", value: name, message: "expected a string", severity: "error" }];
   if (!NAME_RE.test(name)) {
-    return [{ path: "$.name", value: name, message: "invalid characters in network name (allowed: letters, digits, _ . -, starting with a letter or digit)", severity: "error" }];
+    return [
+      {
+        path: "$.name",
+        value: name,
+        message: "invalid characters in network name (allowed: letters, digits, _ . -, starting with a letter or digit)",
+        severity: "error",
+      },
+    ];
   }
   return [];
 }
@@ -52,7 +59,11 @@ function checkVersion(doc: Record<string, unknown>): Finding[] {
 function checkList(doc: Record<string, unknown>, kind: DocumentKind, lookup: PluginLookup | undefined): Finding[] {
   const findings: Finding[] = [];
   if (kind === "single") {
-    findings.push({ path: "$.plugins", message: "a plugin list in a .conf/.json file: libcni reads those as one plugin; name the file .conflist", severity: "warning" });
+    findings.push({
+      path: "$.plugins",
+      message: "a plugin list in a .conf/.json file: libcni reads those as one plugin; name the file .conflist",
+      severity: "warning",
+    });
   }
   for (const key of ["disableCheck", "disableGC"]) {
     if (doc[key] !== undefined && typeof doc[key] !== "boolean") {
@@ -74,7 +85,12 @@ function checkList(doc: Record<string, unknown>, kind: DocumentKind, lookup: Plu
     }
     const own = plugin as Record<string, unknown>;
     if (own.cniVersion !== undefined && own.cniVersion !== doc.cniVersion) {
-      findings.push({ path: `${base}.cniVersion`, value: own.cniVersion, message: "ignored: libcni gives each plugin the list's cniVersion", severity: "note" });
+      findings.push({
+        path: `${base}.cniVersion`,
+        value: own.cniVersion,
+        message: "ignored: libcni gives each plugin the list's cniVersion",
+        severity: "note",
+      });
     }
     const effective = { ...own, name: doc.name, cniVersion: doc.cniVersion } as RawConf;
     if (doc.cniVersion === undefined) delete effective.cniVersion;

@@ -54,9 +54,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 const optionalText = (v: unknown) => v === undefined || v === null || typeof v === "string";
 
 function isRawRange(r: unknown): r is RawRange {
-  return (
-    isObject(r) && typeof r.subnet === "string" && optionalText(r.rangeStart) && optionalText(r.rangeEnd) && optionalText(r.gateway)
-  );
+  return isObject(r) && typeof r.subnet === "string" && optionalText(r.rangeStart) && optionalText(r.rangeEnd) && optionalText(r.gateway);
 }
 
 function toInput(r: RawRange): RangeInput {

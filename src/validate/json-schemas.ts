@@ -39,10 +39,7 @@ const DESCRIPTIONS: Readonly<Record<CniTsPluginType, string>> = {
  * @example jsonSchemaFor("bridge").properties.vlan
  */
 function jsonSchemaFor(type: CniTsPluginType): Record<string, unknown> {
-  const generated = z.toJSONSchema(PLUGIN_CONFIG_SCHEMAS[type], { io: "input", unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
+  const generated = z.toJSONSchema(PLUGIN_CONFIG_SCHEMAS[type], { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
   return {
     $schema,

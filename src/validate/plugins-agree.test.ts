@@ -46,7 +46,9 @@ function ruleSites(): { site: string; pattern: RegExp }[] {
   const sites: { site: string; pattern: RegExp }[] = [];
   for (const file of RULE_FILES) {
     const source = readFileSync(join(ROOT, file), "utf8");
-    for (const m of source.matchAll(/(?:new (?:InvalidConfigError|IncompatibleVersionError|DecodingError)|\bfail)\(\s*("(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|[^,)]+\))/g)) {
+    for (const m of source.matchAll(
+      /(?:new (?:InvalidConfigError|IncompatibleVersionError|DecodingError)|\bfail)\(\s*("(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|[^,)]+\))/g,
+    )) {
       const arg = m[1]!;
       if (NOT_ADD.some((re) => re.test(arg))) continue;
       if (/^["`]/.test(arg)) {
@@ -89,7 +91,13 @@ function addRefusal(text: string): CniError | undefined {
 const validateErrors = (text: string) => checkDocument(text, "single").findings.filter((f) => f.severity === "error");
 
 const bridge = (patch: Record<string, unknown>, ipam: Record<string, unknown> | null = {}) =>
-  JSON.stringify({ cniVersion: "1.0.0", name: "net", type: "bridge", ...(ipam ? { ipam: { type: "host-local", subnet: "10.1.0.0/24", ...ipam } } : {}), ...patch });
+  JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "net",
+    type: "bridge",
+    ...(ipam ? { ipam: { type: "host-local", subnet: "10.1.0.0/24", ...ipam } } : {}),
+    ...patch,
+  });
 const hostLocal = (ipam: Record<string, unknown> | undefined, patch: Record<string, unknown> = {}) =>
   JSON.stringify({ cniVersion: "1.0.0", name: "net", type: "host-local", ...(ipam ? { ipam } : {}), ...patch });
 const subnet = (value: string, extra: Record<string, unknown> = {}) => bridge({}, { subnet: value, ...extra });

@@ -83,12 +83,29 @@ for (const plugin of ["bridge", "host-local"] as const) {
   route("route priority -1", { priority: -1 }, "priority", "-1");
   route("route mtu 65536", { mtu: 65536 }, "mtu", "65536");
   route("route advmss -5", { advmss: -5 }, "advmss", "-5");
-  for (const [key, value] of [["dataDir", "cni-data"], ["dataDir", "/tmp/a\u0000b"], ["resolvConf", "etc/resolv.conf"], ["resolvConf", "../resolv.conf"]] as const) {
-    REFUSED.push({ plugin, name: `${key} ${JSON.stringify(value)} (not an absolute path without NUL)`, ipam: { [key]: value }, path: `$.ipam.${key}`, says: [`ipam.${key}`, JSON.stringify(value)] });
+  for (const [key, value] of [
+    ["dataDir", "cni-data"],
+    ["dataDir", "/tmp/a\u0000b"],
+    ["resolvConf", "etc/resolv.conf"],
+    ["resolvConf", "../resolv.conf"],
+  ] as const) {
+    REFUSED.push({
+      plugin,
+      name: `${key} ${JSON.stringify(value)} (not an absolute path without NUL)`,
+      ipam: { [key]: value },
+      path: `$.ipam.${key}`,
+      says: [`ipam.${key}`, JSON.stringify(value)],
+    });
   }
   REFUSED.push({ plugin, name: "empty gateway", ipam: { gateway: "" }, path: "$.ipam.gateway", says: ["ipam.gateway"] });
   REFUSED.push({ plugin, name: "empty rangeStart", ipam: { rangeStart: "" }, path: "$.ipam.rangeStart", says: ["ipam.rangeStart"] });
-  REFUSED.push({ plugin, name: "rangeStart outside the subnet", ipam: { rangeStart: "10.9.0.1" }, path: "$.ipam.rangeStart", says: ["10.9.0.1", "ipam.rangeStart"] });
+  REFUSED.push({
+    plugin,
+    name: "rangeStart outside the subnet",
+    ipam: { rangeStart: "10.9.0.1" },
+    path: "$.ipam.rangeStart",
+    says: ["10.9.0.1", "ipam.rangeStart"],
+  });
 }
 
 describe("refused: code 7 from the plugin naming key and value, an error from validate at that key", () => {

@@ -16,7 +16,14 @@ describe("native addon cache", () => {
   function addWithCache(cacheDir: string) {
     return runPlugin(
       ours("loopback"),
-      { CNI_COMMAND: "ADD", CNI_CONTAINERID: "cnits-cache", CNI_NETNS: scratch.netns.path, CNI_IFNAME: "lo", CNI_PATH: "/nonexistent", CNI_TS_CACHE_DIR: cacheDir },
+      {
+        CNI_COMMAND: "ADD",
+        CNI_CONTAINERID: "cnits-cache",
+        CNI_NETNS: scratch.netns.path,
+        CNI_IFNAME: "lo",
+        CNI_PATH: "/nonexistent",
+        CNI_TS_CACHE_DIR: cacheDir,
+      },
       CONF,
     );
   }

@@ -78,7 +78,10 @@ describe("NodeInformer against the fake API server", () => {
     expect(lists()[1]).toContain("&continue=");
     expect(informer.nodes.size).toBe(1200);
     expect(informer.nodes.get("node-7")).toEqual({
-      name: "node-7", podCidrs: ["10.0.7.0/24"], internalIps: ["172.20.0.9"], resourceVersion: expect.any(String),
+      name: "node-7",
+      podCidrs: ["10.0.7.0/24"],
+      internalIps: ["172.20.0.9"],
+      resourceVersion: expect.any(String),
     });
     expect(requests.every((r) => r.endsWith("token-ok"))).toBe(true);
 
@@ -186,7 +189,11 @@ describe("NodeInformer against the fake API server", () => {
     server.sendRaw("x".repeat(5 << 20));
     await eventually(() => watches().length === 3, "another watch");
     expect(seen.errors).toEqual([expect.stringMatching(/a watch event is not JSON$/), expect.stringMatching(/a watch event is larger than 4 MiB$/)]);
-    expect(watches().slice(1).every((w) => w.includes(`resourceVersion=${rv}&`))).toBe(true);
+    expect(
+      watches()
+        .slice(1)
+        .every((w) => w.includes(`resourceVersion=${rv}&`)),
+    ).toBe(true);
     expect(lists()).toHaveLength(1);
     expect([...informer.nodes.keys()].sort()).toEqual(["node-0", "node-1"]);
   });

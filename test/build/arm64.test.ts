@@ -68,7 +68,16 @@ describe("linux/arm64 executables under qemu-user", () => {
         ],
       };
       const call = (verb: "add" | "check" | "del") =>
-        runDriver({ verb, conf, netns: pod.path, containerId: "cnits-a64", ifName: "eth0", cniPath: [plugins.dir], cacheDir: join(work, "cache"), hostNetns: node.name });
+        runDriver({
+          verb,
+          conf,
+          netns: pod.path,
+          containerId: "cnits-a64",
+          ifName: "eth0",
+          cniPath: [plugins.dir],
+          cacheDir: join(work, "cache"),
+          hostNetns: node.name,
+        });
       const added = call("add");
       expect(added.ok, JSON.stringify(added)).toBe(true);
       expect(added.result.ips[0].address).toBe("10.97.3.2/24");
@@ -85,7 +94,11 @@ describe("linux/arm64 executables under qemu-user", () => {
       const lo = runDriver({
         verb: "add",
         conf: { cniVersion: "1.0.0", name: `${network}-lo`, plugins: [{ type: "loopback" }] },
-        netns: pod.path, containerId: "cnits-a64lo", ifName: "lo", cniPath: [plugins.dir], cacheDir: join(work, "cache"),
+        netns: pod.path,
+        containerId: "cnits-a64lo",
+        ifName: "lo",
+        cniPath: [plugins.dir],
+        cacheDir: join(work, "cache"),
       });
       expect(lo.ok, JSON.stringify(lo)).toBe(true);
       expect(pod.exec("ip", "-o", "link", "show", "lo")).toMatch(/<LOOPBACK,UP/);

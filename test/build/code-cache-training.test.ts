@@ -84,7 +84,10 @@ describe("code cache trained on real verbs", () => {
     const add = verb("loopback", { ...env, CNI_COMMAND: "ADD" }, conf);
     expect(add.answer.interfaces[0].name).toBe("lo");
     expect(add.grew).toBeLessThan(NOTHING_COMPILED);
-    for (const [command, stdin] of [["CHECK", { ...conf, prevResult: add.answer }], ["DEL", conf]] as const) {
+    for (const [command, stdin] of [
+      ["CHECK", { ...conf, prevResult: add.answer }],
+      ["DEL", conf],
+    ] as const) {
       const run = verb("loopback", { ...env, CNI_COMMAND: command }, stdin);
       expect(run.status, JSON.stringify(run.answer)).toBe(0);
       expect(run.grew, command).toBeLessThan(NOTHING_COMPILED);
@@ -113,7 +116,10 @@ describe("code cache trained on real verbs", () => {
         const add = verb("bridge", { ...env, CNI_COMMAND: "ADD" }, conf, node.name);
         expect(add.answer.ips[0].address).toMatch(/^10\.251\.0\.\d+\/24$/);
         expect(add.grew).toBeLessThan(NOTHING_COMPILED);
-        for (const [command, stdin] of [["CHECK", { ...conf, prevResult: add.answer }], ["DEL", conf]] as const) {
+        for (const [command, stdin] of [
+          ["CHECK", { ...conf, prevResult: add.answer }],
+          ["DEL", conf],
+        ] as const) {
           const run = verb("bridge", { ...env, CNI_COMMAND: command }, stdin, node.name);
           expect(run.status, JSON.stringify(run.answer)).toBe(0);
           expect(run.grew, command).toBeLessThan(NOTHING_COMPILED);

@@ -31,7 +31,11 @@ function byKind(kind: string): any {
 
 describe("deploy/cni-ts.yaml", () => {
   it("holds a ServiceAccount bound to a ClusterRole that can only get/list/watch nodes", () => {
-    expect(manifests().map((m) => m.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "DaemonSet", "ServiceAccount"]);
+    expect(
+      manifests()
+        .map((m) => m.kind)
+        .sort(),
+    ).toEqual(["ClusterRole", "ClusterRoleBinding", "DaemonSet", "ServiceAccount"]);
     const account = byKind("ServiceAccount");
     const role = byKind("ClusterRole");
     const binding = byKind("ClusterRoleBinding");
@@ -63,7 +67,12 @@ describe("deploy/cni-ts.yaml", () => {
     expect(init.securityContext).toEqual({ privileged: true });
     const script = init.command.join(" ");
     expect(script).toContain("modprobe br_netfilter");
-    for (const setting of ["net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]) {
+    for (const setting of [
+      "net.bridge.bridge-nf-call-iptables=1",
+      "net.bridge.bridge-nf-call-ip6tables=1",
+      "net.ipv4.ip_forward=1",
+      "net.ipv6.conf.all.forwarding=1",
+    ]) {
       expect(script).toContain(setting);
     }
     const modules = init.volumeMounts.find((m: any) => m.mountPath === "/lib/modules");
@@ -104,7 +113,10 @@ describe("deploy/cni-ts.yaml", () => {
     for (const name of Object.keys(env)) expect(help.replace(/\s+/g, " "), name).toContain(name);
 
     // the kubelet probes, from the node itself, exactly where the agent serves its health
-    for (const [probe, path] of [["livenessProbe", "/healthz"], ["readinessProbe", "/readyz"]] as const) {
+    for (const [probe, path] of [
+      ["livenessProbe", "/healthz"],
+      ["readinessProbe", "/readyz"],
+    ] as const) {
       expect(container[probe].httpGet, probe).toEqual({ host: settings.healthAddress!.host, port: settings.healthAddress!.port, path });
     }
     const mountFor = (path: string) => container.volumeMounts.find((m: any) => m.mountPath === path);

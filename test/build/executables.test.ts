@@ -109,7 +109,15 @@ describe("dist/bin", () => {
         spawnSync(join(DIST_BIN, "host-local"), {
           encoding: "utf8",
           input: JSON.stringify({ cniVersion: "1.0.0", name: "zodasset", type: "host-local", ipam: { type: "host-local", dataDir, ranges } }),
-          env: { PATH: "/usr/bin:/bin", CNI_TS_DEBUG_CODE_CACHE: "1", CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/run/netns/cnits-zod-asset", CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN },
+          env: {
+            PATH: "/usr/bin:/bin",
+            CNI_TS_DEBUG_CODE_CACHE: "1",
+            CNI_COMMAND: "ADD",
+            CNI_CONTAINERID: "c1",
+            CNI_NETNS: "/run/netns/cnits-zod-asset",
+            CNI_IFNAME: "eth0",
+            CNI_PATH: DIST_BIN,
+          },
         });
       const valid = run([[{ subnet: "10.99.0.0/24" }]]);
       expect(JSON.parse(valid.stdout)).toMatchObject({ ips: [{ address: "10.99.0.2/24" }] });
@@ -162,9 +170,7 @@ describe("dist/bin", () => {
       const out = runBare(join(DIST_BIN, plugin));
       expect(out.status, out.stderr).toBe(0);
       expect(out.stdout).toBe("");
-      expect(out.stderr).toBe(
-        `CNI ${plugin} plugin v${packageVersion}+cni-ts\nCNI protocol versions supported: ${ALL_SPEC_VERSIONS.join(", ")}\n`,
-      );
+      expect(out.stderr).toBe(`CNI ${plugin} plugin v${packageVersion}+cni-ts\nCNI protocol versions supported: ${ALL_SPEC_VERSIONS.join(", ")}\n`);
     });
   });
 });

@@ -93,7 +93,15 @@ describe("installed addon on a writable node", () => {
     return spawnSync(join(bin, "loopback"), [], {
       input: CONF,
       encoding: "utf8",
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: "ADD", CNI_CONTAINERID: "c", CNI_NETNS: scratch.netns.path, CNI_IFNAME: "lo", CNI_PATH: bin, CNI_TS_CACHE_DIR: cache },
+      env: {
+        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+        CNI_COMMAND: "ADD",
+        CNI_CONTAINERID: "c",
+        CNI_NETNS: scratch.netns.path,
+        CNI_IFNAME: "lo",
+        CNI_PATH: bin,
+        CNI_TS_CACHE_DIR: cache,
+      },
     });
   }
 

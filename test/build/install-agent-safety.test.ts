@@ -46,8 +46,23 @@ describe("cni-ts install --watch as a node agent", () => {
   function startWatch(...extra: string[]) {
     const child = spawn(
       "ip",
-      ["netns", "exec", node.name, CNI_TS, "install", "--watch", "--node-name", "kind-control-plane", "--resync-interval", "1",
-        "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...extra],
+      [
+        "netns",
+        "exec",
+        node.name,
+        CNI_TS,
+        "install",
+        "--watch",
+        "--node-name",
+        "kind-control-plane",
+        "--resync-interval",
+        "1",
+        "--cni-bin-dir",
+        join(work, "bin"),
+        "--cni-conf-dir",
+        join(work, "net.d"),
+        ...extra,
+      ],
       { env: installerEnv(api.port, files.account) },
     );
     let output = "";
@@ -77,7 +92,10 @@ describe("cni-ts install --watch as a node agent", () => {
   /** Every route to `dst` as "via GW proto P metric M". */
   function routesTo(dst: string): string[] {
     const family = dst.includes(":") ? "-6" : "-4";
-    return node.ipJson<any[]>(family, "route", "show", "exact", dst).map((r) => `via ${r.gateway} proto ${r.protocol} metric ${r.metric ?? 0}`).sort();
+    return node
+      .ipJson<any[]>(family, "route", "show", "exact", dst)
+      .map((r) => `via ${r.gateway} proto ${r.protocol} metric ${r.metric ?? 0}`)
+      .sort();
   }
 
   function ownRoutes(): string[] {
@@ -99,7 +117,9 @@ describe("cni-ts install --watch as a node agent", () => {
     ]);
     const watch = startWatch();
     await eventually(() => (watch.output().match(/^no route to /gm) ?? []).length >= 10, "the refusals logged");
-    expect(ownRoutes()).toEqual(["fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "10.244.2.0/24 via 172.18.0.4", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"].sort());
+    expect(ownRoutes()).toEqual(
+      ["fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "10.244.2.0/24 via 172.18.0.4", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"].sort(),
+    );
     const out = watch.output();
     for (const line of [
       "no route to 128.0.0.0/1 (node evil-wide): it is wider than the IPv4 floor /16",

@@ -126,9 +126,16 @@ describe("the installed plugins and conflist give a pod an address", () => {
     execFileSync("mkdir", ["-p", bin]);
     copyFileSync(join(REFERENCE_BIN, "portmap"), join(bin, "portmap"));
     const run = install([
-      "--cni-bin-dir", bin, "--cni-conf-dir", conf,
-      "--pod-cidr", "10.99.1.0/24,fd00:99:1::/64",
-      "--bridge", bridge, "--network-name", network,
+      "--cni-bin-dir",
+      bin,
+      "--cni-conf-dir",
+      conf,
+      "--pod-cidr",
+      "10.99.1.0/24,fd00:99:1::/64",
+      "--bridge",
+      bridge,
+      "--network-name",
+      network,
     ]);
     expect(run.status, run.stderr).toBe(0);
     const conflist = join(conf, "10-cni-ts.conflist");

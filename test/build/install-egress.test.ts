@@ -35,7 +35,10 @@ function nftEgress(node: TestNetns, family: "ip" | "ip6"): string | undefined {
 
 /** Our iptables rules (nat table) of one family, as iptables -S prints them. */
 function iptablesEgress(node: TestNetns, tool: "iptables" | "ip6tables"): string[] {
-  return node.exec(tool, "-w", "-t", "nat", "-S").split("\n").filter((line) => line.includes("CNI-TS-EGRESS"));
+  return node
+    .exec(tool, "-w", "-t", "nat", "-S")
+    .split("\n")
+    .filter((line) => line.includes("CNI-TS-EGRESS"));
 }
 
 function conflistIpMasq(work: string): boolean {
@@ -106,8 +109,23 @@ describe("cni-ts install --watch: egress masquerade follows the Nodes", () => {
   function startWatch(env: Record<string, string> = {}, ...extra: string[]) {
     const child = spawn(
       "ip",
-      ["netns", "exec", node.name, CNI_TS, "install", "--watch", "--node-name", "kind-control-plane", "--resync-interval", "1",
-        "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...extra],
+      [
+        "netns",
+        "exec",
+        node.name,
+        CNI_TS,
+        "install",
+        "--watch",
+        "--node-name",
+        "kind-control-plane",
+        "--resync-interval",
+        "1",
+        "--cni-bin-dir",
+        join(work, "bin"),
+        "--cni-conf-dir",
+        join(work, "net.d"),
+        ...extra,
+      ],
       { env: { ...installerEnv(api.port, files.account), ...env } },
     );
     let output = "";

@@ -38,7 +38,10 @@ describe("cni-ts install --node-name: pod CIDR from the API", () => {
   afterEach(() => stopFakeApi({ work, api }));
 
   function install(env: Record<string, string>, ...args: string[]) {
-    return spawnSync(CNI_TS, ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...args], { encoding: "utf8", env });
+    return spawnSync(CNI_TS, ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...args], {
+      encoding: "utf8",
+      env,
+    });
   }
 
   it("writes the conflist for its own Node's podCIDRs, having presented the token", () => {
@@ -56,9 +59,13 @@ describe("cni-ts install --node-name: pod CIDR from the API", () => {
     const assigned = worker.spec;
     worker.spec = { providerID: assigned.providerID };
     writeFileSync(join(files.server, "nodes.json"), JSON.stringify(list));
-    const child = spawn(CNI_TS, ["install", "--node-name", "kind-worker", "--resync-interval", "1", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d")], {
-      env: installerEnv(api.port, files.account),
-    });
+    const child = spawn(
+      CNI_TS,
+      ["install", "--node-name", "kind-worker", "--resync-interval", "1", "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d")],
+      {
+        env: installerEnv(api.port, files.account),
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
@@ -77,18 +84,43 @@ describe("cni-ts install --node-name: pod CIDR from the API", () => {
     expect(badToken.stderr).toMatch(/HTTP 401/);
 
     writeFileSync(join(files.account, "token"), TOKEN);
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=other-ca",
-      "-keyout", join(work, "other.key"), "-out", join(files.account, "ca.crt")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=other-ca",
+        "-keyout",
+        join(work, "other.key"),
+        "-out",
+        join(files.account, "ca.crt"),
+      ],
+      { stdio: "ignore" },
+    );
     const badCa = install(installerEnv(api.port, files.account));
     expect(badCa.status).toBe(1);
     expect(badCa.stderr).toMatch(/certificate/i);
 
     copyFileSync(join(files.server, "cert.pem"), join(files.account, "ca.crt"));
-    const unknown = spawnSync(CNI_TS, ["install", "--node-name", "no-such-node", "--cni-bin-dir", join(work, "bin")], { encoding: "utf8", env: installerEnv(api.port, files.account) });
+    const unknown = spawnSync(CNI_TS, ["install", "--node-name", "no-such-node", "--cni-bin-dir", join(work, "bin")], {
+      encoding: "utf8",
+      env: installerEnv(api.port, files.account),
+    });
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/HTTP 404 \(nodes "no-such-node" not found\)/);
 
-    const outside = spawnSync(CNI_TS, ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(work, "bin")], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+    const outside = spawnSync(CNI_TS, ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(work, "bin")], {
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin" },
+    });
     expect(outside.stderr).toMatch(/KUBERNETES_SERVICE_HOST is not set/);
     expect(existsSync(join(work, "bin"))).toBe(false);
     expect(existsSync(join(work, "net.d"))).toBe(false);
@@ -116,8 +148,23 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
   function startWatchWith(env: Record<string, string>, ...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
     const child = spawn(
       "ip",
-      ["netns", "exec", node.name, CNI_TS, "install", "--watch", "--node-name", "kind-control-plane", "--resync-interval", "1",
-        "--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...extra],
+      [
+        "netns",
+        "exec",
+        node.name,
+        CNI_TS,
+        "install",
+        "--watch",
+        "--node-name",
+        "kind-control-plane",
+        "--resync-interval",
+        "1",
+        "--cni-bin-dir",
+        join(work, "bin"),
+        "--cni-conf-dir",
+        join(work, "net.d"),
+        ...extra,
+      ],
       { env },
     );
     let output = "";
@@ -149,7 +196,11 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
     await eventually(() => ownRoutes().length === 3, "three routes");
     // The watcher logs after it changes routes, and its output reaches this process through a pipe: wait for both lines.
     await eventually(() => watch.output().includes("not added: ") && watch.output().includes("(node far-away)"), "the two refusals logged");
-    expect(ownRoutes()).toEqual(["10.244.1.0/24 via 172.18.0.3", "fd00:10:244:1::/64 via fc00:f853:ccd:e793::3", "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4"]);
+    expect(ownRoutes()).toEqual([
+      "10.244.1.0/24 via 172.18.0.3",
+      "fd00:10:244:1::/64 via fc00:f853:ccd:e793::3",
+      "fd00:10:244:2::/64 via fc00:f853:ccd:e793::4",
+    ]);
     expect(watch.output()).toContain("route 10.244.2.0/24 via 172.18.0.4 (node kind-worker2) not added: another route to 10.244.2.0/24 exists");
     expect(watch.output()).toContain("no route to 10.244.7.0/24 (node far-away): its InternalIP 198.51.100.7 is on none of this node's networks");
     await new Promise((resolve) => setTimeout(resolve, 2500)); // two more resyncs: reported once, not again
@@ -235,7 +286,11 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
 
     watch.child.kill("SIGTERM");
     expect(await watch.exited).toBe(0);
-    const lines = watch.output().trimEnd().split("\n").map((line) => JSON.parse(line));
+    const lines = watch
+      .output()
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     for (const line of lines) expect(Object.keys(line).slice(0, 4)).toEqual(["time", "level", "event", "msg"]);
     expect(lines.filter((l) => l.event === "api-error" && /HTTP 500/.test(l.msg))).toHaveLength(1); // once, not per retry
     expect(lines.find((l) => l.event === "route-added" && l.dst === "10.244.1.0/24")).toMatchObject({ via: "172.18.0.3", node: "kind-worker" });

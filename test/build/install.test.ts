@@ -32,7 +32,11 @@ describe("cni-ts install", () => {
     const version = execFileSync(CNI_TS, ["--version"], { encoding: "utf8" }).trim();
     for (const name of NAMES) expect(out).toContain(`installed ${join(dir, name)} (cni-ts ${version})\n`);
     // the names, the native addon the plugins load first, and the root-only record of what was installed
-    expect(readdirSync(dir).filter((f) => !f.endsWith(".node")).sort()).toEqual([".cni-ts-backup", ...NAMES].sort());
+    expect(
+      readdirSync(dir)
+        .filter((f) => !f.endsWith(".node"))
+        .sort(),
+    ).toEqual([".cni-ts-backup", ...NAMES].sort());
     expect(readdirSync(dir).filter((f) => f.endsWith(".node"))).toEqual([expect.stringMatching(/^cni_ts_native-[0-9a-f]{16}\.node$/)]);
     expect(readdirSync(join(dir, ".cni-ts-backup"))).toEqual(["manifest.json"]);
     expect(statSync(join(dir, ".cni-ts-backup")).mode & 0o777).toBe(0o700);
@@ -97,7 +101,11 @@ describe("cni-ts install", () => {
     expect(secondInode).not.toBe(firstInode);
     expect(inodes[0]).not.toBe(secondInode);
     // no temp files left behind, the unrelated plugin untouched
-    expect(readdirSync(dir).filter((f) => !f.endsWith(".node")).sort()).toEqual([".cni-ts-backup", ...NAMES, "portmap"].sort());
+    expect(
+      readdirSync(dir)
+        .filter((f) => !f.endsWith(".node"))
+        .sort(),
+    ).toEqual([".cni-ts-backup", ...NAMES, "portmap"].sort());
     // replacing its own files kept nothing: only what the node had before is worth keeping
     expect(readdirSync(join(dir, ".cni-ts-backup"))).toEqual(["manifest.json"]);
     expect(existsSync(join(dir, "portmap"))).toBe(true);

@@ -86,7 +86,11 @@ describe("the shipped code's layers", () => {
   });
 
   it("sees every relative import (a moved file cannot hide an edge)", () => {
-    const dangling = [...graph].flatMap(([from]) => importsOf(from).filter((to) => to.endsWith(".ts") && !graph.has(to)).map((to) => `${from} → ${to}`));
+    const dangling = [...graph].flatMap(([from]) =>
+      importsOf(from)
+        .filter((to) => to.endsWith(".ts") && !graph.has(to))
+        .map((to) => `${from} → ${to}`),
+    );
     expect(dangling).toEqual([]);
   });
 });

@@ -61,14 +61,14 @@ const ROWS: Record<string, Row> = {
   "NODE_OPTIONS --disable-proto=throw --frozen-intrinsics": { env: () => ({ NODE_OPTIONS: "--disable-proto=throw --frozen-intrinsics" }) },
   "NODE_OPTIONS --max-old-space-size=1": { env: () => ({ NODE_OPTIONS: "--max-old-space-size=1" }) },
   "OPENSSL_CONF loading a provider": { env: () => ({ OPENSSL_CONF: fx.openssl, OPENSSL_MODULES: dir }) },
-  "NODE_V8_COVERAGE": { env: () => ({ NODE_V8_COVERAGE: fx.out }) },
-  "NODE_COMPILE_CACHE": { env: () => ({ NODE_COMPILE_CACHE: fx.out }), mayCreateOutDir: true },
+  NODE_V8_COVERAGE: { env: () => ({ NODE_V8_COVERAGE: fx.out }) },
+  NODE_COMPILE_CACHE: { env: () => ({ NODE_COMPILE_CACHE: fx.out }), mayCreateOutDir: true },
   "NODE_REDIRECT_WARNINGS with NODE_PENDING_DEPRECATION": {
     env: () => ({ NODE_REDIRECT_WARNINGS: join(fx.out, "warnings"), NODE_PENDING_DEPRECATION: "1", NODE_TLS_REJECT_UNAUTHORIZED: "0" }),
   },
   "NODE_PATH with modules named like our dependencies": { env: () => ({ NODE_PATH: fx.modules }) },
-  "NODE_REPL_EXTERNAL_MODULE": { env: () => ({ NODE_REPL_EXTERNAL_MODULE: fx.cjs }), nodeRefuses: true },
-  "NODE_REPL_HISTORY": { env: () => ({ NODE_REPL_HISTORY: join(fx.out, "history") }) },
+  NODE_REPL_EXTERNAL_MODULE: { env: () => ({ NODE_REPL_EXTERNAL_MODULE: fx.cjs }), nodeRefuses: true },
+  NODE_REPL_HISTORY: { env: () => ({ NODE_REPL_HISTORY: join(fx.out, "history") }) },
   "NODE_ICU_DATA with a corrupt data file": { env: () => ({ NODE_ICU_DATA: fx.icu }) },
   "NODE_EXTRA_CA_CERTS naming a FIFO": { env: () => ({ NODE_EXTRA_CA_CERTS: fx.fifo }) },
   "SSL_CERT_FILE and SSL_CERT_DIR": { env: () => ({ SSL_CERT_FILE: fx.fifo, SSL_CERT_DIR: fx.fifo, NODE_USE_SYSTEM_CA: "1" }) },
@@ -78,7 +78,7 @@ const ROWS: Record<string, Row> = {
   "colours off": { env: () => ({ NO_COLOR: "1", NODE_DISABLE_COLORS: "1", NODE_NO_WARNINGS: "1" }) },
   "NODE_PRESERVE_SYMLINKS(_MAIN)": { env: () => ({ NODE_PRESERVE_SYMLINKS: "1", NODE_PRESERVE_SYMLINKS_MAIN: "1" }) },
   "NODE_SKIP_PLATFORM_CHECK and NODE_PENDING_PIPE_INSTANCES": { env: () => ({ NODE_SKIP_PLATFORM_CHECK: "1", NODE_PENDING_PIPE_INSTANCES: "1" }) },
-  "NODE_TEST_CONTEXT": { env: () => ({ NODE_TEST_CONTEXT: "child-v8" }) },
+  NODE_TEST_CONTEXT: { env: () => ({ NODE_TEST_CONTEXT: "child-v8" }) },
   "NODE_CHANNEL_FD on stdin": { env: () => ({ NODE_CHANNEL_FD: "0" }) },
   "NODE_CHANNEL_FD on stdout": { env: () => ({ NODE_CHANNEL_FD: "1" }) },
   "NODE_CHANNEL_FD on a closed descriptor": { env: () => ({ NODE_CHANNEL_FD: "7", NODE_CHANNEL_SERIALIZATION_MODE: "advanced" }) },
@@ -166,11 +166,34 @@ function filesUnder(path: string): string[] {
 describe("Node's environment variables do not change the executables", () => {
   test("the table covers every variable Node 24's manual lists", () => {
     const listed = [
-      "FORCE_COLOR", "NODE_COMPILE_CACHE", "NODE_DEBUG", "NODE_DEBUG_NATIVE", "NODE_DISABLE_COLORS", "NODE_EXTRA_CA_CERTS",
-      "NODE_ICU_DATA", "NODE_NO_WARNINGS", "NODE_OPTIONS", "NODE_PATH", "NODE_PENDING_DEPRECATION", "NODE_PENDING_PIPE_INSTANCES",
-      "NODE_PRESERVE_SYMLINKS", "NODE_REDIRECT_WARNINGS", "NODE_REPL_EXTERNAL_MODULE", "NODE_REPL_HISTORY", "NODE_SKIP_PLATFORM_CHECK",
-      "NODE_TEST_CONTEXT", "NODE_TLS_REJECT_UNAUTHORIZED", "NODE_USE_ENV_PROXY", "NODE_USE_SYSTEM_CA", "NODE_V8_COVERAGE", "NO_COLOR",
-      "OPENSSL_CONF", "SSL_CERT_DIR", "SSL_CERT_FILE", "TZ", "UV_THREADPOOL_SIZE",
+      "FORCE_COLOR",
+      "NODE_COMPILE_CACHE",
+      "NODE_DEBUG",
+      "NODE_DEBUG_NATIVE",
+      "NODE_DISABLE_COLORS",
+      "NODE_EXTRA_CA_CERTS",
+      "NODE_ICU_DATA",
+      "NODE_NO_WARNINGS",
+      "NODE_OPTIONS",
+      "NODE_PATH",
+      "NODE_PENDING_DEPRECATION",
+      "NODE_PENDING_PIPE_INSTANCES",
+      "NODE_PRESERVE_SYMLINKS",
+      "NODE_REDIRECT_WARNINGS",
+      "NODE_REPL_EXTERNAL_MODULE",
+      "NODE_REPL_HISTORY",
+      "NODE_SKIP_PLATFORM_CHECK",
+      "NODE_TEST_CONTEXT",
+      "NODE_TLS_REJECT_UNAUTHORIZED",
+      "NODE_USE_ENV_PROXY",
+      "NODE_USE_SYSTEM_CA",
+      "NODE_V8_COVERAGE",
+      "NO_COLOR",
+      "OPENSSL_CONF",
+      "SSL_CERT_DIR",
+      "SSL_CERT_FILE",
+      "TZ",
+      "UV_THREADPOOL_SIZE",
     ];
     const covered = new Set(Object.values(ROWS).flatMap((r) => Object.keys(r.env())));
     expect(listed.filter((v) => !covered.has(v))).toEqual([]);
@@ -207,11 +230,29 @@ describe("the agent's API client ignores Node's TLS and proxy environment", () =
     // The impostor: same token file, a certificate from another CA, the same name (127.0.0.1).
     impostorDir = join(work, "impostor");
     mkdirSync(impostorDir);
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      "-subj", "/CN=kube-apiserver", "-addext", "subjectAltName=IP:127.0.0.1",
-      "-keyout", join(impostorDir, "key.pem"), "-out", join(impostorDir, "cert.pem"),
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=kube-apiserver",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(impostorDir, "key.pem"),
+        "-out",
+        join(impostorDir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     for (const name of ["token", "nodes.json"]) writeFileSync(join(impostorDir, name), readFileSync(join(files.server, name)));
     genuine = await startApiServer(files.server);
     impostor = await startApiServer(impostorDir);
@@ -250,9 +291,19 @@ describe("the agent's API client ignores Node's TLS and proxy environment", () =
 
   /** `cni-ts install --node-name kind-worker` against `port` (asynchronous: the proxy runs in this process). */
   function install(port: number, dir: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const child = spawn(join(DIST_BIN, "cni-ts"), ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(dir, "bin"), "--cni-conf-dir", join(dir, "net.d")], {
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(port), CNI_TS_SERVICE_ACCOUNT_DIR: files.account, ...hostileEnv() },
-    });
+    const child = spawn(
+      join(DIST_BIN, "cni-ts"),
+      ["install", "--node-name", "kind-worker", "--cni-bin-dir", join(dir, "bin"), "--cni-conf-dir", join(dir, "net.d")],
+      {
+        env: {
+          PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+          KUBERNETES_SERVICE_HOST: "127.0.0.1",
+          KUBERNETES_SERVICE_PORT: String(port),
+          CNI_TS_SERVICE_ACCOUNT_DIR: files.account,
+          ...hostileEnv(),
+        },
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -24,7 +24,9 @@ describe("npm run package", () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it.each(["amd64", "arm64"])("puts the %s executables at the top level as hard links, the addon beside them, plus LICENSE and README.md", (arch) => {
-    const listing = execFileSync("tar", ["-tvzf", join(DIST, tarball(arch))], { encoding: "utf8" }).trim().split("\n");
+    const listing = execFileSync("tar", ["-tvzf", join(DIST, tarball(arch))], { encoding: "utf8" })
+      .trim()
+      .split("\n");
     const names = listing.map((line) => line.split(/\s+/)[5]!);
     const addon = names.find((name) => /^\.\/cni_ts_native-[0-9a-f]{16}\.node$/.test(name));
     expect(addon).toBeDefined();
@@ -53,9 +55,8 @@ describe("npm run package", () => {
       const inodes = ["bridge", "loopback", "host-local", "cni-ts"].map((name) => statSync(join(dir, name)).ino);
       expect(new Set(inodes).size).toBe(1);
       expect(execFileSync("file", ["-b", join(dir, "cni-ts")], { encoding: "utf8" })).toContain(arch === "amd64" ? "x86-64" : "ARM aarch64");
-      const version = arch === "amd64"
-        ? execFileSync(join(dir, "cni-ts"), ["version"], { encoding: "utf8" })
-        : runUnderQemu(join(dir, "cni-ts"), ["version"]).stdout;
+      const version =
+        arch === "amd64" ? execFileSync(join(dir, "cni-ts"), ["version"], { encoding: "utf8" }) : runUnderQemu(join(dir, "cni-ts"), ["version"]).stdout;
       expect(version).toContain(`cni-ts ${VERSION}`);
     }
   });

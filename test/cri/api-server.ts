@@ -52,11 +52,29 @@ export async function startApiServer(dir: string, netnsPath: string, host: strin
   const account = join(dir, "serviceaccount");
   mkdirSync(server, { recursive: true });
   mkdirSync(account, { recursive: true });
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=kube-apiserver", "-addext", `subjectAltName=IP:${host}`,
-    "-keyout", join(server, "key.pem"), "-out", join(server, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=kube-apiserver",
+      "-addext",
+      `subjectAltName=IP:${host}`,
+      "-keyout",
+      join(server, "key.pem"),
+      "-out",
+      join(server, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   writeFileSync(join(server, "token"), TOKEN);
   writeFileSync(join(server, "nodes.json"), nodeList(nodes));
   copyFileSync(join(server, "cert.pem"), join(account, "ca.crt"));

@@ -217,8 +217,14 @@ export class Cluster {
       netnsExec(a.cri.ns, "ip", "-6", "route", "add", "default", "via", EXTERNAL_HOST_IP6);
       netnsExec(b.cri.ns, "ip", "-6", "route", "add", "default", "via", a.underlayIp6!);
     }
-    const external = [["link", "set", "lo", "up"], ["addr", "add", `${EXTERNAL_HOST_IP}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"], ["route", "add", "default", "via", EXTERNAL_NODE_IP]];
-    if (this.ipv6) external.push(["addr", "add", `${EXTERNAL_HOST_IP6}/64`, "dev", "eth0", "nodad"], ["-6", "route", "add", "default", "via", EXTERNAL_NODE_IP6]);
+    const external = [
+      ["link", "set", "lo", "up"],
+      ["addr", "add", `${EXTERNAL_HOST_IP}/24`, "dev", "eth0"],
+      ["link", "set", "eth0", "up"],
+      ["route", "add", "default", "via", EXTERNAL_NODE_IP],
+    ];
+    if (this.ipv6)
+      external.push(["addr", "add", `${EXTERNAL_HOST_IP6}/64`, "dev", "eth0", "nodad"], ["-6", "route", "add", "default", "via", EXTERNAL_NODE_IP6]);
     for (const args of external) netnsExec(this.external, "ip", ...args);
   }
 

@@ -113,9 +113,7 @@ export interface ConformanceReport {
 
 /** IPVS needs kernel support this suite cannot load itself. */
 function ipvsLine(): string {
-  return existsSync("/proc/net/ip_vs")
-    ? "ipvs: available on this kernel, but there is no IPVS fixture yet: not run"
-    : "ipvs: not available on this kernel";
+  return existsSync("/proc/net/ip_vs") ? "ipvs: available on this kernel, but there is no IPVS fixture yet: not run" : "ipvs: not available on this kernel";
 }
 
 class CheckFailed extends Error {}
@@ -150,7 +148,12 @@ export function inNode(node: ClusterNode, cmd: string, args: string[], input?: s
  */
 export function proxyInput(a1: Pod, b1: Pod, family: 4 | 6 = 4): ProxyInput {
   const endpointIp = (pod: Pod) => (family === 4 ? pod.ip : pod.ip6!);
-  const port = (name: string, clusterIp: string, pod: Pod, spec: { portName: string; protocol: "tcp" | "udp"; port: number; target: number; nodePort: number }) => ({
+  const port = (
+    name: string,
+    clusterIp: string,
+    pod: Pod,
+    spec: { portName: string; protocol: "tcp" | "udp"; port: number; target: number; nodePort: number },
+  ) => ({
     namespace: "default",
     name,
     portName: spec.portName,
@@ -326,7 +329,8 @@ export async function runConformance(
         [a1, a2, b1]
           .map((pod) => {
             const actual = eth0Address(pod, 6);
-            if (!pod.ip6?.startsWith(pod.node.podCidr6!.replace(/\/64$/, "")) || pod.ip6 !== actual) throw new CheckFailed(`${pod.name}: CRI says ${pod.ip6}, eth0 has ${actual}`);
+            if (!pod.ip6?.startsWith(pod.node.podCidr6!.replace(/\/64$/, "")) || pod.ip6 !== actual)
+              throw new CheckFailed(`${pod.name}: CRI says ${pod.ip6}, eth0 has ${actual}`);
             return `${pod.name}=${pod.ip6}`;
           })
           .join(", "),
@@ -351,14 +355,23 @@ export async function runConformance(
     await check("pod to pod, across nodes, UDP", () => expectAnswer(request(b1.netns, "udp", a2.ip, UDP_PORT), "b1", "a2", b1.ip));
     if (cluster.ipv6) await check("IPv6: pod to pod, across nodes, UDP", () => expectAnswer(request(b1.netns, "udp", a2.ip6!, UDP_PORT), "b1", "a2", b1.ip6));
     await check("node to pod, HTTP (same and other node)", () =>
-      [expectAnswer(request(nodeNetns(a), "http", a1.ip, HTTP_PORT), "node-a", "a1"), expectAnswer(request(nodeNetns(a), "http", b1.ip, HTTP_PORT), "node-a", "b1", a.underlayIp)].join("; "),
+      [
+        expectAnswer(request(nodeNetns(a), "http", a1.ip, HTTP_PORT), "node-a", "a1"),
+        expectAnswer(request(nodeNetns(a), "http", b1.ip, HTTP_PORT), "node-a", "b1", a.underlayIp),
+      ].join("; "),
     );
     await check("node to pod, UDP (same and other node)", () =>
-      [expectAnswer(request(nodeNetns(b), "udp", b1.ip, UDP_PORT), "node-b", "b1"), expectAnswer(request(nodeNetns(b), "udp", a1.ip, UDP_PORT), "node-b", "a1", b.underlayIp)].join("; "),
+      [
+        expectAnswer(request(nodeNetns(b), "udp", b1.ip, UDP_PORT), "node-b", "b1"),
+        expectAnswer(request(nodeNetns(b), "udp", a1.ip, UDP_PORT), "node-b", "a1", b.underlayIp),
+      ].join("; "),
     );
     // Another node's address is outside the pod network: masqueraded, as kindnet does; the own node is reached directly.
     await check("pod to node, HTTP (own node unNATed, other node masqueraded)", () =>
-      [expectAnswer(request(a1.netns, "http", a.underlayIp, HTTP_PORT), "a1", "node-a", a1.ip), expectAnswer(request(a1.netns, "http", b.underlayIp, HTTP_PORT), "a1", "node-b", a.underlayIp)].join("; "),
+      [
+        expectAnswer(request(a1.netns, "http", a.underlayIp, HTTP_PORT), "a1", "node-a", a1.ip),
+        expectAnswer(request(a1.netns, "http", b.underlayIp, HTTP_PORT), "a1", "node-b", a.underlayIp),
+      ].join("; "),
     );
     await check("hostPort via chained portmap (external and other node)", () =>
       [
@@ -373,7 +386,9 @@ export async function runConformance(
       for (const each of inputs) program(mode, [a, b], each);
       await check(`${mode}: ClusterIP to a pod on the same node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP_A, 80), "a2", "a1", a2.ip));
       await check(`${mode}: ClusterIP to a pod on the other node`, () => expectAnswer(request(a2.netns, "http", CLUSTER_IP_B, 80), "a2", "b1", a2.ip));
-      await check(`${mode}: ClusterIP UDP to a pod on the other node`, () => expectAnswer(request(a2.netns, "udp", CLUSTER_IP_B, UDP_SERVICE_PORT), "a2", "b1", a2.ip));
+      await check(`${mode}: ClusterIP UDP to a pod on the other node`, () =>
+        expectAnswer(request(a2.netns, "udp", CLUSTER_IP_B, UDP_SERVICE_PORT), "a2", "b1", a2.ip),
+      );
       // Masqueraded to the bridge's address, so the reply comes back through the bridge too.
       await check(`${mode}: hairpin (pod to its own Service)`, () => expectAnswer(request(a1.netns, "http", CLUSTER_IP_A, 80), "a1", "a1", a.gateway));
       await check(`${mode}: NodePort from outside (local and remote endpoint)`, () =>

@@ -23,7 +23,11 @@ const servers: Server[] = [];
 /** Addresses host-local holds on `node` (one file per reserved IP). */
 function reserved(node: ClusterNode): string[] {
   const dir = join(node.cri.paths.varLibCni, "networks", "cni-ts");
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f))
+        .sort()
+    : [];
 }
 
 /** The pods' host-side veths on `node`'s bridge. */

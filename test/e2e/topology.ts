@@ -121,7 +121,10 @@ export function createTopology(options: TopologyOptions): Topology {
     b = makeNode("b", 2);
     // Underlay: one veth pair, created in A with its peer moved straight into B.
     ip(a.ns, "link", "add", a.underlayIf, "type", "veth", "peer", "name", b.underlayIf, "netns", b.ns.name);
-    for (const [node, peer] of [[a, b], [b, a]] as const) {
+    for (const [node, peer] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       ip(node.ns, "link", "set", "lo", "up");
       ip(node.ns, "addr", "add", `${node.underlayIp}/24`, "dev", node.underlayIf);
       ip(node.ns, "link", "set", node.underlayIf, "up");

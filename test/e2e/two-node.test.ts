@@ -22,10 +22,7 @@ function nodeVeths(topo: Topology, id: string): string[] {
 
 function netfilter(ns: string): string {
   const opts = { encoding: "utf8" as const, stdio: ["ignore", "pipe", "ignore"] as ["ignore", "pipe", "ignore"] };
-  return (
-    execFileSync("ip", ["netns", "exec", ns, "iptables-save"], opts) +
-    execFileSync("ip", ["netns", "exec", ns, "nft", "list", "ruleset"], opts)
-  );
+  return execFileSync("ip", ["netns", "exec", ns, "iptables-save"], opts) + execFileSync("ip", ["netns", "exec", ns, "nft", "list", "ruleset"], opts);
 }
 
 describe("two-node topology (kind-like)", () => {

@@ -10,8 +10,20 @@ import { join } from "node:path";
 
 /** containerd's default capability set, as `ctr run` flags dropping each (ctr 1.6 knows no "ALL"). */
 export const DROP_DEFAULT_CAPS = [
-  "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP",
-  "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FSETID",
+  "FOWNER",
+  "MKNOD",
+  "NET_RAW",
+  "SETGID",
+  "SETUID",
+  "SETFCAP",
+  "SETPCAP",
+  "NET_BIND_SERVICE",
+  "SYS_CHROOT",
+  "KILL",
+  "AUDIT_WRITE",
 ].flatMap((cap) => ["--cap-drop", `CAP_${cap}`]);
 
 /** What the run printed, and containerd's own log for diagnostics. */
@@ -71,11 +83,10 @@ export function runInThrowawayContainerd(options: {
     status=0; wait $RUN || status=$?
     echo "container exit $status"`
     }`;
-  const out = spawnSync(
-    "unshare",
-    ["-m", "--propagation", "private", "sh", "-c", script, "sh", dir, options.archive, options.image, ...options.runArgs],
-    { encoding: "utf8", timeout: 180_000 },
-  );
+  const out = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script, "sh", dir, options.archive, options.image, ...options.runArgs], {
+    encoding: "utf8",
+    timeout: 180_000,
+  });
   const logPath = join(dir, "containerd.log");
   return {
     status: out.status,

@@ -9,7 +9,7 @@
  * @throws {Error} naming `what` when it does not hold within `limitMs`
  */
 export async function eventually(check: () => boolean, what: string, limitMs = 15_000): Promise<void> {
-  for (const end = Date.now() + limitMs; Date.now() < end; ) {
+  for (const end = Date.now() + limitMs; Date.now() < end;) {
     if (check()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -21,11 +21,29 @@ export function makeApiFiles(work: string) {
   const account = join(work, "serviceaccount");
   mkdirSync(server, { recursive: true });
   mkdirSync(account, { recursive: true });
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=kube-apiserver", "-addext", "subjectAltName=IP:127.0.0.1",
-    "-keyout", join(server, "key.pem"), "-out", join(server, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=kube-apiserver",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(server, "key.pem"),
+      "-out",
+      join(server, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   writeFileSync(join(server, "token"), TOKEN);
   copyFileSync(NODES, join(server, "nodes.json"));
   copyFileSync(join(server, "cert.pem"), join(account, "ca.crt"));
@@ -75,7 +93,6 @@ export function installerEnv(port: number, account: string): Record<string, stri
     CNI_TS_SERVICE_ACCOUNT_DIR: account,
   };
 }
-
 
 /**
  * A throwaway namespace playing kind-control-plane: `lo` up (the fake API

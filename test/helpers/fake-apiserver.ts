@@ -223,7 +223,8 @@ export class FakeApiServer {
       }
       const snapshot = typeof parsed.rv === "number" ? this.#snapshots.get(parsed.rv) : undefined;
       if (snapshot === undefined || typeof parsed.start !== "number") {
-        const message = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
+        const message =
+          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
         res.writeHead(410).end(status(410, "Expired", message));
         return;
       }
@@ -291,8 +292,12 @@ export function syntheticNode(i: number, bytes = 4096): NodeObject {
   const ip = `172.20.${(i + 2) >> 8}.${(i + 2) & 255}`;
   const cidr = `10.${i >> 8}.${i & 255}.0/24`;
   const condition = (type: string, reason: string) => ({
-    type, status: type === "Ready" ? "True" : "False", reason, message: `kubelet reports ${reason}`,
-    lastHeartbeatTime: "2026-12-07T06:00:00Z", lastTransitionTime: "2026-12-01T00:00:00Z",
+    type,
+    status: type === "Ready" ? "True" : "False",
+    reason,
+    message: `kubelet reports ${reason}`,
+    lastHeartbeatTime: "2026-12-07T06:00:00Z",
+    lastTransitionTime: "2026-12-01T00:00:00Z",
   });
   const node: NodeObject = {
     kind: "Node",
@@ -302,8 +307,12 @@ export function syntheticNode(i: number, bytes = 4096): NodeObject {
       uid: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
       creationTimestamp: "2026-12-01T00:00:00Z",
       labels: {
-        "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-        "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "topology.kubernetes.io/zone": `zone-${i % 3}`,
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "topology.kubernetes.io/zone": `zone-${i % 3}`,
       },
       annotations: {
         "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock",
@@ -313,18 +322,30 @@ export function syntheticNode(i: number, bytes = 4096): NodeObject {
     },
     spec: { podCIDR: cidr, podCIDRs: [cidr], providerID: `kind://docker/cluster/${name}` },
     status: {
-      addresses: [{ type: "InternalIP", address: ip }, { type: "Hostname", address: name }],
+      addresses: [
+        { type: "InternalIP", address: ip },
+        { type: "Hostname", address: name },
+      ],
       capacity: { cpu: "8", "ephemeral-storage": "102687672Ki", memory: "32827856Ki", pods: "110" },
       allocatable: { cpu: "8", "ephemeral-storage": "102687672Ki", memory: "32827856Ki", pods: "110" },
       conditions: [
-        condition("MemoryPressure", "KubeletHasSufficientMemory"), condition("DiskPressure", "KubeletHasNoDiskPressure"),
-        condition("PIDPressure", "KubeletHasSufficientPID"), condition("Ready", "KubeletReady"),
+        condition("MemoryPressure", "KubeletHasSufficientMemory"),
+        condition("DiskPressure", "KubeletHasNoDiskPressure"),
+        condition("PIDPressure", "KubeletHasSufficientPID"),
+        condition("Ready", "KubeletReady"),
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
-        architecture: "amd64", bootID: `boot-${i}`, containerRuntimeVersion: "containerd://1.7.18", kernelVersion: "6.1.0-28-amd64",
-        kubeProxyVersion: "v1.31.0", kubeletVersion: "v1.31.0", machineID: `machine-${i}`, operatingSystem: "linux",
-        osImage: "Debian GNU/Linux 12 (bookworm)", systemUUID: `uuid-${i}`,
+        architecture: "amd64",
+        bootID: `boot-${i}`,
+        containerRuntimeVersion: "containerd://1.7.18",
+        kernelVersion: "6.1.0-28-amd64",
+        kubeProxyVersion: "v1.31.0",
+        kubeletVersion: "v1.31.0",
+        machineID: `machine-${i}`,
+        operatingSystem: "linux",
+        osImage: "Debian GNU/Linux 12 (bookworm)",
+        systemUUID: `uuid-${i}`,
       },
       images: [] as unknown[],
     },

@@ -22,7 +22,9 @@ const STATIC_KINDS = new Set(["import-statement", "require-call", "entry-point"]
 
 /** `node_modules/@scope/name/...` or `node_modules/name/...` → the package name. */
 function packageOf(path: string): string | undefined {
-  return packageFileOf(path)?.split("/", path.includes("node_modules/@") ? 2 : 1).join("/");
+  return packageFileOf(path)
+    ?.split("/", path.includes("node_modules/@") ? 2 : 1)
+    .join("/");
 }
 
 /** `.../node_modules/name/dist/x.js` → `name/dist/x.js`. */

@@ -33,8 +33,7 @@ export class MemoryStore implements IpStore {
 
   releaseByAttachment(containerId: string, ifName: string): IpBytes[] {
     const id = containerId.trim();
-    const pick = (legacy: boolean) =>
-      [...this.allocations].filter(([, o]) => o.containerId === id && (legacy ? o.ifName === undefined : o.ifName === ifName));
+    const pick = (legacy: boolean) => [...this.allocations].filter(([, o]) => o.containerId === id && (legacy ? o.ifName === undefined : o.ifName === ifName));
     let matched = pick(false);
     if (matched.length === 0) matched = pick(true);
     for (const [ip] of matched) this.allocations.delete(ip);

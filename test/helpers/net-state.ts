@@ -43,7 +43,9 @@ interface Route {
 export function netState(ns: string | undefined, rules = true): string[] {
   const lines: string[] = [];
   for (const l of ipJson<Link[]>(ns, "-d", "link", "show")) {
-    lines.push(`link ${l.ifname}${l.linkinfo?.info_kind ? ` (${l.linkinfo.info_kind})` : ""}${l.master ? ` on ${l.master}` : ""}, ${l.operstate.toLowerCase()}`);
+    lines.push(
+      `link ${l.ifname}${l.linkinfo?.info_kind ? ` (${l.linkinfo.info_kind})` : ""}${l.master ? ` on ${l.master}` : ""}, ${l.operstate.toLowerCase()}`,
+    );
   }
   for (const a of ipJson<Addr[]>(ns, "addr", "show")) {
     for (const i of a.addr_info) if (!i.local.startsWith("fe80:")) lines.push(`address ${i.local}/${i.prefixlen} on ${a.ifname}`);
@@ -55,10 +57,12 @@ export function netState(ns: string | undefined, rules = true): string[] {
       lines.push(`route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}${r.dev ? ` dev ${r.dev}` : ""}${r.table ? ` table ${r.table}` : ""}`);
     }
   }
-  for (const [name, path] of [["net.ipv4.ip_forward", "/proc/sys/net/ipv4/ip_forward"], ["net.ipv6.conf.all.forwarding", "/proc/sys/net/ipv6/conf/all/forwarding"]]) {
+  for (const [name, path] of [
+    ["net.ipv4.ip_forward", "/proc/sys/net/ipv4/ip_forward"],
+    ["net.ipv6.conf.all.forwarding", "/proc/sys/net/ipv6/conf/all/forwarding"],
+  ]) {
     lines.push(`sysctl ${name} = ${inNs(ns, "cat", path!).trim()}`);
   }
   if (rules) for (const rule of inNs(ns, "iptables-save", "-t", "nat").split("\n")) if (rule.startsWith("-A")) lines.push(`nat rule ${rule.slice(3)}`);
   return lines;
 }
-

@@ -29,8 +29,7 @@ export function createNetns(tag = "ns"): TestNetns {
   const name = `${TEST_PREFIX}${tag}-${randomBytes(4).toString("hex")}`;
   execFileSync("ip", ["netns", "add", name]);
   const path = `/var/run/netns/${name}`;
-  const exec = (cmd: string, ...args: string[]) =>
-    execFileSync("ip", ["netns", "exec", name, cmd, ...args], { encoding: "utf8" });
+  const exec = (cmd: string, ...args: string[]) => execFileSync("ip", ["netns", "exec", name, cmd, ...args], { encoding: "utf8" });
   return {
     name,
     path,

@@ -22,7 +22,10 @@ afterEach(() => {
 });
 
 const netDir = () => join(dataDir, NET);
-const ipNames = () => readdirSync(netDir()).filter((n) => parseIp(n)).sort();
+const ipNames = () =>
+  readdirSync(netDir())
+    .filter((n) => parseIp(n))
+    .sort();
 
 /** Fill the store with `n` allocations through one locked run. */
 function fill(n: number): void {
@@ -100,10 +103,12 @@ describe("DiskStore", () => {
     const store = new DiskStore(dataDir, NET);
     expect(store.withLock(() => store.getByAttachment("c0", "eth0"))).toEqual([]);
     expect(store.withLock(() => store.reserve("new", "eth0", parseIp("10.128.0.2")!, 0))).toBe(true);
-    expect(store.withLock(() => store.listAllocations()).map((a) => `${formatIp(a.ip)} ${a.containerId}`).sort()).toEqual([
-      "10.128.0.2 new",
-      "10.128.0.3 c1",
-    ]);
+    expect(
+      store
+        .withLock(() => store.listAllocations())
+        .map((a) => `${formatIp(a.ip)} ${a.containerId}`)
+        .sort(),
+    ).toEqual(["10.128.0.2 new", "10.128.0.3 c1"]);
   });
 
   it("refuses network names that would leave dataDir", () => {

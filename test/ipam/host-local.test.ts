@@ -53,7 +53,10 @@ function ok(r: PluginRun): PluginRun {
 }
 
 const netDir = () => join(dataDir, NET);
-const addrFiles = () => readdirSync(netDir()).filter((n) => /^[0-9a-f.:]+$/.test(n) && (n.includes(".") || n.includes(":"))).sort();
+const addrFiles = () =>
+  readdirSync(netDir())
+    .filter((n) => /^[0-9a-f.:]+$/.test(n) && (n.includes(".") || n.includes(":")))
+    .sort();
 const owner = (ip: string) => readFileSync(join(netDir(), ip), "utf8");
 
 describe("host-local ADD", () => {
@@ -104,19 +107,14 @@ describe("host-local ADD", () => {
   });
 
   it("prepends the legacy subnet and the ipRanges capability", () => {
-    const c = conf(
-      { subnet: "10.1.0.0/24", ranges: [[{ subnet: "fd00::/120" }]] },
-      { runtimeConfig: { ipRanges: [[{ subnet: "10.2.0.0/24" }]] } },
-    );
+    const c = conf({ subnet: "10.1.0.0/24", ranges: [[{ subnet: "fd00::/120" }]] }, { runtimeConfig: { ipRanges: [[{ subnet: "10.2.0.0/24" }]] } });
     const r = ok(run("ADD", c));
     expect(r.json.ips.map((i: { address: string }) => i.address)).toEqual(["10.2.0.2/24", "10.1.0.2/24", "fd00::2/120"]);
   });
 
   it("serves requested addresses from CNI_ARGS IP=, args.cni.ips and the ips capability", () => {
     const v4v6 = { ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "fd00::/120" }]] };
-    expect(ok(run("ADD", conf(v4v6), "a", "eth0", { CNI_ARGS: "IgnoreUnknown=1;K8S_POD_NAME=p;IP=10.1.0.50" })).json.ips[0].address).toBe(
-      "10.1.0.50/24",
-    );
+    expect(ok(run("ADD", conf(v4v6), "a", "eth0", { CNI_ARGS: "IgnoreUnknown=1;K8S_POD_NAME=p;IP=10.1.0.50" })).json.ips[0].address).toBe("10.1.0.50/24");
     const r = ok(run("ADD", conf(v4v6, { args: { cni: { ips: ["fd00::60/120"] } }, runtimeConfig: { ips: ["10.1.0.60"] } }), "b"));
     expect(r.json.ips.map((i: { address: string }) => i.address)).toEqual(["10.1.0.60/24", "fd00::60/120"]);
     const taken = run("ADD", conf(v4v6), "c", "eth0", { CNI_ARGS: "IP=10.1.0.50" });
@@ -195,7 +193,13 @@ describe("host-local GC and STATUS", () => {
     for (const id of ["a", "b", "c"]) ok(run("ADD", c, id));
     ok(run("GC", { ...c }, ""));
     expect(addrFiles()).toHaveLength(3);
-    ok(run("GC", { ...c, "cni.dev/valid-attachments": [{ containerID: "b", ifname: "eth0" }], "cni.dev/attachments": [{ containerID: "c", ifname: "eth0" }] }, ""));
+    ok(
+      run(
+        "GC",
+        { ...c, "cni.dev/valid-attachments": [{ containerID: "b", ifname: "eth0" }], "cni.dev/attachments": [{ containerID: "c", ifname: "eth0" }] },
+        "",
+      ),
+    );
     expect(addrFiles().map(owner)).toEqual(["b\r\neth0", "c\r\neth0"]);
     ok(run("GC", { ...c, "cni.dev/valid-attachments": null }, ""));
     expect(addrFiles()).toEqual([]);

@@ -103,9 +103,7 @@ describe("netlink addresses and routes", () => {
 
     const v4 = pod.ipJson<IpRoute[]>("-4", "route", "show");
     expect(v4).toContainEqual(expect.objectContaining({ dst: "default", gateway: "10.1.2.1", dev: "eth0" }));
-    expect(v4).toContainEqual(
-      expect.objectContaining({ dst: "192.168.0.0/16", gateway: "10.1.2.1", metric: 100, metrics: [{ mtu: 1400, advmss: 1300 }] }),
-    );
+    expect(v4).toContainEqual(expect.objectContaining({ dst: "192.168.0.0/16", gateway: "10.1.2.1", metric: 100, metrics: [{ mtu: 1400, advmss: 1300 }] }));
     expect(v4).toContainEqual(expect.objectContaining({ dst: "172.16.0.0/12", dev: "eth0", scope: "link" }));
     expect(pod.ipJson<IpRoute[]>("-6", "route", "show")).toContainEqual(expect.objectContaining({ dst: "default", gateway: "fd00::1" }));
     expect(pod.ipJson<IpRoute[]>("route", "show", "table", "1000")).toContainEqual(expect.objectContaining({ dst: "10.9.0.0/16" }));
@@ -129,9 +127,7 @@ describe("netlink addresses and routes", () => {
   });
 
   it("addRoute() to an unreachable gateway carries the errno", () => {
-    expect(() => addRoute(sock, { dst: "0.0.0.0/0", gw: "10.99.0.1", index: eth0 })).toThrow(
-      expect.objectContaining({ code: "ENETUNREACH" }),
-    );
+    expect(() => addRoute(sock, { dst: "0.0.0.0/0", gw: "10.99.0.1", index: eth0 })).toThrow(expect.objectContaining({ code: "ENETUNREACH" }));
   });
 
   it("a socket opened inside the pod keeps working after openNetns handle is closed", () => {

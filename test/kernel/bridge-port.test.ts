@@ -2,12 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { RtnlSocket } from "../../src/netlink/socket.ts";
 import { createBridge, createVeth, getLinkByName } from "../../src/netlink/link.ts";
-import {
-  addBridgeVlan,
-  deleteBridgeVlan,
-  listBridgeVlans,
-  setBridgePortFlags,
-} from "../../src/netlink/bridge-port.ts";
+import { addBridgeVlan, deleteBridgeVlan, listBridgeVlans, setBridgePortFlags } from "../../src/netlink/bridge-port.ts";
 import { NO_VLAN_FILTERING } from "../helpers/skip.ts";
 import { HAS_BRIDGE_VLAN_FILTERING, HAS_PORT_ISOLATION } from "./kernel-features.ts";
 

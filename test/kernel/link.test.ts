@@ -60,7 +60,11 @@ describe("netlink links", () => {
     const link = getLinkByName(sock, "cnits-br0")!;
     expect(link).toMatchObject({ index: seen.ifindex, name: "cnits-br0", kind: "bridge", mtu: 1400, up: false, mac: seen.address });
     expect(getLinkByIndex(sock, seen.ifindex)?.name).toBe("cnits-br0");
-    expect(listLinks(sock).map((l) => l.name).sort()).toEqual(["cnits-br0", "lo"]);
+    expect(
+      listLinks(sock)
+        .map((l) => l.name)
+        .sort(),
+    ).toEqual(["cnits-br0", "lo"]);
   });
 
   it("createBridge() and setBridgeVlanFiltering() switch VLAN filtering", (ctx) => {
@@ -156,9 +160,7 @@ describe("netlink links", () => {
     expect(host.ipJson<unknown[]>("link", "show", "master", "cnits-br0")).toEqual([]);
 
     // A link that is not there: the kernel's own answer.
-    expect(() => deleteLink(podSock, podLink.index)).toThrow(
-      expect.objectContaining({ code: "ENODEV", syscall: "RTM_DELLINK" }),
-    );
+    expect(() => deleteLink(podSock, podLink.index)).toThrow(expect.objectContaining({ code: "ENODEV", syscall: "RTM_DELLINK" }));
   });
 
   it("setLink*() change state, MTU, MAC and promiscuity", () => {
@@ -181,5 +183,4 @@ describe("netlink links", () => {
     expect(seen.flags).not.toContain("UP");
     expect(getLinkByName(sock, "cnits-br0")!.promisc).toBe(false);
   });
-
 });

@@ -69,21 +69,24 @@ describe("network namespaces", () => {
     expect((caught as Error).message).toMatch(new RegExp(`^unknown FS magic on "${file}": [0-9a-f]+$`));
   });
 
-  it.each(["/proc/self/ns/mnt", "/proc/self/ns/pid", "/proc/self/ns/uts", "/proc/1/ns/mnt"])("withNetns(%s), a namespace of another kind, throws NotANetnsError (4)", (path) => {
-    let ran = false;
-    let caught: unknown;
-    try {
-      withNetns(path, () => (ran = true));
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(NotANetnsError);
-    expect((caught as CniError).code).toBe(4);
-    // Another process's namespace may not even open (EACCES without ptrace rights over it).
-    expect((caught as Error).message).toMatch(new RegExp(`^("${path}" is not a network namespace|cannot open "${path}" as a network namespace: E[A-Z]+)$`));
-    expect(ran).toBe(false);
-    expect(isCurrentNetns("/proc/self/ns/net")).toBe(true);
-  });
+  it.each(["/proc/self/ns/mnt", "/proc/self/ns/pid", "/proc/self/ns/uts", "/proc/1/ns/mnt"])(
+    "withNetns(%s), a namespace of another kind, throws NotANetnsError (4)",
+    (path) => {
+      let ran = false;
+      let caught: unknown;
+      try {
+        withNetns(path, () => (ran = true));
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(NotANetnsError);
+      expect((caught as CniError).code).toBe(4);
+      // Another process's namespace may not even open (EACCES without ptrace rights over it).
+      expect((caught as Error).message).toMatch(new RegExp(`^("${path}" is not a network namespace|cannot open "${path}" as a network namespace: E[A-Z]+)$`));
+      expect(ran).toBe(false);
+      expect(isCurrentNetns("/proc/self/ns/net")).toBe(true);
+    },
+  );
 
   it("withNetns() runs inside the namespace and returns the callback's value", () => {
     const names = withNetns(pod.path, () => {

@@ -21,7 +21,9 @@ afterEach(() => {
 const RULES = 400; // several datagrams of dump
 const nft = (script: string) => execFileSync("ip", ["netns", "exec", node.name, "nft", "-f", "-"], { input: script });
 const newChain = (name: string) =>
-  nftMessage(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, "inet").str(NFTA_CHAIN_TABLE, "cnits_batch").str(NFTA_CHAIN_NAME, name);
+  nftMessage(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, "inet")
+    .str(NFTA_CHAIN_TABLE, "cnits_batch")
+    .str(NFTA_CHAIN_NAME, name);
 
 it("after a dump abandoned half-way, a commit and a dump on the same socket get their own answers", () => {
   nft(`add table inet cnits_batch\nadd chain inet cnits_batch c\n${"add rule inet cnits_batch c counter\n".repeat(RULES)}`);

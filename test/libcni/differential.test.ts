@@ -37,14 +37,22 @@ function snapshot(ns: TestNetns): unknown {
     mtu: l.mtu,
     up: l.flags.includes("UP"),
     hairpin: l.linkinfo?.info_slave_data?.hairpin ?? null,
-    addrs: (l.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`).sort(),
+    addrs: (l.addr_info ?? [])
+      .filter((a) => a.scope !== "link")
+      .map((a) => `${a.local}/${a.prefixlen}`)
+      .sort(),
   }));
   const routes = ns
     .exec("ip", "-4", "route", "show", "table", "all")
     .split("\n")
     .filter(Boolean)
     // "linkdown" follows the bridge carrier, which the kernel updates asynchronously.
-    .map((r) => r.replace(/ linkdown\b/, "").replace(/\s+/g, " ").trim())
+    .map((r) =>
+      r
+        .replace(/ linkdown\b/, "")
+        .replace(/\s+/g, " ")
+        .trim(),
+    )
     .sort();
   const sysctl = ns.exec("sysctl", "-n", "net.ipv4.ip_forward").trim();
   const iptables = execFileSync("ip", ["netns", "exec", ns.name, "iptables-save"], {

@@ -84,9 +84,7 @@ export function runDriver(call: DriverCall): DriverOutcome {
   args.push(call.verb);
   if (call.verb === "version") args.push(call.pluginType ?? "");
   else args.push("-", call.netns ?? "");
-  const [cmd, argv] = call.hostNetns
-    ? ["ip", ["netns", "exec", call.hostNetns, DRIVER_PATH, ...args]]
-    : [DRIVER_PATH, args];
+  const [cmd, argv] = call.hostNetns ? ["ip", ["netns", "exec", call.hostNetns, DRIVER_PATH, ...args]] : [DRIVER_PATH, args];
   const started = performance.now();
   const out = spawnSync(cmd, argv, {
     input: call.conf === undefined ? "" : JSON.stringify(call.conf),

@@ -10,26 +10,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { runPlugin } from "../helpers/run-plugin.ts";
 import { specHasCheck } from "../helpers/versions.ts";
-import {
-  buildDriver,
-  driverCaller,
-  makePluginDir,
-  pluginPath,
-  runDriver,
-  scratchDir,
-  SUBJECT,
-  type PluginDir,
-} from "./driver.ts";
-import {
-  allocations,
-  bridgeConflist,
-  cachedResults,
-  ipv4Of,
-  LIBCNI_VERSIONS,
-  loopbackConflist,
-  routes4,
-  veths,
-} from "./fixtures.ts";
+import { buildDriver, driverCaller, makePluginDir, pluginPath, runDriver, scratchDir, SUBJECT, type PluginDir } from "./driver.ts";
+import { allocations, bridgeConflist, cachedResults, ipv4Of, LIBCNI_VERSIONS, loopbackConflist, routes4, veths } from "./fixtures.ts";
 
 /** What kubelet's runtimes put in CNI_ARGS. */
 const K8S_ARGS = "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=cnits-c1";
@@ -220,7 +202,8 @@ describe("cniVersion 1.1.0", () => {
       // The reference plugins refuse the version; ours accept it but libcni cannot parse a 1.1.0 result.
       expect(add.message).toMatch(/1\.1\.0/);
       const del = runDriver({ verb: "del", conf, ...base });
-      if (SUBJECT === "reference") expect(del.error?.code).toBe(1); // v1.1.1 knows no 1.1.0 at all
+      if (SUBJECT === "reference")
+        expect(del.error?.code).toBe(1); // v1.1.1 knows no 1.1.0 at all
       else expect(del.ok, del.message).toBe(true);
       expect(veths(node)).toEqual([]);
       expect(allocations(ipam.dir)).toEqual([]);

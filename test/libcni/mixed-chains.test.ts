@@ -47,7 +47,11 @@ const call = driverCaller(() => ({ pod, node, plugins: plugins!, cache }));
 /** Answer one TCP connection on `port` inside `ns` with "hello from pod". */
 function serveOnce(ns: TestNetns, port: number) {
   const child = spawn("ip", [
-    "netns", "exec", ns.name, NODE, "-e",
+    "netns",
+    "exec",
+    ns.name,
+    NODE,
+    "-e",
     `require("node:net").createServer(s=>{s.end("hello from pod")}).listen(${port},()=>console.log("ready"))`,
   ]);
   const ready = new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
@@ -89,10 +93,18 @@ describe("our bridge followed by the reference portmap, tuning and bandwidth", (
     const server = serveOnce(pod, 80);
     try {
       await server.ready;
-      const got = spawnSync("ip", [
-        "netns", "exec", node.name, NODE, "-e",
-        `const s=require("node:net").connect(8080,"10.244.1.1");let d="";s.on("data",c=>d+=c);s.on("end",()=>{console.log(d)});s.on("error",e=>{console.log("ERR "+e.message)})`,
-      ], { encoding: "utf8", timeout: 10_000 });
+      const got = spawnSync(
+        "ip",
+        [
+          "netns",
+          "exec",
+          node.name,
+          NODE,
+          "-e",
+          `const s=require("node:net").connect(8080,"10.244.1.1");let d="";s.on("data",c=>d+=c);s.on("end",()=>{console.log(d)});s.on("error",e=>{console.log("ERR "+e.message)})`,
+        ],
+        { encoding: "utf8", timeout: 10_000 },
+      );
       expect(got.stdout.trim()).toBe("hello from pod");
     } finally {
       server.stop();

@@ -19,7 +19,10 @@ describe("egress masquerade rules", () => {
   function nftRulesText(family: "ip" | "ip6"): string[] | undefined {
     const run = spawnSync("ip", ["netns", "exec", scratch.netns.name, "nft", "list", "table", family, "cni_ts_egress"], { encoding: "utf8" });
     if (run.status !== 0) return undefined;
-    return run.stdout.split("\n").map((l) => l.trim()).filter((l) => / return$|masquerade$|^type nat/.test(l));
+    return run.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => / return$|masquerade$|^type nat/.test(l));
   }
 
   it("nftables: exactly the planned rules in one table per family, drift seen, removed whole", () => {

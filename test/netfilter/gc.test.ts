@@ -12,7 +12,11 @@ afterEach(() => node.remove());
 test("gcNetfilter() removes only this network's invalid attachments, in both backends and the spoof check", () => {
   ip(node, "link", "add", "cnits-br0", "type", "bridge");
   ip(node, "link", "add", "cnits-br1", "type", "bridge");
-  for (const [veth, br] of [["cnits-v1", "cnits-br0"], ["cnits-v2", "cnits-br0"], ["cnits-v4", "cnits-br1"]]) {
+  for (const [veth, br] of [
+    ["cnits-v1", "cnits-br0"],
+    ["cnits-v2", "cnits-br0"],
+    ["cnits-v4", "cnits-br1"],
+  ]) {
     ip(node, "link", "add", veth!, "type", "veth", "peer", "name", `${veth}p`);
     ip(node, "link", "set", veth!, "master", br!);
   }

@@ -108,8 +108,26 @@ describe("interop with the reference bridge (v1.1.1)", () => {
 
     // Ours recreates them over nfnetlink: identical in every attribute the kernel keeps.
     const addresses = (result.ips as { address: string }[]).map((i) => i.address);
-    expect(mustInNode(node, "setupIptablesMasqOverNetlink", chain, comment, 4, addresses.filter((a) => !a.includes(":")))).toBe(true);
-    expect(mustInNode(node, "setupIptablesMasqOverNetlink", chain, comment, 6, addresses.filter((a) => a.includes(":")))).toBe(true);
+    expect(
+      mustInNode(
+        node,
+        "setupIptablesMasqOverNetlink",
+        chain,
+        comment,
+        4,
+        addresses.filter((a) => !a.includes(":")),
+      ),
+    ).toBe(true);
+    expect(
+      mustInNode(
+        node,
+        "setupIptablesMasqOverNetlink",
+        chain,
+        comment,
+        6,
+        addresses.filter((a) => a.includes(":")),
+      ),
+    ).toBe(true);
     expect(snapshot()).toEqual(reference);
 
     // A second setup over nfnetlink refuses (the chain exists) and changes nothing: the tool path replaces.
@@ -153,7 +171,11 @@ describe("real NAT through the node", () => {
   const ping = () => pod.exec("ping", "-c", "1", "-W", "1", "192.168.77.2");
   const target = { network: NET, containerId: CID, ifName: "eth0" };
 
-  const podFlows = () => node.exec("cat", "/proc/net/nf_conntrack").split("\n").filter((l) => l.includes("src=10.44.0.2 dst=192.168.77.2"));
+  const podFlows = () =>
+    node
+      .exec("cat", "/proc/net/nf_conntrack")
+      .split("\n")
+      .filter((l) => l.includes("src=10.44.0.2 dst=192.168.77.2"));
 
   test.each(["iptables", "nftables"] as const)("%s: the outside answers only while the pod is masqueraded", async (backend) => {
     expect(ping).toThrow(); // no route back to 10.44.0.0/24

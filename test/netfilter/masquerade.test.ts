@@ -76,7 +76,11 @@ describe("iptables backend with legacy iptables first on PATH", () => {
     node.exec("nft", "add table ip nat; add chain ip nat POSTROUTING { type nat hook postrouting priority srcnat; }");
     const path = `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`;
     expect(inNodeWithPath(node, path, "setupMasquerade", target, "iptables", ["10.44.0.2/24"])).toMatchObject({ ok: true });
-    const legacy = () => node.exec("iptables-legacy-save", "-t", "nat").split("\n").filter((l) => l.startsWith("-A"));
+    const legacy = () =>
+      node
+        .exec("iptables-legacy-save", "-t", "nat")
+        .split("\n")
+        .filter((l) => l.startsWith("-A"));
     expect(legacy()).toEqual([
       `-A POSTROUTING -s 10.44.0.2/32 ${C} -j ${CHAIN}`,
       `-A ${CHAIN} -d 10.44.0.0/24 ${C} -j ACCEPT`,
@@ -120,9 +124,11 @@ describe("nftables backend", () => {
     mustInNode(node, "setupMasquerade", other, "nftables", ["10.44.0.3/24"]);
     mustInNode(node, "setupMasquerade", target, "nftables", ["10.44.0.2/24", "fd44::2/64"]);
     mustInNode(node, "teardownMasquerade", target);
-    expect(nftRules(node, "inet", TABLE).filter((r) => r.chain === "masq_checks").map((r) => r.comment)).toEqual([
-      expect.stringContaining("id: ctr2"),
-    ]);
+    expect(
+      nftRules(node, "inet", TABLE)
+        .filter((r) => r.chain === "masq_checks")
+        .map((r) => r.comment),
+    ).toEqual([expect.stringContaining("id: ctr2")]);
     mustInNode(node, "teardownMasquerade", target);
     mustInNode(node, "teardownMasquerade", other);
     expect(nftRules(node, "inet", TABLE).filter((r) => r.chain === "masq_checks")).toEqual([]);

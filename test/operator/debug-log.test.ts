@@ -89,14 +89,29 @@ describe("debug log (dist/bin/loopback)", () => {
     const node = createNetns("debuglog-node");
     try {
       const log = join(dir, "cni.log");
-      const conf = { cniVersion: "1.0.0", name: "cnits-dbg", type: "bridge", bridge: "cnits-dbg0", isGateway: true, ipam: { type: "host-local", subnet: "198.18.9.0/24", dataDir: join(dir, "ipam") } };
+      const conf = {
+        cniVersion: "1.0.0",
+        name: "cnits-dbg",
+        type: "bridge",
+        bridge: "cnits-dbg0",
+        isGateway: true,
+        ipam: { type: "host-local", subnet: "198.18.9.0/24", dataDir: join(dir, "ipam") },
+      };
       const e = { CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN, CNI_TS_DEBUG_LOG: log, CNI_TS_DEBUG_LOG_LEVEL: "debug" };
       const added = runPlugin(ours("bridge"), env(e), conf, { hostNetns: node.name });
       expect(added.status, added.stdout).toBe(0);
       expect(runPlugin(ours("bridge"), env({ ...e, CNI_COMMAND: "DEL" }), conf, { hostNetns: node.name }).status).toBe(0);
       const [add, del] = lines(log) as { steps: { name: string; ms: number; durationMs: number }[] }[];
       expect(add!.steps.map((st) => st.name)).toEqual([
-        "config", "ensureBridge", "setupVeth", "host-local: config", "host-local: allocate", "ipam", "configureIface", "gateway", "waitForPortUp",
+        "config",
+        "ensureBridge",
+        "setupVeth",
+        "host-local: config",
+        "host-local: allocate",
+        "ipam",
+        "configureIface",
+        "gateway",
+        "waitForPortUp",
       ]);
       expect(del!.steps.map((st) => st.name)).toEqual(["removePodInterface", "host-local: config", "host-local: release", "ipam", "rules"]);
       for (const st of [...add!.steps, ...del!.steps]) expect(st.durationMs).toBeGreaterThanOrEqual(0);

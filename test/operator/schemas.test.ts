@@ -19,14 +19,16 @@ import { CNI_TS_PLUGIN_TYPES, PLUGIN_CONFIG_SCHEMAS } from "../../src/validate/p
 import type { CniTsPluginType } from "../../src/validate/plugin-schemas.ts";
 import { ROOT } from "../helpers/run-plugin.ts";
 
-const schemaFile = (type: CniTsPluginType) =>
-  JSON.parse(readFileSync(join(ROOT, SCHEMAS_DIR, schemaFileName(type)), "utf8")) as Record<string, unknown>;
+const schemaFile = (type: CniTsPluginType) => JSON.parse(readFileSync(join(ROOT, SCHEMAS_DIR, schemaFileName(type)), "utf8")) as Record<string, unknown>;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 
 /** An ajv error as the JSONPath zod's issues are printed with (`$.ipam.ranges[0][0].subnet`). */
 function jsonPath(error: ErrorObject): string {
-  const segments = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segments = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (error.keyword === "required") segments.push(String(error.params.missingProperty));
   return `$${segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join("")}`;
 }

@@ -64,10 +64,19 @@ describe("cni-ts validate", () => {
 
   it("runs ADD's own rules, looks foreign types up, and suggests the key or type meant", () => {
     const file = join(dir, "40-issue.conf.json");
-    writeFileSync(file, JSON.stringify({
-      cniVersion: "1.0.0", name: "issue", type: "bridge", hairpinMode: true, promiscMode: true, isGatway: true,
-      runtimeConfig: { mac: "zz:zz" }, ipam: { type: "host-locl", subnet: "10.1.0.0/24" },
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        cniVersion: "1.0.0",
+        name: "issue",
+        type: "bridge",
+        hairpinMode: true,
+        promiscMode: true,
+        isGatway: true,
+        runtimeConfig: { mac: "zz:zz" },
+        ipam: { type: "host-locl", subnet: "10.1.0.0/24" },
+      }),
+    );
     const r = validate(file);
     expect(r.status).toBe(1);
     expect(r.stdout.trim().split("\n")).toEqual([
@@ -77,7 +86,9 @@ describe("cni-ts validate", () => {
       `${file}: $.ipam.type: "host-locl": warning: not a cni-ts IPAM plugin; did you mean "host-local"?`,
     ]);
     writeFileSync(file, JSON.stringify({ cniVersion: "1.0.0", name: "issue", type: "bridge", ipam: { type: "whereabouts" } }));
-    expect(validate(file).stdout).toBe(`${file}: $.ipam.type: "whereabouts": warning: no such IPAM plugin in /usr/lib/cni: ADD would fail with "failed to find plugin"\n`);
+    expect(validate(file).stdout).toBe(
+      `${file}: $.ipam.type: "whereabouts": warning: no such IPAM plugin in /usr/lib/cni: ADD would fail with "failed to find plugin"\n`,
+    );
     rmSync(file);
   });
 

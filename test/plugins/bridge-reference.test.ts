@@ -66,7 +66,10 @@ function observe(impl: Impl, version: string, extra: (w: BridgeWorld) => Record<
   const r = w.run("ADD", pod, conf, impl);
   expect(r.status, `${impl}: ${r.stdout}${r.stderr}`).toBe(0);
   const strip = (addrs: any[]) =>
-    (addrs ?? []).map((a: any) => `${a.local}/${a.prefixlen} ${a.scope}`).filter((a: string) => !a.startsWith("fe80")).sort();
+    (addrs ?? [])
+      .map((a: any) => `${a.local}/${a.prefixlen} ${a.scope}`)
+      .filter((a: string) => !a.startsWith("fe80"))
+      .sort();
   const veth = w.nodeJson<any[]>("-d", "link", "show", "type", "veth")[0];
   const observed: Observed = {
     result: normalise(r.json, w, pod),

@@ -107,7 +107,12 @@ describe("bridge ADD/DEL (built executable)", () => {
     expect(r.json.msg).toMatch(/^container veth name \("eth0"\) peer provided \("veth[0-9a-f]{8}"\) already exists$/);
     expect(nodeVeths(world)).toEqual([]);
     expect(world.allocations()).toEqual([]);
-    expect(pod.ns.ipJson<any[]>("link", "show").map((l) => l.ifname).sort()).toEqual(["cnitsother", "eth0", "lo"]);
+    expect(
+      pod.ns
+        .ipJson<any[]>("link", "show")
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(["cnitsother", "eth0", "lo"]);
   });
 
   test("a failed ADD removes the bridge address it added", () => {
@@ -141,7 +146,8 @@ describe("bridge ADD/DEL (built executable)", () => {
       }
       expect(world.allocations()).toEqual([]);
       expect(world.netfilterRules()).toEqual([]);
-      if (mode === "gone") expect(nodeVeths(world)).toEqual([]); // the veth died with the namespace
+      if (mode === "gone")
+        expect(nodeVeths(world)).toEqual([]); // the veth died with the namespace
       else pod.ns.remove();
     }
   });

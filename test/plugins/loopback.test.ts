@@ -42,9 +42,7 @@ function env(command: string, ns: TestNetns | string, extra: Partial<PluginEnv> 
 
 /** Addresses and interfaces of a result, whichever shape it has. */
 function meaning(doc: any) {
-  const addresses: string[] = doc.ips
-    ? doc.ips.map((ip: any) => ip.address)
-    : [doc.ip4?.ip, doc.ip6?.ip].filter(Boolean);
+  const addresses: string[] = doc.ips ? doc.ips.map((ip: any) => ip.address) : [doc.ip4?.ip, doc.ip6?.ip].filter(Boolean);
   return { interfaces: doc.interfaces ?? [], addresses };
 }
 
@@ -73,15 +71,21 @@ describe("loopback", () => {
       expect(meaning(theirs.json).interfaces).toEqual([{ name: "lo", mac: "00:00:00:00:00:00", sandbox: refNs.path }]);
       expect(mine.json.ips).toEqual(
         version === "1.0.0"
-          ? [{ interface: 0, address: "127.0.0.1/8" }, { interface: 0, address: "::1/128" }]
-          : [{ version: "4", interface: 0, address: "127.0.0.1/8" }, { version: "6", interface: 0, address: "::1/128" }],
+          ? [
+              { interface: 0, address: "127.0.0.1/8" },
+              { interface: 0, address: "::1/128" },
+            ]
+          : [
+              { version: "4", interface: 0, address: "127.0.0.1/8" },
+              { version: "6", interface: 0, address: "::1/128" },
+            ],
       );
       if (version === "1.0.0") expect(mine.json).not.toHaveProperty("dns");
       else expect(mine.json.dns).toEqual({});
       const link = lo(ns);
       expect(link.flags).toContain("UP");
       expect(link.addr_info?.map((a) => `${a.local}/${a.prefixlen}`)).toEqual(["127.0.0.1/8", "::1/128"]);
-      expect(mine.stdout.startsWith("{\n    \"cniVersion\"")).toBe(true);
+      expect(mine.stdout.startsWith('{\n    "cniVersion"')).toBe(true);
     });
   });
 
@@ -100,7 +104,10 @@ describe("loopback", () => {
     expect(mine.json).toEqual({
       cniVersion: "1.1.0",
       interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", sandbox: ns.path }],
-      ips: [{ interface: 0, address: "127.0.0.1/8" }, { interface: 0, address: "::1/128" }],
+      ips: [
+        { interface: 0, address: "127.0.0.1/8" },
+        { interface: 0, address: "::1/128" },
+      ],
     });
   });
 

@@ -19,7 +19,12 @@ const WITHOUT = {
 };
 
 const conf = (type: string) =>
-  JSON.stringify({ cniVersion: "1.0.0", name: "cnits-unpriv", type, ipam: { type: "host-local", subnet: "198.18.7.0/24", dataDir: "/tmp/cnits-unpriv-never" } });
+  JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "cnits-unpriv",
+    type,
+    ipam: { type: "host-local", subnet: "198.18.7.0/24", dataDir: "/tmp/cnits-unpriv-never" },
+  });
 
 function runAs(who: keyof typeof WITHOUT, plugin: string, verb: string) {
   const env = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: verb, CNI_CONTAINERID: "c1", CNI_NETNS: pod.path, CNI_IFNAME: "eth0", CNI_PATH: DIST_BIN };

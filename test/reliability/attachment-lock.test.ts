@@ -66,10 +66,28 @@ describe("attachment lock files", () => {
 
 describe("an unsafe lock directory is refused (code 102)", () => {
   const cases: Array<[string, (r: string) => string]> = [
-    ["lock directory is a symlink", (r) => (mkdirSync(join(r, "run")), mkdirSync(join(r, "elsewhere")), symlinkSync(join(r, "elsewhere"), join(r, "run", "attachments")), join(r, "run", "attachments"))],
+    [
+      "lock directory is a symlink",
+      (r) => (
+        mkdirSync(join(r, "run")),
+        mkdirSync(join(r, "elsewhere")),
+        symlinkSync(join(r, "elsewhere"), join(r, "run", "attachments")),
+        join(r, "run", "attachments")
+      ),
+    ],
     ["run directory is a symlink", (r) => (mkdirSync(join(r, "real")), symlinkSync(join(r, "real"), join(r, "run")), join(r, "run", "attachments"))],
-    ["lock directory is world-writable", (r) => (mkdirSync(join(r, "run", "attachments"), { recursive: true }), chmodSync(join(r, "run", "attachments"), 0o777), join(r, "run", "attachments"))],
-    ["lock directory owned by another user", (r) => (mkdirSync(join(r, "run", "attachments"), { recursive: true }), chownSync(join(r, "run", "attachments"), 65534, 65534), join(r, "run", "attachments"))],
+    [
+      "lock directory is world-writable",
+      (r) => (mkdirSync(join(r, "run", "attachments"), { recursive: true }), chmodSync(join(r, "run", "attachments"), 0o777), join(r, "run", "attachments")),
+    ],
+    [
+      "lock directory owned by another user",
+      (r) => (
+        mkdirSync(join(r, "run", "attachments"), { recursive: true }),
+        chownSync(join(r, "run", "attachments"), 65534, 65534),
+        join(r, "run", "attachments")
+      ),
+    ],
     ["run directory owned by another user", (r) => (mkdirSync(join(r, "run")), chownSync(join(r, "run"), 65534, 65534), join(r, "run", "attachments"))],
     ["lock directory is a file", (r) => (mkdirSync(join(r, "run")), writeFileSync(join(r, "run", "attachments"), ""), join(r, "run", "attachments"))],
   ];

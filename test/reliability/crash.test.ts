@@ -67,7 +67,10 @@ function kernelState(s: NodeSnapshot) {
 function assertClean(lane: Lane, label: string): void {
   const s = lane.node.snapshot();
   expect(vethNames(lane.node.ns), `${label}: veth left in the node`).toEqual([]);
-  expect(lane.pod.ipJson<any[]>("link").map((l) => l.ifname), `${label}: pod interface left`).toEqual(["lo"]);
+  expect(
+    lane.pod.ipJson<any[]>("link").map((l) => l.ifname),
+    `${label}: pod interface left`,
+  ).toEqual(["lo"]);
   expect(cniNetfilterLines(s), `${label}: netfilter rules left`).toEqual([]);
   expect(kernelState(s), `${label}: node state differs from before the try`).toEqual(kernelState(lane.baseline));
   const { dataDir, network } = lane.node;

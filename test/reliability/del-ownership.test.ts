@@ -60,7 +60,8 @@ interface Case {
 
 const cases: Case[] = [];
 for (const netns of ["empty", "unset", "path gone"] as const) {
-  for (const target of ["other pod's veth", "bridge", "node link"] as const) cases.push({ name: `${netns} CNI_NETNS, prevResult names the ${target}`, netns, target });
+  for (const target of ["other pod's veth", "bridge", "node link"] as const)
+    cases.push({ name: `${netns} CNI_NETNS, prevResult names the ${target}`, netns, target });
 }
 cases.push({ name: "empty CNI_NETNS, prevResult names the other pod's veth with a sandbox", netns: "empty", target: "other pod's veth", sandbox: true });
 

@@ -125,7 +125,7 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
   });
   const settled = await Promise.allSettled(workers);
   const rejected = settled.find((s) => s.status === "rejected");
-  if (rejected) throw (rejected).reason;
+  if (rejected) throw rejected.reason;
   return results;
 }
 
@@ -152,7 +152,12 @@ export interface Node {
   /** A pod namespace (removed by cleanup). */
   newPod(tag?: string): TestNetns;
   /** Run one of our plugins in the node namespace. */
-  run(plugin: "bridge" | "host-local" | "loopback", env: Record<string, string | undefined>, stdin: unknown, opts?: Omit<AsyncRunOptions, "nodeNetns">): Promise<AsyncRun>;
+  run(
+    plugin: "bridge" | "host-local" | "loopback",
+    env: Record<string, string | undefined>,
+    stdin: unknown,
+    opts?: Omit<AsyncRunOptions, "nodeNetns">,
+  ): Promise<AsyncRun>;
   /** Everything a plugin could leave behind in the node namespace and the dataDir. */
   snapshot(): NodeSnapshot;
   cleanup(): void;
@@ -212,7 +217,9 @@ export function createNode(subnet = "10.77.0.0/24"): Node {
       const x = (...cmd: string[]) => nsExec(ns.path, ...cmd);
       const j = (...args: string[]) => (JSON.parse(x("ip", "-j", ...args) || "null") as any[] | null) ?? [];
       return {
-        links: j("link").map((l) => `${l.ifname} ${l.link_type} ${l.master ?? ""}`).sort(),
+        links: j("link")
+          .map((l) => `${l.ifname} ${l.link_type} ${l.master ?? ""}`)
+          .sort(),
         addresses: j("addr")
           .flatMap((l) => (l.addr_info ?? []).map((a: any) => `${l.ifname} ${a.local}/${a.prefixlen}`))
           .sort(),
@@ -222,7 +229,9 @@ export function createNode(subnet = "10.77.0.0/24"): Node {
         iptables: [...x("iptables-save").split("\n"), ...x("ip6tables-save").split("\n")]
           .filter((l) => l !== "" && !l.startsWith("#"))
           .map((l) => l.replace(/\[\d+:\d+\]/g, "")),
-        nft: x("nft", "list", "ruleset").split("\n").filter((l) => l.trim() !== ""),
+        nft: x("nft", "list", "ruleset")
+          .split("\n")
+          .filter((l) => l.trim() !== ""),
         files: listTree(dataDir),
         cwdFiles: listTree(cwd),
       };
@@ -268,10 +277,7 @@ export function vethNames(ns: TestNetns): string[] {
 
 /** Kill-safety checks: the lines of iptables/nft that belong to CNI attachments. */
 export function cniNetfilterLines(s: NodeSnapshot): string[] {
-  return [
-    ...s.iptables.filter((l) => l.includes("CNI-")),
-    ...s.nft.filter((l) => /macspoofchk-|cni-br-iface-|, id: /.test(l)),
-  ];
+  return [...s.iptables.filter((l) => l.includes("CNI-")), ...s.nft.filter((l) => /macspoofchk-|cni-br-iface-|, id: /.test(l))];
 }
 
 /** `ip netns exec`-free exec in a namespace by path, for quick probes. */

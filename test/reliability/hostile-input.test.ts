@@ -182,8 +182,7 @@ add({ name: "CNI_NETNS is the node's own namespace", plugin: "loopback", env: { 
 
 // host-local ranges (direct and through bridge).
 for (const plugin of ["bridge", "host-local"] as const) {
-  const ipamCase = (name: string, ipam: Record<string, unknown>, code = 7) =>
-    add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, ipam), code });
+  const ipamCase = (name: string, ipam: Record<string, unknown>, code = 7) => add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, ipam), code });
   ipamCase("rangeStart after rangeEnd", { rangeStart: "10.78.0.200", rangeEnd: "10.78.0.100" });
   ipamCase("rangeStart outside subnet", { rangeStart: "10.79.0.10" });
   ipamCase("gateway outside subnet", { gateway: "192.168.1.1" });
@@ -292,7 +291,11 @@ for (const plugin of ["bridge", "host-local"] as const) {
     add({ name: `subnet ${subnet}`, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { subnet }), code: 7 });
   }
   add({ name: "empty gateway", plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { gateway: "" }), code: 7 });
-  for (const [name, extra] of [["route scope 256", { scope: 256 }], ["route table 0", { table: 0 }], ["route priority -1", { priority: -1 }]] as const) {
+  for (const [name, extra] of [
+    ["route scope 256", { scope: 256 }],
+    ["route table 0", { table: 0 }],
+    ["route priority -1", { priority: -1 }],
+  ] as const) {
     add({ name, plugin, stdin: (s: Slot) => validConf(s, plugin, {}, { routes: [{ dst: "0.0.0.0/0", ...extra }] }), code: 7 });
   }
 }
@@ -340,7 +343,8 @@ for (const type of ["bridge", "loopback", "cni-ts", "cnits-self"]) {
 }
 
 // Addresses on the node: whatever IPAM produced them (7).
-const hostAddrCase = (name: string, ipam: Record<string, unknown>) => add({ name, plugin: "bridge", stdin: (s: Slot) => validConf(s, "bridge", {}, ipam), code: 7 } as any);
+const hostAddrCase = (name: string, ipam: Record<string, unknown>) =>
+  add({ name, plugin: "bridge", stdin: (s: Slot) => validConf(s, "bridge", {}, ipam), code: 7 } as any);
 hostAddrCase("host-local link-local subnet (gateway 169.254.0.1)", { subnet: "169.254.0.0/16" });
 hostAddrCase("host-local gateway 169.254.169.254", { subnet: "169.254.169.0/24", gateway: "169.254.169.254" });
 hostAddrCase("host-local gateway = an address of the node", { subnet: "10.78.9.0/24", gateway: NODE_ADDRESS });

@@ -7,7 +7,21 @@
  * 0600.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
@@ -35,7 +49,10 @@ function newSandbox(): string {
   return sandbox;
 }
 
-function hostLocal(verb: string, opts: { dataDir: string; network?: string; cid?: string; ifName?: string; env?: Record<string, string>; subnet?: string }): Promise<AsyncRun> {
+function hostLocal(
+  verb: string,
+  opts: { dataDir: string; network?: string; cid?: string; ifName?: string; env?: Record<string, string>; subnet?: string },
+): Promise<AsyncRun> {
   const conf = {
     cniVersion: "1.0.0",
     name: opts.network ?? "cnits-paths",
@@ -44,7 +61,14 @@ function hostLocal(verb: string, opts: { dataDir: string; network?: string; cid?
   };
   return runAsync(
     join(DIST_BIN, "host-local"),
-    { CNI_COMMAND: verb, CNI_CONTAINERID: opts.cid ?? "cnits-paths-1", CNI_NETNS: pod.path, CNI_IFNAME: opts.ifName ?? "eth0", CNI_PATH: DIST_BIN, ...opts.env },
+    {
+      CNI_COMMAND: verb,
+      CNI_CONTAINERID: opts.cid ?? "cnits-paths-1",
+      CNI_NETNS: pod.path,
+      CNI_IFNAME: opts.ifName ?? "eth0",
+      CNI_PATH: DIST_BIN,
+      ...opts.env,
+    },
     JSON.stringify(conf),
     { cwd: sandbox },
   );
@@ -171,7 +195,11 @@ describe("unsafe dataDir and network directories are refused", () => {
       },
       /not a directory/,
     ],
-    ["dataDir is group-writable", (root) => (mkdirSync(join(root, "data"), { mode: 0o775 }), chmodSync(join(root, "data"), 0o775), join(root, "data")), /group-writable/],
+    [
+      "dataDir is group-writable",
+      (root) => (mkdirSync(join(root, "data"), { mode: 0o775 }), chmodSync(join(root, "data"), 0o775), join(root, "data")),
+      /group-writable/,
+    ],
     [
       "the network directory is group-writable",
       (root) => {

@@ -16,7 +16,10 @@ import { ROOT } from "../helpers/run-plugin.ts";
 /** The node:fs functions that open or read a file. */
 const READERS = ["readFileSync", "readFile", "readSync", "readvSync", "createReadStream", "openSync", "open", "openAsBlob"];
 /** A bare call of one of READERS, or a method call of one whose name is distinctive (not `open`, every socket has one). */
-const CALL = new RegExp(`(?<![\\w$.])(?<!(?:static|function)\\s+)(${READERS.join("|")})\\s*\\(|(?<=\\.)(${READERS.filter((r) => r !== "open").join("|")})\\s*\\(`, "g");
+const CALL = new RegExp(
+  `(?<![\\w$.])(?<!(?:static|function)\\s+)(${READERS.join("|")})\\s*\\(|(?<=\\.)(${READERS.filter((r) => r !== "open").join("|")})\\s*\\(`,
+  "g",
+);
 /** Ways to reach node:fs without naming one of READERS at its call. */
 const INDIRECT = [
   new RegExp(`\\b(${READERS.join("|")})\\s+as\\s`),

@@ -56,21 +56,114 @@ const SKELETON = [`${NETWORK}/`, `${NETWORK}/.cni-ts/`, `${NETWORK}/lock`];
 const OTHER_USERS_MOUNT = 'mkdir "$D" && mount -t tmpfs -o size=1m,uid=65534,gid=65534,mode=0755 tmpfs "$D"';
 
 const cases: Case[] = [
-  { name: "full (blocks), fresh dataDir: ADD", mount: "size=64k", prepare: FILL_BLOCKS, run: { command: "ADD", containerId: "c1" }, code: 5, msg: /is full/, created: SKELETON },
+  {
+    name: "full (blocks), fresh dataDir: ADD",
+    mount: "size=64k",
+    prepare: FILL_BLOCKS,
+    run: { command: "ADD", containerId: "c1" },
+    code: 5,
+    msg: /is full/,
+    created: SKELETON,
+  },
   // Without cni-ts's bookkeeping to remove, the ADD has no page to claim an address in.
-  { name: "full (blocks), existing store: ADD", mount: "size=64k", before: [{ command: "ADD", containerId: "c0" }], prepare: `${DROP_BOOKKEEPING} && ${FILL_BLOCKS}`, run: { command: "ADD", containerId: "c1" }, code: 5, msg: /is full/ },
+  {
+    name: "full (blocks), existing store: ADD",
+    mount: "size=64k",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: `${DROP_BOOKKEEPING} && ${FILL_BLOCKS}`,
+    run: { command: "ADD", containerId: "c1" },
+    code: 5,
+    msg: /is full/,
+  },
   // The stamp it removes first frees the one page the address file needs (the hint is written over its own page):
   // the ADD succeeds, and the index it could not write is rebuilt by the next verb.
-  { name: "full (blocks), existing store with its index: ADD fits", mount: "size=64k", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_BLOCKS, run: { command: "ADD", containerId: "c1" }, code: 0, created: [`${NETWORK}/10.79.0.3`] },
-  { name: "full (inodes), existing store: ADD", mount: "nr_inodes=40", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_INODES, run: { command: "ADD", containerId: "c1" }, code: 5, msg: /is full/ },
-  { name: "full (blocks), existing store: DEL still releases", mount: "size=64k", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_BLOCKS, run: { command: "DEL", containerId: "c0" }, code: 0, released: "10.79.0.2" },
-  { name: "full (inodes), existing store: DEL still releases", mount: "nr_inodes=40", before: [{ command: "ADD", containerId: "c0" }], prepare: FILL_INODES, run: { command: "DEL", containerId: "c0" }, code: 0, released: "10.79.0.2" },
-  { name: "read-only, existing store: ADD", mount: "size=1m", before: [{ command: "ADD", containerId: "c0" }], prepare: 'mount -o remount,ro "$M"', run: { command: "ADD", containerId: "c1" }, code: 5, msg: /read-only file system/ },
-  { name: "read-only, existing store: DEL", mount: "size=1m", before: [{ command: "ADD", containerId: "c0" }], prepare: 'mount -o remount,ro "$M"', run: { command: "DEL", containerId: "c0" }, code: 5, msg: /read-only file system/ },
-  { name: "read-only, fresh dataDir: ADD", mount: "size=1m,ro", prepare: "", run: { command: "ADD", containerId: "c1" }, code: 5, msg: /read-only file system/ },
-  { name: "another user's mount as dataDir", mount: "size=1m", prepare: OTHER_USERS_MOUNT, run: { command: "ADD", containerId: "c1" }, code: 102, msg: /owned by uid 65534/ },
-  { name: "dataDir owned by another user", mount: "size=1m", prepare: 'mkdir -p "$D" && chown 65534 "$D"', run: { command: "ADD", containerId: "c1" }, code: 102, msg: /owned by uid 65534/ },
-  { name: "network directory owned by another user", mount: "size=1m", before: [{ command: "ADD", containerId: "c0" }], prepare: `chown 65534 "$D/${NETWORK}"`, run: { command: "ADD", containerId: "c1" }, code: 102, msg: /owned by uid 65534/ },
+  {
+    name: "full (blocks), existing store with its index: ADD fits",
+    mount: "size=64k",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: FILL_BLOCKS,
+    run: { command: "ADD", containerId: "c1" },
+    code: 0,
+    created: [`${NETWORK}/10.79.0.3`],
+  },
+  {
+    name: "full (inodes), existing store: ADD",
+    mount: "nr_inodes=40",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: FILL_INODES,
+    run: { command: "ADD", containerId: "c1" },
+    code: 5,
+    msg: /is full/,
+  },
+  {
+    name: "full (blocks), existing store: DEL still releases",
+    mount: "size=64k",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: FILL_BLOCKS,
+    run: { command: "DEL", containerId: "c0" },
+    code: 0,
+    released: "10.79.0.2",
+  },
+  {
+    name: "full (inodes), existing store: DEL still releases",
+    mount: "nr_inodes=40",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: FILL_INODES,
+    run: { command: "DEL", containerId: "c0" },
+    code: 0,
+    released: "10.79.0.2",
+  },
+  {
+    name: "read-only, existing store: ADD",
+    mount: "size=1m",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: 'mount -o remount,ro "$M"',
+    run: { command: "ADD", containerId: "c1" },
+    code: 5,
+    msg: /read-only file system/,
+  },
+  {
+    name: "read-only, existing store: DEL",
+    mount: "size=1m",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: 'mount -o remount,ro "$M"',
+    run: { command: "DEL", containerId: "c0" },
+    code: 5,
+    msg: /read-only file system/,
+  },
+  {
+    name: "read-only, fresh dataDir: ADD",
+    mount: "size=1m,ro",
+    prepare: "",
+    run: { command: "ADD", containerId: "c1" },
+    code: 5,
+    msg: /read-only file system/,
+  },
+  {
+    name: "another user's mount as dataDir",
+    mount: "size=1m",
+    prepare: OTHER_USERS_MOUNT,
+    run: { command: "ADD", containerId: "c1" },
+    code: 102,
+    msg: /owned by uid 65534/,
+  },
+  {
+    name: "dataDir owned by another user",
+    mount: "size=1m",
+    prepare: 'mkdir -p "$D" && chown 65534 "$D"',
+    run: { command: "ADD", containerId: "c1" },
+    code: 102,
+    msg: /owned by uid 65534/,
+  },
+  {
+    name: "network directory owned by another user",
+    mount: "size=1m",
+    before: [{ command: "ADD", containerId: "c0" }],
+    prepare: `chown 65534 "$D/${NETWORK}"`,
+    run: { command: "ADD", containerId: "c1" },
+    code: 102,
+    msg: /owned by uid 65534/,
+  },
 ];
 
 /**
@@ -83,7 +176,13 @@ function runCase(c: Case): { before: string[]; after: string[]; outputs: { statu
     const steps = [...(c.before ?? []), c.run];
     const conf = (step: Step, i: number) => {
       const file = join(work, `conf-${i}.json`);
-      writeFileSync(file, JSON.stringify({ cniVersion: "1.0.0", name: NETWORK, type: "host-local", ipam: { type: "host-local", subnet: "10.79.0.0/24", dataDir: "$D" } }).replace('"$D"', JSON.stringify(`${work}/m/data`)));
+      writeFileSync(
+        file,
+        JSON.stringify({ cniVersion: "1.0.0", name: NETWORK, type: "host-local", ipam: { type: "host-local", subnet: "10.79.0.0/24", dataDir: "$D" } }).replace(
+          '"$D"',
+          JSON.stringify(`${work}/m/data`),
+        ),
+      );
       return `CNI_COMMAND=${step.command} CNI_CONTAINERID=${step.containerId} CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH=/ ${ours("host-local")} < ${file}; echo "@@status $?"`;
     };
     const list = 'echo "@@tree"; [ -d "$D" ] && (cd "$D" && find . -mindepth 1 \\( -type d -printf "%P/\\n" -o -printf "%P\\n" \\)) | sort; echo "@@end"';
@@ -154,15 +253,18 @@ describe("ipMasq with the tool it needs missing", () => {
     const conf = world.conf({ isGateway: true, ipMasq: true, ipMasqBackend: backend, ipam: world.ipam() });
     // /usr/sbin (where both tools live; /sbin links to it) hidden by an empty tmpfs, PATH without them.
     const hide = 'mount -t tmpfs -o size=16k tmpfs /usr/sbin && exec "$0" "$@"';
-    const out = spawnSync(
-      "ip",
-      ["netns", "exec", world.node.name, "unshare", "-m", "--propagation", "private", "sh", "-c", hide, ours("bridge")],
-      {
-        input: JSON.stringify(conf),
-        encoding: "utf8",
-        env: { PATH: "/usr/bin:/bin", CNI_COMMAND: "ADD", CNI_CONTAINERID: pod.containerId, CNI_NETNS: pod.ns.path, CNI_IFNAME: "eth0", CNI_PATH: ours("bridge").replace(/\/bridge$/, "") },
+    const out = spawnSync("ip", ["netns", "exec", world.node.name, "unshare", "-m", "--propagation", "private", "sh", "-c", hide, ours("bridge")], {
+      input: JSON.stringify(conf),
+      encoding: "utf8",
+      env: {
+        PATH: "/usr/bin:/bin",
+        CNI_COMMAND: "ADD",
+        CNI_CONTAINERID: pod.containerId,
+        CNI_NETNS: pod.ns.path,
+        CNI_IFNAME: "eth0",
+        CNI_PATH: ours("bridge").replace(/\/bridge$/, ""),
       },
-    );
+    });
     expect(out.status, out.stdout + out.stderr).not.toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json.code).toBe(100);

@@ -55,11 +55,9 @@ function endpointChain(svc: ServicePort, endpoint: { ip: string; port: number })
 
 /** The nat chains this input creates besides the stock ones (a port without endpoints has none). */
 function serviceChains(input: ProxyInput): string[] {
-  return input.services.filter((svc) => svc.endpoints.length > 0).flatMap((svc) => [
-    serviceChain(svc),
-    ...(svc.nodePort ? [externalChain(svc)] : []),
-    ...svc.endpoints.map((ep) => endpointChain(svc, ep)),
-  ]);
+  return input.services
+    .filter((svc) => svc.endpoints.length > 0)
+    .flatMap((svc) => [serviceChain(svc), ...(svc.nodePort ? [externalChain(svc)] : []), ...svc.endpoints.map((ep) => endpointChain(svc, ep))]);
 }
 
 const comment = (text: string) => `-m comment --comment ${JSON.stringify(text)}`;
@@ -120,7 +118,9 @@ function filterTable(input: ProxyInput): string[] {
   );
   for (const svc of input.services.filter((s) => s.endpoints.length === 0)) {
     const text = `${servicePortName(svc)} has no endpoints`;
-    lines.push(`-A KUBE-SERVICES -d ${svc.clusterIp}/${hostBits(input.family)} -p ${svc.protocol} ${comment(text)} -m ${svc.protocol} --dport ${svc.port} -j REJECT --reject-with ${reject}`);
+    lines.push(
+      `-A KUBE-SERVICES -d ${svc.clusterIp}/${hostBits(input.family)} -p ${svc.protocol} ${comment(text)} -m ${svc.protocol} --dport ${svc.port} -j REJECT --reject-with ${reject}`,
+    );
   }
   lines.push("COMMIT");
   return lines;
