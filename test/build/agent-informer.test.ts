@@ -9,16 +9,9 @@ import type { ApiEndpoint } from "../../src/install/kube-api.ts";
 import { NodeInformer, type InformerHooks } from "../../src/install/node-informer.ts";
 import { makeApiFiles, TOKEN } from "../helpers/fake-api.ts";
 import { FakeApiServer, syntheticNode } from "../helpers/fake-apiserver.ts";
+import { eventually } from "../helpers/wait.ts";
 
 /** Poll until `check` holds or 10 s pass. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const FAST = { pageSize: 500, minWatchSeconds: 30, watchIdleMs: 2000, backoffMs: { initial: 20, max: 200 }, healthyWatchMs: 100 };
 
 describe("NodeInformer against the fake API server", () => {

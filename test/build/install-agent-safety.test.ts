@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { eventually } from "../helpers/eventually.ts";
+import { eventually } from "../helpers/wait.ts";
 import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN, REFERENCE_BIN } from "../helpers/run-plugin.ts";

@@ -11,18 +11,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
+import { eventually } from "../helpers/wait.ts";
 
 const CNI_TS = join(DIST_BIN, "cni-ts");
 
 /** Poll (integration only) until `check` holds or 15 s pass. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Our nftables rules of one family as "source; exempt, ...", or undefined when the table is absent. */
 function nftEgress(node: TestNetns, family: "ip" | "ip6"): string | undefined {
   const run = spawnSync("ip", ["netns", "exec", node.name, "nft", "list", "table", family, "cni_ts_egress"], { encoding: "utf8" });

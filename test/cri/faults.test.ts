@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCluster, type Cluster, type ClusterNode, type Pod } from "./cluster.ts";
 import { CLUSTER_IP_A, inNode, program, proxyInput } from "./conformance.ts";
 import { HTTP_PORT, request, startServer, type Server } from "./workload.ts";
+import { eventually } from "../helpers/wait.ts";
 
 let cluster: Cluster;
 let a: ClusterNode;
@@ -180,31 +181,28 @@ describe("what Services need from the CNI (iptables mode)", () => {
 
 describe("what the agent keeps and reports on its node", () => {
   /** Poll (integration only) until `check` holds; an agent resyncs every 10 s (the DaemonSet's interval). */
-  async function eventually(check: () => boolean, what: string): Promise<void> {
-    for (let i = 0; i < 250; i++) {
-      if (check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
 
   it("reports bridge-nf-call-iptables=0 as not ready on a resync, and ready once it is back", async () => {
     // Earlier tests flip these sysctls too: start from a ready agent, read only what it logs from here.
-    await eventually(() => a.agent!.ready(), "ready before");
+    await eventually(() => a.agent!.ready(), "ready before", 25_000);
     const from = a.agent!.output.length;
     inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=0"]);
     try {
-      await eventually(() => a.agent!.output.slice(from).includes("sysctls: NOT READY: net.bridge.bridge-nf-call-iptables=0, needs 1"), "sysctls NOT READY");
+      await eventually(
+        () => a.agent!.output.slice(from).includes("sysctls: NOT READY: net.bridge.bridge-nf-call-iptables=0, needs 1"),
+        "sysctls NOT READY",
+        25_000,
+      );
       expect(a.agent!.condition("sysctls")).toBe(false);
     } finally {
       inNode(a, "sysctl", ["-q", "-w", "net.bridge.bridge-nf-call-iptables=1"]);
     }
-    await eventually(() => a.agent!.ready(), "ready again");
+    await eventually(() => a.agent!.ready(), "ready again", 25_000);
   }, 60_000);
 
   it("puts its egress masquerade back after someone flushes it", async () => {
     inNode(a, "nft", ["flush", "table", "ip", "cni_ts_egress"]);
     expect(inNode(a, "nft", ["list", "table", "ip", "cni_ts_egress"])).not.toContain("masquerade");
-    await eventually(() => inNode(a, "nft", ["list", "table", "ip", "cni_ts_egress"]).includes("masquerade"), "the rules back");
+    await eventually(() => inNode(a, "nft", ["list", "table", "ip", "cni_ts_egress"]).includes("masquerade"), "the rules back", 25_000);
   }, 60_000);
 });
