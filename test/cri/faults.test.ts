@@ -180,8 +180,7 @@ describe("what Services need from the CNI (iptables mode)", () => {
 });
 
 describe("what the agent keeps and reports on its node", () => {
-  /** Poll (integration only) until `check` holds; an agent resyncs every 10 s (the DaemonSet's interval). */
-
+  // Waits allow 25 s: the agent resyncs every 10 s (the DaemonSet's interval).
   it("reports bridge-nf-call-iptables=0 as not ready on a resync, and ready once it is back", async () => {
     // Earlier tests flip these sysctls too: start from a ready agent, read only what it logs from here.
     await eventually(() => a.agent!.ready(), "ready before", 25_000);
