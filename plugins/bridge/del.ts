@@ -35,6 +35,15 @@ function removePodInterface(podNs: NetnsHandle, ifName: string): void {
 export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock): Promise<void> {
   const s = loadSettings(args, raw);
 
+  // Rules first: nf_tables frees a committed transaction after a grace period, which then
+  // passes during the veth's deletion instead of holding up the exit's socket close.
+  if (s.macspoofchk) teardownMacSpoofCheck({ containerId: args.containerId, ifName: args.ifName });
+  faultPoint("bridge-del:after-spoofcheck");
+  if (s.ipMasq && s.ipamType) {
+    teardownMasquerade({ network: s.name, containerId: args.containerId, ifName: args.ifName });
+  }
+  logStep("rules", { macspoofchk: s.macspoofchk, ipMasq: s.ipMasq });
+
   let podNs: NetnsHandle | undefined;
   if (args.netns) {
     try {
@@ -67,11 +76,4 @@ export async function cmdDel(args: CmdArgs, raw: RawConf, lock: AttachmentLock):
     if (!(err instanceof DelegationRefusedError)) throw err;
   }
   faultPoint("bridge-del:after-ipam");
-
-  if (s.macspoofchk) teardownMacSpoofCheck({ containerId: args.containerId, ifName: args.ifName });
-  faultPoint("bridge-del:after-spoofcheck");
-  if (s.ipMasq && s.ipamType) {
-    teardownMasquerade({ network: s.name, containerId: args.containerId, ifName: args.ifName });
-  }
-  logStep("rules", { macspoofchk: s.macspoofchk, ipMasq: s.ipMasq });
 }

@@ -32,7 +32,7 @@ const ADD_STEPS = [
   "bridge:before-result",
 ];
 /** Steps of DEL. */
-const DEL_STEPS = ["bridge-del:after-pod-iface", "host-local:after-release-one", "bridge-del:after-ipam", "bridge-del:after-spoofcheck"];
+const DEL_STEPS = ["bridge-del:after-spoofcheck", "bridge-del:after-pod-iface", "host-local:after-release-one", "bridge-del:after-ipam"];
 
 /**
  * A kill at a named fault point, or after a fraction (0..1) of the verb's
