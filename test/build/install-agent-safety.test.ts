@@ -2,17 +2,14 @@
 // admin's routes to the same destinations, an uplink whose MTU changes, and a
 // node that had its own plugins: on the real kernel of a throwaway namespace
 // playing kind-control-plane, with the fake API server inside it.
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/wait.ts";
-import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
+import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess, startAgent, stopAgents } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
-import { DIST_BIN, REFERENCE_BIN } from "../helpers/run-plugin.ts";
-
-const CNI_TS = join(DIST_BIN, "cni-ts");
+import { REFERENCE_BIN } from "../helpers/run-plugin.ts";
 
 function peer(name: string, podCIDRs: string[], ...internalIps: string[]) {
   return { metadata: { name }, spec: { podCIDRs }, status: { addresses: internalIps.map((address) => ({ type: "InternalIP", address })) } };
@@ -30,6 +27,7 @@ describe("cni-ts install --watch as a node agent", () => {
     api = await startApiServer(files.server, node);
   });
   afterEach(() => {
+    stopAgents();
     api.process.kill();
     node.remove();
     rmSync(work, { recursive: true, force: true });
@@ -44,34 +42,10 @@ describe("cni-ts install --watch as a node agent", () => {
   }
 
   function startWatch(...extra: string[]) {
-    const child = spawn(
-      "ip",
-      [
-        "netns",
-        "exec",
-        node.name,
-        CNI_TS,
-        "install",
-        "--watch",
-        "--node-name",
-        "kind-control-plane",
-        "--resync-interval",
-        "1",
-        "--cni-bin-dir",
-        join(work, "bin"),
-        "--cni-conf-dir",
-        join(work, "net.d"),
-        ...extra,
-      ],
-      { env: installerEnv(api.port, files.account) },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const { child, output, exited } = startAgent(node, work, installerEnv(api.port, files.account), ...extra);
     // The agent logs one JSON object per line: its messages, one per line.
     const messages = () =>
-      output
+      output()
         .split("\n")
         .filter((line) => line.startsWith("{"))
         .map((line) => `${(JSON.parse(line) as { msg: string }).msg}\n`)

@@ -3,12 +3,12 @@
 // (read back from the kernel's ruleset), in both backends, under --watch
 // against the fake API server (following the Nodes, surviving a restart and
 // someone's flush, gone with --uninstall-on-exit) and for a one-shot install.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
+import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess, startAgent, stopAgents } from "../helpers/fake-api.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -94,38 +94,14 @@ describe("cni-ts install --watch: egress masquerade follows the Nodes", () => {
     api = await startApiServer(files.server, node);
   });
   afterEach(() => {
+    stopAgents();
     api.process.kill();
     node.remove();
     rmSync(work, { recursive: true, force: true });
   });
 
   function startWatch(env: Record<string, string> = {}, ...extra: string[]) {
-    const child = spawn(
-      "ip",
-      [
-        "netns",
-        "exec",
-        node.name,
-        CNI_TS,
-        "install",
-        "--watch",
-        "--node-name",
-        "kind-control-plane",
-        "--resync-interval",
-        "1",
-        "--cni-bin-dir",
-        join(work, "bin"),
-        "--cni-conf-dir",
-        join(work, "net.d"),
-        ...extra,
-      ],
-      { env: { ...installerEnv(api.port, files.account), ...env } },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    return { child, output: () => output, exited };
+    return startAgent(node, work, { ...installerEnv(api.port, files.account), ...env }, ...extra);
   }
 
   it("exempts every Node's pod CIDRs, follows a new Node, survives a restart and a flush, and leaves on uninstall", async () => {

