@@ -2,7 +2,7 @@
 // read over HTTPS (real TLS handshake against a certificate made here, the
 // service account's bearer token checked), and `--watch` keeping routes to
 // the other nodes' pod CIDRs on the real kernel of a throwaway node namespace.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import {
   startAgent,
   stopAgents,
   type AgentProcess,
+  selfSignedCert,
 } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
@@ -95,27 +96,7 @@ describe("cni-ts install --node-name: pod CIDR from the API", () => {
     expect(badToken.stderr).toMatch(/HTTP 401/);
 
     writeFileSync(join(files.account, "token"), TOKEN);
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=other-ca",
-        "-keyout",
-        join(work, "other.key"),
-        "-out",
-        join(files.account, "ca.crt"),
-      ],
-      { stdio: "ignore" },
-    );
+    selfSignedCert(join(work, "other.key"), join(files.account, "ca.crt"), { cn: "other-ca" });
     const badCa = install(installerEnv(api.port, files.account));
     expect(badCa.status).toBe(1);
     expect(badCa.stderr).toMatch(/certificate/i);

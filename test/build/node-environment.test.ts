@@ -12,13 +12,13 @@
  * service account's token reaches only a server proving a certificate from
  * the service account's CA, and never goes through a proxy.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { createServer, type Socket } from "node:net";
-import { makeApiFiles, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
+import { makeApiFiles, selfSignedCert, startApiServer, type ApiServerProcess } from "../helpers/fake-api.ts";
 import { DIST_BIN, ours } from "../helpers/run-plugin.ts";
 
 let dir: string;
@@ -230,29 +230,7 @@ describe("the agent's API client ignores Node's TLS and proxy environment", () =
     // The impostor: same token file, a certificate from another CA, the same name (127.0.0.1).
     impostorDir = join(work, "impostor");
     mkdirSync(impostorDir);
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=kube-apiserver",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(impostorDir, "key.pem"),
-        "-out",
-        join(impostorDir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
+    selfSignedCert(join(impostorDir, "key.pem"), join(impostorDir, "cert.pem"), { ip: "127.0.0.1" });
     for (const name of ["token", "nodes.json"]) writeFileSync(join(impostorDir, name), readFileSync(join(files.server, name)));
     genuine = await startApiServer(files.server);
     impostor = await startApiServer(impostorDir);

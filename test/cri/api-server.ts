@@ -6,11 +6,12 @@
  * certificate for the address the agents are given and the service
  * account's token and CA in a directory the agents are pointed at.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROBE_NODE } from "../e2e/probe.ts";
 import { ROOT } from "../helpers/run-plugin.ts";
+import { selfSignedCert } from "../helpers/fake-api.ts";
 
 const TOKEN = "cnits-conformance-token";
 
@@ -52,29 +53,7 @@ export async function startApiServer(dir: string, netnsPath: string, host: strin
   const account = join(dir, "serviceaccount");
   mkdirSync(server, { recursive: true });
   mkdirSync(account, { recursive: true });
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=kube-apiserver",
-      "-addext",
-      `subjectAltName=IP:${host}`,
-      "-keyout",
-      join(server, "key.pem"),
-      "-out",
-      join(server, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
+  selfSignedCert(join(server, "key.pem"), join(server, "cert.pem"), { ip: host });
   writeFileSync(join(server, "token"), TOKEN);
   writeFileSync(join(server, "nodes.json"), nodeList(nodes));
   copyFileSync(join(server, "cert.pem"), join(account, "ca.crt"));

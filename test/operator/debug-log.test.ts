@@ -113,7 +113,7 @@ describe("debug log (dist/bin/loopback)", () => {
         "gateway",
         "waitForPortUp",
       ]);
-      expect(del!.steps.map((st) => st.name)).toEqual(["removePodInterface", "host-local: config", "host-local: release", "ipam", "rules"]);
+      expect(del!.steps.map((st) => st.name)).toEqual(["rules", "removePodInterface", "host-local: config", "host-local: release", "ipam"]);
       for (const st of [...add!.steps, ...del!.steps]) expect(st.durationMs).toBeGreaterThanOrEqual(0);
     } finally {
       node.remove();
