@@ -2,12 +2,11 @@
 // admin's routes to the same destinations, an uplink whose MTU changes, and a
 // node that had its own plugins: on the real kernel of a throwaway namespace
 // playing kind-control-plane, with the fake API server inside it.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/wait.ts";
-import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess, startAgent, stopAgents } from "../helpers/fake-api.ts";
+import { installerEnv, makeApiFiles, NODES, type ApiServerProcess, startAgent, startAgentCluster, type AgentCluster } from "../helpers/fake-api.ts";
 import type { TestNetns } from "../helpers/netns.ts";
 import { REFERENCE_BIN } from "../helpers/run-plugin.ts";
 
@@ -20,18 +19,12 @@ describe("cni-ts install --watch as a node agent", () => {
   let node: TestNetns;
   let files: ReturnType<typeof makeApiFiles>;
   let api: ApiServerProcess;
+  let cluster: AgentCluster;
   beforeEach(async () => {
-    node = createKindNode("kagent");
-    work = mkdtempSync(join(tmpdir(), "cnits-kagent-"));
-    files = makeApiFiles(work);
-    api = await startApiServer(files.server, node);
+    cluster = await startAgentCluster("kagent");
+    ({ node, work, files, api } = cluster);
   });
-  afterEach(() => {
-    stopAgents();
-    api.process.kill();
-    node.remove();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterEach(() => cluster.stop());
 
   /** Change the cluster; the agent hears of it through its watch. */
   async function setNodes(extra: unknown[], without: string[] = []): Promise<void> {

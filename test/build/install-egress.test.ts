@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createKindNode, installerEnv, makeApiFiles, NODES, startApiServer, type ApiServerProcess, startAgent, stopAgents } from "../helpers/fake-api.ts";
+import { installerEnv, makeApiFiles, NODES, type ApiServerProcess, startAgent, startAgentCluster, type AgentCluster } from "../helpers/fake-api.ts";
 import { createNetns, type TestNetns } from "../helpers/netns.ts";
 import { DIST_BIN } from "../helpers/run-plugin.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -87,18 +87,12 @@ describe("cni-ts install --watch: egress masquerade follows the Nodes", () => {
   let node: TestNetns;
   let api: ApiServerProcess;
   let files: ReturnType<typeof makeApiFiles>;
+  let cluster: AgentCluster;
   beforeEach(async () => {
-    node = createKindNode("egwatch");
-    work = mkdtempSync(join(tmpdir(), "cnits-egwatch-"));
-    files = makeApiFiles(work);
-    api = await startApiServer(files.server, node);
+    cluster = await startAgentCluster("egwatch");
+    ({ node, work, files, api } = cluster);
   });
-  afterEach(() => {
-    stopAgents();
-    api.process.kill();
-    node.remove();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterEach(() => cluster.stop());
 
   function startWatch(env: Record<string, string> = {}, ...extra: string[]) {
     return startAgent(node, work, { ...installerEnv(api.port, files.account), ...env }, ...extra);

@@ -6,7 +6,8 @@
  * given one), with the fake's failure modes one command away.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetns, type TestNetns } from "./netns.ts";
 import { DIST_BIN, ROOT } from "./run-plugin.ts";
@@ -134,4 +135,28 @@ export function startAgent(node: TestNetns, work: string, env: Record<string, st
 export function stopAgents(): void {
   for (const child of agents) child.kill("SIGKILL");
   agents.clear();
+}
+
+/** What a test of the running agent needs: a kind-control-plane node, the fake API server in it, a work directory. */
+export interface AgentCluster {
+  node: TestNetns;
+  work: string;
+  files: ReturnType<typeof makeApiFiles>;
+  api: ApiServerProcess;
+  /** Kill the agents and the API server, remove the node and the work directory. */
+  stop(): void;
+}
+
+export async function startAgentCluster(tag: string): Promise<AgentCluster> {
+  const node = createKindNode(tag);
+  const work = mkdtempSync(join(tmpdir(), `cnits-${tag}-`));
+  const files = makeApiFiles(work);
+  const api = await startApiServer(files.server, node);
+  const stop = () => {
+    stopAgents();
+    api.process.kill();
+    node.remove();
+    rmSync(work, { recursive: true, force: true });
+  };
+  return { node, work, files, api, stop };
 }
