@@ -40,20 +40,7 @@ function packageFileOf(path: string): string | undefined {
  * @param nodeModules where bare specifiers resolve (the repository's by default)
  */
 export async function staticImports(entry: string, nodeModules = join(ROOT, "node_modules")): Promise<StaticImports> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: "node",
-    format: "esm",
-    logLevel: "silent",
-    absWorkingDir: ROOT,
-    // verbatimModuleSyntax: an import whose bindings go unused still loads its module, as in Node.
-    tsconfig: join(ROOT, "tsconfig.json"),
-    nodePaths: [nodeModules],
-  });
-  const inputs = result.metafile.inputs;
+  const inputs = await bundleInputs(entry, nodeModules);
   const entryKey = relative(ROOT, entry);
   const files = new Set<string>();
   const packages = new Set<string>();
@@ -77,4 +64,27 @@ export async function staticImports(entry: string, nodeModules = join(ROOT, "nod
     packages: [...packages].sort(),
     builtins: [...builtins].sort(),
   };
+}
+
+/** Every module esbuild bundles for `entry`, keyed by path relative to the root, with its import edges. */
+async function bundleInputs(entry: string, nodeModules = join(ROOT, "node_modules")) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: "node",
+    format: "esm",
+    logLevel: "silent",
+    absWorkingDir: ROOT,
+    // verbatimModuleSyntax: an import whose bindings go unused still loads its module, as in Node.
+    tsconfig: join(ROOT, "tsconfig.json"),
+    nodePaths: [nodeModules],
+  });
+  return result.metafile.inputs;
+}
+
+/** The files of `dirs` that `entry` can run, dynamic imports included. */
+export async function reachableFiles(entry: string, dirs: readonly string[]): Promise<string[]> {
+  return Object.keys(await bundleInputs(entry)).filter((file) => dirs.some((dir) => file.startsWith(`${dir}/`)));
 }

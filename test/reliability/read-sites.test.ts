@@ -7,11 +7,11 @@
  * plant or grow; a new one fails here until it goes through readBounded or
  * is listed with its reason. Needs no root.
  */
-import { build } from "esbuild";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/run-plugin.ts";
+import { reachableFiles } from "../helpers/import-graph.ts";
 
 /** The node:fs functions that open or read a file. */
 const READERS = ["readFileSync", "readFile", "readSync", "readvSync", "createReadStream", "openSync", "open", "openAsBlob"];
@@ -73,19 +73,8 @@ const LISTED: Site[] = [
 ];
 
 /** The repository files a plugin executable can run. */
-async function pluginModules(): Promise<string[]> {
-  const result = await build({
-    entryPoints: [join(ROOT, "src/cli/plugin-entry.ts")],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: "node",
-    format: "esm",
-    logLevel: "silent",
-    absWorkingDir: ROOT,
-    packages: "external",
-  });
-  return Object.keys(result.metafile.inputs).filter((f) => /^(src|plugins|ipam)\//.test(f));
+function pluginModules(): Promise<string[]> {
+  return reachableFiles(join(ROOT, "src/cli/plugin-entry.ts"), ["src", "plugins", "ipam"]);
 }
 
 /** Sites in `sources` that neither read-bounded.ts nor {@link LISTED} accounts for, and listed sites that moved. */
