@@ -1,11 +1,9 @@
-// Validation through `ip-address`, then network-order bytes, the form netlink and the allocator
-// use; prefix arithmetic stays on bytes (./ip-math.ts), as ip-address would re-print and re-parse.
+// IPv4 text is read by ./ip-bytes.ts (a dotted quad needs no library); IPv6 text is validated by
+// `ip-address`. Prefix arithmetic stays on bytes (./ip-math.ts).
 import { createRequire } from "node:module";
-// Deep imports: the package's index also loads its URL and arpa helpers, which nothing here needs.
-import { Address4 } from "ip-address/dist/ipv4.js";
 import type { Address6 } from "ip-address/dist/ipv6.js";
 import { loadAssetModule } from "../sea-asset.ts";
-import { formatIp, type IpBytes } from "./ip-bytes.ts";
+import { formatIp, parseIp, type IpBytes } from "./ip-bytes.ts";
 import { samePrefix, withHostBits } from "./ip-math.ts";
 
 /** Set by the single-executable build: asset keys of ./ipv6-entry.ts's bundle and code cache. */
@@ -33,49 +31,50 @@ export interface Cidr {
   family: 4 | 6;
 }
 
-type IpAddress = Address4 | Address6;
-
 /** As Go reads it: decimal, no sign, no leading zero. */
 const PREFIX_LENGTH = /^(0|[1-9][0-9]{0,2})$/;
 
-/** A zone (`%eth0`) is refused: no CNI field takes one. */
-function parseText(text: string): IpAddress | undefined {
+/** An IPv6 address with an optional prefix; a zone (`%eth0`) is refused: no CNI field takes one. */
+function parseIpv6Text(text: string): Address6 | undefined {
   if (text.includes("%")) return undefined;
   try {
-    return text.includes(":") ? new (v6())(text) : new Address4(text);
+    return new (v6())(text);
   } catch {
     return undefined;
   }
 }
 
 /** One verb parses the same config texts several times; bounded against hostile configs. */
-const parsed = new Map<string, IpAddress | undefined>();
+const parsedIpv6 = new Map<string, Address6 | undefined>();
 const PARSE_CACHE_LIMIT = 256;
 
-function parseTextCached(text: string): IpAddress | undefined {
-  if (parsed.has(text)) return parsed.get(text);
-  const address = parseText(text);
-  if (parsed.size < PARSE_CACHE_LIMIT) parsed.set(text, address);
+function parseIpv6Cached(text: string): Address6 | undefined {
+  if (parsedIpv6.has(text)) return parsedIpv6.get(text);
+  const address = parseIpv6Text(text);
+  if (parsedIpv6.size < PARSE_CACHE_LIMIT) parsedIpv6.set(text, address);
   return address;
-}
-
-function bytesOf(address: IpAddress): IpBytes {
-  return Uint8Array.from(address instanceof Address4 ? address.toArray() : address.toByteArray());
 }
 
 /** Undefined when `text` is not an address (a prefix is refused). */
 export function parseAddress(text: string): IpBytes | undefined {
-  const address = text.includes("/") ? undefined : parseTextCached(text);
-  return address && bytesOf(address);
+  if (text.includes("/")) return undefined;
+  if (!text.includes(":")) return parseIp(text);
+  const address = parseIpv6Cached(text);
+  return address && Uint8Array.from(address.toByteArray());
 }
 
 /** The address keeps its host bits; undefined when `text` is not a CIDR. */
 export function parseCidr(text: string): Cidr | undefined {
   const slash = text.indexOf("/");
   if (slash < 0 || !PREFIX_LENGTH.test(text.slice(slash + 1))) return undefined;
-  const address = parseTextCached(text);
-  if (!address || address.subnetMask !== Number(text.slice(slash + 1))) return undefined;
-  return { ip: bytesOf(address), prefixLength: address.subnetMask, family: address instanceof Address4 ? 4 : 6 };
+  const prefixLength = Number(text.slice(slash + 1));
+  if (!text.includes(":")) {
+    const ip = prefixLength <= 32 ? parseIp(text.slice(0, slash)) : undefined;
+    return ip && { ip, prefixLength, family: 4 };
+  }
+  const address = parseIpv6Cached(text);
+  if (!address || address.subnetMask !== prefixLength) return undefined;
+  return { ip: Uint8Array.from(address.toByteArray()), prefixLength, family: 6 };
 }
 
 export function formatCidr(cidr: Cidr): string {

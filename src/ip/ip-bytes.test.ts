@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { Address4 } from "ip-address/dist/ipv4.js";
 import { Address6 } from "ip-address/dist/ipv6.js";
 import { parseAddress } from "./cidr.ts";
 import { formatIp, parseIp } from "./ip-bytes.ts";
@@ -35,6 +36,16 @@ const CORPUS = [
   "1:2:3:4:5:6:7",
   "::ffff:1.2.3.04",
   "1.2.3.4:80",
+  "1.2.3.04",
+  "1.2.3.0255",
+  "1.2.3.-1",
+  "+1.2.3.4",
+  "1.2.3.4 ",
+  "0x1.2.3.4",
+  "1e1.2.3.4",
+  "1..3.4",
+  "1.2.3.4.",
+  "\u0661.2.3.4",
 ];
 
 describe("parseIp()/formatIp()", () => {
@@ -66,10 +77,21 @@ describe("parseIp()/formatIp()", () => {
   );
 });
 
+/** What ip-address accepts, as bytes: the reference our own IPv4 reader is held to. */
+function ipAddressBytes(text: string): number[] | undefined {
+  if (text.includes("/") || text.includes("%")) return undefined;
+  try {
+    return text.includes(":") ? new Address6(text).toByteArray() : new Address4(text).toArray();
+  } catch {
+    return undefined;
+  }
+}
+
 describe("the byte-level pair agrees with ip-address", () => {
   test.each(CORPUS)("%j", (text) => {
     const bytes = parseIp(text);
     expect(bytes).toEqual(parseAddress(text));
+    expect(bytes && [...bytes]).toEqual(ipAddressBytes(text));
     if (bytes?.length === 16) {
       const address = Address6.fromUnsignedByteArray([...bytes]);
       expect(formatIp(bytes)).toBe(address.isMapped4() ? address.to4in6() : address.correctForm());

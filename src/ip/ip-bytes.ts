@@ -1,6 +1,6 @@
-// Text ⇄ bytes for bulk paths (the host-local store scans thousands of entries, netlink dumps
-// every address), where ip-address's string and BigInt round trips cost several times more.
-// Validation goes through ip-address in ./cidr.ts; the unit test holds both to the same results.
+// Text ⇄ bytes for every IPv4 text and the bulk paths (the host-local store scans thousands of
+// entries, netlink dumps every address), where ip-address's string and BigInt round trips cost
+// several times more. The unit test holds both to ip-address's acceptance and printing.
 
 /** 4 bytes for IPv4, 16 for IPv6. */
 export type IpBytes = Uint8Array;
