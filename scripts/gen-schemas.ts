@@ -1,7 +1,7 @@
 /**
  * Writes what is generated from the plugins' zod schemas: schemas/*.schema.json
  * (JSON Schemas for editors and operators) and the plugins' config.generated.ts
- * (the ajv validators valid configs pass without zod: ./lib/config-validators.ts).
+ * (the validators valid configs pass without zod: ./lib/config-validators.ts).
  * `--check` writes nothing and exits 1 when a file is missing or stale.
  *
  * Usage: node scripts/gen-schemas.ts [--check]

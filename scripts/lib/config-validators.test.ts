@@ -14,6 +14,7 @@ import { hostLocalConfSchema } from "../../ipam/host-local/config.ts";
 import { BRIDGE_CONF_KEYS, validateBridgeConf, validateGcAttachments } from "../../plugins/bridge/config.generated.ts";
 import { bridgeConfSchema } from "../../plugins/bridge/config.ts";
 import { gcAttachmentsSchema } from "../../plugins/bridge/gc-conf.ts";
+import { conforms, supportedSchema } from "../../src/config/schema-check.ts";
 import { formattedText } from "../../src/config/schema-parts.ts";
 import { generateValidators, validatorJsonSchema } from "./config-validators.ts";
 
@@ -224,5 +225,27 @@ describe("generated config validators", () => {
     ).toThrow();
     expect(() => validatorJsonSchema(z.object({ on: z._default(z.boolean(), false) }))).toThrow("output differs from its input");
     expect(() => validatorJsonSchema(z.object({ big: z.bigint() }))).toThrow();
+  });
+
+  it("refuse a schema with a keyword the checker does not understand, rather than skip it", () => {
+    expect(() => supportedSchema(validatorJsonSchema(z.object({ s: z.string().check(z.regex(/^a/)) })))).toThrow('keyword "pattern"');
+    expect(() => supportedSchema(validatorJsonSchema(z.object({ u: z.union([z.object({ a: z.string() }), z.object({ b: z.number() })]) })))).toThrow(
+      'keyword "anyOf"',
+    );
+    expect(() => supportedSchema({ type: "string", format: "hostname" })).toThrow("format");
+  });
+
+  it("check types, bounds, formats and nested members as JSON Schema does", () => {
+    const schema = supportedSchema({
+      type: "object",
+      required: ["n"],
+      properties: { n: { type: "integer", minimum: 1, maximum: 9 }, net: { type: ["string", "null"], format: "cidr" } },
+      additionalProperties: { type: "array", items: { type: "boolean" } },
+    });
+    expect(conforms(schema, { n: 3, net: "10.0.0.0/8", flags: [true] })).toBe(true);
+    expect(conforms(schema, { n: 3, net: null })).toBe(true);
+    for (const bad of [{}, { n: 1.5 }, { n: 0 }, { n: 10 }, { n: 3, net: "10.0.0.0/33" }, { n: 3, flags: [1] }, { n: 3, flags: "x" }, [], null, "x"]) {
+      expect(conforms(schema, bad), JSON.stringify(bad)).toBe(false);
+    }
   });
 });

@@ -1,4 +1,4 @@
-/** String formats: zod refinements at run time, and the same functions behind ajv's generated `format` checks. */
+/** String formats: zod refinements at run time, and the same functions behind the generated validators' `format` checks. */
 import { parseAddress, parseCidr } from "../ip/cidr.ts";
 
 function isCidr(text: string): boolean {
