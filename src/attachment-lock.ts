@@ -93,11 +93,16 @@ export class AttachmentLock {
     return buf.toString("utf8", 0, n);
   }
 
-  /** @throws {CniError} code 5 when /run cannot take it */
+  /**
+   * Written over the old record, cut only when that was longer: a new attachment's file is empty,
+   * and where /run is on disk every truncation is a journal transaction.
+   * @throws {CniError} code 5 when /run cannot take it
+   */
   writeRecord(text: string): void {
     try {
-      ftruncateSync(this.fd, 0);
-      writeSync(this.fd, text, 0, "utf8");
+      const bytes = Buffer.from(text, "utf8");
+      writeSync(this.fd, bytes, 0, bytes.length, 0);
+      if (fstatSync(this.fd).size > bytes.length) ftruncateSync(this.fd, bytes.length);
     } catch (err) {
       this.clearRecord();
       throw lockDirError(this.dir, "failed to record the attachment", err);

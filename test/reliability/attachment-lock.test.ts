@@ -4,7 +4,7 @@
  * directory another user could redirect or fill is refused, code 102).
  */
 import { afterEach, describe, expect, test } from "vitest";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AttachmentLock, attachmentLockPath, listRecords, withAttachmentLock } from "../../src/attachment-lock.ts";
 import { CODE_UNSAFE_PATH, CniError } from "../../src/errors.ts";
@@ -30,6 +30,15 @@ describe("attachment lock files", () => {
     await withAttachmentLock(id, async (lock) => expect(lock.readRecord()).toBe("r1"), dir);
     await withAttachmentLock(id, async (lock) => lock.clearRecord(), dir);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test("a record written over a longer one replaces it whole", async () => {
+    const dir = join(root(), "run", "attachments");
+    await withAttachmentLock(id, async (lock) => lock.writeRecord('{"name":"veth0123abcd","mac":"x"}'), dir);
+    await withAttachmentLock(id, async (lock) => lock.writeRecord("{}"), dir);
+    expect(readFileSync(attachmentLockPath(id, dir), "utf8")).toBe("{}");
+    await withAttachmentLock(id, async (lock) => lock.writeRecord('{"é":1}'), dir);
+    await withAttachmentLock(id, async (lock) => expect(lock.readRecord()).toBe('{"é":1}'), dir);
   });
 
   test("a lock taken on a file removed meanwhile moves to the current file", () => {
