@@ -9,9 +9,8 @@
 // (V8's --no-lazy, switched on only around this one compilation and back
 // off before the cache is written: V8 refuses a cache made under other
 // flags), so the cache holds all of them, the store, lock and socket code
-// that no build-time run could reach without a kernel included.
-// BENCHMARKS.md ("Fifth pass") has what that saves per ADD (and that the
-// earlier warm-up runs of the pure code add nothing on top of it). Where the
+// that no build-time run could reach without a kernel included
+// (docs/ARCHITECTURE.md, "Code caches trained on real verbs"). Where the
 // build can run verbs against a kernel, a plugin's cache is trained on them
 // instead (code-cache-training.mjs), holding only what they run; --eager
 // is the fallback, and the IPv6 bundle's cache.
