@@ -23,10 +23,8 @@ function ipAddressModulesAfterParsing(ranges: unknown): string[] {
 }
 
 describe("loaded on demand", () => {
-  it("an IPv4 host-local config does not load ip-address's IPv6 module", () => {
-    const loaded = ipAddressModulesAfterParsing([[{ subnet: "10.1.0.0/16" }]]);
-    expect(loaded).toContain("ip-address/dist/ipv4.js");
-    expect(loaded).not.toContain("ip-address/dist/ipv6.js");
+  it("an IPv4 host-local config loads none of ip-address's modules", () => {
+    expect(ipAddressModulesAfterParsing([[{ subnet: "10.1.0.0/16" }]])).toEqual([]);
   });
 
   it("an IPv6 one does", () => {
