@@ -39,8 +39,6 @@ function agentMetrics(metrics: Metrics, lastSync: () => number) {
     watchRestarts: metrics.counter("watch_restarts_total", "Watches started again after the first."),
     routesInstalled: metrics.gauge("routes_installed", "Routes to other nodes' pod CIDRs this agent has in the kernel."),
     nodes: metrics.gauge("nodes", "Nodes in the cache."),
-    resident: metrics.gauge("resident_memory_bytes", "Resident memory of the agent.", () => process.memoryUsage.rss()),
-    heap: metrics.gauge("heap_bytes", "V8 heap in use (summaries of the Nodes included).", () => process.memoryUsage().heapUsed),
     sinceSync: metrics.gauge(
       "seconds_since_last_sync",
       "Seconds since the last successful reconcile (since start before the first).",
