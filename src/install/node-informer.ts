@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ApiStatusError, getJson, watchJsonLines, type ApiEndpoint } from "./kube-api.ts";
+import { ApiStatusError, getList, watchJsonLines, type ApiEndpoint } from "./kube-api.ts";
 import { summarizeNode, type NodeSummary } from "./kube-nodes.ts";
 
 /** What the informer reports to the agent. */
@@ -24,7 +24,7 @@ export interface InformerHooks {
 
 /** Tunables; the defaults are client-go's but for the smaller page. */
 export interface InformerOptions {
-  /** Items per LIST page: ~400 KB of JSON at 100 Nodes of ~4 KB, parsed and dropped before the next. */
+  /** Items per LIST page; each Node is parsed on its own as it arrives, so this sets the number of requests, not the memory. */
   pageSize: number;
   /** A watch asks the server to end it after a random time in [min, 2·min) seconds. */
   minWatchSeconds: number;
@@ -159,16 +159,12 @@ export class NodeInformer {
       const query = new URLSearchParams({ limit: String(this.#options.pageSize) });
       if (token !== undefined) query.set("continue", token);
       this.#hooks.request("list");
-      const page = (await getJson(this.#endpoint, `/api/v1/nodes?${query.toString()}`, { signal })) as {
-        metadata?: { resourceVersion?: unknown; continue?: unknown };
-        items?: unknown;
-      } | null;
-      if (!Array.isArray(page?.items)) throw new ApiStatusError(200, "LIST /api/v1/nodes: the answer is not a NodeList");
-      for (const item of page.items) {
+      const page = (await getList(this.#endpoint, `/api/v1/nodes?${query.toString()}`, { signal }, (item) => {
         const summary = summarizeNode(item);
         if (summary !== undefined) fresh.set(summary.name, summary);
-      }
-      if (fresh.size > MAX_NODES) throw new ApiStatusError(200, `LIST /api/v1/nodes: more than ${MAX_NODES} Nodes`);
+        if (fresh.size > MAX_NODES) throw new ApiStatusError(200, `LIST /api/v1/nodes: more than ${MAX_NODES} Nodes`);
+      })) as { metadata?: { resourceVersion?: unknown; continue?: unknown }; items?: unknown } | null;
+      if (!Array.isArray(page?.items)) throw new ApiStatusError(200, "LIST /api/v1/nodes: the answer is not a NodeList");
       rv = opaque(page.metadata?.resourceVersion, 64);
       token = opaque(page.metadata?.continue, 4096);
     } while (token !== undefined);
