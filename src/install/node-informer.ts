@@ -22,7 +22,7 @@ export interface InformerHooks {
   request(verb: "list" | "watch"): void;
 }
 
-/** Tunables; the defaults are client-go's but for the smaller page. */
+/** Tunables; the defaults are client-go's. */
 export interface InformerOptions {
   /** Items per LIST page; each Node is parsed on its own as it arrives, so this sets the number of requests, not the memory. */
   pageSize: number;
@@ -38,7 +38,7 @@ export interface InformerOptions {
 }
 
 const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
-  pageSize: 100,
+  pageSize: 500,
   minWatchSeconds: 300,
   watchIdleMs: 120_000,
   backoffMs: { initial: 800, max: 30_000 },
