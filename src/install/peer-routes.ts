@@ -23,6 +23,8 @@ export interface RouteChanges {
   conflicts: PeerRoute[];
   /** Desired routes the kernel refused (e.g. a gateway that is not on-link), with its reason. */
   failed: { route: PeerRoute; reason: string }[];
+  /** Our routes in the kernel afterwards. */
+  installed: number;
 }
 
 /** Our routes now in the main table, as the kernel reports them. */
@@ -37,7 +39,7 @@ export function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
  * @example reconcilePeerRoutes(RtnlSocket.open(), [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }])
  */
 export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRoute[]): RouteChanges {
-  const changes: RouteChanges = { added: [], removed: [], conflicts: [], failed: [] };
+  const changes: RouteChanges = { added: [], removed: [], conflicts: [], failed: [], installed: 0 };
   const key = (dst: string, via: string | undefined) => `${dst} via ${via}`;
   const wanted = new Set(desired.map((r) => key(r.dst, r.via)));
   const owned = ownedRoutes(sock);
@@ -58,6 +60,7 @@ export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRout
       else changes.failed.push({ route, reason: (err as Error).message });
     }
   }
+  changes.installed = owned.length - changes.removed.length + changes.added.length;
   return changes;
 }
 

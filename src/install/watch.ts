@@ -20,7 +20,7 @@ import { ownPodCidrs, type NodeSummary } from "./kube-nodes.ts";
 import { NodeInformer, type InformerHooks } from "./node-informer.ts";
 import { NodeNetwork } from "./node-network.ts";
 import { prepareNodeConflist, writeNodeConflist } from "./node-conflist.ts";
-import { ownedRoutes, reconcilePeerRoutes } from "./peer-routes.ts";
+import { reconcilePeerRoutes } from "./peer-routes.ts";
 import { planPeerRoutes } from "./route-plan.ts";
 import type { InstallSettings } from "./settings.ts";
 import { Metrics, Readiness, serveHealth, type Log } from "./telemetry.ts";
@@ -99,7 +99,7 @@ async function reconcile(agent: Agent, nodes: ReadonlyMap<string, NodeSummary>):
   for (const line of problems) if (!agent.reported.has(line)) log(line, { event: "route-refused", level: "warn" });
   agent.reported.clear();
   for (const line of problems) agent.reported.add(line);
-  agent.metrics.routesInstalled.set(ownedRoutes(sock).length);
+  agent.metrics.routesInstalled.set(changes.installed);
   // A refused route is the plan's verdict on a peer (logged above), not a node out of sync.
   readiness.set("routes", true, problems.length > 0 ? `${problems.length} route(s) refused` : "");
 
