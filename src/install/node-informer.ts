@@ -86,6 +86,7 @@ export class NodeInformer {
   readonly #options: InformerOptions;
   #synced = false;
   #failures = 0;
+  #generation = 0;
 
   constructor(endpoint: ApiEndpoint, hooks: InformerHooks, options: Partial<InformerOptions> = {}) {
     this.#endpoint = endpoint;
@@ -101,6 +102,16 @@ export class NodeInformer {
   /** Whether a LIST has completed. */
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** Bumped whenever the cache changes in a way that matters to routes or the conflist: what was planned from an equal one still holds. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  #changed(): void {
+    this.#generation++;
+    this.#hooks.changed();
   }
 
   /**
@@ -172,7 +183,7 @@ export class NodeInformer {
     this.#nodes.clear();
     for (const [name, summary] of fresh) this.#nodes.set(name, summary);
     this.#synced = true;
-    this.#hooks.changed();
+    this.#changed();
     return rv;
   }
 
@@ -205,12 +216,12 @@ export class NodeInformer {
         if (next !== undefined) rv = next;
         events++;
         if (type === "DELETED") {
-          if (this.#nodes.delete(summary.name)) this.#hooks.changed();
+          if (this.#nodes.delete(summary.name)) this.#changed();
         } else if (type === "ADDED" || type === "MODIFIED") {
           const before = this.#nodes.get(summary.name);
           if (before === undefined && this.#nodes.size >= MAX_NODES) throw new ApiStatusError(200, `WATCH /api/v1/nodes: more than ${MAX_NODES} Nodes`);
           this.#nodes.set(summary.name, summary);
-          if (!sameRouting(before, summary)) this.#hooks.changed();
+          if (!sameRouting(before, summary)) this.#changed();
         }
       },
     );
