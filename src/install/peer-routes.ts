@@ -35,14 +35,15 @@ export function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
 /**
  * Add the missing desired routes, remove our routes that are no longer desired.
  *
+ * @param table the main table, when the caller has just read it
  * @throws {SyscallError} when the routes cannot be listed or one of ours cannot be removed
  * @example reconcilePeerRoutes(RtnlSocket.open(), [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }])
  */
-export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRoute[]): RouteChanges {
+export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRoute[], table: readonly RouteEntry[] = listRoutes(sock)): RouteChanges {
   const changes: RouteChanges = { added: [], removed: [], conflicts: [], failed: [], installed: 0 };
   const key = (dst: string, via: string | undefined) => `${dst} via ${via}`;
   const wanted = new Set(desired.map((r) => key(r.dst, r.via)));
-  const owned = ownedRoutes(sock);
+  const owned = table.filter((r) => r.protocol === RTPROT_CNI_TS);
   for (const route of owned) {
     if (wanted.has(key(route.dst, route.gw))) continue;
     deleteOwned(sock, route);
