@@ -214,7 +214,7 @@ const MAX_ANSWER = 64 << 20;
  * @throws {ApiStatusError} on a non-2xx answer
  * @throws {IoFailureError} on a connection, TLS, size or JSON failure (the message names which)
  */
-export async function getJson(endpoint: ApiEndpoint, path: string, options: RequestOptions = {}): Promise<unknown> {
+async function getJson(endpoint: ApiEndpoint, path: string, options: RequestOptions = {}): Promise<unknown> {
   const { res, url } = await open(endpoint, path, options);
   let body: string;
   try {

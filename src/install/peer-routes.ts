@@ -28,7 +28,7 @@ export interface RouteChanges {
 }
 
 /** Our routes now in the main table, as the kernel reports them. */
-export function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
+function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
   return listRoutes(sock).filter((r) => r.protocol === RTPROT_CNI_TS);
 }
 
