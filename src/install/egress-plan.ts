@@ -88,6 +88,7 @@ export function clusterCidrsFromNodes(nodes: Iterable<readonly string[]>): strin
  * @example clusterCidrsFor(["10.244.0.0/16"], ["10.244.1.0/24", "fd00:10:244:1::/64"]) // ["10.244.0.0/16", "fd00:10:244:1::/64"]
  */
 export function clusterCidrsFor(given: readonly string[], fromNodes: readonly string[]): string[] {
+  if (given.length === 0) return [...fromNodes];
   const named = new Set(given.map((c) => parseCidr(c)?.family));
   return [...given, ...fromNodes.filter((c) => !named.has(parseCidr(c)?.family))];
 }
@@ -100,12 +101,12 @@ export function clusterCidrsFor(given: readonly string[], fromNodes: readonly st
  */
 export function aggregateCidrs(cidrs: readonly string[]): string[] {
   const out: string[] = [];
+  const parsed = cidrs.map((text) => parseCidr(text)).filter((net): net is Cidr => net !== undefined);
   for (const family of [4, 6] as const) {
     const bits = family === 4 ? 32 : 128;
     const size = (prefix: number) => 1n << BigInt(bits - prefix);
-    const nets = cidrs
-      .map((text) => parseCidr(text))
-      .filter((net): net is Cidr => net !== undefined && net.family === family)
+    const nets = parsed
+      .filter((net) => net.family === family)
       .map((net) => ({ start: ipToBigInt(networkAddress(net)), prefix: net.prefixLength }))
       .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.prefix - b.prefix));
     const stack: { start: bigint; prefix: number }[] = [];

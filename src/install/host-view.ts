@@ -10,7 +10,7 @@
 import { listAddresses } from "../netlink/address.ts";
 import { RTN_UNICAST } from "../netlink/constants.ts";
 import { listLinks } from "../netlink/link.ts";
-import { listRoutes } from "../netlink/route.ts";
+import { listRoutes, type RouteEntry } from "../netlink/route.ts";
 import type { RtnlSocket } from "../netlink/socket.ts";
 
 /** An address on one of the node's interfaces. */
@@ -42,15 +42,16 @@ export interface HostView {
 /**
  * Read the view from the socket's namespace.
  *
+ * @param routes the main table, when the caller has just read it (the agent's reconcile reads it once for this and for its own routes)
  * @throws {SyscallError} when a dump fails
  */
-export function readHostView(sock: RtnlSocket): HostView {
+export function readHostView(sock: RtnlSocket, routes: readonly RouteEntry[] = listRoutes(sock)): HostView {
   const links = new Map(listLinks(sock).map((l) => [l.index, l]));
   const addresses = listAddresses(sock).flatMap((a) => {
     const link = links.get(a.index);
     return link ? [{ address: a.address, prefixLength: a.prefixLength, ifname: link.name, mtu: link.mtu }] : [];
   });
-  const defaultRoutes = listRoutes(sock)
+  const defaultRoutes = routes
     .filter((r) => r.dst.endsWith("/0") && r.type === RTN_UNICAST)
     .map((r) => {
       const link = r.index === undefined ? undefined : links.get(r.index);

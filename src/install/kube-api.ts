@@ -20,6 +20,7 @@ import { Agent, request } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { InvalidConfigError, IoFailureError } from "../errors.ts";
+import { ListSplitter, ListSyntaxError } from "./list-splitter.ts";
 
 /** Where the kubelet mounts the service account's token, CA and namespace. */
 const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -213,7 +214,7 @@ const MAX_ANSWER = 64 << 20;
  * @throws {ApiStatusError} on a non-2xx answer
  * @throws {IoFailureError} on a connection, TLS, size or JSON failure (the message names which)
  */
-export async function getJson(endpoint: ApiEndpoint, path: string, options: RequestOptions = {}): Promise<unknown> {
+async function getJson(endpoint: ApiEndpoint, path: string, options: RequestOptions = {}): Promise<unknown> {
   const { res, url } = await open(endpoint, path, options);
   let body: string;
   try {
@@ -230,6 +231,54 @@ export async function getJson(endpoint: ApiEndpoint, path: string, options: Requ
 
 /** One watch event line holds one object: bounded like one Node. */
 const MAX_LINE = 4 << 20;
+
+/**
+ * GET a Kubernetes list and call `onItem` with each element of its `items`
+ * as it arrives (./list-splitter.ts), so that a page is never held whole.
+ * An element is bounded like a watch event, the answer like any other.
+ *
+ * @returns the answer with `items` empty (its `metadata` holds the resourceVersion and continue token)
+ * @throws {ApiStatusError} on a non-2xx answer
+ * @throws {IoFailureError} on a connection, TLS, size or JSON failure
+ * @throws whatever `onItem` throws (the request is then abandoned)
+ */
+export async function getList(endpoint: ApiEndpoint, path: string, options: RequestOptions, onItem: (item: unknown) => void): Promise<unknown> {
+  const { res, url, done } = await open(endpoint, path, options);
+  return new Promise<unknown>((resolve, reject) => {
+    const list = new ListSplitter(onItem, MAX_LINE);
+    let size = 0;
+    let ended = false;
+    const stop = (err: unknown) => {
+      ended = true;
+      done();
+      if (err instanceof ListSyntaxError) reject(new IoFailureError(`GET ${url}: ${err.message}`));
+      else reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
+      if (ended) return;
+      size += chunk.length;
+      try {
+        if (size > MAX_ANSWER) throw new IoFailureError(`GET ${url}: answer larger than ${MAX_ANSWER >> 20} MiB`);
+        list.write(chunk);
+      } catch (err) {
+        stop(err);
+      }
+    });
+    res.on("end", () => {
+      if (ended) return;
+      try {
+        resolve(list.end());
+      } catch (err) {
+        stop(err);
+      }
+    });
+    res.on("error", (err) => reject(new IoFailureError(`GET ${url}: ${err.message}`)));
+    res.on("close", () => {
+      if (!res.complete) reject(new IoFailureError(`GET ${url}: the answer ended early`));
+    });
+  });
+}
 
 /**
  * GET a watch stream and call `onEvent` with each JSON line, until the

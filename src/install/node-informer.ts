@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ApiStatusError, getJson, watchJsonLines, type ApiEndpoint } from "./kube-api.ts";
+import { ApiStatusError, getList, watchJsonLines, type ApiEndpoint } from "./kube-api.ts";
 import { summarizeNode, type NodeSummary } from "./kube-nodes.ts";
 
 /** What the informer reports to the agent. */
@@ -22,9 +22,9 @@ export interface InformerHooks {
   request(verb: "list" | "watch"): void;
 }
 
-/** Tunables; the defaults are client-go's but for the smaller page. */
+/** Tunables; the defaults are client-go's. */
 export interface InformerOptions {
-  /** Items per LIST page: ~400 KB of JSON at 100 Nodes of ~4 KB, parsed and dropped before the next. */
+  /** Items per LIST page; each Node is parsed on its own as it arrives, so this sets the number of requests, not the memory. */
   pageSize: number;
   /** A watch asks the server to end it after a random time in [min, 2·min) seconds. */
   minWatchSeconds: number;
@@ -38,7 +38,7 @@ export interface InformerOptions {
 }
 
 const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
-  pageSize: 100,
+  pageSize: 500,
   minWatchSeconds: 300,
   watchIdleMs: 120_000,
   backoffMs: { initial: 800, max: 30_000 },
@@ -86,6 +86,7 @@ export class NodeInformer {
   readonly #options: InformerOptions;
   #synced = false;
   #failures = 0;
+  #generation = 0;
 
   constructor(endpoint: ApiEndpoint, hooks: InformerHooks, options: Partial<InformerOptions> = {}) {
     this.#endpoint = endpoint;
@@ -101,6 +102,16 @@ export class NodeInformer {
   /** Whether a LIST has completed. */
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** Bumped whenever the cache changes in a way that matters to routes or the conflist: what was planned from an equal one still holds. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  #changed(): void {
+    this.#generation++;
+    this.#hooks.changed();
   }
 
   /**
@@ -159,16 +170,12 @@ export class NodeInformer {
       const query = new URLSearchParams({ limit: String(this.#options.pageSize) });
       if (token !== undefined) query.set("continue", token);
       this.#hooks.request("list");
-      const page = (await getJson(this.#endpoint, `/api/v1/nodes?${query.toString()}`, { signal })) as {
-        metadata?: { resourceVersion?: unknown; continue?: unknown };
-        items?: unknown;
-      } | null;
-      if (!Array.isArray(page?.items)) throw new ApiStatusError(200, "LIST /api/v1/nodes: the answer is not a NodeList");
-      for (const item of page.items) {
+      const page = (await getList(this.#endpoint, `/api/v1/nodes?${query.toString()}`, { signal }, (item) => {
         const summary = summarizeNode(item);
         if (summary !== undefined) fresh.set(summary.name, summary);
-      }
-      if (fresh.size > MAX_NODES) throw new ApiStatusError(200, `LIST /api/v1/nodes: more than ${MAX_NODES} Nodes`);
+        if (fresh.size > MAX_NODES) throw new ApiStatusError(200, `LIST /api/v1/nodes: more than ${MAX_NODES} Nodes`);
+      })) as { metadata?: { resourceVersion?: unknown; continue?: unknown }; items?: unknown } | null;
+      if (!Array.isArray(page?.items)) throw new ApiStatusError(200, "LIST /api/v1/nodes: the answer is not a NodeList");
       rv = opaque(page.metadata?.resourceVersion, 64);
       token = opaque(page.metadata?.continue, 4096);
     } while (token !== undefined);
@@ -176,7 +183,7 @@ export class NodeInformer {
     this.#nodes.clear();
     for (const [name, summary] of fresh) this.#nodes.set(name, summary);
     this.#synced = true;
-    this.#hooks.changed();
+    this.#changed();
     return rv;
   }
 
@@ -209,12 +216,12 @@ export class NodeInformer {
         if (next !== undefined) rv = next;
         events++;
         if (type === "DELETED") {
-          if (this.#nodes.delete(summary.name)) this.#hooks.changed();
+          if (this.#nodes.delete(summary.name)) this.#changed();
         } else if (type === "ADDED" || type === "MODIFIED") {
           const before = this.#nodes.get(summary.name);
           if (before === undefined && this.#nodes.size >= MAX_NODES) throw new ApiStatusError(200, `WATCH /api/v1/nodes: more than ${MAX_NODES} Nodes`);
           this.#nodes.set(summary.name, summary);
-          if (!sameRouting(before, summary)) this.#hooks.changed();
+          if (!sameRouting(before, summary)) this.#changed();
         }
       },
     );

@@ -11,7 +11,7 @@
 import { parseCidr } from "../ip/cidr.ts";
 import { applyEgress, chooseEgressBackend, egressInSync, removeEgress, type EgressBackend } from "../netfilter/egress.ts";
 import type { EgressRules } from "../netfilter/egress-rules.ts";
-import { clusterCidrsFor, clusterCidrsFromNodes, masqueradeMode, planEgressMasq } from "./egress-plan.ts";
+import { clusterCidrsFor, clusterCidrsFromNodes, masqueradeMode, planEgressMasq, type EgressFamilyPlan } from "./egress-plan.ts";
 import { checkSysctls, type Condition } from "./node-sysctls.ts";
 import type { InstallSettings } from "./settings.ts";
 
@@ -40,6 +40,8 @@ export class NodeNetwork {
   #backend: EgressBackend | undefined;
   /** What was last applied, as JSON, to apply again only on a change or drift. */
   #applied: string | undefined;
+  /** The last plans and the Nodes' generation and pod CIDRs they were made from. */
+  #planned: { from: string; plans: EgressFamilyPlan[] } | undefined;
   #conditions: NodeNetworkConditions = {
     masquerade: { ok: false, message: "not reconciled yet" },
     sysctls: { ok: false, message: "not checked yet" },
@@ -56,11 +58,17 @@ export class NodeNetwork {
    *
    * @param podCidrs this node's pod CIDRs
    * @param nodesPodCidrs every Node's pod CIDRs (this one's included)
+   * @param generation the Nodes' generation (NodeInformer.generation): the
+   *   plans are made again only when it or `podCidrs` changed (the rules are
+   *   still checked every time); undefined to plan every time
    */
-  reconcile(podCidrs: readonly string[], nodesPodCidrs: Iterable<readonly string[]>): void {
+  reconcile(podCidrs: readonly string[], nodesPodCidrs: Iterable<readonly string[]>, generation?: number): void {
     const families = [...new Set(podCidrs.map((c) => parseCidr(c)?.family).filter((f) => f !== undefined))].sort();
     this.#set("sysctls", checkSysctls(families));
-    this.#set("masquerade", this.#reconcileMasquerade(podCidrs, nodesPodCidrs));
+    const from = generation === undefined ? undefined : `${generation} ${podCidrs.join()}`;
+    const plans = from !== undefined && this.#planned?.from === from ? this.#planned.plans : this.#plan(podCidrs, nodesPodCidrs);
+    this.#planned = from === undefined ? undefined : { from, plans };
+    this.#set("masquerade", this.#reconcileMasquerade(plans));
   }
 
   /** The current conditions: `{ ok, message }` per name. */
@@ -68,16 +76,19 @@ export class NodeNetwork {
     return { ...this.#conditions };
   }
 
-  #reconcileMasquerade(podCidrs: readonly string[], nodesPodCidrs: Iterable<readonly string[]>): Condition {
+  #plan(podCidrs: readonly string[], nodesPodCidrs: Iterable<readonly string[]>): EgressFamilyPlan[] {
     const settings = this.#settings;
-    const plans =
-      masqueradeMode(settings) === "node"
-        ? planEgressMasq({
-            podCidrs,
-            clusterCidrs: clusterCidrsFor(settings.clusterCidrs, clusterCidrsFromNodes(nodesPodCidrs)),
-            nonMasqCidrs: settings.nonMasqCidrs,
-          })
-        : [];
+    return masqueradeMode(settings) === "node"
+      ? planEgressMasq({
+          podCidrs,
+          clusterCidrs: clusterCidrsFor(settings.clusterCidrs, clusterCidrsFromNodes(nodesPodCidrs)),
+          nonMasqCidrs: settings.nonMasqCidrs,
+        })
+      : [];
+  }
+
+  #reconcileMasquerade(plans: EgressFamilyPlan[]): Condition {
+    const settings = this.#settings;
     try {
       const first = this.#backend === undefined;
       const backend = (this.#backend ??= chooseEgressBackend(settings.masqBackend));

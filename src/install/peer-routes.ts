@@ -23,24 +23,27 @@ export interface RouteChanges {
   conflicts: PeerRoute[];
   /** Desired routes the kernel refused (e.g. a gateway that is not on-link), with its reason. */
   failed: { route: PeerRoute; reason: string }[];
+  /** Our routes in the kernel afterwards. */
+  installed: number;
 }
 
 /** Our routes now in the main table, as the kernel reports them. */
-export function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
+function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
   return listRoutes(sock).filter((r) => r.protocol === RTPROT_CNI_TS);
 }
 
 /**
  * Add the missing desired routes, remove our routes that are no longer desired.
  *
+ * @param table the main table, when the caller has just read it
  * @throws {SyscallError} when the routes cannot be listed or one of ours cannot be removed
  * @example reconcilePeerRoutes(RtnlSocket.open(), [{ dst: "10.244.1.0/24", via: "172.18.0.3", node: "kind-worker" }])
  */
-export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRoute[]): RouteChanges {
-  const changes: RouteChanges = { added: [], removed: [], conflicts: [], failed: [] };
+export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRoute[], table: readonly RouteEntry[] = listRoutes(sock)): RouteChanges {
+  const changes: RouteChanges = { added: [], removed: [], conflicts: [], failed: [], installed: 0 };
   const key = (dst: string, via: string | undefined) => `${dst} via ${via}`;
   const wanted = new Set(desired.map((r) => key(r.dst, r.via)));
-  const owned = ownedRoutes(sock);
+  const owned = table.filter((r) => r.protocol === RTPROT_CNI_TS);
   for (const route of owned) {
     if (wanted.has(key(route.dst, route.gw))) continue;
     deleteOwned(sock, route);
@@ -58,6 +61,7 @@ export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRout
       else changes.failed.push({ route, reason: (err as Error).message });
     }
   }
+  changes.installed = owned.length - changes.removed.length + changes.added.length;
   return changes;
 }
 

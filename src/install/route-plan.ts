@@ -142,7 +142,24 @@ export function checkOwnPodCidrs(cidrs: readonly string[], context: PlanContext)
   }
 }
 
-/** A claim indexed by its text, so containment is a few map lookups whatever the number of Nodes. */
+/**
+ * The first `len` bits of `ip` as a map key: a number for IPv4 (no
+ * allocation: a reconcile asks this ~25 times per Node), hex text for IPv6.
+ */
+function prefixKey(ip: IpBytes, len: number): number | string {
+  if (ip.length === 4) {
+    const bits = ((ip[0]! << 24) | (ip[1]! << 16) | (ip[2]! << 8) | ip[3]!) >>> 0;
+    return (len === 0 ? 0 : bits >>> (32 - len)) * 64 + len;
+  }
+  let key = `${len}/`;
+  for (let i = 0; i * 8 < len; i++) {
+    const keep = Math.min(8, len - i * 8);
+    key += (ip[i]! & ((0xff << (8 - keep)) & 0xff)).toString(16).padStart(2, "0");
+  }
+  return key;
+}
+
+/** A claim indexed by its prefix, so containment is a few map lookups whatever the number of Nodes. */
 interface Claim {
   node: string;
   dst: string;
@@ -153,21 +170,25 @@ interface Claim {
 }
 
 class ClaimIndex {
-  private readonly byDst = new Map<string, Claim[]>();
-  constructor(private readonly floors: PrefixFloors) {}
+  private readonly byPrefix = new Map<number | string, Claim[]>();
+  private readonly floors: PrefixFloors;
+  constructor(floors: PrefixFloors) {
+    this.floors = floors;
+  }
 
   add(claim: Claim): void {
-    const list = this.byDst.get(claim.dst);
+    const key = prefixKey(claim.net.ip, claim.net.prefixLength);
+    const list = this.byPrefix.get(key);
     if (list) list.push(claim);
-    else this.byDst.set(claim.dst, [claim]);
+    else this.byPrefix.set(key, [claim]);
   }
 
   /** The claims whose CIDR holds all of `net` (itself included); only claims at or above the floor are indexed. */
   covering(net: Cidr): Claim[] {
     const found: Claim[] = [];
     for (let len = this.floors[net.family]; len <= net.prefixLength; len++) {
-      const key = formatCidr({ ip: networkAddress({ ...net, prefixLength: len }), prefixLength: len, family: net.family });
-      found.push(...(this.byDst.get(key) ?? []));
+      const list = this.byPrefix.get(prefixKey(net.ip, len));
+      if (list) found.push(...list);
     }
     return found;
   }

@@ -20,7 +20,8 @@ describe("agent telemetry", () => {
     metrics.counter("reconciles_total", "Reconciles.").inc(3);
     metrics.gauge("seconds_since_last_sync", "Seconds.", () => 1.5);
     readiness.set("api", false, "down");
-    expect(metrics.text(readiness)).toBe(
+    const text = metrics.text(readiness);
+    expect(text.slice(0, text.indexOf("# HELP process_"))).toBe(
       [
         "# HELP cni_ts_agent_reconciles_total Reconciles.",
         "# TYPE cni_ts_agent_reconciles_total counter",
@@ -35,6 +36,15 @@ describe("agent telemetry", () => {
       ].join("\n"),
     );
     expect(() => metrics.counter("reconciles_total", "again")).toThrow(/taken/);
+  });
+
+  it("adds the process's memory under the names Prometheus clients use", () => {
+    const text = new Metrics().text(new Readiness());
+    expect(text).toMatch(/^# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes [1-9][0-9]*$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9][0-9]*$/m);
+    expect(text).toMatch(/^nodejs_heap_space_size_total_bytes\{space="new"\} [0-9]+$/m);
+    expect(text).toMatch(/^nodejs_heap_space_size_used_bytes\{space="old"\} [1-9][0-9]*$/m);
+    expect(text.endsWith("\n")).toBe(true);
   });
 
   it("logs one JSON object per line", () => {

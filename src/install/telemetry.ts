@@ -8,6 +8,7 @@
  * @module
  */
 import { createServer, type Server } from "node:http";
+import { getHeapSpaceStatistics } from "node:v8";
 import { InvalidConfigError } from "../errors.ts";
 
 /** Extra fields of a log line; `event` names what happened. */
@@ -94,8 +95,38 @@ export class Metrics {
     }
     lines.push("# HELP cni_ts_agent_condition Whether a readiness condition holds (1) or not (0).", "# TYPE cni_ts_agent_condition gauge");
     for (const c of readiness.conditions()) lines.push(`cni_ts_agent_condition{name="${c.name}"} ${c.ok ? 1 : 0}`);
-    return `${lines.join("\n")}\n`;
+    return `${[...lines, ...memoryLines()].join("\n")}\n`;
   }
+}
+
+/**
+ * The process's memory under the names Prometheus' own clients use
+ * (`process_*`, and prom-client's `nodejs_*`), so existing dashboards read it.
+ */
+function memoryLines(): string[] {
+  const usage = process.memoryUsage();
+  const gauge = (name: string, help: string, samples: [string, number][]) => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} gauge`,
+    ...samples.map(([labels, value]) => `${name}${labels} ${value}`),
+  ];
+  const spaces = getHeapSpaceStatistics().map((s) => ({ ...s, label: `{space="${s.space_name.replace(/_space$/, "")}"}` }));
+  return [
+    ...gauge("process_resident_memory_bytes", "Resident memory size in bytes.", [["", usage.rss]]),
+    ...gauge("nodejs_heap_size_total_bytes", "V8 heap size in bytes.", [["", usage.heapTotal]]),
+    ...gauge("nodejs_heap_size_used_bytes", "V8 heap in use, in bytes.", [["", usage.heapUsed]]),
+    ...gauge("nodejs_external_memory_bytes", "Memory of C++ objects bound to JavaScript objects (Buffers), in bytes.", [["", usage.external]]),
+    ...gauge(
+      "nodejs_heap_space_size_total_bytes",
+      "Size of each V8 heap space, in bytes.",
+      spaces.map((s) => [s.label, s.space_size]),
+    ),
+    ...gauge(
+      "nodejs_heap_space_size_used_bytes",
+      "Bytes in use in each V8 heap space.",
+      spaces.map((s) => [s.label, s.space_used_size]),
+    ),
+  ];
 }
 
 /** Where the health endpoint listens. */

@@ -79,6 +79,7 @@ describe("NodeInformer against the fake API server", () => {
     expect(requests.every((r) => r.endsWith("token-ok"))).toBe(true);
 
     const changes = seen.changes;
+    const generation = informer.generation;
     server.remove("node-3");
     const moved = syntheticNode(5, 1500);
     (moved.status as any).addresses[0].address = "172.20.99.5";
@@ -92,6 +93,7 @@ describe("NodeInformer against the fake API server", () => {
     expect(informer.nodes.get("node-5")!.internalIps).toEqual(["172.20.99.5"]);
     expect(informer.nodes.get("node-2000")!.podCidrs).toEqual(["10.7.208.0/24"]);
     expect(seen.changes - changes).toBe(3);
+    expect(informer.generation - generation).toBe(3); // what was planned from the cache holds until it moves
     expect(lists()).toHaveLength(3);
   });
 
