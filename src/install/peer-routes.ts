@@ -27,9 +27,9 @@ export interface RouteChanges {
   installed: number;
 }
 
-/** Our routes now in the main table, as the kernel reports them. */
-function ownedRoutes(sock: RtnlSocket): RouteEntry[] {
-  return listRoutes(sock).filter((r) => r.protocol === RTPROT_CNI_TS);
+/** Our routes in a dump of the main table. */
+function ownedRoutes(table: readonly RouteEntry[]): RouteEntry[] {
+  return table.filter((r) => r.protocol === RTPROT_CNI_TS);
 }
 
 /**
@@ -43,7 +43,7 @@ export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRout
   const changes: RouteChanges = { added: [], removed: [], conflicts: [], failed: [], installed: 0 };
   const key = (dst: string, via: string | undefined) => `${dst} via ${via}`;
   const wanted = new Set(desired.map((r) => key(r.dst, r.via)));
-  const owned = table.filter((r) => r.protocol === RTPROT_CNI_TS);
+  const owned = ownedRoutes(table);
   for (const route of owned) {
     if (wanted.has(key(route.dst, route.gw))) continue;
     deleteOwned(sock, route);
@@ -67,7 +67,7 @@ export function reconcilePeerRoutes(sock: RtnlSocket, desired: readonly PeerRout
 
 /** Remove every route we own (uninstall). */
 export function removeOwnedRoutes(sock: RtnlSocket): number {
-  const owned = ownedRoutes(sock);
+  const owned = ownedRoutes(listRoutes(sock));
   for (const route of owned) deleteOwned(sock, route);
   return owned.length;
 }
